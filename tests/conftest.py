@@ -79,7 +79,7 @@ def sqlite_url(tmp_path_factory) -> str:
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request) -> str:
     """Runs the test once on SQLite and once on PostgreSQL."""
-    return request.getfixturevalue(f"{request.param}_url")
+    return request.getfixturevalue({"sqlite": "sqlite_url", "postgres": "pg_url"}[request.param])
 
 
 @pytest.fixture
