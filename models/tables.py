@@ -163,7 +163,11 @@ class LedgerEntry(SQLModel, table=True):
     """Money moved. The idempotency key makes a retried payment a no-op, never a second payment."""
 
     __tablename__ = "ledger_entry"
-    __table_args__ = (CheckConstraint("amount_minor >= 0", name="ledger_amount_nonneg"),)
+    __table_args__ = (
+        CheckConstraint("amount_minor >= 0", name="ledger_amount_nonneg"),
+        # An entry is reversed at most once, whatever key the second reversal carries (NULLs are distinct).
+        Index("ux_ledger_entry_reverses_key", "reverses_key", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True)

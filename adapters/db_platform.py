@@ -1,0 +1,125 @@
+"""Database-backed implementations of the platform ports (adapters.ports).
+
+They serve the embedded stack, the demo and the tests; a real platform replaces them one by one.
+Every method is one transaction; every effect is keyed by the caller's idempotency key.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from adapters.db_deposits import DbMerchantDeposits
+from adapters.ledger_book import existing_receipt, find_entry, receipt, require_non_negative, utc_now, write_once
+from adapters.ports import LedgerReceipt, OrderLineRecord, OrderRecord, PermanentFailure
+from core.db import session_scope
+from models.enums import LedgerKind
+from models.tables import LedgerEntry, Notification, Order, OrderLine
+
+__all__ = ["DbMerchantDeposits", "DbNotifier", "DbOrderLookup", "DbPaymentGateway"]
+
+# Entries that moved deposit balances: undoing one must go through MerchantDeposits, which keeps the
+# balances and the ledger in step, never through a bare reversal entry.
+_DEPOSIT_KINDS = {LedgerKind.DEPOSIT_FREEZE, LedgerKind.DEPOSIT_UNFREEZE, LedgerKind.PENALTY}
+
+
+class DbOrderLookup:
+    def __init__(self, engine: Engine):
+        self._engine = engine
+
+    def find_order(self, order_id: str) -> OrderRecord | None:
+        with session_scope(self._engine) as session:
+            order = session.get(Order, order_id)
+            if order is None:
+                return None
+            lines = session.exec(select(OrderLine).where(OrderLine.order_id == order_id)
+                                 .order_by(OrderLine.id)).all()
+            return OrderRecord(
+                id=order.id, consumer_id=order.consumer_id, merchant_id=order.merchant_id,
+                paid_minor=order.paid_minor, currency=order.currency, placed_at=order.placed_at,
+                shipped_at=order.shipped_at, promised_by=order.promised_by, delivered_at=order.delivered_at,
+                carrier=order.carrier, tracking_number=order.tracking_number,
+                tracking_status=order.tracking_status,
+                lines=[OrderLineRecord(id=line.id, sku=line.sku, title=line.title, category=line.category,
+                                       quantity=line.quantity, paid_minor=line.paid_minor) for line in lines])
+
+
+class DbPaymentGateway:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utc_now):
+        self._engine = engine
+        self._clock = clock
+
+    def pay(self, key: str, complaint_id: str, kind: LedgerKind, amount_minor: int, payer: str, payee: str,
+            merchant_id: str | None = None, reference: str | None = None) -> LedgerReceipt:
+        require_non_negative("payment amount", amount_minor)
+        kind = LedgerKind(kind)
+
+        def find_existing(session: Session) -> LedgerReceipt | None:
+            found = existing_receipt(session, key, kind)
+            if found is not None and found.amount_minor != amount_minor:
+                raise PermanentFailure(f"idempotency key {key!r} was already booked for "
+                                       f"{found.amount_minor}, not {amount_minor}")
+            return found
+
+        def write(session: Session) -> LedgerReceipt:
+            entry = LedgerEntry(idempotency_key=key, complaint_id=complaint_id, merchant_id=merchant_id,
+                                kind=kind.value, amount_minor=amount_minor, payer=payer, payee=payee,
+                                reference=reference, created_at=self._clock())
+            session.add(entry)
+            return receipt(entry, created=True)
+
+        result, _ = write_once(self._engine, find_existing, write)
+        return result
+
+    def reverse(self, key: str, original_key: str) -> LedgerReceipt | None:
+        """Book the opposite of `original_key`; None when the original was never booked.
+
+        An entry is reversed at most once (a unique index on reverses_key): reversing it again, under
+        any key, answers with the reversal already booked.
+        """
+
+        def find_existing(session: Session) -> LedgerReceipt | None:
+            found = existing_receipt(session, key, LedgerKind.REVERSAL)
+            if found is not None:
+                return found
+            earlier = session.exec(select(LedgerEntry).where(LedgerEntry.reverses_key == original_key)).first()
+            return None if earlier is None else receipt(earlier, created=False)
+
+        def write(session: Session) -> LedgerReceipt | None:
+            original = find_entry(session, original_key)
+            if original is None:
+                return None
+            if original.kind in _DEPOSIT_KINDS or original.kind == LedgerKind.REVERSAL:
+                raise PermanentFailure(f"ledger entry {original_key!r} ({original.kind}) cannot be reversed "
+                                       "through the payment gateway")
+            entry = LedgerEntry(idempotency_key=key, complaint_id=original.complaint_id,
+                                merchant_id=original.merchant_id, kind=LedgerKind.REVERSAL.value,
+                                amount_minor=original.amount_minor, currency=original.currency,
+                                payer=original.payee, payee=original.payer, reverses_key=original_key,
+                                reference=original.reference, created_at=self._clock())
+            session.add(entry)
+            return receipt(entry, created=True)
+
+        result, _ = write_once(self._engine, find_existing, write)
+        return result
+
+
+class DbNotifier:
+    """An outbox: the notification row is the message; a delivery service would drain it."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utc_now):
+        self._engine = engine
+        self._clock = clock
+
+    def send(self, key: str, recipient: str, template: str, complaint_id: str | None, body: dict) -> bool:
+        def find_existing(session: Session) -> bool | None:
+            return True if session.get(Notification, key) is not None else None
+
+        def write(session: Session) -> bool:
+            session.add(Notification(id=key, complaint_id=complaint_id, recipient=recipient, template=template,
+                                     body=body, created_at=self._clock()))
+            return True
+
+        _, created = write_once(self._engine, find_existing, write)
+        return created
