@@ -1,6 +1,7 @@
 """Rows the data tests build on. Each call makes fresh ids: the databases are shared per session."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
@@ -43,8 +44,16 @@ def add_order(engine: Engine, consumer_id: str, merchant_id: str, lines: int = 1
     return order_id
 
 
-def add_complaint(engine: Engine, merchant_id: str | None = None) -> str:
-    """A complaint row (the read model) with its consumer and order: ledger rows refer to it."""
+@dataclass(frozen=True)
+class World:
+    consumer: str
+    merchant: str
+    order: str
+    complaint: str
+
+
+def add_world(engine: Engine, merchant_id: str | None = None) -> World:
+    """A complaint row (the read model) with its consumer, merchant and order: most tables refer to it."""
     consumer_id = add_consumer(engine)
     merchant_id = merchant_id or add_merchant(engine)
     order_id = add_order(engine, consumer_id, merchant_id)
@@ -53,4 +62,8 @@ def add_complaint(engine: Engine, merchant_id: str | None = None) -> str:
         session.add(Complaint(id=complaint_id, workflow_id=f"complaint-{complaint_id}", consumer_id=consumer_id,
                               merchant_id=merchant_id, order_id=order_id, order_line_id=f"{order_id}-L1",
                               stage="intake", created_at=NOW, updated_at=NOW))
-    return complaint_id
+    return World(consumer_id, merchant_id, order_id, complaint_id)
+
+
+def add_complaint(engine: Engine, merchant_id: str | None = None) -> str:
+    return add_world(engine, merchant_id).complaint
