@@ -1,0 +1,210 @@
+"""docker-compose.yml and the Dockerfile, checked without a Docker engine.
+
+The file is rendered the way `docker compose config` renders it (tests/stack/compose_render.py) and
+validated against the official Compose JSON schema (compose_spec.json, as shipped in the PyPI
+package docker-compose 1.29.2). Then it is held to what the code actually reads: settings names,
+console commands, search attributes, start order.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import typer
+from jsonschema import Draft201909Validator
+from sqlalchemy.engine import make_url
+
+from cli.main import app
+from core import search_attributes
+from core.settings import Settings
+from tests.stack.compose_render import (COMPOSE_FILE, ENV_EXAMPLE, ROOT, MissingVariable, read_env_file,
+                                        render, variables_used)
+
+SCHEMA = json.loads((Path(__file__).parent / "compose_spec.json").read_text())
+APP_SERVICES = ("api", "worker", "migrate", "temporal-setup")
+SECRETS = ("POSTGRES_PASSWORD", "JWT_SECRET", "PAYLOAD_KEY")
+SAMPLE_SECRETS = {"POSTGRES_PASSWORD": "pg-secret", "JWT_SECRET": "j" * 48, "PAYLOAD_KEY": "A" * 43 + "="}
+
+
+@pytest.fixture(scope="module")
+def env() -> dict[str, str]:
+    return {**read_env_file(ENV_EXAMPLE), **SAMPLE_SECRETS}
+
+
+@pytest.fixture(scope="module")
+def compose(env) -> dict:
+    return render(env)
+
+
+@pytest.fixture(scope="module")
+def services(compose) -> dict:
+    return compose["services"]
+
+
+def cli_commands() -> set[str]:
+    return set(typer.main.get_command(app).commands)
+
+
+def test_compose_file_is_valid_against_the_official_schema(compose):
+    errors = sorted(Draft201909Validator(SCHEMA).iter_errors(compose), key=lambda e: list(e.path))
+    assert not errors, "\n".join(f"{'.'.join(map(str, e.path))}: {e.message}" for e in errors)
+
+
+def test_the_schema_rejects_a_misspelt_key(compose):
+    """Guards the guard: a validator that accepted anything would pass the test above."""
+    broken = json.loads(json.dumps(compose))
+    broken["services"]["api"]["helthcheck"] = broken["services"]["api"].pop("healthcheck")
+    assert list(Draft201909Validator(SCHEMA).iter_errors(broken))
+
+
+def test_secrets_must_be_supplied_and_none_is_committed(env):
+    used = variables_used(COMPOSE_FILE.read_text())
+    for secret in SECRETS:
+        assert used.get(secret) == {":?"}, f"{secret} must always be ${{{secret}:?...}}: required, no default"
+        without = {k: v for k, v in env.items() if k != secret}
+        with pytest.raises(MissingVariable, match=secret):
+            render(without)
+    example = read_env_file(ENV_EXAMPLE)
+    assert all(example[secret] == "" for secret in SECRETS), "deploy/env.example must not carry secrets"
+
+
+def test_env_example_documents_every_variable_the_file_uses():
+    used = set(variables_used(COMPOSE_FILE.read_text()))
+    assert used <= set(read_env_file(ENV_EXAMPLE)), used - set(read_env_file(ENV_EXAMPLE))
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_environment_is_exactly_what_settings_reads(services, name, monkeypatch):
+    environment = services[name]["environment"]
+    fields = set(Settings.model_fields)
+    unknown = [key for key in environment if key.lower() not in fields]
+    assert not unknown, f"{name} sets variables no Settings field reads: {unknown}"
+    for key, value in environment.items():
+        monkeypatch.setenv(key, str(value))
+    settings = Settings(_env_file=None)
+    assert settings.dev_mode is False, "production must not seed demo users"
+    assert settings.api_host == "0.0.0.0"
+    assert settings.jwt_secret.get_secret_value() == SAMPLE_SECRETS["JWT_SECRET"]
+    assert settings.payload_key.get_secret_value() == SAMPLE_SECRETS["PAYLOAD_KEY"]
+    temporal_host = settings.temporal_address.rsplit(":", 1)[0]
+    assert temporal_host in services, f"TEMPORAL_ADDRESS names no service: {temporal_host}"
+    policy = Path(str(settings.policy_file))
+    assert policy.is_relative_to("/app") and (ROOT / policy.relative_to("/app")).is_file(), policy
+
+
+def test_database_url_points_at_the_compose_postgresql(services):
+    url = make_url(services["api"]["environment"]["DATABASE_URL"])
+    postgres_env = services["postgresql"]["environment"]
+    assert url.drivername == "postgresql+psycopg"
+    assert url.host in services and services[url.host]["image"].startswith("postgres:")
+    assert (url.username, url.password, url.database) == (
+        postgres_env["POSTGRES_USER"], postgres_env["POSTGRES_PASSWORD"], postgres_env["POSTGRES_DB"])
+    temporal_env = services["temporal"]["environment"]
+    assert temporal_env["DB"] == "postgres12" and temporal_env["POSTGRES_SEEDS"] == url.host
+    assert (temporal_env["POSTGRES_USER"], temporal_env["POSTGRES_PWD"]) == (url.username, url.password)
+
+
+def test_commands_are_real_entry_points(services):
+    commands = cli_commands()
+    for name in APP_SERVICES:
+        argv = services[name]["command"]
+        if argv[0] == "complaints":
+            assert argv[1] in commands, f"{name}: `complaints {argv[1]}` does not exist"
+        else:
+            assert argv[:1] == ["python"] and (ROOT / argv[1]).is_file(), f"{name}: {argv} runs no repo file"
+    health = services["api"]["healthcheck"]["test"]
+    assert health[:3] == ["CMD", "complaints", "health"] and "health" in commands
+    assert services["worker"]["command"] == ["python", "worker.py"]
+    assert services["temporal-setup"]["command"] == ["complaints", "temporal-setup"]
+
+
+def test_search_attribute_setup_registers_exactly_the_codes_keys():
+    """The one-shot runs `complaints temporal-setup`, whose default key list is core.search_attributes.ALL
+    (tests/stack/test_cli.py proves it against a real server); the dev server gets the same list."""
+    import inspect
+
+    from cli.temporal_setup import register_search_attributes
+
+    assert inspect.signature(register_search_attributes).parameters["keys"].default is None
+    flags = search_attributes.cli_flags()
+    assert [flag.split("=")[0] for flag in flags[1::2]] == [key.name for key in search_attributes.ALL]
+
+
+def start_order(services: dict) -> list[str]:
+    order, placed = [], set()
+    while len(order) < len(services):
+        ready = sorted(n for n, s in services.items()
+                       if n not in placed and set(s.get("depends_on", {})) <= placed)
+        assert ready, f"depends_on has a cycle among {set(services) - placed}"
+        order += ready
+        placed |= set(ready)
+    return order
+
+
+def test_healthchecks_and_start_order(services):
+    conditions = {name: dict((dep, spec["condition"]) for dep, spec in s.get("depends_on", {}).items())
+                  for name, s in services.items()}
+    for name, deps in conditions.items():
+        for dep, condition in deps.items():
+            if condition == "service_healthy":
+                assert "healthcheck" in services[dep], f"{name} waits for {dep} to be healthy; it has no check"
+            if condition == "service_completed_successfully":
+                assert services[dep].get("restart") == "no", f"one-shot {dep} must not restart"
+    assert conditions["temporal"] == {"postgresql": "service_healthy"}
+    assert conditions["migrate"] == {"postgresql": "service_healthy"}
+    assert conditions["temporal-setup"] == {"temporal": "service_healthy"}
+    for name in ("api", "worker"):
+        assert conditions[name] == {"temporal": "service_healthy", "temporal-setup": "service_completed_successfully",
+                                    "migrate": "service_completed_successfully"}, name
+    assert conditions["temporal-ui"] == {"temporal": "service_healthy"}
+    order = start_order(services)
+    assert order.index("postgresql") < order.index("temporal") < order.index("temporal-setup") < order.index("api")
+    assert order.index("migrate") < order.index("worker")
+    assert all("healthcheck" in services[n] for n in ("postgresql", "temporal", "api"))
+
+
+def test_the_worker_scales_by_replicas(services):
+    worker = services["worker"]
+    assert worker["deploy"]["replicas"] >= 2
+    assert "container_name" not in worker and "ports" not in worker, "replicas cannot share a name or port"
+
+
+def test_temporal_dynamic_config_is_mounted(services):
+    temporal = services["temporal"]
+    source, target = temporal["volumes"][0].split(":")[:2]
+    assert (ROOT / source).is_dir()
+    relative = temporal["environment"]["DYNAMIC_CONFIG_FILE_PATH"]
+    assert target == "/etc/temporal/" + str(Path(relative).parent)
+    assert (ROOT / source / Path(relative).name).is_file()
+
+
+def dockerfile_lines() -> list[str]:
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+def test_dockerfile_builds_from_files_that_exist():
+    lines = dockerfile_lines()
+    assert lines[0] == "FROM python:3.11-slim"
+    for line in lines:
+        if line.startswith("COPY") and "--from" not in line:
+            for source in line.split()[1:-1]:
+                assert (ROOT / source).exists(), f"Dockerfile copies missing {source}"
+    copied = {part.rstrip("/") for line in lines if line.startswith("COPY") for part in line.split()[1:-1]}
+    assert {"alembic.ini", "migrations", "worker.py", "pyproject.toml"} <= copied
+    # Every package the wheel declares must be in the image, or imports fail only in production.
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    assert {p.rstrip("*") for p in declared["include"]} <= copied
+    installs = [line for line in lines if "pip install" in line]
+    assert installs and not any("[dev]" in line for line in installs), "no test dependencies in the image"
+    users = [line.split()[1] for line in lines if line.startswith("USER")]
+    assert users and users[-1] not in ("root", "0")
+    assert re.search(r'CMD \["complaints", "(\w+)"\]', lines[-1])[1] in cli_commands()
+
+
+def test_dockerignore_keeps_secrets_and_local_state_out():
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".env", ".venv", "data", ".git"} <= ignored
