@@ -28,7 +28,13 @@ from core.seed_catalog import (
     ShopSpec,
 )
 from core.seed_history import HISTORY_MERCHANT, build_history
-from core.seed_orders import LATE_OTHER_ORDERS, LATE_PERISHABLE_ORDERS, OUT_OF_WINDOW_ORDERS, OrderMaker
+from core.seed_orders import (
+    LATE_OTHER_ORDERS,
+    LATE_PERISHABLE_ORDERS,
+    OUT_OF_WINDOW_ORDERS,
+    OrderMaker,
+    PlacedOrder,
+)
 from models.enums import Category, Role, TrackingStatus
 from models.tables import Consumer, Merchant, User
 
@@ -142,7 +148,8 @@ def _consumers(rng: random.Random, now: datetime) -> list[Consumer]:
     return consumers
 
 
-def _generated_orders(rng: random.Random, maker: OrderMaker, consumer_ids: list[str], count: int) -> list:
+def _generated_orders(rng: random.Random, maker: OrderMaker, consumer_ids: list[str],
+                      count: int) -> list[PlacedOrder]:
     fresh_shops = [shop for shop in SHOPS if Category.FRESH in shop.categories]
     orders = []
     for n in range(LATE_PERISHABLE_ORDERS):

@@ -103,6 +103,23 @@ def test_reverse_books_the_opposite_once(engine):
     assert reversal.reverses_key == original.idempotency_key
 
 
+def test_a_reversal_racing_under_another_key_answers_with_the_winner(engine):
+    """Two reversals of one entry under different keys: the unique reverses_key lets one through."""
+    complaint = add_complaint(engine)
+    refund(DbPaymentGateway(engine), f"{complaint}:refund", complaint)
+
+    def clock_that_lets_a_competitor_in():
+        DbPaymentGateway(engine).reverse(f"{complaint}:reverse-a", f"{complaint}:refund")
+        return NOW
+
+    result = DbPaymentGateway(engine, clock=clock_that_lets_a_competitor_in).reverse(
+        f"{complaint}:reverse-b", f"{complaint}:refund")
+
+    assert (result.created, result.idempotency_key) == (False, f"{complaint}:reverse-a")
+    assert [e.idempotency_key for e in entries(engine, complaint)] == [f"{complaint}:refund",
+                                                                        f"{complaint}:reverse-a"]
+
+
 def test_reverse_of_nothing_is_none_and_deposit_entries_are_not_reversed_here(engine):
     merchant = add_merchant(engine)
     complaint = add_complaint(engine, merchant)
