@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from cli.processes import Child, Supervisor
+from cli.processes import Supervisor
 from core import search_attributes
 from core.binaries import find_binary
 from core.settings import Settings
@@ -65,7 +65,8 @@ class StackConfig:
         return self.data_dir / "logs" / "temporal.log"
 
 
-def temporal_command(cfg: StackConfig) -> list[str]:
+def temporal_command(cfg: StackConfig, codec_endpoint: str | None = None) -> list[str]:
+    """`codec_endpoint`: when payloads are encrypted, the UI asks the API's /codec to show them."""
     return [
         find_binary("temporal"), "server", "start-dev",
         "--ip", cfg.host, "--port", str(cfg.temporal_port), "--ui-port", str(cfg.ui_port),
@@ -75,6 +76,7 @@ def temporal_command(cfg: StackConfig) -> list[str]:
         "--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL",
         "--ui-disable-news-fetch",  # the UI would otherwise call out to the internet
         *search_attributes.cli_flags(),
+        *(["--ui-codec-endpoint", codec_endpoint] if codec_endpoint else []),
     ]
 
 
@@ -143,19 +145,20 @@ class StopRequest:
             signal.signal(sig, handler)
 
 
-def wait_until(check: Callable[[], bool], *, seconds: float, what: str, child: Child,
+def wait_until(check: Callable[[], bool], *, seconds: float, what: str, supervisor: Supervisor,
                stop: StopRequest) -> bool:
-    """Poll `check` until it holds. False if a stop was requested; StackError on timeout or child death."""
+    """Poll `check` until it holds. False if a stop was requested; StackError on timeout or a child's death."""
     deadline = time.monotonic() + seconds
     while not stop:
         if check():
             return True
-        if not child.running():
-            tail = child.log_tail()
-            raise StackError(f"{child.name} exited (code {child.process.returncode}) before {what}"
-                             + (f"; last lines of {child.log_path}:\n{tail}" if tail else ""))
+        exited = supervisor.first_exited()
+        if exited is not None:
+            tail = exited.log_tail()
+            raise StackError(f"{exited.name} exited (code {exited.process.returncode}) while waiting for {what}"
+                             + (f"; last lines of {exited.log_path}:\n{tail}" if tail else ""))
         if time.monotonic() > deadline:
-            raise StackError(f"{what}: not within {seconds:.0f}s")
+            raise StackError(f"gave up waiting for {what} after {seconds:.0f}s")
         time.sleep(0.25)
     return False
 
@@ -184,29 +187,22 @@ def worker_polling(cfg: StackConfig) -> bool:
 
 
 def prepare_database(settings: Settings, now: datetime | None = None) -> bool:
-    """Migrate; in dev mode seed demo data when the database has no users yet. True if it seeded."""
-    from sqlalchemy import func, select
-
+    """Migrate, and in dev mode seed the demo data set. True when this run seeded (the first run)."""
     from core.db import engine_from_settings
     from core.migrate import upgrade_database
     from core.seed import seed_demo
-    from models.tables import User
 
     upgrade_database(settings.db_url)
     if not settings.dev_mode:
         return False
     engine = engine_from_settings(settings)
     try:
-        with engine.connect() as conn:
-            if conn.execute(select(func.count()).select_from(User)).scalar_one():
-                return False
-        seed_demo(engine, now=now or datetime.now(UTC))
-        return True
+        return seed_demo(engine, now=now or datetime.now(UTC)).created  # idempotent: no-op once seeded
     finally:
         engine.dispose()
 
 
-def banner(cfg: StackConfig, seeded: bool) -> str:
+def banner(cfg: StackConfig, seeded: bool, dev_mode: bool) -> str:
     lines = [
         "",
         "Complaint desk is up.",
@@ -216,8 +212,15 @@ def banner(cfg: StackConfig, seeded: bool) -> str:
         f"  Temporal      {cfg.temporal_address} (namespace {cfg.namespace}, task queue {cfg.task_queue})",
         f"  Data          {cfg.data_dir} (Temporal log: {cfg.temporal_log})",
     ]
-    if seeded:
-        lines.append("  Demo data seeded (first run). Get a token: complaints token <username>")
+    if dev_mode:
+        from core.seed import DEMO_PASSWORD, DEMO_USERS
+
+        first = "seeded now (first run)" if seeded else "from an earlier run"
+        lines.append(f"  Demo users    {', '.join(u.username for u in DEMO_USERS)} "
+                     f"(password {DEMO_PASSWORD}; {first})")
+        # Another terminal reads the same database only if it is pointed at the same data dir.
+        prefix = "" if cfg.data_dir == Path("data").resolve() else f"DATA_DIR={cfg.data_dir} "
+        lines.append(f"  Token         {prefix}complaints token agent1")
     lines += ["Press Ctrl-C to stop everything.", ""]
     return "\n".join(lines)
 
@@ -232,24 +235,25 @@ def run_stack(cfg: StackConfig, settings: Settings, say: Callable[[str], None] =
     stop.install()
     try:
         say(f"Starting Temporal dev server on {cfg.temporal_address} (UI {cfg.ui_url}) ...")
-        temporal = supervisor.start("temporal", temporal_command(cfg), env, log_path=cfg.temporal_log)
+        codec = f"{cfg.api_url}/codec" if settings.payload_key else None
+        supervisor.start("temporal", temporal_command(cfg, codec), env, log_path=cfg.temporal_log)
         if not wait_until(lambda: temporal_ready(cfg), seconds=TEMPORAL_READY_SECONDS,
-                          what="Temporal answering", child=temporal, stop=stop):
+                          what="Temporal to answer", supervisor=supervisor, stop=stop):
             return 0
         say("Migrating the database ...")
         seeded = prepare_database(settings)
         if stop:
             return 0
         say("Starting the worker and the API ...")
-        worker = supervisor.start("worker", worker_command(), env)
-        api = supervisor.start("api", api_command(cfg), env)
+        supervisor.start("worker", worker_command(), env)
+        supervisor.start("api", api_command(cfg), env)
         if not wait_until(lambda: api_healthy(cfg), seconds=API_READY_SECONDS,
-                          what="the API health endpoint answering", child=api, stop=stop):
+                          what="the API to report itself healthy", supervisor=supervisor, stop=stop):
             return 0
         if not wait_until(lambda: worker_polling(cfg), seconds=WORKER_READY_SECONDS,
-                          what="the worker polling its task queue", child=worker, stop=stop):
+                          what="the worker to poll its task queue", supervisor=supervisor, stop=stop):
             return 0
-        say(banner(cfg, seeded))
+        say(banner(cfg, seeded, settings.dev_mode))
         while not stop:
             exited = supervisor.first_exited()
             if exited is not None:

@@ -179,6 +179,18 @@ def test_temporal_dynamic_config_is_mounted(services):
     assert (ROOT / source / Path(relative).name).is_file()
 
 
+def test_temporal_ui_decodes_through_the_api_codec(services):
+    from api.routes import codec
+
+    ui_env = services["temporal-ui"]["environment"]
+    assert ui_env["TEMPORAL_ADDRESS"] == services["api"]["environment"]["TEMPORAL_ADDRESS"]
+    endpoint = ui_env["TEMPORAL_CODEC_ENDPOINT"]
+    assert endpoint.endswith(codec.router.prefix)
+    assert {f"{codec.router.prefix}/decode", f"{codec.router.prefix}/encode"} <= {r.path for r in codec.router.routes}
+    ui_published = services["temporal-ui"]["ports"][0].split(":")[0]
+    assert services["api"]["environment"]["TEMPORAL_UI_PORT"] == ui_published, "the API's CORS admits the UI"
+
+
 def dockerfile_lines() -> list[str]:
     text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
