@@ -1,0 +1,126 @@
+"""The Agent API: `uvicorn api.main:app`, or `create_app(settings, client=..., engine=...)` in tests."""
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.engine import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from temporalio.client import Client
+
+from api.errors import install_error_handlers
+from api.routes import actions, auth, codec, complaints, health, policy, queues, users
+from api.temporal_link import TemporalLink
+from core.codec import EncryptionCodec
+from core.db import engine_from_settings
+from core.migrate import upgrade_database
+from core.settings import Settings, get_settings
+from core.temporal import connect
+
+log = logging.getLogger("api")
+
+DESCRIPTION = """
+Complaint case management: file complaints, work them step by step, watch queues.
+
+**Authentication.** `POST /auth/token` with form fields `username` and `password` returns a bearer token;
+send it as `Authorization: Bearer <token>`. In dev mode the demo users are alice (consumer), shop1 (merchant),
+agent1, agent2, super1 (supervisor), audit1 (auditor) and admin1, all with password `demo-password`.
+
+**Errors.** Every error has one shape: `{"error": {"code", "message", "details"}, "request_id"}`.
+401 no or bad token · 403 wrong role or not your case · 404 unknown case · 409 not valid in the current
+stage (`invalid_stage`) or a concurrent change (`conflict`) · 422 invalid payload (details name each
+field) · 503 Temporal or the database unreachable: nothing was done, retry after `Retry-After` seconds.
+
+**Idempotency.** Writes take an `Idempotency-Key` header (required on complaint writes). A retry with the same
+key and body returns the first response (header `Idempotent-Replayed: true`) and has no second effect.
+"""
+
+TAGS = [
+    {"name": "auth", "description": "Bearer tokens (OAuth2 password flow)."},
+    {"name": "complaints", "description": "File, list and read complaints."},
+    {"name": "actions", "description": "Every human step of a case, one endpoint each."},
+    {"name": "queues", "description": "Work lists: my cases, the supervisor queue, overdue and at-risk cases."},
+    {"name": "admin", "description": "Users and the policy (admin; auditors may read the policy)."},
+    {"name": "codec", "description": "Remote payload codec for the Temporal Web UI (staff only, audited)."},
+    {"name": "health", "description": "Reachability of the database and Temporal."},
+]
+
+
+class RequestIdMiddleware:
+    """Every request gets an id (the caller's X-Request-ID if sane), echoed back and put in error bodies."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum() \
+            else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def ui_origins(settings: Settings) -> list[str]:
+    return [f"http://localhost:{settings.temporal_ui_port}", f"http://127.0.0.1:{settings.temporal_ui_port}"]
+
+
+def _seed_demo(engine: Engine) -> None:
+    try:
+        from core.seed import seed_demo
+    except ImportError:
+        log.info("no demo seed available; skipping")
+        return
+    seed_demo(engine, now=datetime.now(UTC))
+
+
+def create_app(settings: Settings | None = None, *, client: Client | None = None,
+               engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned_engine = engine is None
+        app.state.engine = engine if engine is not None else engine_from_settings(settings)
+        if owned_engine:
+            # A database that cannot be migrated is fatal: better no API than one on the wrong schema.
+            upgrade_database(settings.db_url)
+            if settings.dev_mode:
+                _seed_demo(app.state.engine)
+        app.state.temporal = TemporalLink(lambda: connect(settings), client=client)
+        if client is None:
+            await app.state.temporal.try_connect()  # down now is fine: endpoints reconnect lazily
+        try:
+            yield
+        finally:
+            if owned_engine:
+                app.state.engine.dispose()
+
+    app = FastAPI(title="Complaint Desk API", version="1.0.0", description=DESCRIPTION, openapi_tags=TAGS,
+                  lifespan=lifespan)
+    app.state.settings = settings
+    key = settings.payload_key.get_secret_value() if settings.payload_key else None
+    app.state.codec = EncryptionCodec.from_b64(key) if key else None
+    install_error_handlers(app)
+    for module in (auth, complaints, actions, queues, users, policy, codec, health):
+        app.include_router(module.router)
+    app.add_middleware(CORSMiddleware, allow_origins=ui_origins(settings), allow_credentials=True,
+                       allow_methods=["GET", "POST", "PUT", "OPTIONS"],
+                       allow_headers=["Authorization", "Content-Type", "X-Namespace", "Idempotency-Key"])
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+app = create_app()

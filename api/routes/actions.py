@@ -1,0 +1,137 @@
+"""Every human step of a case as its own endpoint: POST /complaints/{id}/<step>, one workflow update each.
+
+The request body is the update's payload without `actor`, which always comes from the token. The
+answer is the case's new state (merchants get their whitelisted view). Roles per step follow the
+workflow interface; consumers and merchants additionally must own the case.
+"""
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, create_model
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from temporalio.client import Client
+
+from api.cases import authorize, execute
+from api.deps import ClientDep, EngineDep, Principal, require_roles
+from api.errors import error_responses, forbidden, invalid_field
+from api.examples import ACTION_EXAMPLES
+from api.idempotency import RequiredKey, run_once, update_id
+from api.policy_store import current_policy
+from api.views import MerchantCaseState, state_for
+from models import case as payloads
+from models.case import CaseState
+from models.enums import Party, Role
+from models.tables import User
+
+router = APIRouter(prefix="/complaints", tags=["actions"])
+
+A, S, C, M = Role.AGENT, Role.SUPERVISOR, Role.CONSUMER, Role.MERCHANT
+
+
+@dataclass(frozen=True)
+class Step:
+    path: str
+    update: str
+    payload: type[BaseModel]
+    roles: tuple[Role, ...]
+    summary: str
+
+
+STEPS = (
+    Step("intake", "complete_intake", payloads.IntakeCompletion, (A, C),
+         "Complete intake (agent) or supplement missing information (consumer)"),
+    Step("classification-review", "review_classification", payloads.ClassificationReview, (A, S),
+         "Confirm or override the suggested classification"),
+    Step("evidence-requests", "request_evidence", payloads.EvidenceRequestCmd, (A, S),
+         "Ask a party for evidence, with a deadline from policy"),
+    Step("evidence", "submit_evidence", payloads.EvidenceSubmission, (C, M, A),
+         "Submit evidence (consumers and merchants as their own party; agents relay any party)"),
+    Step("liability", "set_liability", payloads.LiabilityDecision, (A, S), "Decide who is liable"),
+    Step("offers", "make_offer", payloads.OfferProposal, (A, S), "Make an offer at the case's current tier"),
+    Step("offer-response", "respond_to_offer", payloads.OfferResponse, (C, A),
+         "Accept or decline the pending offer (agents relay the consumer's answer)"),
+    Step("tier3-approval", "approve_tier3", payloads.Tier3Approval, (S,),
+         "Approve or reject a tier-3 platform advance"),
+    Step("withdrawal", "withdraw", payloads.Withdrawal, (C, A), "Withdraw the complaint"),
+    Step("survey", "answer_survey", payloads.SurveyAnswer, (C,), "Answer the satisfaction survey"),
+    Step("assignment", "assign", payloads.Assignment, (A, S), "Claim the case or assign it to someone"),
+    Step("clock", "control_clock", payloads.ClockControl, (A, S), "Pause or resume the SLA clock"),
+    Step("supervisor-review", "supervisor_review", payloads.SupervisorReview, (S,),
+         "Decide a re-opened or failed case: renegotiate or close"),
+    Step("merchant-refund", "confirm_merchant_refund", payloads.MerchantRefundConfirmation, (M, A),
+         "Confirm the merchant paid the refund"),
+    Step("shipment", "confirm_shipment", payloads.ShipmentConfirmation, (M, A),
+         "Confirm the replacement shipped, with tracking"),
+)
+
+_OWN_PARTY = {Role.CONSUMER: Party.CONSUMER, Role.MERCHANT: Party.MERCHANT}
+
+
+def request_model(payload: type[BaseModel]) -> type[BaseModel]:
+    """The payload model without `actor`: same fields, constraints, descriptions and defaults."""
+    fields: dict[str, Any] = {name: (info.annotation, info) for name, info in payload.model_fields.items()
+                              if name != "actor"}
+    return create_model(f"{payload.__name__}Request", __config__=ConfigDict(extra="forbid"),
+                        __doc__=payload.__doc__, **fields)
+
+
+def _check_party(principal: Principal, body: BaseModel) -> None:
+    own = _OWN_PARTY.get(principal.role)
+    party = getattr(body, "party", None)
+    if own is not None and party != own:
+        raise forbidden(f"a {principal.role.value} submits evidence only as party '{own.value}'")
+
+
+def _check_assignee(engine: Engine, supervisor_queue: str, assignee: str | None) -> None:
+    if assignee is None or assignee == supervisor_queue:
+        return
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.id == assignee, col(User.active),
+                                               col(User.role).in_([A.value, S.value]))).first()
+    if user is None:
+        raise invalid_field("body.assignee", f"no active agent or supervisor with id {assignee!r}")
+
+
+async def perform(request: Request, step: Step, client: Client, engine: Engine, principal: Principal,
+                  complaint_id: str, body: BaseModel, key: str) -> tuple[int, CaseState | MerchantCaseState]:
+    row, _ = await authorize(engine, client, principal, complaint_id)
+    if step.update == "submit_evidence":
+        _check_party(principal, body)
+    if step.update == "assign":
+        queue = current_policy(request.app.state.settings).escalation.supervisor_queue
+        await run_in_threadpool(_check_assignee, engine, queue, getattr(body, "assignee"))
+    payload = step.payload.model_validate({**body.model_dump(), "actor": principal.actor.model_dump()})
+    state = await execute(client, row, complaint_id, step.update, payload, update_id(principal.id, key))
+    return 200, state_for(state, principal.role)
+
+
+def _endpoint(step: Step):
+    body_model = request_model(step.payload)
+    allowed = Annotated[Principal, Depends(require_roles(*step.roles))]
+    examples = ACTION_EXAMPLES.get(step.update)
+
+    async def act(request: Request, complaint_id: Annotated[str, Path(max_length=200)], principal: allowed,
+                  engine: EngineDep, client: ClientDep, key: RequiredKey,
+                  body: Annotated[body_model, Body(openapi_examples=examples)]):
+        return await run_once(request, engine, principal.id, key, body, lambda: perform(
+            request, step, client, engine, principal, complaint_id, body, key))
+
+    act.__name__ = step.update
+    return act
+
+
+def _register() -> None:
+    for step in STEPS:
+        roles = ", ".join(r.value for r in step.roles)
+        router.add_api_route(
+            f"/{{complaint_id}}/{step.path}", _endpoint(step), methods=["POST"],
+            response_model=CaseState | MerchantCaseState, summary=step.summary, operation_id=step.update,
+            description=f"Workflow update `{step.update}`. Allowed roles: {roles}.",
+            responses=error_responses(401, 403, 404, 409, 422, 503))
+
+
+_register()

@@ -1,0 +1,42 @@
+"""POST /auth/token (OAuth2 password form) and GET /auth/me."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from api.deps import CurrentPrincipal, Principal, SessionDep, SettingsDep
+from api.errors import error_responses, unauthorized
+from api.security import create_access_token, verify_password
+from models.tables import User
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class Token(BaseModel):
+    access_token: str = Field(examples=["eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLWFnZW50MSJ9.sig"])
+    token_type: str = Field("bearer", examples=["bearer"])
+    expires_in: int = Field(description="seconds", examples=[3600])
+    role: str = Field(examples=["agent"])
+
+
+@router.post("/token", response_model=Token, responses=error_responses(401),
+             summary="Exchange username and password for a bearer token")
+def login(session: SessionDep, settings: SettingsDep,
+                form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
+    """OAuth2 password flow (form fields `username`, `password`). Demo users (dev mode): alice, shop1,
+    agent1, agent2, super1, audit1, admin1, all with password `demo-password`."""
+    user = session.exec(select(User).where(User.username == form.username)).first()
+    # A sync endpoint runs in a worker thread: Argon2 is deliberately slow and must not stall the loop.
+    valid = verify_password(form.password, user.hashed_password if user else None)
+    if user is None or not valid or not user.active:
+        raise unauthorized("incorrect username or password")
+    token = create_access_token(settings, user_id=user.id, role=user.role)
+    return Token(access_token=token, expires_in=settings.jwt_ttl_minutes * 60, role=user.role)
+
+
+@router.get("/me", response_model=Principal, responses=error_responses(401), summary="Who the token belongs to")
+def me(principal: CurrentPrincipal) -> Principal:
+    return principal

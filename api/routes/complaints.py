@@ -1,0 +1,125 @@
+"""Complaints: file one, list them (read model), read one (read model + live workflow state)."""
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from temporalio.service import RPCError
+
+from api.audit import record
+from api.cases import authorize, filing_input, query_state
+from api.deps import CaseReader, ClientDep, EngineDep, LinkDep, Principal, SessionDep, require_roles
+from api.errors import error_responses, forbidden, request_id_of
+from api.examples import FILING_EXAMPLES
+from api.filing import FilingRequest, FilingResponse, file
+from api.idempotency import RequiredKey, run_once
+from api.listing import ComplaintFilters, filter_clauses, page, utcnow
+from api.temporal_link import is_connect_failure
+from api.views import ComplaintDetail, ComplaintPage, state_for, summary_for
+from models.case import Contact
+from models.enums import Role
+from models.tables import Consumer
+
+log = logging.getLogger("api.complaints")
+
+router = APIRouter(prefix="/complaints", tags=["complaints"])
+
+Filer = Annotated[Principal, Depends(require_roles(Role.CONSUMER, Role.AGENT))]
+PersonalDataReader = Annotated[Principal, Depends(require_roles(Role.CONSUMER, Role.AGENT, Role.SUPERVISOR,
+                                                                Role.AUDITOR))]
+
+
+@router.post("", status_code=201, response_model=FilingResponse,
+             responses={200: {"model": FilingResponse, "description": "Joined the open case on this order line"},
+                        **error_responses(401, 403, 409, 422, 503)},
+             summary="File a complaint (a duplicate on the same order line joins the open case)")
+async def file_complaint(request: Request, principal: Filer, engine: EngineDep, client: ClientDep,
+                         key: RequiredKey,
+                         body: Annotated[FilingRequest, Body(openapi_examples=FILING_EXAMPLES)]):
+    """Consumers file for themselves (`consumer_id` may be omitted); agents file on a consumer's behalf and
+    must name `consumer_id`. 201 with the new case, or 200 with the open case this filing joined."""
+    return await run_once(request, engine, principal.id, key, body,
+                          lambda: file(request.app.state.settings, client, engine, principal, body, key))
+
+
+@router.get("", response_model=ComplaintPage, responses=error_responses(401, 403, 422, 503),
+            summary="List complaints with filters, sorting and pagination")
+def list_complaints(session: SessionDep, principal: CaseReader,
+                    filters: Annotated[ComplaintFilters, Query()]) -> ComplaintPage:
+    """Reads the read model only. Consumers see their own complaints, merchants their shop's."""
+    now = utcnow()
+    return page(session, principal, filter_clauses(filters, principal, now), filters.sort, filters.limit,
+                filters.offset)
+
+
+@router.get("/{complaint_id}", response_model=ComplaintDetail, responses=error_responses(401, 403, 404, 503),
+            summary="One complaint: read model plus live state and pending actions")
+async def get_complaint(complaint_id: str, principal: CaseReader, engine: EngineDep,
+                        link: LinkDep) -> ComplaintDetail:
+    """While Temporal is unreachable this still answers 200 from the read model, with `live: null` and
+    `live_error` saying why: a consumer checking progress needs no workflow to see the stage."""
+    client = await link.try_connect()
+    row, state = await authorize(engine, client, principal, complaint_id)
+    live_error = None
+    if state is None and client is not None:
+        try:
+            state = await query_state(client, complaint_id)
+        except RPCError as exc:
+            live_error = f"live state unavailable ({exc.status.name if exc.status else 'error'})"
+        except RuntimeError as exc:
+            if not is_connect_failure(exc):
+                raise
+            live_error = "live state unavailable (workflow service unreachable)"
+    elif client is None:
+        live_error = "live state unavailable (workflow service unreachable)"
+    return ComplaintDetail(complaint=summary_for(row, principal.role) if row else None,
+                           live=state_for(state, principal.role) if state else None, live_error=live_error)
+
+
+class ConsumerContact(BaseModel):
+    id: str
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+
+
+class PersonalData(BaseModel):
+    complaint_id: str
+    consumer: ConsumerContact | None = Field(description="the consumer's record on the platform")
+    description: str = Field(description="the complaint text as filed")
+    contact: Contact = Field(description="contact details given with the filing")
+    channel: str
+
+
+def _consumer_and_audit(engine: Engine, principal: Principal, complaint_id: str, consumer_id: str,
+                        event_key: str) -> ConsumerContact | None:
+    with Session(engine) as session:
+        consumer = session.get(Consumer, consumer_id)
+        if principal.role != Role.CONSUMER:
+            # Recorded before anything is returned: a read that cannot be audited is not served.
+            record(session, principal, event_key=event_key, action="personal_data_read",
+                   complaint_id=complaint_id, details={"fields": ["description", "contact", "consumer"]})
+        session.commit()
+        return ConsumerContact.model_validate(consumer, from_attributes=True) if consumer else None
+
+
+@router.get("/{complaint_id}/personal-data", response_model=PersonalData,
+            responses=error_responses(401, 403, 404, 503),
+            summary="The consumer's contact data and the complaint text (staff reads are audited)")
+async def get_personal_data(request: Request, complaint_id: str, principal: PersonalDataReader,
+                            engine: EngineDep, client: ClientDep) -> PersonalData:
+    """Consumers read their own; agents, supervisors and auditors read any, and each such read is written
+    to the audit log first. Merchants and admins never see personal data."""
+    await authorize(engine, client, principal, complaint_id)
+    filed = await filing_input(client, complaint_id)
+    if principal.role == Role.CONSUMER and filed.consumer_id != principal.consumer_id:
+        raise forbidden("not your complaint")
+    consumer = await run_in_threadpool(_consumer_and_audit, engine, principal, complaint_id, filed.consumer_id,
+                                       f"api:{request_id_of(request)}")
+    return PersonalData(complaint_id=complaint_id, consumer=consumer, description=filed.description,
+                        contact=filed.contact, channel=filed.channel)
