@@ -164,6 +164,13 @@ def test_healthchecks_and_start_order(services):
     assert all("healthcheck" in services[n] for n in ("postgresql", "temporal", "api"))
 
 
+def test_the_api_keeps_its_data_dir_on_a_volume(compose, services):
+    """The admin's policy edits live in DATA_DIR (api/policy_store.py): a container rebuild must keep them."""
+    data_dir = services["api"]["environment"]["DATA_DIR"]
+    mounts = dict(volume.split(":")[:2][::-1] for volume in services["api"]["volumes"])
+    assert mounts.get(data_dir) in compose["volumes"]
+
+
 def test_the_worker_scales_by_replicas(services):
     worker = services["worker"]
     assert worker["deploy"]["replicas"] >= 2
