@@ -3,9 +3,12 @@
 With business hours enabled, clocks run only inside the working hours of the policy's time zone;
 all arithmetic is done on absolute (UTC) instants so a daylight-saving change never stretches or
 shrinks a working day. Every datetime in and out is timezone-aware.
+
+Workflows import this package passed through the sandbox: it is pure and deterministic, and
+the sandbox's proxied ZoneInfo cannot serve as a datetime's tzinfo.
 """
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from models.case import ClassificationResult
@@ -57,7 +60,13 @@ def _zone_of(hours: BusinessHours) -> ZoneInfo:
     if not any(day in range(7) for day in hours.weekdays):
         # Refused by the policy loader too; without a working day no clock could ever finish.
         raise ValueError("sla.business_hours.weekdays has no working day (0 = Monday … 6 = Sunday)")
-    return ZoneInfo(hours.timezone)
+    zone = ZoneInfo(hours.timezone)
+    if not issubclass(type(zone), tzinfo):
+        # Imported inside the Temporal sandbox, ZoneInfo hands out restricted proxies that datetime
+        # rejects; the module is deterministic, so workflows import it passed through instead.
+        raise RuntimeError("policy.sla must be imported with workflow.unsafe.imports_passed_through() "
+                           "(or listed as a sandbox passthrough module) for business hours to work")
+    return zone
 
 
 def _working_window(day: date, hours: BusinessHours, zone: ZoneInfo) -> tuple[datetime | None, datetime]:

@@ -56,7 +56,8 @@ def test_suggest_liability(result, tracking, evidence, requests, party, reason):
 
 def test_a_silent_merchant_outweighs_a_silent_consumer():
     suggested, _ = suggest_liability(classification=QUALITY, order=order_facts(), evidence=[],
-                                     requests=[request(Party.CONSUMER, lapsed=True), request(Party.MERCHANT, lapsed=True)])
+                                     requests=[request(Party.CONSUMER, lapsed=True),
+                                               request(Party.MERCHANT, lapsed=True)])
     assert suggested == Party.MERCHANT
 
 

@@ -26,7 +26,8 @@ def test_listing_block_runs_from_now():
     assert terms.listing_blocked_until == NOW + timedelta(days=30)
 
 
-@pytest.mark.parametrize(("earlier", "repeat", "multiplier"), [(0, False, 1), (1, False, 1), (2, True, 2), (7, True, 2)])
+@pytest.mark.parametrize(("earlier", "repeat", "multiplier"),
+                         [(0, False, 1), (1, False, 1), (2, True, 2), (7, True, 2)])
 def test_repeat_offender_threshold_edge(earlier, repeat, multiplier):
     terms = compute_penalty(paid_minor=1, penalties_in_window=earlier, now=NOW, policy=POLICY)
     assert (terms.repeat_offender, terms.deposit_multiplier) == (repeat, multiplier)

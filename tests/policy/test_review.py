@@ -17,7 +17,8 @@ def test_survey_needs_both_scores_at_the_threshold(resolved, communication, sati
 
 
 def test_survey_reason_names_the_low_scores():
-    assert survey_satisfied(79, 60, POLICY) == (False, "below the satisfaction threshold 80: resolved 79, communication 60")
+    assert survey_satisfied(79, 60, POLICY) == (
+        False, "below the satisfaction threshold 80: resolved 79, communication 60")
 
 
 def test_survey_threshold_comes_from_the_policy():
