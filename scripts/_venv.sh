@@ -26,7 +26,9 @@ ensure_venv() {
   wanted="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
     echo "Installing the project into $VENV (pip install -e '.${extras}') ..." >&2
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT${extras}" >&2
+    # Some machines' pip configuration names local mirrors that do not exist; that warning is noise.
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT${extras}" 2>&1 \
+      | { grep -v "^WARNING: Location '.*' is ignored: it is neither a file nor a directory" || true; } >&2
     echo "$wanted" > "$stamp"
   fi
 }
