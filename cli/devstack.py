@@ -9,6 +9,7 @@ children, and a fork next to foreign threads can deadlock. Readiness is therefor
 """
 
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -202,6 +203,18 @@ def prepare_database(settings: Settings, now: datetime | None = None) -> bool:
         engine.dispose()
 
 
+def _own_command() -> str:
+    """How the operator can call this CLI again: plain `complaints` if that is on PATH, else its path."""
+    me = Path(sys.argv[0]).resolve()
+    on_path = shutil.which("complaints")
+    if on_path and Path(on_path).resolve() == me:
+        return "complaints"
+    try:
+        return str(me.relative_to(Path.cwd()))
+    except ValueError:
+        return str(me)
+
+
 def banner(cfg: StackConfig, seeded: bool, dev_mode: bool) -> str:
     lines = [
         "",
@@ -220,7 +233,7 @@ def banner(cfg: StackConfig, seeded: bool, dev_mode: bool) -> str:
                      f"(password {DEMO_PASSWORD}; {first})")
         # Another terminal reads the same database only if it is pointed at the same data dir.
         prefix = "" if cfg.data_dir == Path("data").resolve() else f"DATA_DIR={cfg.data_dir} "
-        lines.append(f"  Token         {prefix}complaints token agent1")
+        lines.append(f"  Token         {prefix}{_own_command()} token agent1")
     lines += ["Press Ctrl-C to stop everything.", ""]
     return "\n".join(lines)
 
