@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
 
 from cli.processes import Supervisor
 from core import search_attributes
@@ -254,7 +255,13 @@ def run_stack(cfg: StackConfig, settings: Settings, say: Callable[[str], None] =
                           what="Temporal to answer", supervisor=supervisor, stop=stop):
             return 0
         say("Migrating the database ...")
-        seeded = prepare_database(settings)
+        try:
+            seeded = prepare_database(settings)
+        except SQLAlchemyError as exc:
+            from cli.settings_view import masked_url
+
+            raise StackError(f"database {masked_url(settings.db_url)}: {exc.__class__.__name__}: "
+                             f"{getattr(exc, 'orig', None) or exc}") from None
         if stop:
             return 0
         say("Starting the worker and the API ...")

@@ -67,8 +67,8 @@ class RunningStack:
             assert time.monotonic() < deadline, f"stack not up within {STARTUP_SECONDS}s:\n{self.output()}"
             time.sleep(0.5)
 
-    def interrupt(self) -> int:
-        self.process.send_signal(signal.SIGINT)
+    def interrupt(self, sig: signal.Signals) -> int:
+        self.process.send_signal(sig)
         return self.process.wait(timeout=STOP_SECONDS)
 
 
@@ -89,9 +89,10 @@ def start(stack_env: dict, name: str) -> RunningStack:
     return RunningStack(process, log, *stack_env["ports"])
 
 
-def stop_and_assert_nothing_left(stack: RunningStack, groups: list[int]) -> None:
+def stop_and_assert_nothing_left(stack: RunningStack, groups: list[int],
+                                 sig: signal.Signals = signal.SIGINT) -> None:
     try:
-        code = stack.interrupt()
+        code = stack.interrupt(sig)
     finally:
         if stack.process.poll() is None:  # the test failed: its children die with it (PR_SET_PDEATHSIG)
             stack.process.kill()
@@ -128,8 +129,8 @@ def test_up_serves_then_ctrl_c_leaves_no_process_and_a_restart_keeps_the_data(st
         assert "from an earlier run" in again.output(), "the SQLite database survived: no second seeding"
         assert asyncio.run(_workflow_exists(again.temporal_port, marker)), "temporal.db kept the history"
     finally:
-        if again.process.poll() is None:
-            stop_and_assert_nothing_left(again, list(children_of(again.process.pid)))
+        if again.process.poll() is None:  # SIGTERM this time: what a service manager sends
+            stop_and_assert_nothing_left(again, list(children_of(again.process.pid)), signal.SIGTERM)
 
 
 async def _start_marker_workflow(port: int) -> str:
@@ -154,4 +155,5 @@ def test_up_refuses_a_taken_port_with_a_clear_message(stack_env):
         code = stack.process.wait(timeout=60)
     assert code == 1
     assert f"port {stack.api_port} (API) is already in use" in stack.output()
+    assert not (Path(stack_env["env"]["DATA_DIR"]) / "temporal.db").exists(), "refused before starting anything"
     assert "--api-port" in stack.output()
