@@ -96,6 +96,9 @@ class Supervisor:
         # Whatever is left in the group, the leader included, is killed: nothing may outlive the stack.
         _signal_group(pgid, signal.SIGKILL)
         child.process.wait()
+        deadline = time.monotonic() + 5.0
+        while group_members(pgid) and time.monotonic() < deadline:  # grandchildren die asynchronously
+            time.sleep(0.05)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
@@ -107,9 +110,13 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
 
 
 def group_members(pgid: int) -> list[int]:
-    """Live processes of a process group, read from /proc (Linux); zombies count as gone."""
+    """Live processes of a process group, read from /proc (Linux; elsewhere none are seen); zombies count
+    as gone."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
     members = []
-    for entry in Path("/proc").iterdir():
+    for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
         try:
