@@ -197,7 +197,7 @@ class ClockControl(_Model):
 
 class SupervisorReview(_Model):
     actor: Actor
-    decision: Literal["renegotiate", "close"]
+    decision: Literal["renegotiate", "close", "retry_execution"]
     reason: ShortText
 
 
@@ -322,6 +322,8 @@ class CaseState(_Model):
     evidence_requests: list[EvidenceRequestState] = []
     evidence: list[EvidenceItemState] = []
     liability: LiabilityState | None = None
+    liability_suggestion: Party | None = None
+    liability_suggestion_reasons: list[str] = []
     tier: Tier | None = None
     offers: list[OfferState] = []
     execution: list[ExecutionStep] = []

@@ -25,6 +25,7 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     """Time-skipping test server: timers of days pass in milliseconds."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
+    await search_attributes.register(env.client)
     yield env
     await env.shutdown()
 

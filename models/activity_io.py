@@ -1,0 +1,113 @@
+"""Inputs and outputs of activities: plain pydantic, safe to pass through Temporal."""
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from adapters.ports import OrderRecord
+
+from models.case import EvidenceRef, OfferState
+from models.enums import LedgerKind, Party
+
+
+class ImpactQuery(BaseModel):
+    complaint_id: str
+    merchant_id: str
+    sku: str
+    since: datetime
+
+
+class ImpactCounts(BaseModel):
+    open_on_merchant: int
+    open_on_sku: int
+
+
+class EvidenceRecord(BaseModel):
+    complaint_id: str
+    evidence_id: str
+    party: Party
+    item: EvidenceRef
+    submitted_by: str
+    at: datetime
+
+
+class OfferRecord(BaseModel):
+    complaint_id: str
+    offer: OfferState
+
+
+class BreachRecord(BaseModel):
+    complaint_id: str
+    clock: str
+    level: int
+    due_at: datetime
+    breached_at: datetime
+
+
+class SurveyRecord(BaseModel):
+    complaint_id: str
+    round: int
+    sent_at: datetime
+    due_at: datetime
+    answered_at: datetime | None = None
+    resolved_score: int | None = None
+    communication_score: int | None = None
+
+
+class ReshipmentRecord(BaseModel):
+    key: str
+    complaint_id: str
+    ship_by: datetime
+    carrier: str | None = None
+    tracking_number: str | None = None
+    shipped_at: datetime | None = None
+
+
+class NotificationRequest(BaseModel):
+    key: str
+    recipient: str
+    template: str
+    complaint_id: str | None = None
+    body: dict = {}
+
+
+class MoneyMovement(BaseModel):
+    key: str
+    complaint_id: str
+    kind: LedgerKind
+    amount_minor: int
+    payer: str
+    payee: str
+    merchant_id: str | None = None
+    reference: str | None = None
+
+
+class DepositHold(BaseModel):
+    key: str
+    complaint_id: str
+    merchant_id: str
+    amount_minor: int
+
+
+class StandingQuery(BaseModel):
+    merchant_id: str
+    since: datetime
+
+
+class PenaltyOrder(BaseModel):
+    key: str
+    complaint_id: str
+    merchant_id: str
+    deduction_minor: int
+    listing_blocked_until: datetime
+    deposit_multiplier: int
+    repeat_offender: bool
+
+
+class ReversalOrder(BaseModel):
+    key: str
+    original_key: str
+
+
+class OrderLookupResult(BaseModel):
+    order: OrderRecord | None = None

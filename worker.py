@@ -1,0 +1,75 @@
+"""The worker process: runs complaint workflows and their activities against Temporal.
+
+`python worker.py` (or `complaints worker`) connects with the settings from the environment.
+Scale out by running more of these: Temporal spreads cases across every worker on the task queue.
+"""
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.intake import IntakeActivities
+from activities.money import MoneyActivities
+from activities.notifications import NotificationActivities
+from activities.records import RecordActivities
+from adapters.db_platform import DbMerchantDeposits, DbNotifier, DbOrderLookup, DbPaymentGateway
+from core.db import engine_from_settings
+from core.settings import Settings, get_settings
+from core.temporal import connect
+from workflows.complaint import ComplaintWorkflow
+
+# Deterministic modules shared with the workflow: passed through, not re-imported per workflow run.
+PASSTHROUGH = ("models", "policy", "adapters", "core", "pydantic", "pydantic_core", "annotated_types",
+               "zoneinfo", "yaml")
+
+
+def activities_for(engine: Engine) -> list:
+    intake = IntakeActivities(DbOrderLookup(engine), engine)
+    records = RecordActivities(engine)
+    money = MoneyActivities(DbMerchantDeposits(engine), DbPaymentGateway(engine))
+    notifications = NotificationActivities(DbNotifier(engine))
+    return [intake.lookup_order, intake.count_open_complaints,
+            records.record_transition, records.record_evidence, records.record_offer, records.record_breach,
+            records.record_survey, records.record_reshipment,
+            money.freeze_deposit, money.unfreeze_deposit, money.move_money, money.reverse_money,
+            money.merchant_standing, money.apply_penalty,
+            notifications.send_notification]
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH))
+
+
+def build_worker(client: Client, engine: Engine, settings: Settings, *, task_queue: str | None = None,
+                 activities: list | None = None) -> Worker:
+    """Sync activities on a thread pool sized with the database pool: one connection per running activity."""
+    threads = settings.worker_activity_threads
+    return Worker(
+        client, task_queue=task_queue or settings.temporal_task_queue, workflows=[ComplaintWorkflow],
+        activities=activities if activities is not None else activities_for(engine),
+        activity_executor=ThreadPoolExecutor(max_workers=threads), max_concurrent_activities=threads,
+        max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+        max_cached_workflows=settings.worker_max_cached_workflows, workflow_runner=workflow_runner())
+
+
+async def run(settings: Settings) -> None:
+    engine = engine_from_settings(settings)
+    client = await connect(settings)
+    worker = build_worker(client, engine, settings)
+    logging.getLogger(__name__).info("worker polling task queue %s on %s", settings.temporal_task_queue,
+                                     settings.temporal_address)
+    await worker.run()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(run(get_settings()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""Steps valid in any open stage: withdraw, assign or claim, pause and resume the clock, merchant follow-ups."""
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from models.case import (Assignment, ClockControl, MerchantRefundConfirmation, ShipmentConfirmation,
+                             Withdrawal)
+    from models.enums import Role, Stage
+    from workflows.case import Case
+    from workflows.guards import conflict, invalid_stage, not_allowed, require_stage
+
+BEFORE_EXECUTION = (Stage.INTAKE, Stage.CLASSIFICATION, Stage.EVIDENCE, Stage.NEGOTIATION)
+PAUSABLE_STAGES = (Stage.EVIDENCE, Stage.NEGOTIATION, Stage.EXECUTION)
+
+
+def check_withdraw(case: Case, p: Withdrawal) -> None:
+    require_stage(case.stage, "withdraw", *BEFORE_EXECUTION)
+
+
+async def withdraw(case: Case, p: Withdrawal) -> None:
+    await case.finish(Stage.WITHDRAWN, "withdrawn", actor=p.actor, reason=p.reason)
+
+
+def _require_open(case: Case, action: str) -> None:
+    if case.stage.is_terminal:
+        raise invalid_stage(case.stage, action, "an open case")
+
+
+def check_assign(case: Case, p: Assignment) -> None:
+    _require_open(case, "assign")
+    escalated = case.state.assignee == case.policy.escalation.supervisor_queue
+    if escalated and p.actor.role != Role.SUPERVISOR:
+        raise not_allowed("the case is in the supervisor queue: only a supervisor can reassign it")
+    if p.actor.role == Role.AGENT and p.assignee not in (None, p.actor.id):
+        raise not_allowed("agents can only claim cases for themselves")
+    if (p.assignee or p.actor.id) == case.state.assignee:
+        raise conflict(f"already assigned to {case.state.assignee}")
+
+
+async def assign(case: Case, p: Assignment) -> None:
+    before = case.state.assignee
+    case.state.assignee = p.assignee or p.actor.id
+    await case.record("assigned", actor=p.actor, details={"from": before, "to": case.state.assignee})
+
+
+def check_clock(case: Case, p: ClockControl) -> None:
+    require_stage(case.stage, "control_clock", *PAUSABLE_STAGES)
+    if p.pause == case.manual_pause:
+        raise conflict("the clock is already " + ("paused" if p.pause else "running"))
+
+
+async def control_clock(case: Case, p: ClockControl) -> None:
+    await case.set_manual_pause(p.pause, p.reason, p.actor)
+
+
+def check_merchant_refund(case: Case, p: MerchantRefundConfirmation) -> None:
+    if case.awaiting_merchant_refund_until is None:
+        raise invalid_stage(case.stage, "confirm_merchant_refund", "execution awaiting the merchant's refund")
+    if case.merchant_refund_ref is not None:
+        raise conflict("the merchant refund is already confirmed")
+
+
+async def confirm_merchant_refund(case: Case, p: MerchantRefundConfirmation) -> None:
+    case.merchant_refund_ref = p.reference
+    await case.record("merchant_refund_confirmed", actor=p.actor, details={"reference": p.reference})
+
+
+def check_shipment(case: Case, p: ShipmentConfirmation) -> None:
+    if case.awaiting_shipment_until is None:
+        raise invalid_stage(case.stage, "confirm_shipment", "execution awaiting the reshipment")
+    if case.shipment is not None:
+        raise conflict("the reshipment is already confirmed")
+
+
+async def confirm_shipment(case: Case, p: ShipmentConfirmation) -> None:
+    case.shipment = (p.carrier, p.tracking_number)
+    await case.record("shipment_confirmed", actor=p.actor,
+                      details={"carrier": p.carrier, "tracking_number": p.tracking_number})

@@ -1,0 +1,68 @@
+"""Classification and triage: policy suggests type, dispute class and severity; an agent confirms."""
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from models.activity_io import ImpactCounts, ImpactQuery
+    from models.case import Actor, ClassificationReview
+    from models.enums import ActorKind, Stage
+    from policy import classification as classification_policy
+    from policy import ladder, sla
+    from workflows import clocks, evidence, negotiation
+    from workflows.case import SYSTEM, Case
+    from workflows.guards import invalid_input, require_stage
+
+
+async def enter(case: Case, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM,
+                reason: str = "") -> None:
+    s = case.state
+    order = s.order
+    counts = await case.activity("count_open_complaints", ImpactQuery(
+        complaint_id=s.complaint_id, merchant_id=order.merchant_id, sku=order.sku,
+        since=case.now() - case.policy.classification.group_window), result_type=ImpactCounts)
+    s.classification = classification_policy.classify(
+        description=case.description, order=order, open_on_merchant=counts.open_on_merchant,
+        open_on_sku=counts.open_on_sku, policy=case.policy.classification)
+    _retime_case_clocks(case)
+    await case.set_stage(Stage.CLASSIFICATION, "classification_suggested", actor=actor, by=by, reason=reason,
+                         details={"suggested": s.classification.model_dump(mode="json"),
+                                  "open_on_merchant": counts.open_on_merchant, "open_on_sku": counts.open_on_sku})
+
+
+def _retime_case_clocks(case: Case) -> None:
+    """Severity is known now: the first-contact clock tightens (or relaxes) from the filing time."""
+    s = case.state
+    for name, duration in sla.case_clocks(case.policy, s.classification):
+        existing = clocks.find(s, name)
+        if existing is not None and not existing.breached:
+            clocks.start(s, name, case.now(), duration, case.policy, started_at=s.created_at)
+    case.changed()
+
+
+def check_review(case: Case, p: ClassificationReview) -> None:
+    require_stage(case.stage, "review_classification", Stage.CLASSIFICATION)
+    if not p.confirm:
+        if not (p.reason and p.reason.strip()):
+            raise invalid_input("reason", "an override needs a reason")
+        if p.type is None and p.severity is None and p.dispute_class is None:
+            raise invalid_input("type", "an override changes at least one of type, dispute_class, severity")
+
+
+async def review(case: Case, p: ClassificationReview) -> None:
+    c = case.state.classification
+    before = c.model_dump(mode="json")
+    if not p.confirm:
+        c.type = p.type or c.type
+        c.dispute_class = p.dispute_class or c.dispute_class
+        c.severity = p.severity or c.severity
+        c.overridden, c.reason = True, p.reason
+    c.confirmed = True
+    _retime_case_clocks(case)
+    await case.record("classification_confirmed" if p.confirm else "classification_overridden",
+                      actor=p.actor, reason=p.reason or "", details={"before": before,
+                                                                     "after": c.model_dump(mode="json")})
+    case.fast_path = ladder.fast_path(c, case.state.order, None)
+    if case.fast_path:
+        await negotiation.enter_fast_path(case, actor=p.actor)
+    else:
+        await evidence.enter(case, actor=p.actor)

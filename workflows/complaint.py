@@ -1,0 +1,201 @@
+"""One durable workflow per complaint: intake → classification → evidence → negotiation → execution → review.
+
+Handlers are thin: each validator rejects an invalid step before anything is written to history, each
+update re-checks under the case lock (another update may have won the race) and applies the step.
+Stage logic lives in one module per stage; decisions live in the pure `policy` package.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from models.case import (Assignment, CaseInput, CaseState, ClassificationReview, ClockControl,
+                             EvidenceRequestCmd, EvidenceSubmission, Filing, FilingResult, IntakeCompletion,
+                             LiabilityDecision, MerchantRefundConfirmation, OfferProposal, OfferResponse,
+                             ShipmentConfirmation, SupervisorReview, SurveyAnswer, Tier3Approval, Withdrawal)
+    from models.enums import Stage
+    from workflows import case_admin, classification, evidence, execution, intake, negotiation, review
+    from workflows.case import Case
+
+RUNNERS: dict[Stage, Callable[[Case], Awaitable[None]]] = {
+    Stage.CLASSIFICATION: lambda case: case.wait_for(lambda: False),
+    Stage.EVIDENCE: evidence.run,
+    Stage.NEGOTIATION: negotiation.run,
+    Stage.EXECUTION: execution.run,
+    Stage.REVIEW: review.run,
+    Stage.REOPENED: review.run_reopened,
+}
+
+
+@workflow.defn
+class ComplaintWorkflow:
+    @workflow.init
+    def __init__(self, inp: CaseInput) -> None:
+        self.case = Case(inp)
+
+    @workflow.run
+    async def run(self, inp: CaseInput) -> CaseState:
+        await intake.run(self.case)
+        while not self.case.stage.is_terminal:
+            await RUNNERS.get(self.case.stage, intake_wait)(self.case)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.case.snapshot()
+
+    @workflow.query
+    def state(self) -> CaseState:
+        return self.case.snapshot()
+
+    async def _act(self, check: Callable[[Case, Any], None], apply: Callable[[Case, Any], Awaitable[None]],
+                   payload: Any) -> CaseState:
+        await workflow.wait_condition(lambda: self.case.filed_recorded)  # "filed" is always audit record 1
+        async with self.case.lock:
+            check(self.case, payload)  # the world may have moved since the validator ran
+            self.case.touch(payload.actor)
+            await apply(self.case, payload)
+            return self.case.snapshot()
+
+    # ---- intake ---------------------------------------------------------------------------------------
+
+    @workflow.update
+    async def file(self, p: Filing) -> FilingResult:
+        intake.check_filing(self.case, p)
+        return await intake.file(self.case, p)
+
+    @file.validator
+    def _validate_file(self, p: Filing) -> None:
+        intake.check_filing(self.case, p)
+
+    @workflow.update
+    async def complete_intake(self, p: IntakeCompletion) -> CaseState:
+        return await self._act(intake.check_completion, intake.complete, p)
+
+    @complete_intake.validator
+    def _validate_complete_intake(self, p: IntakeCompletion) -> None:
+        intake.check_completion(self.case, p)
+
+    # ---- classification and evidence ------------------------------------------------------------------
+
+    @workflow.update
+    async def review_classification(self, p: ClassificationReview) -> CaseState:
+        return await self._act(classification.check_review, classification.review, p)
+
+    @review_classification.validator
+    def _validate_review_classification(self, p: ClassificationReview) -> None:
+        classification.check_review(self.case, p)
+
+    @workflow.update
+    async def request_evidence(self, p: EvidenceRequestCmd) -> CaseState:
+        return await self._act(evidence.check_request, evidence.request, p)
+
+    @request_evidence.validator
+    def _validate_request_evidence(self, p: EvidenceRequestCmd) -> None:
+        evidence.check_request(self.case, p)
+
+    @workflow.update
+    async def submit_evidence(self, p: EvidenceSubmission) -> CaseState:
+        return await self._act(evidence.check_submit, evidence.submit, p)
+
+    @submit_evidence.validator
+    def _validate_submit_evidence(self, p: EvidenceSubmission) -> None:
+        evidence.check_submit(self.case, p)
+
+    @workflow.update
+    async def set_liability(self, p: LiabilityDecision) -> CaseState:
+        return await self._act(evidence.check_liability, evidence.set_liability, p)
+
+    @set_liability.validator
+    def _validate_set_liability(self, p: LiabilityDecision) -> None:
+        evidence.check_liability(self.case, p)
+
+    # ---- negotiation -----------------------------------------------------------------------------------
+
+    @workflow.update
+    async def make_offer(self, p: OfferProposal) -> CaseState:
+        return await self._act(negotiation.check_offer, negotiation.make_offer, p)
+
+    @make_offer.validator
+    def _validate_make_offer(self, p: OfferProposal) -> None:
+        negotiation.check_offer(self.case, p)
+
+    @workflow.update
+    async def respond_to_offer(self, p: OfferResponse) -> CaseState:
+        return await self._act(negotiation.check_response, negotiation.respond, p)
+
+    @respond_to_offer.validator
+    def _validate_respond_to_offer(self, p: OfferResponse) -> None:
+        negotiation.check_response(self.case, p)
+
+    @workflow.update
+    async def approve_tier3(self, p: Tier3Approval) -> CaseState:
+        return await self._act(negotiation.check_approval, negotiation.approve, p)
+
+    @approve_tier3.validator
+    def _validate_approve_tier3(self, p: Tier3Approval) -> None:
+        negotiation.check_approval(self.case, p)
+
+    # ---- execution and review --------------------------------------------------------------------------
+
+    @workflow.update
+    async def confirm_merchant_refund(self, p: MerchantRefundConfirmation) -> CaseState:
+        return await self._act(case_admin.check_merchant_refund, case_admin.confirm_merchant_refund, p)
+
+    @confirm_merchant_refund.validator
+    def _validate_confirm_merchant_refund(self, p: MerchantRefundConfirmation) -> None:
+        case_admin.check_merchant_refund(self.case, p)
+
+    @workflow.update
+    async def confirm_shipment(self, p: ShipmentConfirmation) -> CaseState:
+        return await self._act(case_admin.check_shipment, case_admin.confirm_shipment, p)
+
+    @confirm_shipment.validator
+    def _validate_confirm_shipment(self, p: ShipmentConfirmation) -> None:
+        case_admin.check_shipment(self.case, p)
+
+    @workflow.update
+    async def answer_survey(self, p: SurveyAnswer) -> CaseState:
+        return await self._act(review.check_answer, review.answer, p)
+
+    @answer_survey.validator
+    def _validate_answer_survey(self, p: SurveyAnswer) -> None:
+        review.check_answer(self.case, p)
+
+    @workflow.update
+    async def supervisor_review(self, p: SupervisorReview) -> CaseState:
+        return await self._act(review.check_supervisor_review, review.supervisor_review, p)
+
+    @supervisor_review.validator
+    def _validate_supervisor_review(self, p: SupervisorReview) -> None:
+        review.check_supervisor_review(self.case, p)
+
+    # ---- any open stage --------------------------------------------------------------------------------
+
+    @workflow.update
+    async def withdraw(self, p: Withdrawal) -> CaseState:
+        return await self._act(case_admin.check_withdraw, case_admin.withdraw, p)
+
+    @withdraw.validator
+    def _validate_withdraw(self, p: Withdrawal) -> None:
+        case_admin.check_withdraw(self.case, p)
+
+    @workflow.update
+    async def assign(self, p: Assignment) -> CaseState:
+        return await self._act(case_admin.check_assign, case_admin.assign, p)
+
+    @assign.validator
+    def _validate_assign(self, p: Assignment) -> None:
+        case_admin.check_assign(self.case, p)
+
+    @workflow.update
+    async def control_clock(self, p: ClockControl) -> CaseState:
+        return await self._act(case_admin.check_clock, case_admin.control_clock, p)
+
+    @control_clock.validator
+    def _validate_control_clock(self, p: ClockControl) -> None:
+        case_admin.check_clock(self.case, p)
+
+
+async def intake_wait(case: Case) -> None:
+    """Intake finished its own waiting; only a stage change moves the case on."""
+    await case.wait_for(lambda: False)

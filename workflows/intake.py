@@ -1,0 +1,138 @@
+"""Intake: verify person-order-matter, ask for what is missing, join duplicates."""
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from models.activity_io import OrderLookupResult
+    from models.case import Filing, FilingResult, IntakeCompletion
+    from models.enums import ActorKind, Stage
+    from policy import intake as intake_policy
+    from policy import sla
+    from workflows import classification, clocks
+    from workflows.case import Case
+    from workflows.guards import conflict, invalid_input, require_stage
+
+
+def _check(case: Case, order_line_id: str | None, description: str, evidence):
+    return intake_policy.check_intake(
+        consumer_id=case.state.consumer_id, order=case.order_record, order_line_id=order_line_id,
+        description=description, evidence=evidence, filed_at=case.state.created_at, policy=case.policy)
+
+
+def _adopt(case: Case, result) -> None:
+    s = case.state
+    if result.order is not None:
+        s.order = result.order
+        s.order_line_id = result.order.order_line_id
+        s.merchant_id = result.order.merchant_id
+    elif case.order_record is not None:
+        s.merchant_id = case.order_record.merchant_id
+    s.missing_info = list(result.missing)
+
+
+async def run(case: Case) -> None:
+    """Entry point of every case: called once, before any other stage."""
+    lookup = await case.activity("lookup_order", case.state.order_id, result_type=OrderLookupResult)
+    case.order_record = lookup.order
+    result = _check(case, case.state.order_line_id, case.description, case.evidence_refs)
+    _adopt(case, result)
+    now = case.now()
+    for name, duration in sla.case_clocks(case.policy, None):
+        clocks.start(case.state, name, now, duration, case.policy)
+    name, duration = sla.stage_clock(Stage.INTAKE, None, case.policy)
+    clocks.start(case.state, name, now, duration, case.policy)
+    async with case.lock:
+        await case.record("filed", actor=case.input.filed_by, details={
+            "channel": case.input.channel, "evidence": len(case.evidence_refs), "missing": result.missing})
+        case.filed_recorded = True
+        if not result.valid:
+            await case.finish(Stage.REJECTED, "invalid", reason=result.rejection or "invalid complaint")
+            return
+        if result.missing:
+            await _request_supplement(case)
+        else:
+            await classification.enter(case, by=(ActorKind.SYSTEM, "system"), reason="intake complete")
+    await _await_supplement(case)
+
+
+async def _request_supplement(case: Case) -> None:
+    case.supplement_due = case.now() + case.policy.intake.supplement
+    await case.record("supplement_requested", reason=", ".join(case.state.missing_info),
+                      details={"missing": case.state.missing_info, "due_at": case.supplement_due.isoformat()})
+    await case.notify(case.consumer(), "supplement_request", missing=case.state.missing_info,
+                      due_at=case.supplement_due.isoformat())
+
+
+async def _await_supplement(case: Case) -> None:
+    if case.stage != Stage.INTAKE:
+        return
+    if await case.wait_for(lambda: not case.state.missing_info, case.supplement_due):
+        return
+    async with case.lock:
+        if case.stage != Stage.INTAKE or not case.state.missing_info:
+            return
+        case.supplement_due = case.now() + case.policy.intake.supplement_reminder
+        await case.record("supplement_reminder", by=(ActorKind.DEADLINE, "deadline:supplement"),
+                          details={"missing": case.state.missing_info, "due_at": case.supplement_due.isoformat()})
+        await case.notify(case.consumer(), "supplement_reminder", missing=case.state.missing_info)
+    if await case.wait_for(lambda: not case.state.missing_info, case.supplement_due):
+        return
+    async with case.lock:
+        if case.stage == Stage.INTAKE and case.state.missing_info:
+            await case.finish(Stage.REJECTED, "incomplete", by=(ActorKind.DEADLINE, "deadline:supplement"),
+                              reason=f"still missing after reminder: {', '.join(case.state.missing_info)}")
+
+
+# ---- updates ----------------------------------------------------------------------------------------
+
+
+def check_completion(case: Case, p: IntakeCompletion) -> None:
+    require_stage(case.stage, "complete_intake", Stage.INTAKE)
+    if not case.filed_recorded:
+        raise conflict("the case is still being registered; retry shortly")
+    result = _check(case, p.order_line_id or case.state.order_line_id, p.description or case.description,
+                    case.evidence_refs + p.evidence)
+    if not result.valid:
+        raise invalid_input("order_line_id" if p.order_line_id else "description", result.rejection or "invalid")
+
+
+async def complete(case: Case, p: IntakeCompletion) -> None:
+    if p.description:
+        case.description = p.description
+    if p.contact:
+        case.contact = p.contact
+    case.evidence_refs += p.evidence
+    result = _check(case, p.order_line_id or case.state.order_line_id, case.description, case.evidence_refs)
+    _adopt(case, result)
+    action = "intake_supplemented" if result.missing else "intake_completed"
+    await case.record(action, actor=p.actor, details={"missing": result.missing, "evidence_added": len(p.evidence)})
+    if not result.missing:
+        await classification.enter(case, actor=p.actor, reason="intake complete")
+
+
+def check_filing(case: Case, p: Filing) -> None:
+    if case.stage.is_terminal and case.initial_filing_acknowledged:
+        raise conflict(f"case {case.state.complaint_id} is {case.stage.value}; file a new complaint",
+                       stage=case.stage.value)
+
+
+async def file(case: Case, p: Filing) -> FilingResult:
+    if not case.initial_filing_acknowledged:
+        case.initial_filing_acknowledged = True
+        await workflow.wait_condition(lambda: case.filed_recorded)
+        return FilingResult(complaint_id=case.state.complaint_id, joined=False, stage=case.stage)
+    await workflow.wait_condition(lambda: case.filed_recorded)
+    async with case.lock:
+        case.state.joined_filings += 1
+        case.evidence_refs += p.evidence
+        if case.stage == Stage.INTAKE and case.state.missing_info and case.filed_recorded:
+            merged = _check(case, case.state.order_line_id, case.description or p.description, case.evidence_refs)
+            if merged.valid:
+                case.description = case.description or p.description
+                _adopt(case, merged)
+        await case.record("duplicate_joined", actor=p.actor, details={
+            "channel": p.channel, "evidence_added": len(p.evidence), "joined_filings": case.state.joined_filings})
+        if case.stage == Stage.INTAKE and not case.state.missing_info and case.filed_recorded:
+            await classification.enter(case, actor=p.actor, reason="intake complete")
+        return FilingResult(complaint_id=case.state.complaint_id, joined=True, stage=case.stage)
+

@@ -1,0 +1,55 @@
+"""Who must act next, and by when: derived from the case, never stored."""
+
+from typing import TYPE_CHECKING
+
+from models.case import PendingAction
+from models.enums import OfferStatus, Party, Role, Stage
+
+if TYPE_CHECKING:
+    from workflows.case import Case
+
+
+def _clock_due(case: "Case"):
+    running = [c for c in case.state.clocks if not c.paused and c.name not in ("solution", "dispute_limit")]
+    return min((c.due_at for c in running), default=None)
+
+
+def actions(case: "Case") -> list[PendingAction]:
+    s = case.state
+    due = _clock_due(case)
+    staff = "supervisor_queue" if s.assignee == case.policy.escalation.supervisor_queue else Role.AGENT
+    out: list[PendingAction] = []
+    match s.stage:
+        case Stage.INTAKE if s.missing_info:
+            out.append(PendingAction(who=Role.CONSUMER, action=f"supplement {', '.join(s.missing_info)}",
+                                     due_at=case.supplement_due))
+            out.append(PendingAction(who=staff, action="complete_intake", due_at=due))
+        case Stage.CLASSIFICATION:
+            out.append(PendingAction(who=staff, action="review_classification", due_at=due))
+        case Stage.EVIDENCE:
+            for r in s.evidence_requests:
+                if r.fulfilled_at is None and not r.lapsed:
+                    out.append(PendingAction(who=r.party, action="submit_evidence", due_at=r.due_at))
+            out.append(PendingAction(who=staff, action="set_liability", due_at=due))
+        case Stage.NEGOTIATION:
+            offer = s.offers[-1] if s.offers else None
+            if offer and offer.status == OfferStatus.AWAITING_APPROVAL:
+                out.append(PendingAction(who=Role.SUPERVISOR, action="approve_tier3", due_at=due))
+            elif offer and offer.status == OfferStatus.PENDING:
+                out.append(PendingAction(who=Role.CONSUMER, action="respond_to_offer", due_at=offer.due_at))
+            else:
+                out.append(PendingAction(who=staff, action="make_offer", due_at=due))
+        case Stage.EXECUTION:
+            if s.outcome == "execution_failed":
+                out.append(PendingAction(who=Role.SUPERVISOR, action="supervisor_review", due_at=due))
+            if case.awaiting_merchant_refund_until and case.merchant_refund_ref is None:
+                out.append(PendingAction(who=Party.MERCHANT, action="confirm_merchant_refund",
+                                         due_at=case.awaiting_merchant_refund_until))
+            if case.awaiting_shipment_until and case.shipment is None:
+                out.append(PendingAction(who=Party.MERCHANT, action="confirm_shipment",
+                                         due_at=case.awaiting_shipment_until))
+        case Stage.REVIEW if s.survey and s.survey.sent_at and s.survey.answered_at is None:
+            out.append(PendingAction(who=Role.CONSUMER, action="answer_survey", due_at=s.survey.due_at))
+        case Stage.REOPENED:
+            out.append(PendingAction(who=Role.SUPERVISOR, action="supervisor_review", due_at=due))
+    return out
