@@ -55,11 +55,18 @@ async def file(settings: Settings, client: Client, engine: Engine, principal: Pr
     from core.cases import NewComplaint, file_complaint
 
     consumer_id = _consumer_for(principal, body)
+    orders = DbOrderLookup(engine)
+    order = await run_in_threadpool(orders.find_order, body.order_id)
+    if order is not None and order.consumer_id != consumer_id:
+        # Filing on another consumer's order would join *their* open case: refuse before Temporal sees it.
+        if principal.role == Role.CONSUMER:
+            raise forbidden("this order belongs to another consumer")
+        raise invalid_field("body.consumer_id", f"order {body.order_id!r} belongs to another consumer")
     policy = await run_in_threadpool(current_policy, settings)
     request = NewComplaint(consumer_id=consumer_id, order_id=body.order_id, order_line_id=body.order_line_id,
                            channel=body.channel, description=body.description, contact=body.contact,
                            evidence=body.evidence)
-    result = await file_complaint(client, engine, DbOrderLookup(engine), task_queue=settings.temporal_task_queue,
+    result = await file_complaint(client, engine, orders, task_queue=settings.temporal_task_queue,
                                   policy=policy, request=request, actor=principal.actor,
                                   update_id=update_id(principal.id, key))
     try:

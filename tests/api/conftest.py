@@ -138,3 +138,107 @@ async def api(api_engine, tmp_path_factory) -> AsyncIterator[Api]:
     settings = api_settings(tmp_path_factory.mktemp("api-data"))
     async for instance in start_api(settings, api_engine):
         yield instance
+
+
+# ---- end to end: the real workflow and activities on the time-skipping server ------------------------
+
+
+@dataclass
+class Party:
+    """A consumer with an order from a merchant, each with a login of their own."""
+
+    consumer_id: str
+    merchant_id: str
+    order_id: str
+    lines: list[str]
+
+    @property
+    def consumer_user(self) -> str:
+        return f"U-{self.consumer_id}"
+
+    @property
+    def merchant_user(self) -> str:
+        return f"U-{self.merchant_id}"
+
+
+def make_party(engine: Engine, **order_options) -> Party:
+    from core.db import session_scope
+    from models.tables import User
+    from tests.workflows.factories import make_order
+
+    ids = make_order(engine, **order_options)
+    party = Party(consumer_id=ids["consumer"], merchant_id=ids["merchant"], order_id=ids["order"],
+                  lines=ids["lines"])
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        session.add(User(id=party.consumer_user, username=party.consumer_id.lower(), hashed_password="-",
+                         role="consumer", consumer_id=party.consumer_id, created_at=now))
+        session.add(User(id=party.merchant_user, username=party.merchant_id.lower(), hashed_password="-",
+                         role="merchant", merchant_id=party.merchant_id, created_at=now))
+    return party
+
+
+def headers_for(api: Api, user_id: str, role: str, key: str | None = None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {create_access_token(api.settings, user_id=user_id, role=role)}"}
+    if key:
+        headers["Idempotency-Key"] = key
+    return headers
+
+
+@pytest.fixture(scope="module")
+def live_engine(sqlite_only_db_url) -> Iterator[Engine]:
+    engine = make_engine(sqlite_only_db_url)
+    yield engine
+    engine.dispose()
+
+
+async def start_live_api(client: Client, engine: Engine, data_dir: Path, **settings_overrides) -> AsyncIterator[Api]:
+    """The API and a worker with the real activities, on a task queue of their own."""
+    from worker import build_worker
+
+    task_queue = f"api-{uuid.uuid4().hex[:8]}"
+    settings = api_settings(data_dir, temporal_task_queue=task_queue, **settings_overrides)
+    async with build_worker(client, engine, settings, task_queue=task_queue):
+        async for instance in start_api(settings, engine, client=client):
+            yield instance
+    await _terminate_open_cases(client, engine)
+
+
+async def _terminate_open_cases(client: Client, engine: Engine) -> None:
+    """Leave nothing running on the shared server: another module's skipped time would fire our timers."""
+    from sqlmodel import Session, select
+
+    from models.tables import Complaint
+
+    with Session(engine) as session:
+        open_ids = session.exec(select(Complaint.workflow_id).where(Complaint.is_open)).all()
+    for workflow_id in open_ids:
+        try:
+            await client.get_workflow_handle(workflow_id).terminate(reason="test module finished")
+        except Exception:  # already closed, or started on another test server: nothing left to stop
+            pass
+
+
+@pytest_asyncio.fixture(scope="module")
+async def live_api(ts_env, live_engine, tmp_path_factory) -> AsyncIterator[Api]:
+    async for instance in start_live_api(ts_env.client, live_engine, tmp_path_factory.mktemp("live-data")):
+        yield instance
+
+
+@pytest_asyncio.fixture
+async def isolated_live_api(live_engine, tmp_path_factory) -> AsyncIterator[tuple[Api, "WorkflowEnvironment"]]:
+    """For a test that skips days: skipped time fires every open case's timers, so it gets a server of its own."""
+    from temporalio.testing import WorkflowEnvironment
+
+    from core import search_attributes
+    from core.binaries import find_binary
+    from core.temporal import data_converter
+
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
+    try:
+        await search_attributes.register(env.client)
+        async for instance in start_live_api(env.client, live_engine, tmp_path_factory.mktemp("isolated")):
+            yield instance, env
+    finally:
+        await env.shutdown()
