@@ -6,7 +6,9 @@ written, from the workflow's own state. Consumers reach their own cases, merchan
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Annotated
 
+from fastapi import Path
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
@@ -20,6 +22,8 @@ from models.case import CaseInput, CaseState
 from models.enums import Role, Stage
 from models.tables import Complaint
 from workflows.ids import workflow_id
+
+ComplaintId = Annotated[str, Path(min_length=1, max_length=200, examples=["CMP-O1001-L1-1"])]
 
 QUERY_TIMEOUT = timedelta(seconds=5)
 # An update may run activities (payments, notifications) before it answers; past this the caller gets 503

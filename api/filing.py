@@ -13,6 +13,7 @@ from api.deps import Principal
 from api.errors import forbidden, invalid_field
 from api.idempotency import update_id
 from api.policy_store import current_policy
+from core.cases import NewComplaint, file_complaint
 from core.settings import Settings
 from models.case import CaseState, Contact, EvidenceRef, LongText, ShortText
 from models.enums import Role, Stage
@@ -52,8 +53,6 @@ def _consumer_for(principal: Principal, body: FilingRequest) -> str:
 
 async def file(settings: Settings, client: Client, engine: Engine, principal: Principal, body: FilingRequest,
                key: str) -> tuple[int, FilingResponse]:
-    from core.cases import NewComplaint, file_complaint
-
     consumer_id = _consumer_for(principal, body)
     orders = DbOrderLookup(engine)
     order = await run_in_threadpool(orders.find_order, body.order_id)

@@ -8,14 +8,14 @@ workflow interface; consumers and merchants additionally must own the case.
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, create_model
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 
-from api.cases import authorize, execute
+from api.cases import ComplaintId, authorize, execute
 from api.deps import ClientDep, EngineDep, Principal, require_roles
 from api.errors import error_responses, forbidden, invalid_field
 from api.examples import ACTION_EXAMPLES
@@ -114,7 +114,7 @@ def _endpoint(step: Step):
     allowed = Annotated[Principal, Depends(require_roles(*step.roles))]
     examples = ACTION_EXAMPLES.get(step.update)
 
-    async def act(request: Request, complaint_id: Annotated[str, Path(max_length=200)], principal: allowed,
+    async def act(request: Request, complaint_id: ComplaintId, principal: allowed,
                   engine: EngineDep, client: ClientDep, key: RequiredKey,
                   body: Annotated[body_model, Body(openapi_examples=examples)]):
         return await run_once(request, engine, principal.id, key, body, lambda: perform(

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from temporalio.service import RPCError
 
 from api.audit import record
-from api.cases import authorize, filing_input, query_state
+from api.cases import ComplaintId, authorize, filing_input, query_state
 from api.deps import CaseReader, ClientDep, EngineDep, LinkDep, Principal, SessionDep, require_roles
 from api.errors import error_responses, forbidden, request_id_of
 from api.examples import FILING_EXAMPLES
@@ -58,7 +58,7 @@ def list_complaints(session: SessionDep, principal: CaseReader,
 
 @router.get("/{complaint_id}", response_model=ComplaintDetail, responses=error_responses(401, 403, 404, 503),
             summary="One complaint: read model plus live state and pending actions")
-async def get_complaint(complaint_id: str, principal: CaseReader, engine: EngineDep,
+async def get_complaint(complaint_id: ComplaintId, principal: CaseReader, engine: EngineDep,
                         link: LinkDep) -> ComplaintDetail:
     """While Temporal is unreachable this still answers 200 from the read model, with `live: null` and
     `live_error` saying why: a consumer checking progress needs no workflow to see the stage."""
@@ -111,7 +111,7 @@ def _consumer_and_audit(engine: Engine, principal: Principal, complaint_id: str,
 @router.get("/{complaint_id}/personal-data", response_model=PersonalData,
             responses=error_responses(401, 403, 404, 503),
             summary="The consumer's contact data and the complaint text (staff reads are audited)")
-async def get_personal_data(request: Request, complaint_id: str, principal: PersonalDataReader,
+async def get_personal_data(request: Request, complaint_id: ComplaintId, principal: PersonalDataReader,
                             engine: EngineDep, client: ClientDep) -> PersonalData:
     """Consumers read their own; agents, supervisors and auditors read any, and each such read is written
     to the audit log first. Merchants and admins never see personal data."""

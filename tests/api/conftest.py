@@ -16,15 +16,23 @@ import pytest_asyncio
 from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
 from api.security import create_access_token
-from core.db import make_engine
+from core import search_attributes
+from core.binaries import find_binary
+from core.db import make_engine, session_scope
 from core.migrate import upgrade_database
 from core.seed import seed_demo
 from core.settings import Settings
+from core.temporal import data_converter
+from models.tables import Complaint, User
 from tests.conftest import PG_ADMIN_URL, _pg_available
+from tests.workflows.factories import make_order
+from worker import build_worker
 
 DEAD_TEMPORAL = "127.0.0.1:1"  # nothing listens on port 1: "Temporal is down"
 
@@ -162,10 +170,6 @@ class Party:
 
 
 def make_party(engine: Engine, **order_options) -> Party:
-    from core.db import session_scope
-    from models.tables import User
-    from tests.workflows.factories import make_order
-
     ids = make_order(engine, **order_options)
     party = Party(consumer_id=ids["consumer"], merchant_id=ids["merchant"], order_id=ids["order"],
                   lines=ids["lines"])
@@ -194,8 +198,6 @@ def live_engine(sqlite_only_db_url) -> Iterator[Engine]:
 
 async def start_live_api(client: Client, engine: Engine, data_dir: Path, **settings_overrides) -> AsyncIterator[Api]:
     """The API and a worker with the real activities, on a task queue of their own."""
-    from worker import build_worker
-
     task_queue = f"api-{uuid.uuid4().hex[:8]}"
     settings = api_settings(data_dir, temporal_task_queue=task_queue, **settings_overrides)
     async with build_worker(client, engine, settings, task_queue=task_queue):
@@ -206,10 +208,6 @@ async def start_live_api(client: Client, engine: Engine, data_dir: Path, **setti
 
 async def _terminate_open_cases(client: Client, engine: Engine) -> None:
     """Leave nothing running on the shared server: another module's skipped time would fire our timers."""
-    from sqlmodel import Session, select
-
-    from models.tables import Complaint
-
     with Session(engine) as session:
         open_ids = session.exec(select(Complaint.workflow_id).where(Complaint.is_open)).all()
     for workflow_id in open_ids:
@@ -226,14 +224,8 @@ async def live_api(ts_env, live_engine, tmp_path_factory) -> AsyncIterator[Api]:
 
 
 @pytest_asyncio.fixture
-async def isolated_live_api(live_engine, tmp_path_factory) -> AsyncIterator[tuple[Api, "WorkflowEnvironment"]]:
+async def isolated_live_api(live_engine, tmp_path_factory) -> AsyncIterator[tuple[Api, WorkflowEnvironment]]:
     """For a test that skips days: skipped time fires every open case's timers, so it gets a server of its own."""
-    from temporalio.testing import WorkflowEnvironment
-
-    from core import search_attributes
-    from core.binaries import find_binary
-    from core.temporal import data_converter
-
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
     try:

@@ -2,6 +2,7 @@
 
 import asyncio
 import socket
+from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
@@ -9,6 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.idempotency import update_id
 from core import search_attributes
 from core.binaries import find_binary
+from core.db import make_engine
 from core.temporal import data_converter
 from models.case import Actor, ClassificationReview
 from models.enums import Role
@@ -106,7 +108,7 @@ async def test_while_temporal_is_down_writes_are_503_and_leave_nothing_behind(li
     with Session(live_engine) as session:
         session.add(Complaint(id="CMP-down-1", workflow_id="complaint-CMP-down-1", consumer_id=party.consumer_id,
                               merchant_id=party.merchant_id, order_id=party.order_id, stage="classification",
-                              created_at=_now(), updated_at=_now()))
+                              created_at=datetime.now(UTC), updated_at=datetime.now(UTC)))
         session.commit()
     settings = api_settings(tmp_path_factory.mktemp("down"))
     async for api in start_api(settings, live_engine):
@@ -148,8 +150,6 @@ async def test_the_api_reconnects_when_temporal_comes_up(live_engine, tmp_path_f
 
 
 async def test_database_down_is_503_not_500(tmp_path_factory, ts_env):
-    from core.db import make_engine
-
     dead = make_engine("postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2")
     settings = api_settings(tmp_path_factory.mktemp("dbdown"))
     async for api in start_api(settings, dead, client=ts_env.client):
@@ -162,9 +162,3 @@ async def test_database_down_is_503_not_500(tmp_path_factory, ts_env):
         health = await api.http.get("/health")
         assert health.status_code == 503 and health.json() == {"database": "unreachable", "temporal": "ok"}
     dead.dispose()
-
-
-def _now():
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
