@@ -22,7 +22,11 @@ class Token(BaseModel):
     role: str = Field(examples=["agent"])
 
 
-@router.post("/token", response_model=Token, responses=error_responses(401),
+_FORM_EXAMPLE = {"requestBody": {"content": {"application/x-www-form-urlencoded": {
+    "example": {"username": "agent1", "password": "demo-password"}}}}}
+
+
+@router.post("/token", response_model=Token, responses=error_responses(401, 422, 503), openapi_extra=_FORM_EXAMPLE,
              summary="Exchange username and password for a bearer token")
 def login(session: SessionDep, settings: SettingsDep,
                 form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:

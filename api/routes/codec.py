@@ -11,7 +11,7 @@ from typing import Annotated
 
 from cryptography.exceptions import InvalidTag
 from google.protobuf.message import DecodeError
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Body, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
@@ -77,17 +77,20 @@ def _audit_decode(engine: Engine, principal: Principal, event_key: str, count: i
 
 
 _Namespace = Annotated[str | None, Header(alias="X-Namespace", description="sent by the Temporal UI")]
+_EXAMPLES = {"payloads": {"summary": "One JSON payload", "value": {"payloads": [
+    {"metadata": {"encoding": "anNvbi9wbGFpbg=="}, "data": "eyJhY2NlcHQiOiB0cnVlfQ=="}]}}}
+PayloadsBody = Annotated[Payloads, Body(openapi_examples=_EXAMPLES)]
 
 
 @router.post("/encode", response_model=Payloads, responses=error_responses(401, 403, 422),
              summary="Encrypt payloads (Temporal remote codec)")
-async def encode(request: Request, body: Payloads, _: CodecUser) -> Payloads:
+async def encode(request: Request, body: PayloadsBody, _: CodecUser) -> Payloads:
     return _to_json(await _codec(request).encode(_to_protos(body)))
 
 
 @router.post("/decode", response_model=Payloads, responses=error_responses(401, 403, 422, 503),
              summary="Decrypt payloads for the Temporal UI (audited)")
-async def decode(request: Request, body: Payloads, principal: CodecUser, engine: EngineDep,
+async def decode(request: Request, body: PayloadsBody, principal: CodecUser, engine: EngineDep,
                  namespace: _Namespace = None) -> Payloads:
     protos = _to_protos(body)
     await run_in_threadpool(_audit_decode, engine, principal, f"api:{request_id_of(request)}", len(protos),
