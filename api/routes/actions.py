@@ -22,6 +22,7 @@ from api.examples import ACTION_EXAMPLES
 from api.idempotency import RequiredKey, run_once, update_id
 from api.policy_store import current_policy
 from api.views import MerchantCaseState, state_for
+from core.settings import Settings
 from models import case as payloads
 from models.case import CaseState
 from models.enums import Party, Role
@@ -86,8 +87,8 @@ def _check_party(principal: Principal, body: BaseModel) -> None:
         raise forbidden(f"a {principal.role.value} submits evidence only as party '{own.value}'")
 
 
-def _check_assignee(engine: Engine, supervisor_queue: str, assignee: str | None) -> None:
-    if assignee is None or assignee == supervisor_queue:
+def _check_assignee(engine: Engine, settings: Settings, assignee: str | None) -> None:
+    if assignee is None or assignee == current_policy(settings).escalation.supervisor_queue:
         return
     with Session(engine) as session:
         user = session.exec(select(User).where(User.id == assignee, col(User.active),
@@ -102,8 +103,7 @@ async def perform(request: Request, step: Step, client: Client, engine: Engine, 
     if step.update == "submit_evidence":
         _check_party(principal, body)
     if step.update == "assign":
-        queue = current_policy(request.app.state.settings).escalation.supervisor_queue
-        await run_in_threadpool(_check_assignee, engine, queue, getattr(body, "assignee"))
+        await run_in_threadpool(_check_assignee, engine, request.app.state.settings, getattr(body, "assignee"))
     payload = step.payload.model_validate({**body.model_dump(), "actor": principal.actor.model_dump()})
     state = await execute(client, row, complaint_id, step.update, payload, update_id(principal.id, key))
     return 200, state_for(state, principal.role)
