@@ -150,3 +150,20 @@ async def test_read_one_has_live_state_and_pending_actions(live_api):
                  404, "not_found")
     unknown = await act(live_api, "CMP-nope-1", "withdrawal", {"reason": "x"}, "U-agent1", key=new_key())
     assert_error(unknown, 404, "not_found")
+
+
+async def test_assignment_rules(live_api):
+    party = make_party(live_api.engine)
+    cid = (await file_case(live_api, party))["complaint_id"]
+    unknown = await act(live_api, cid, "assignment", {"assignee": "U-nobody"}, "U-super1")
+    assert assert_error(unknown, 422, "validation_error")["error"]["details"][0]["field"] == "body.assignee"
+    to_consumer = await act(live_api, cid, "assignment", {"assignee": party.consumer_user}, "U-super1")
+    assert_error(to_consumer, 422, "validation_error")
+    assigned = await act(live_api, cid, "assignment", {"assignee": "U-agent2"}, "U-super1")
+    assert assigned.status_code == 200 and assigned.json()["assignee"] == "U-agent2"
+    for_someone_else = await act(live_api, cid, "assignment", {"assignee": "U-agent2"}, "U-agent1")
+    assert_error(for_someone_else, 403, "forbidden")
+    claimed = await act(live_api, cid, "assignment", {}, "U-agent1")
+    assert claimed.status_code == 200 and claimed.json()["assignee"] == "U-agent1"
+    mine = await live_api.http.get("/queues/mine", headers=as_user(live_api, "U-agent1"))
+    assert cid in [item["id"] for item in mine.json()["items"]]
