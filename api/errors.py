@@ -130,7 +130,8 @@ def from_update_failure(exc: WorkflowUpdateFailedError) -> ApiError:
         status, code = _APPLICATION_ERRORS[cause.type]
         details = cause.details[0] if cause.details else None
         if code == "validation_error" and isinstance(details, dict):
-            details = [details]
+            # The workflow names a payload field; the API's bodies are those payloads, so it is a body field.
+            details = [{**details, "field": f"body.{details.get('field', '')}".rstrip(".")}]
         return ApiError(status, code, cause.message, details)
     # An update failing for any other reason is the workflow's bug, not the client's request.
     log.error("update failed unexpectedly: %s", type(cause).__name__ if cause else "no cause")

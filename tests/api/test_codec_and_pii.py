@@ -45,6 +45,9 @@ async def test_with_the_key_set_the_history_holds_no_phone_number_or_address(ts_
                        data_converter=data_converter(key))
     async for api in start_live_api(encrypted, live_engine, tmp_path_factory.mktemp("pii"), payload_key=key):
         cid = await _file_with_personal_data(api)
+        # Failure messages are encrypted too, yet the API (holding the key) still names the stage.
+        refused = await act(api, cid, "offer-response", {"offer_id": "O1", "accept": True}, "U-agent1")
+        assert assert_error(refused, 409, "invalid_stage")["error"]["details"]["stage"] == "evidence"
         # Fetched by a client without the key: exactly what the server, its database and its UI hold.
         history = await ts_env.client.get_workflow_handle(workflow_id(cid)).fetch_history()
         stored = _history_bytes(history)
