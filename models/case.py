@@ -288,6 +288,7 @@ class ClockState(_Model):
     paused_at: datetime | None = None
     warned: bool = False
     breached: bool = False
+    exhausted: bool = Field(False, description="breached at the top escalation level: nothing left to escalate")
 
 
 class PendingAction(_Model):

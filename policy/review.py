@@ -4,7 +4,7 @@ from models.case import ClassificationResult
 from models.enums import ComplaintType, Party, RootCause
 from models.policy import ReviewPolicy
 
-_UNSUBSTANTIATED_OUTCOMES = frozenset({"unsubstantiated", "rejected", "incomplete"})
+_UNSUBSTANTIATED_OUTCOMES = frozenset({"unsubstantiated", "rejected", "invalid", "incomplete"})
 _PRODUCT_TYPES = frozenset({ComplaintType.QUALITY_DEFECT, ComplaintType.COUNTERFEIT,
                             ComplaintType.NOT_AS_DESCRIBED, ComplaintType.FOOD_SAFETY})
 _BY_PARTY = {Party.CARRIER: RootCause.CARRIER, Party.CONSUMER: RootCause.CONSUMER,

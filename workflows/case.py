@@ -214,7 +214,10 @@ class Case:
                 await self.notify(f"agent:{self.state.assignee or 'unassigned'}", "sla_warning", clock=clock.name)
                 continue
             due = clock.due_at
-            clocks.rearm(clock, now, self._duration_of(clock.name), self.policy)
+            if self.state.escalation_level + 1 >= self.policy.escalation.max_level:
+                clocks.exhaust(clock)
+            else:
+                clocks.rearm(clock, now, self._duration_of(clock.name), self.policy)
             await self.escalate(f"{clock.name} breached", clock=clock.name, due_at=due, by=by)
 
     def _duration_of(self, name: str) -> timedelta:

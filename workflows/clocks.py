@@ -62,7 +62,7 @@ def resume(state: CaseState, now: datetime, policy: Policy) -> list[str]:
 def next_event(state: CaseState) -> ClockEvent | None:
     events = []
     for c in state.clocks:
-        if c.paused:
+        if c.paused or c.exhausted:
             continue
         events.append(ClockEvent(c.due_at, c, "breach") if c.warned else ClockEvent(c.warn_at, c, "warning"))
     return min(events, key=lambda e: (e.at, e.kind != "breach", e.clock.name), default=None)
@@ -75,6 +75,10 @@ def rearm(clock: ClockState, now: datetime, duration: timedelta, policy: Policy)
     clock.warned, clock.breached = False, True
 
 
+def exhaust(clock: ClockState) -> None:
+    clock.warned, clock.breached, clock.exhausted = True, True, True
+
+
 def earliest_due(state: CaseState) -> ClockState | None:
-    running = [c for c in state.clocks if not c.paused]
+    running = [c for c in state.clocks if not c.paused and not c.exhausted]
     return min(running, key=lambda c: c.due_at, default=None)

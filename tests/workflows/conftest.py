@@ -3,11 +3,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
 
+from core import search_attributes
+from core.binaries import find_binary
 from core.db import make_engine
-from core.settings import Settings
+from core.settings import DEFAULT_POLICY_FILE, Settings
+from core.temporal import data_converter
 from policy.loader import load_policy
-from core.settings import DEFAULT_POLICY_FILE
 from tests.workflows.driver import Driver
 from worker import build_worker
 
@@ -25,8 +28,21 @@ def policy():
 
 
 @pytest_asyncio.fixture
-async def driver(ts_env, wf_engine, policy) -> AsyncIterator[Driver]:
+async def case_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the test's own (~0.1 s to start): its clock is global, so a case from
+    another test could otherwise hold time still or fire timers in the middle of this one."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
+    await search_attributes.register(env.client)
+    yield env
+    await env.shutdown()
+
+
+@pytest_asyncio.fixture
+async def driver(case_env, wf_engine, policy) -> AsyncIterator[Driver]:
     """A worker with the real activities on a fresh task queue, over the time-skipping server."""
     task_queue = f"tq-{uuid.uuid4().hex[:8]}"
-    async with build_worker(ts_env.client, wf_engine, Settings(), task_queue=task_queue):
-        yield Driver(ts_env, wf_engine, task_queue, policy)
+    async with build_worker(case_env.client, wf_engine, Settings(), task_queue=task_queue):
+        driver = Driver(case_env, wf_engine, task_queue, policy)
+        yield driver
+        await driver.cleanup()

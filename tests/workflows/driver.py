@@ -27,6 +27,7 @@ def evidence(name: str = "photo-1") -> EvidenceRef:
 class Driver:
     def __init__(self, env: WorkflowEnvironment, engine, task_queue: str, policy: Policy) -> None:
         self.env, self.engine, self.task_queue, self.policy = env, engine, task_queue, policy
+        self.started: set[str] = set()
 
     def consumer(self, ids: dict) -> Actor:
         return Actor(id=ids["consumer"], role=Role.CONSUMER)
@@ -39,9 +40,20 @@ class Driver:
         request = NewComplaint(consumer_id=ids["consumer"], order_id=order_id or ids["order"],
                                order_line_id=ids["lines"][line] if line is not None else None,
                                description=description, evidence=[evidence(ids["order"])] if with_evidence else [])
-        return await file_complaint(self.env.client, self.engine, DbOrderLookup(self.engine),
-                                    task_queue=self.task_queue, policy=self.policy, request=request,
-                                    actor=actor or self.consumer(ids))
+        result = await file_complaint(self.env.client, self.engine, DbOrderLookup(self.engine),
+                                      task_queue=self.task_queue, policy=self.policy, request=request,
+                                      actor=actor or self.consumer(ids))
+        self.started.add(result.complaint_id)
+        return result
+
+    async def cleanup(self) -> None:
+        """The time-skipping clock is shared: a case left running without its worker would stall it."""
+        from temporalio.client import WorkflowExecutionStatus
+
+        for cid in self.started:
+            handle = self.handle(cid)
+            if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+                await handle.terminate("test finished")
 
     def handle(self, complaint_id: str) -> WorkflowHandle:
         return self.env.client.get_workflow_handle_for(ComplaintWorkflow.run, workflow_id(complaint_id))
@@ -64,5 +76,11 @@ class Driver:
     async def stage(self, complaint_id: str, stage: Stage) -> CaseState:
         return await self.settle(complaint_id, lambda s: s.stage == stage)
 
-    async def skip(self, duration: timedelta) -> None:
-        await self.env.sleep(duration)
+    async def skip(self, duration: timedelta, step: timedelta = timedelta(hours=1)) -> None:
+        """Skip time in steps: one long sleep across many timers with activities between them can stall
+        the time-skipping test server; steps reach the same instants with every timer firing on time."""
+        while duration > timedelta(0):
+            chunk = min(step, duration)
+            await self.env.sleep(chunk)
+            await asyncio.sleep(0.02)  # let activities started at this instant finish before time moves on
+            duration -= chunk
