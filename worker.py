@@ -6,7 +6,9 @@ Scale out by running more of these: Temporal spreads cases across every worker o
 
 import asyncio
 import logging
+import signal
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
@@ -54,16 +56,24 @@ def build_worker(client: Client, engine: Engine, settings: Settings, *, task_que
         activities=activities if activities is not None else activities_for(engine),
         activity_executor=ThreadPoolExecutor(max_workers=threads), max_concurrent_activities=threads,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
-        max_cached_workflows=settings.worker_max_cached_workflows, workflow_runner=workflow_runner())
+        max_cached_workflows=settings.worker_max_cached_workflows, workflow_runner=workflow_runner(),
+        graceful_shutdown_timeout=timedelta(seconds=30))
 
 
 async def run(settings: Settings) -> None:
     engine = engine_from_settings(settings)
     client = await connect(settings)
     worker = build_worker(client, engine, settings)
+    # SIGTERM (compose stop, Kubernetes, the dev supervisor) drains in-flight tasks instead of cutting them.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     logging.getLogger(__name__).info("worker polling task queue %s on %s", settings.temporal_task_queue,
                                      settings.temporal_address)
-    await worker.run()
+    async with worker:
+        await stop.wait()
+    engine.dispose()
 
 
 def main() -> None:

@@ -13,12 +13,12 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Principal
 from api.errors import forbidden, invalid_stage, not_found
-from models.case import CaseInput, CaseState
+from models.case import CaseInput, CaseState, PersonalDetails
 from models.enums import Role, Stage
 from models.tables import Complaint
 from workflows.ids import workflow_id
@@ -103,3 +103,12 @@ async def filing_input(client: Client, complaint_id: str) -> CaseInput:
         [case_input] = await client.data_converter.decode(payloads, [CaseInput])
         return case_input
     raise not_found(f"no complaint {complaint_id!r}")
+
+
+async def current_personal(client: Client, complaint_id: str) -> PersonalDetails | None:
+    """The description and contact as they stand now; None when no worker can answer the query."""
+    handle = client.get_workflow_handle(workflow_id(complaint_id))
+    try:
+        return await handle.query("personal", result_type=PersonalDetails, rpc_timeout=QUERY_TIMEOUT)
+    except (RPCError, WorkflowQueryFailedError):
+        return None

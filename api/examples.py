@@ -11,19 +11,19 @@ def _ex(summary: str, value: dict[str, Any]) -> dict[str, Any]:
 
 FILING_EXAMPLES = {
     "consumer": _ex("A consumer files for themselves", {
-        "order_id": "O1001", "order_line_id": "L1001", "channel": "app",
+        "order_id": "O1001", "order_line_id": "O1001-L1", "channel": "app",
         "description": "The tea arrived spoiled and mouldy.",
         "contact": {"phone": "+86 138 0000 0000"},
         "evidence": [{"kind": "photo", "description": "mould on the leaves",
                       "attachment_ref": "s3://evidence/O1001/photo-1.jpg", "sha256": SHA}]}),
     "agent": _ex("An agent files from a hotline call", {
-        "consumer_id": "C001", "order_id": "O1001", "order_line_id": "L1001", "channel": "hotline",
+        "consumer_id": "C001", "order_id": "O1001", "order_line_id": "O1001-L1", "channel": "hotline",
         "description": "Caller reports the parcel never arrived."}),
 }
 
 ACTION_EXAMPLES: dict[str, dict[str, dict[str, Any]]] = {
     "complete_intake": {"supplement": _ex("Add the missing order line and a photo", {
-        "order_line_id": "L1001",
+        "order_line_id": "O1001-L1",
         "evidence": [{"kind": "photo", "attachment_ref": "s3://evidence/O1001/photo-2.jpg", "sha256": SHA}]})},
     "review_classification": {
         "confirm": _ex("Accept the suggested classification", {"confirm": True}),

@@ -25,7 +25,7 @@ class FilingRequest(BaseModel):
     consumer_id: str | None = Field(None, description="required when an agent files; a consumer's own id otherwise",
                                     examples=["C001"])
     order_id: ShortText = Field(examples=["O1001"])
-    order_line_id: ShortText | None = Field(None, examples=["L1001"])
+    order_line_id: ShortText | None = Field(None, examples=["O1001-L1"])
     channel: Literal["app", "web", "hotline", "chat", "email", "social"] = "app"
     description: LongText = Field(examples=["The tea arrived spoiled and mouldy."])
     contact: Contact = Field(default_factory=Contact, description="personal data: encrypted in Temporal")
@@ -33,7 +33,7 @@ class FilingRequest(BaseModel):
 
 
 class FilingResponse(BaseModel):
-    complaint_id: str = Field(examples=["CMP-L1001-1"])
+    complaint_id: str = Field(examples=["CMP-O1001-L1-1"])
     joined: bool = Field(description="true when this filing joined the open case on the same order line")
     stage: Stage
     state: CaseState | None = Field(None, description="the case right after filing; null if it could not be read")

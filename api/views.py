@@ -28,10 +28,10 @@ class MerchantComplaintSummary(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
-    id: str = Field(examples=["CMP-L1001-1"])
+    id: str = Field(examples=["CMP-O1001-L1-1"])
     merchant_id: str | None = Field(examples=["M001"])
     order_id: str = Field(examples=["O1001"])
-    order_line_id: str | None = Field(None, examples=["L1001"])
+    order_line_id: str | None = Field(None, examples=["O1001-L1"])
     sku: str | None = Field(None, examples=["SKU-TEA-01"])
     stage: Stage
     is_open: bool

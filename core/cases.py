@@ -5,6 +5,8 @@ complaint id. Two filings racing on one line compute the same id, so update-with
 makes the second join the first instead of opening a second case.
 """
 
+import asyncio
+
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -53,8 +55,9 @@ def _next_seq(engine: Engine, line_key: str) -> int:
 
 async def file_complaint(client: Client, engine: Engine, orders: OrderLookup, *, task_queue: str, policy: Policy,
                          request: NewComplaint, actor: Actor, update_id: str | None = None) -> FilingResult:
-    line_key = _line_key(orders, request)
-    seq = _next_seq(engine, line_key)
+    # Blocking database reads: off the event loop, which the API shares with every other request.
+    line_key = await asyncio.to_thread(_line_key, orders, request)
+    seq = await asyncio.to_thread(_next_seq, engine, line_key)
     filing = Filing(actor=actor, description=request.description, evidence=request.evidence, channel=request.channel)
     for attempt in range(3):
         cid = complaint_id(line_key, seq + attempt)

@@ -341,6 +341,14 @@ class CaseState(_Model):
     closed_at: datetime | None = None
 
 
+class PersonalDetails(_Model):
+    """The case's personal data as it stands now (intake may have completed or corrected it)."""
+
+    description: str
+    contact: Contact
+    channel: str
+
+
 # ---- activity inputs ----------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from models.case import (Assignment, CaseInput, CaseState, ClassificationReview, ClockControl,
                              EvidenceRequestCmd, EvidenceSubmission, Filing, FilingResult, IntakeCompletion,
-                             LiabilityDecision, MerchantRefundConfirmation, OfferProposal, OfferResponse,
+                             LiabilityDecision, MerchantRefundConfirmation, OfferProposal, OfferResponse, PersonalDetails,
                              ShipmentConfirmation, SupervisorReview, SurveyAnswer, Tier3Approval, Withdrawal)
     from models.enums import Stage
     from workflows import case_admin, classification, evidence, execution, intake, negotiation, review
@@ -46,6 +46,11 @@ class ComplaintWorkflow:
     @workflow.query
     def state(self) -> CaseState:
         return self.case.snapshot()
+
+    @workflow.query
+    def personal(self) -> PersonalDetails:
+        return PersonalDetails(description=self.case.description, contact=self.case.contact,
+                               channel=self.case.input.channel)
 
     async def _act(self, check: Callable[[Case, Any], None], apply: Callable[[Case, Any], Awaitable[None]],
                    payload: Any) -> CaseState:

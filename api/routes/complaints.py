@@ -11,7 +11,7 @@ from sqlmodel import Session
 from temporalio.service import RPCError
 
 from api.audit import record
-from api.cases import ComplaintId, authorize, filing_input, query_state
+from api.cases import ComplaintId, authorize, current_personal, filing_input, query_state
 from api.deps import CaseReader, ClientDep, EngineDep, LinkDep, Principal, SessionDep, require_roles
 from api.errors import error_responses, forbidden, request_id_of
 from api.examples import FILING_EXAMPLES
@@ -91,8 +91,8 @@ class ConsumerContact(BaseModel):
 class PersonalData(BaseModel):
     complaint_id: str
     consumer: ConsumerContact | None = Field(description="the consumer's record on the platform")
-    description: str = Field(description="the complaint text as filed")
-    contact: Contact = Field(description="contact details given with the filing")
+    description: str = Field(description="the complaint text as it stands (intake may have completed it)")
+    contact: Contact = Field(description="contact details given with the filing or at intake")
     channel: str
 
 
@@ -121,5 +121,6 @@ async def get_personal_data(request: Request, complaint_id: ComplaintId, princip
         raise forbidden("not your complaint")
     consumer = await run_in_threadpool(_consumer_and_audit, engine, principal, complaint_id, filed.consumer_id,
                                        f"api:{request_id_of(request)}")
-    return PersonalData(complaint_id=complaint_id, consumer=consumer, description=filed.description,
-                        contact=filed.contact, channel=filed.channel)
+    current = await current_personal(client, complaint_id) or filed  # intake may have corrected the filing
+    return PersonalData(complaint_id=complaint_id, consumer=consumer, description=current.description,
+                        contact=current.contact, channel=current.channel)

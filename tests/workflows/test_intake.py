@@ -80,3 +80,13 @@ async def test_an_update_in_the_wrong_stage_names_the_stage_and_writes_nothing(d
     assert err.cause.type == "InvalidStage"
     assert "'negotiation'" in err.cause.message and "'intake'" in err.cause.message
     assert await written_by(driver, cid, driver.update(cid, W.complete_intake, IntakeCompletion(actor=AGENT))) == []
+
+
+async def test_the_personal_query_shows_what_intake_completed_not_only_what_was_filed(driver):
+    ids = make_order(driver.engine)
+    filed = await driver.file(ids, "", with_evidence=True)
+    await driver.settle(filed.complaint_id, lambda st: st.missing_info == ["description"])
+    await driver.update(filed.complaint_id, W.complete_intake, IntakeCompletion(
+        actor=AGENT, description="屏幕破损 cracked on arrival", contact={"phone": "13900139000"}))
+    personal = await driver.handle(filed.complaint_id).query(W.personal)
+    assert personal.description == "屏幕破损 cracked on arrival" and personal.contact.phone == "13900139000"
