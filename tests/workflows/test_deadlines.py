@@ -76,3 +76,23 @@ async def test_pausing_the_clock_moves_its_deadline_by_the_pause(driver):
     with Session(driver.engine) as db:
         actions = [a.action for a in db.exec(select(AuditLog).where(AuditLog.complaint_id == cid))]
     assert "clock_paused" in actions and "clock_resumed" in actions
+
+
+async def test_an_override_needs_a_reason_and_is_audited_with_before_and_after(driver):
+    from models.case import ClassificationReview
+    from models.enums import Severity
+    from tests.workflows.steps import rejected
+
+    ids = make_order(driver.engine)
+    cid = await to_classification(driver, ids)
+    err = await rejected(driver.update(cid, W.review_classification,
+                                       ClassificationReview(actor=AGENT, confirm=False, severity=Severity.A)))
+    assert err.cause.type == "InvalidInput" and err.cause.details[0]["field"] == "reason"
+    s = await driver.update(cid, W.review_classification, ClassificationReview(
+        actor=AGENT, confirm=False, severity=Severity.A, reason="customer reports a burn"))
+    assert s.classification.severity == Severity.A and s.classification.overridden
+    assert all(c.name != "first_contact" for c in s.clocks)  # the agent's first action met first contact
+    with Session(driver.engine) as db:
+        row = db.exec(select(AuditLog).where(AuditLog.complaint_id == cid,
+                                             AuditLog.action == "classification_overridden")).one()
+    assert row.reason == "customer reports a burn" and row.details["before"]["severity"] == "B"
