@@ -1,0 +1,138 @@
+"""The full case state as it was after event N, or at time T, recovered by replaying the history.
+
+The history is cut after event N and replayed through the current workflow code. When the replayer has
+fed the workflow every event it has, it evicts the instance; just before that eviction we hand the
+instance one extra activation carrying the `state` query, exactly what the worker does for a live query.
+The answer is therefore the workflow's own view of itself after processing events 1..N, not a
+reconstruction. (Replay cannot answer queries on its own: Replayer.replay_workflow returns no handle.)
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel
+from temporalio.bridge.proto import workflow_activation as wa
+from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
+from temporalio.client import WorkflowHistory
+from temporalio.converter import DataConverter
+from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner
+
+from audit.history import event_time, event_type_name
+from audit.replay import default_runner, first_runnable_length, make_replayer, prefix
+from models.case import CaseState
+
+STATE_QUERY = "state"
+
+
+class StateAt(BaseModel):
+    requested_event_id: int
+    event_id: int
+    event_type: str
+    event_time: datetime
+    state: CaseState
+    note: str | None = None
+
+
+class StateUnavailable(RuntimeError):
+    """The history cannot be replayed to that point (the code diverges, or the query failed)."""
+
+
+class _QueryBeforeEviction(WorkflowInstance):
+    """Wraps a real workflow instance; on eviction it first answers the `state` query and keeps the reply."""
+
+    def __init__(self, inner: WorkflowInstance, replies: list[WorkflowActivationCompletion]) -> None:
+        self._inner, self._replies = inner, replies
+        self._last_timestamp = None
+
+    def activate(self, act: wa.WorkflowActivation) -> WorkflowActivationCompletion:
+        if any(job.HasField("remove_from_cache") for job in act.jobs):
+            query = wa.WorkflowActivation(
+                run_id=act.run_id, is_replaying=True, history_length=act.history_length,
+                jobs=[wa.WorkflowActivationJob(query_workflow=wa.QueryWorkflow(
+                    query_id="audit-state-at", query_type=STATE_QUERY))])
+            if self._last_timestamp is not None:
+                query.timestamp.CopyFrom(self._last_timestamp)  # workflow.now() as of the last task
+            self._replies.append(self._inner.activate(query))
+        else:
+            self._last_timestamp = act.timestamp
+        return self._inner.activate(act)
+
+    def get_serialization_context(self, command_info):
+        return self._inner.get_serialization_context(command_info)
+
+    def get_external_store_context(self, command_info):
+        return self._inner.get_external_store_context(command_info)
+
+    def get_info(self):
+        return self._inner.get_info()
+
+    def get_thread_id(self) -> int | None:
+        return self._inner.get_thread_id()
+
+
+class _QueryingRunner(WorkflowRunner):
+    def __init__(self, inner: WorkflowRunner) -> None:
+        self._inner = inner
+        self.replies: list[WorkflowActivationCompletion] = []
+
+    def prepare_workflow(self, defn) -> None:
+        self._inner.prepare_workflow(defn)
+
+    def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
+        return _QueryBeforeEviction(self._inner.create_instance(det), self.replies)
+
+    def set_worker_level_failure_exception_types(self, types) -> None:
+        self._inner.set_worker_level_failure_exception_types(types)
+
+
+def _read_reply(runner: _QueryingRunner, converter: DataConverter) -> CaseState:
+    for completion in reversed(runner.replies):
+        for command in completion.successful.commands:
+            if not command.HasField("respond_to_query"):
+                continue
+            answer = command.respond_to_query
+            if answer.HasField("failed"):
+                raise StateUnavailable(f"state query failed during replay: {answer.failed.message}")
+            # Query answers leave the instance before the codec runs: only the converter applies.
+            return converter.payload_converter.from_payload(answer.succeeded.response, CaseState)
+        if completion.HasField("failed"):
+            raise StateUnavailable(f"workflow task failed during replay: {completion.failed.failure.message}")
+    raise StateUnavailable("the workflow gave no answer to the state query")
+
+
+def event_index_at_time(history: WorkflowHistory, at: datetime) -> int:
+    """The id of the last event recorded at or before `at`."""
+    chosen = None
+    for event in history.events:
+        if event_time(event) > at:
+            break
+        chosen = event.event_id
+    if chosen is None:
+        raise ValueError(f"the case did not exist yet at {at.isoformat()}")
+    return chosen
+
+
+async def state_at_event(history: WorkflowHistory, event_id: int, converter: DataConverter, *,
+                         workflows: Sequence[type] | None = None) -> StateAt:
+    total = len(history.events)
+    if not 1 <= event_id <= total:
+        raise ValueError(f"event {event_id} is outside the history (1..{total})")
+    length = max(event_id, first_runnable_length(history))
+    note = None
+    if length != event_id:
+        note = (f"the workflow first ran at event {length}; before that it had no state, so this is the "
+                f"state its first task produced")
+    runner = _QueryingRunner(default_runner())
+    replayer = make_replayer(converter, workflows=workflows, runner=runner)
+    result = await replayer.replay_workflow(prefix(history, length), raise_on_replay_failure=False)
+    if result.replay_failure is not None:
+        raise StateUnavailable(f"history does not replay up to event {length}: {result.replay_failure}")
+    state = _read_reply(runner, converter)
+    last = history.events[length - 1]
+    return StateAt(requested_event_id=event_id, event_id=last.event_id, event_type=event_type_name(last),
+                   event_time=event_time(last), state=state, note=note)
+
+
+async def state_at_time(history: WorkflowHistory, at: datetime, converter: DataConverter, *,
+                        workflows: Sequence[type] | None = None) -> StateAt:
+    return await state_at_event(history, event_index_at_time(history, at), converter, workflows=workflows)
