@@ -21,6 +21,7 @@ from activities.notifications import NotificationActivities
 from activities.records import RecordActivities
 from adapters.db_platform import DbMerchantDeposits, DbNotifier, DbOrderLookup, DbPaymentGateway
 from core.db import engine_from_settings
+from core.process_exit import exit_now
 from core.settings import Settings, get_settings
 from core.temporal import connect
 from workflows.complaint import ComplaintWorkflow
@@ -48,11 +49,14 @@ def workflow_runner() -> SandboxedWorkflowRunner:
 
 
 def build_worker(client: Client, engine: Engine, settings: Settings, *, task_queue: str | None = None,
-                 activities: list | None = None) -> Worker:
-    """Sync activities on a thread pool sized with the database pool: one connection per running activity."""
+                 activities: list | None = None, workflows: list | None = None) -> Worker:
+    """Sync activities on a thread pool sized with the database pool: one connection per running activity.
+
+    `workflows`/`activities` replace the defaults (the benchmark's bare workflow runs with the same tuning).
+    """
     threads = settings.worker_activity_threads
     return Worker(
-        client, task_queue=task_queue or settings.temporal_task_queue, workflows=[ComplaintWorkflow],
+        client, task_queue=task_queue or settings.temporal_task_queue, workflows=workflows or [ComplaintWorkflow],
         activities=activities if activities is not None else activities_for(engine),
         activity_executor=ThreadPoolExecutor(max_workers=threads), max_concurrent_activities=threads,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
@@ -79,6 +83,7 @@ async def run(settings: Settings) -> None:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     asyncio.run(run(get_settings()))
+    exit_now(0)
 
 
 if __name__ == "__main__":

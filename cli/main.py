@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from cli.console import fail
+from core.process_exit import exit_now
 from cli.users import user_app
 from core.settings import Settings
 
@@ -104,6 +105,7 @@ def temporal_setup() -> None:
         asyncio.run(run())
     except SearchAttributeConflict as exc:
         raise fail(str(exc)) from None
+    exit_now(0)
 
 
 @app.command()
