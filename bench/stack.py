@@ -1,0 +1,182 @@
+"""Throwaway processes for benchmarks and drills: a file-backed Temporal dev server and worker processes.
+
+Each runs in its own process group so a stop (or a deliberate kill -9) reaches everything it spawned.
+The dev server keeps its history in a SQLite file, so it can be stopped and started again on the same
+port with every case intact: that is what the Temporal-restart drill relies on.
+"""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from temporalio.client import Client
+
+from core import search_attributes
+from core.binaries import find_binary
+from core.temporal import data_converter
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _stop_group(process: subprocess.Popen, sig: int = signal.SIGTERM, grace: float = 10.0) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=grace)
+
+
+@dataclass
+class DevServer:
+    """`temporal server start-dev` on a fixed port with its history in `directory/temporal.db`."""
+
+    directory: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        return [find_binary("temporal"), "server", "start-dev", "--headless", "--ip", "127.0.0.1",
+                "--port", str(self.port), "--db-filename", str(self.directory / "temporal.db"),
+                # WAL roughly doubles the dev server's throughput (shared/temporal-notes.md).
+                "--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL",
+                "--log-level", "error", *search_attributes.cli_flags()]
+
+    async def start(self, ready_seconds: float = 60.0) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        log = open(self.directory / "temporal.log", "ab")  # noqa: SIM115 - handed to the child
+        try:
+            self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        finally:
+            log.close()
+        await self._wait_ready(ready_seconds)
+
+    async def _wait_ready(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while True:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"temporal dev server exited with {self.process.returncode}; "
+                                   f"see {self.directory / 'temporal.log'}")
+            try:
+                await Client.connect(self.address, data_converter=data_converter())  # asks for system info
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"temporal dev server not answering on {self.address}") from None
+                await asyncio.sleep(0.2)
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is not None:
+            _stop_group(self.process, sig)
+            self.process = None
+
+    async def restart(self, down_seconds: float = 0.0) -> None:
+        """Stop and start again on the same port and file: running cases must resume from it."""
+        self.stop()
+        await asyncio.sleep(down_seconds)
+        await self.start()
+
+    async def client(self) -> Client:
+        return await Client.connect(self.address, data_converter=data_converter())
+
+
+@dataclass
+class WorkerProcess:
+    """`python -m worker` (the production worker) or another worker module, as its own process."""
+
+    env: Mapping[str, str]
+    log_path: Path
+    module: str = "worker"  # or "bench.bare_worker"
+    process: subprocess.Popen | None = None
+
+    def start(self) -> "WorkerProcess":
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        try:
+            self.process = subprocess.Popen([sys.executable, "-m", self.module], cwd=REPO_ROOT,
+                                            env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
+                                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        finally:
+            log.close()
+        return self
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill_hard(self) -> None:
+        """kill -9: no shutdown, no goodbye to Temporal, in-flight activities cut off mid-way."""
+        if self.process is not None:
+            _stop_group(self.process, signal.SIGKILL)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop_group(self.process, signal.SIGTERM)
+
+    def rss_bytes(self) -> int:
+        """Resident set size of the worker process, read from /proc (Linux)."""
+        status = Path(f"/proc/{self.pid}/status").read_text()
+        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+        return kib * 1024
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def worker_env(*, temporal_address: str, database_url: str, task_queue: str, data_dir: Path,
+               **extra: str) -> dict[str, str]:
+    """Settings for a worker subprocess, from environment variables only (no .env from the cwd)."""
+    env = {"TEMPORAL_ADDRESS": temporal_address, "DATABASE_URL": database_url, "TEMPORAL_TASK_QUEUE": task_queue,
+           "DATA_DIR": str(data_dir), "DEV_MODE": "false"}
+    env.update({k.upper(): str(v) for k, v in extra.items()})
+    return env
+
+
+async def wait_for_pollers(client: Client, task_queue: str, seconds: float = 60.0,
+                           worker: WorkerProcess | None = None) -> None:
+    """Until a worker polls `task_queue` (a worker subprocess takes a few seconds to import and connect)."""
+    from temporalio.api.enums.v1 import TaskQueueType
+    from temporalio.api.taskqueue.v1 import TaskQueue
+    from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if worker is not None and not worker.alive():
+            raise RuntimeError(f"worker exited early:\n{worker.log_tail()}")
+        response = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
+            namespace=client.namespace, task_queue=TaskQueue(name=task_queue),
+            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
+        if response.pollers:
+            return
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"no worker polled {task_queue} within {seconds:.0f}s")

@@ -1,0 +1,127 @@
+"""Full cases per second, end to end, against a bare workflow of the same shape on the same server.
+
+One reference project case is run first; its history gives the shape (bench/shape.py) that the bare
+workflow replays. Then rounds alternate project and bare (each with only its own worker process
+running), so drift in a shared machine's load hits both alike; the ratio is taken per round pair.
+Every measured project case is checked against the reference shape, and deviations are reported.
+"""
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bench.bare_case import BareCase
+from bench.env import BenchEnv
+from bench.fixtures import make_parties
+from bench.scenario import FullCase
+from bench.shape import Shape, event_counts, same_work, shape_of
+from bench.stats import steady_rate
+from models.enums import Stage
+from models.policy import Policy
+
+
+@dataclass
+class Round:
+    kind: str
+    cases: int
+    seconds: float
+    rate: float
+    steady: float
+    failures: int
+
+
+@dataclass
+class ThroughputResult:
+    shape: Shape
+    rounds: list[Round] = field(default_factory=list)
+    shape_deviations: int = 0
+    deviation_example: str = ""
+    timers_seen: Counter = field(default_factory=Counter)
+
+    def pairs(self) -> list[tuple[Round, Round]]:
+        project = [r for r in self.rounds if r.kind == "project"]
+        bare = [r for r in self.rounds if r.kind == "bare"]
+        return list(zip(project, bare, strict=False))
+
+    def ratios(self) -> list[float]:
+        return [p.steady / b.steady for p, b in self.pairs() if b.steady > 0]
+
+
+async def _drive_all(cases: list, concurrency: int) -> tuple[float, list[float], int]:
+    """Run every case with at most `concurrency` in flight; (elapsed, finish times, failures)."""
+    gate = asyncio.Semaphore(concurrency)
+    start = time.monotonic()
+    finished: list[float] = []
+    failures = 0
+
+    async def one(case) -> None:
+        nonlocal failures
+        async with gate:
+            try:
+                if isinstance(case, BareCase):
+                    await case.run(case.steps)
+                else:
+                    state = await case.run()
+                    if state.stage != Stage.CLOSED:
+                        raise RuntimeError(f"{case.name} ended in {state.stage}")
+                finished.append(time.monotonic() - start)
+            except Exception:  # counted and reported: a failed case is a figure, not a crash
+                failures += 1
+
+    await asyncio.gather(*(one(c) for c in cases))
+    return time.monotonic() - start, finished, failures
+
+
+def _round(kind: str, elapsed: float, finished: list[float], failures: int) -> Round:
+    return Round(kind=kind, cases=len(finished), seconds=elapsed, rate=len(finished) / elapsed,
+                 steady=steady_rate(finished), failures=failures)
+
+
+async def reference_shape(env: BenchEnv, policy: Policy, task_queue: str) -> tuple[Shape, Counter]:
+    [party] = make_parties(env.engine, 1)
+    case = FullCase(env.client, env.engine, task_queue, policy, party)
+    await case.run()
+    history = await case.handle().fetch_history()
+    return shape_of(history), event_counts(history)
+
+
+async def run_throughput(env: BenchEnv, policy: Policy, *, cases: int, concurrency: int, rounds: int,
+                         worker_settings: dict, say=print) -> ThroughputResult:
+    project_queue, bare_queue = f"bench-{uuid.uuid4().hex[:6]}", f"bare-{uuid.uuid4().hex[:6]}"
+    async with env.running_worker(project_queue, **worker_settings):
+        shape, reference = await reference_shape(env, policy, project_queue)
+    result = ThroughputResult(shape=shape)
+    say(f"  shape of a full case: {shape.totals()}")
+    for n in range(rounds):
+        parties = make_parties(env.engine, cases)
+        async with env.running_worker(project_queue, **worker_settings):
+            project = [FullCase(env.client, env.engine, project_queue, policy, p) for p in parties]
+            elapsed, finished, failures = await _drive_all(project, concurrency)
+            result.rounds.append(_round("project", elapsed, finished, failures))
+            await _check_shapes(env, project, reference, result)
+        async with env.running_worker(bare_queue, module="bench.bare_worker", **worker_settings):
+            bare = [BareCase(env.client, bare_queue, shape, f"bare-{uuid.uuid4().hex[:10]}") for _ in range(cases)]
+            elapsed, finished, failures = await _drive_all(bare, concurrency)
+            result.rounds.append(_round("bare", elapsed, finished, failures))
+            if n == 0:
+                bare_counts = event_counts(await bare[0].handle().fetch_history())
+                if not same_work(bare_counts, reference):
+                    say(f"  warning: bare shape {dict(bare_counts)} differs from project {dict(reference)}")
+        p, b = result.rounds[-2], result.rounds[-1]
+        say(f"  round {n + 1}: project {p.steady:.2f} cases/s, bare {b.steady:.2f} cases/s, "
+            f"ratio {p.steady / b.steady:.2f} (failures {p.failures}/{b.failures})")
+    return result
+
+
+async def _check_shapes(env: BenchEnv, project: list[FullCase], reference: Counter, result: ThroughputResult) -> None:
+    """Every case should have done the reference's work; a step later than its warning point adds one."""
+    for case in project:
+        if case.complaint_id is None:
+            continue
+        counts = event_counts(await case.handle().fetch_history())
+        result.timers_seen[counts["timers"]] += 1
+        if not same_work(counts, reference):
+            result.shape_deviations += 1
+            result.deviation_example = result.deviation_example or f"{case.complaint_id}: {dict(counts)}"
