@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from cli.audit import audit_app
 from cli.console import fail
 from core.process_exit import exit_now
 from cli.users import user_app
@@ -22,6 +23,7 @@ app = typer.Typer(help="Complaint case management: run, operate and inspect the 
 policy_app = typer.Typer(help="Work with policy files.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
 
 
 @app.command()

@@ -37,3 +37,65 @@ def chain_engine(db_url: str, tmp_path) -> Iterator[Engine]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+# ---- a live stack for the auditor API and CLI: real workflow, real activities, cases already run ---------
+
+import uuid as _uuid  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+
+import pytest_asyncio  # noqa: E402
+from temporalio.testing import WorkflowEnvironment  # noqa: E402
+
+from audit.scenarios import CaseDriver, merchant_silent_offer_lapsed_withdrawn, tier1_resolved  # noqa: E402
+from core import search_attributes  # noqa: E402
+from core.binaries import find_binary  # noqa: E402
+from core.seed import seed_demo  # noqa: E402
+from core.settings import DEFAULT_POLICY_FILE  # noqa: E402
+from core.temporal import data_converter  # noqa: E402
+from policy.loader import load_policy  # noqa: E402
+from tests.api.conftest import Api, _drop_schema, _fresh_postgres, _fresh_sqlite, api_settings, start_api  # noqa: E402
+from worker import build_worker  # noqa: E402
+
+
+@dataclass
+class AuditStack:
+    api: Api
+    env: WorkflowEnvironment
+    engine: Engine
+    db_url: str
+    cases: dict[str, str]  # scenario name -> complaint id, every one finished
+    started_at: datetime
+
+
+@pytest_asyncio.fixture(scope="module", params=["sqlite", "postgres"])
+async def audit_stack(request, tmp_path_factory):
+    """The API over a seeded database and a private time-skipping server, after two real cases ran."""
+    schema = None
+    if request.param == "sqlite":
+        url = _fresh_sqlite(tmp_path_factory.mktemp("audit-db"))
+    else:
+        url, schema = _fresh_postgres()
+    eng = make_engine(url)
+    seed_demo(eng, now=datetime.now(UTC))
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
+    try:
+        await search_attributes.register(env.client)
+        started = await env.get_current_time()
+        task_queue = f"audit-{_uuid.uuid4().hex[:8]}"
+        settings = api_settings(tmp_path_factory.mktemp("audit-data"), temporal_task_queue=task_queue)
+        async with build_worker(env.client, eng, settings, task_queue=task_queue):
+            driver = CaseDriver(env, eng, task_queue, load_policy(DEFAULT_POLICY_FILE))
+            cases = {}
+            for scenario in (tier1_resolved, merchant_silent_offer_lapsed_withdrawn):
+                cases[scenario.__name__] = await scenario(driver)
+                await driver.finish(cases[scenario.__name__])
+            async for api in start_api(settings, eng, client=env.client):
+                yield AuditStack(api=api, env=env, engine=eng, db_url=url, cases=cases, started_at=started)
+    finally:
+        await env.shutdown()
+        eng.dispose()
+        if schema:
+            _drop_schema(schema)
