@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 from temporalio import workflow
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
@@ -114,17 +115,21 @@ class Simulation:
         return SimulatedRun(outcome=outcome, rejected_updates=rejected)
 
     async def _settle(self, handle: WorkflowHandle, attempts: int = 800) -> bool:
-        """Wait (real time) until no activity or workflow task is outstanding: safe to move the clock.
+        """Wait (real time) until the case is idle: safe to move the clock or send the next update.
 
-        Returns whether the workflow is still running.
+        Idle means no activity outstanding and every scheduled workflow task completed, seen in two
+        history reads that agree (anything finishing in between adds events). Returns whether the
+        workflow is still running.
         """
         for _ in range(attempts):
+            before = [e async for e in handle.fetch_history_events()]
             desc = await handle.describe()
             if desc.status != WorkflowExecutionStatus.RUNNING:
                 return False
-            raw = desc.raw_description
-            if not raw.pending_activities and not raw.HasField("pending_workflow_task"):
-                return True
+            if not desc.raw_description.pending_activities and _tasks_done(before):
+                after = [e async for e in handle.fetch_history_events()]
+                if len(after) == len(before):
+                    return True
             await asyncio.sleep(0.02)
         raise TimeoutError(f"simulated case {handle.id} never settled")
 
@@ -148,6 +153,13 @@ class Simulation:
             dues += [t for c in state.clocks if not c.paused for t in (c.warn_at, c.due_at) if t > now]
             step = min(dues) - now + timedelta(seconds=1) if dues else IDLE_STEP
             await self.env.sleep(min(step, IDLE_STEP))
+
+
+def _tasks_done(events: list) -> bool:
+    scheduled = [e.event_id for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED]
+    completed = {e.workflow_task_completed_event_attributes.scheduled_event_id for e in events
+                 if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED}
+    return not scheduled or scheduled[-1] in completed
 
 
 @asynccontextmanager
@@ -182,6 +194,14 @@ def _changes(control: CaseOutcome, proposed: CaseOutcome) -> dict[str, dict[str,
     return {k: {"from": before[k], "to": after[k]} for k in before if before[k] != after[k]}
 
 
+def _faithful(case: RecordedCase, control: SimulatedRun) -> bool:
+    """The control run ended as the case really did, refusing only the updates the case itself refused."""
+    refused_then = [u.name for u in case.updates if u.outcome == "failed"]
+    refused_now = [r.split(":", 1)[0] for r in control.rejected_updates]
+    return (case.actual is not None and case.actual.compared() == control.outcome.compared()
+            and refused_now == refused_then)
+
+
 def _totals(cases: list[CaseWhatIf]) -> dict[str, int]:
     def delta(field: str) -> int:
         return sum(getattr(c.proposed.outcome, field) - getattr(c.control.outcome, field) for c in cases)
@@ -204,8 +224,7 @@ async def what_if(histories: list[WorkflowHistory], proposed: Policy, converter:
             trial = await sim.run(case, proposed, "proposed")
             result = CaseWhatIf(complaint_id=case.complaint_id, actual=case.actual, control=control, proposed=trial,
                                 changes=_changes(control.outcome, trial.outcome),
-                                faithful=case.actual is not None
-                                and case.actual.compared() == control.outcome.compared())
+                                faithful=_faithful(case, control))
             results.append(result)
             if on_case:
                 on_case(result)
