@@ -1,15 +1,33 @@
-"""Audit tests get databases of their own: tampering with a shared chain would break other suites."""
+"""Audit test fixtures.
+
+`chain_engine`: a database of its own per test (tampering with a shared chain would break other suites).
+`audit_stack`: the API over a seeded database and a private time-skipping server, after real cases ran.
+"""
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
+import pytest_asyncio
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
 
+from audit.case_driver import CaseDriver
+from audit.scenarios import merchant_silent_offer_lapsed_withdrawn, tier1_resolved
+from core import search_attributes
+from core.binaries import find_binary
 from core.db import make_engine
 from core.migrate import upgrade_database
+from core.seed import seed_demo
+from core.settings import DEFAULT_POLICY_FILE
+from core.temporal import data_converter
+from policy.loader import load_policy
+from tests.api.conftest import Api, _drop_schema, _fresh_postgres, _fresh_sqlite, api_settings, start_api
 from tests.conftest import PG_ADMIN_URL
+from worker import build_worker
 
 
 @pytest.fixture
@@ -39,26 +57,6 @@ def chain_engine(db_url: str, tmp_path) -> Iterator[Engine]:
         admin.dispose()
 
 
-# ---- a live stack for the auditor API and CLI: real workflow, real activities, cases already run ---------
-
-import uuid as _uuid  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-
-import pytest_asyncio  # noqa: E402
-from temporalio.testing import WorkflowEnvironment  # noqa: E402
-
-from audit.scenarios import CaseDriver, merchant_silent_offer_lapsed_withdrawn, tier1_resolved  # noqa: E402
-from core import search_attributes  # noqa: E402
-from core.binaries import find_binary  # noqa: E402
-from core.seed import seed_demo  # noqa: E402
-from core.settings import DEFAULT_POLICY_FILE  # noqa: E402
-from core.temporal import data_converter  # noqa: E402
-from policy.loader import load_policy  # noqa: E402
-from tests.api.conftest import Api, _drop_schema, _fresh_postgres, _fresh_sqlite, api_settings, start_api  # noqa: E402
-from worker import build_worker  # noqa: E402
-
-
 @dataclass
 class AuditStack:
     api: Api
@@ -84,7 +82,7 @@ async def audit_stack(request, tmp_path_factory):
     try:
         await search_attributes.register(env.client)
         started = await env.get_current_time()
-        task_queue = f"audit-{_uuid.uuid4().hex[:8]}"
+        task_queue = f"audit-{uuid.uuid4().hex[:8]}"
         settings = api_settings(tmp_path_factory.mktemp("audit-data"), temporal_task_queue=task_queue)
         async with build_worker(env.client, eng, settings, task_queue=task_queue):
             driver = CaseDriver(env, eng, task_queue, load_policy(DEFAULT_POLICY_FILE))

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from audit.history import history_from_json, scheduled_records
-from audit.replay import replay_verdict
+from audit.replay import replay_many, replay_verdict
 from audit.scenarios import SCENARIOS
 from audit.state_at import state_at_event, state_at_time
 from core.temporal import data_converter
@@ -67,3 +67,20 @@ async def test_state_at_a_time_is_the_state_after_the_last_event_before_it():
 async def test_state_before_the_first_workflow_task_says_so():
     at = await state_at_event(load("withdrawn_in_classification"), 1, data_converter())
     assert at.event_id > 1 and at.note and at.state.stage.value == "intake"
+
+
+async def test_bulk_replay_reports_progress_and_names_every_diverged_and_unavailable_case():
+    histories = [history_from_json(f.read_text(encoding="utf-8")) for f in FILES]
+    seen = []
+
+    async def stream():
+        for history in histories:
+            yield history
+        yield "CMP-gone-1", "no case 'CMP-gone-1'"
+
+    summary = await replay_many(stream(), data_converter(), on_result=seen.append, workflows=[UnguardedChange])
+    assert len(seen) == len(FILES) + 1 and seen[-1] is None
+    assert (summary.replayed, summary.clean, summary.diverged, summary.unavailable) == (len(FILES), 0, len(FILES), 1)
+    assert {v.workflow_id for v in summary.diverged_cases} == {h.workflow_id for h in histories}
+    assert all(v.diverged_event_type == "activity_task_scheduled" for v in summary.diverged_cases)
+    assert summary.unavailable_cases == {"CMP-gone-1": "no case 'CMP-gone-1'"}
