@@ -87,8 +87,12 @@ def get_current_principal(session: SessionDep, settings: SettingsDep, token: Tok
     user = session.get(User, user_id)
     if user is None or not user.active:
         raise unauthorized("unknown or deactivated user")
-    return Principal(id=user.id, username=user.username, role=Role(user.role),
-                     consumer_id=user.consumer_id, merchant_id=user.merchant_id)
+    principal = Principal(id=user.id, username=user.username, role=Role(user.role),
+                          consumer_id=user.consumer_id, merchant_id=user.merchant_id)
+    # Give the pooled connection back now: a write holds its request open through a workflow update,
+    # and fifty such requests each pinning a connection would starve the pool (seen in bench/latency).
+    session.rollback()
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_current_principal)]
