@@ -45,11 +45,12 @@ class BenchEnv:
 
 
 @asynccontextmanager
-async def bench_env(database_url: str | None = None, root: Path | None = None) -> AsyncIterator[BenchEnv]:
+async def bench_env(database_url: str | None = None, root: Path | None = None,
+                    dynamic_config: tuple[str, ...] = ()) -> AsyncIterator[BenchEnv]:
     """Dev server and database under `root` (a fresh temporary directory by default), all stopped after."""
     with tempfile.TemporaryDirectory(prefix="complaints-bench-") as tmp:
         base = root or Path(tmp)
-        server = DevServer(base / "temporal")
+        server = DevServer(base / "temporal", dynamic_config=dynamic_config)
         await server.start()
         url = database_url or sqlite_database(base / "data")
         engine = make_engine(url)

@@ -108,11 +108,15 @@ class DrivenCase:
             state = await self.state()
         return state
 
+    async def step(self, action: str, state=None):
+        """Wait until `action` is pending, then send it; the case's new state."""
+        return await self.send(action, await self.wait_for_action(action, state))
+
     async def run(self, steps: tuple[str, ...], on_step: Callable[[str], None] | None = None):
         await self.file()
         state = None
         for action in steps:
-            state = await self.send(action, await self.wait_for_action(action, state))
+            state = await self.step(action, state)
             if on_step:
                 on_step(action)
         return await self.result()

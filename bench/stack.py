@@ -51,6 +51,7 @@ class DevServer:
 
     directory: Path
     port: int = field(default_factory=free_port)
+    dynamic_config: tuple[str, ...] = ()  # KEY=VALUE pairs for --dynamic-config-value
     process: subprocess.Popen | None = None
 
     @property
@@ -62,7 +63,8 @@ class DevServer:
                 "--port", str(self.port), "--db-filename", str(self.directory / "temporal.db"),
                 # WAL roughly doubles the dev server's throughput (shared/temporal-notes.md).
                 "--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL",
-                "--log-level", "error", *search_attributes.cli_flags()]
+                "--log-level", "error", *search_attributes.cli_flags(),
+                *(arg for pair in self.dynamic_config for arg in ("--dynamic-config-value", pair))]
 
     async def start(self, ready_seconds: float = 60.0) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -109,14 +111,15 @@ class WorkerProcess:
 
     env: Mapping[str, str]
     log_path: Path
-    module: str = "worker"  # or "bench.bare_worker"
+    module: str = "worker"  # or "bench.bare_worker", or "uvicorn" with `args` for the API
+    args: tuple[str, ...] = ()
     process: subprocess.Popen | None = None
 
     def start(self) -> "WorkerProcess":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         try:
-            self.process = subprocess.Popen([sys.executable, "-m", self.module], cwd=REPO_ROOT,
+            self.process = subprocess.Popen([sys.executable, "-m", self.module, *self.args], cwd=REPO_ROOT,
                                             env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
                                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                             start_new_session=True)
