@@ -20,8 +20,9 @@ from models.tables import AuditLog
 GENESIS_HASH = "0" * 64
 
 # One fixed key for pg_advisory_xact_lock: every appender in every process contends on the same
-# lock, which is what a single chain needs. The value is arbitrary but must never change.
-_PG_CHAIN_LOCK_KEY = 0x4155444954_4C4F47 & 0x7FFF_FFFF_FFFF_FFFF  # "AUDITLOG"
+# lock, which is what a single chain needs. The value is arbitrary ("AUDITLOG" in ASCII) but must
+# never change, or old and new code would append concurrently during a rolling deploy.
+_PG_CHAIN_LOCK_KEY = 0x4155_4449_544C_4F47
 
 
 class ChainVerdict(BaseModel):

@@ -101,8 +101,12 @@ def _disagreements(row: AuditLog, scheduled: ScheduledRecord) -> list[str]:
                 "reason": rec.reason, "stage_before": rec.stage_before.value if rec.stage_before else None,
                 "stage_after": rec.stage_after.value}
     wrong = [f for f in COMPARED_FIELDS if getattr(row, f) != expected[f]]
-    if (row.details or {}).get("snapshot") != rec.snapshot.model_dump(mode="json"):
+    details = dict(row.details or {})
+    if details.pop("snapshot", None) != rec.snapshot.model_dump(mode="json"):
         wrong.append("snapshot")
+    details.pop("seq", None)
+    if details != rec.details:
+        wrong.append("details")
     return wrong
 
 

@@ -8,13 +8,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session
 
 from api.audit import record
 from api.cases import ComplaintId
 from api.deps import ClientDep, EngineDep, Principal, require_roles
 from api.errors import ApiError, error_responses, invalid_field, not_found
+from api.idempotency import OptionalKey
 from audit import service
 from audit.chain import ChainVerdict
 from audit.history import CaseNotFound
@@ -30,7 +31,7 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR))]
 
 MAX_BULK_REPLAY = 5000
-MAX_WHAT_IF_CASES = 200
+MAX_WHAT_IF_CASES = 50  # a few seconds each: larger samples belong to the CLI
 
 
 def _not_found(err: CaseNotFound) -> ApiError:
@@ -112,6 +113,9 @@ async def chain_verify(_: Auditor, engine: EngineDep) -> ChainVerdict:
 
 
 class BulkReplayRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"closed_from": "2026-03-01T00:00:00Z", "closed_to": "2026-04-01T00:00:00Z", "limit": 1000}]})
+
     closed_from: datetime = Field(description="closed at or after (ISO 8601 with a zone)")
     closed_to: datetime = Field(description="closed before")
     limit: int = Field(MAX_BULK_REPLAY, ge=1, le=MAX_BULK_REPLAY)
@@ -127,18 +131,25 @@ class BulkReplayRequest(BaseModel):
 
 @router.post("/replays", response_model=BulkReplaySummary, responses=error_responses(401, 403, 422, 503),
              summary="Replay every case closed in a date range; how many replayed, how many diverged, which")
-async def bulk_replay(body: BulkReplayRequest, _: Auditor, client: ClientDep, engine: EngineDep) -> BulkReplaySummary:
+async def bulk_replay(body: BulkReplayRequest, _: Auditor, client: ClientDep, engine: EngineDep,
+                      key: OptionalKey = None) -> BulkReplaySummary:
+    """Read-only: a repeated request (with or without the same Idempotency-Key) simply replays again."""
     return await service.replay_closed(client, engine, body.closed_from, body.closed_to, limit=body.limit)
 
 
 class WhatIfRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"policy": {"version": "2026.12-trial", "negotiation": {"lapse_action": "close", "gift": {"percent": 8}}},
+         "complaint_ids": ["CMP-O1001-L1-1"]}]})
+
     policy: dict[str, Any] = Field(description="the proposed policy, as the policy file's content in JSON")
     complaint_ids: list[str] = Field(min_length=1, max_length=MAX_WHAT_IF_CASES)
 
 
 @router.post("/what-if", response_model=WhatIfReport, responses=error_responses(401, 403, 404, 422, 503),
              summary="Re-run past cases under a proposed policy (simulated, no production data touched)")
-async def what_if(body: WhatIfRequest, _: Auditor, client: ClientDep) -> WhatIfReport:
+async def what_if(body: WhatIfRequest, _: Auditor, client: ClientDep, key: OptionalKey = None) -> WhatIfReport:
+    """Simulated on a private server and database: repeating the request has no effect beyond its answer."""
     try:
         proposed = parse_policy(body.policy, source="policy")
     except PolicyError as err:
