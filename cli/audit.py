@@ -57,21 +57,22 @@ def _require_auditor(settings: Settings, token: str | None) -> str:
 
 @audit_app.callback()
 def _auditors_only(ctx: typer.Context, token: TokenOption = None) -> None:
-    settings = Settings()
-    ctx.obj = {"settings": settings, "auditor": _require_auditor(settings, token)}
+    # Checked when a command runs (in _run), so `--help` works without a token.
+    ctx.obj = {"settings": Settings(), "token": token}
 
 
-def _run(ctx: typer.Context, work: Callable[[Any, Any], Awaitable[T]]) -> T:
-    """Run `work(client, engine)` with a Temporal client and a database engine from the settings."""
+def _run(ctx: typer.Context, work: Callable[[Any, Any], Awaitable[T]], *, temporal: bool = True) -> T:
+    """Run `work(client, engine)` with a Temporal client (None if not `temporal`) and a database engine."""
     from audit.history import CaseNotFound
     from audit.state_at import StateUnavailable
     from core.db import engine_from_settings
     from core.temporal import connect
 
     settings: Settings = ctx.obj["settings"]
+    ctx.obj["auditor"] = _require_auditor(settings, ctx.obj["token"])
 
     async def main() -> T:
-        client = await connect(settings)
+        client = await connect(settings) if temporal else None
         engine = engine_from_settings(settings)
         try:
             return await work(client, engine)
@@ -228,7 +229,7 @@ def verify_chain(ctx: typer.Context) -> None:
     """Check the tamper-evident audit log; report the first broken link."""
     from audit import service
 
-    verdict = _run(ctx, lambda client, engine: service.verify(engine))
+    verdict = _run(ctx, lambda client, engine: service.verify(engine), temporal=False)
     typer.echo(_json(verdict))
     if not verdict.ok:
         typer.secho(f"chain broken at audit row {verdict.first_broken_id}: {verdict.reason}", err=True,
