@@ -14,7 +14,7 @@ from sqlmodel import Session
 from api.audit import record
 from api.cases import ComplaintId
 from api.deps import ClientDep, EngineDep, Principal, require_roles
-from api.errors import ApiError, error_responses, invalid_field, not_found
+from api.errors import ApiError, error_responses, invalid_field, not_found, unavailable
 from api.idempotency import OptionalKey
 from audit import service
 from audit.chain import ChainVerdict
@@ -159,3 +159,5 @@ async def what_if(body: WhatIfRequest, _: Auditor, client: ClientDep, key: Optio
         return await service.what_if_cases(client, body.complaint_ids, proposed)
     except CaseNotFound as err:
         raise _not_found(err) from None
+    except FileNotFoundError as err:  # the simulation's test server binary is not installed here
+        raise unavailable(f"what-if is not available on this install: {err}") from None
