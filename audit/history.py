@@ -172,3 +172,9 @@ async def scheduled_records(history: WorkflowHistory, converter: DataConverter) 
         record = (await converter.decode(_payloads(attrs.input), [TransitionRecord]))[0]
         out.append(ScheduledRecord(event_id=ev.event_id, record=record))
     return out
+
+
+def completed_activity_event_ids(history: WorkflowHistory) -> set[int]:
+    """Scheduled-event ids of activities that completed: their effects have been committed."""
+    return {ev.activity_task_completed_event_attributes.scheduled_event_id for ev in history.events
+            if ev.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED}
