@@ -39,6 +39,8 @@ class ThroughputResult:
     shape_deviations: int = 0
     deviation_example: str = ""
     timers_seen: Counter = field(default_factory=Counter)
+    project_ids: list[str] = field(default_factory=list)  # workflow ids of completed cases, for replay
+    bare_ids: list[str] = field(default_factory=list)
 
     def pairs(self) -> list[tuple[Round, Round]]:
         project = [r for r in self.rounds if r.kind == "project"]
@@ -101,10 +103,12 @@ async def run_throughput(env: BenchEnv, policy: Policy, *, cases: int, concurren
             elapsed, finished, failures = await _drive_all(project, concurrency)
             result.rounds.append(_round("project", elapsed, finished, failures))
             await _check_shapes(env, project, reference, result)
+            result.project_ids += [c.handle().id for c in project if c.complaint_id]
         async with env.running_worker(bare_queue, module="bench.bare_worker", **worker_settings):
             bare = [BareCase(env.client, bare_queue, shape, f"bare-{uuid.uuid4().hex[:10]}") for _ in range(cases)]
             elapsed, finished, failures = await _drive_all(bare, concurrency)
             result.rounds.append(_round("bare", elapsed, finished, failures))
+            result.bare_ids += [c.case_id for c in bare]
             if n == 0:
                 bare_counts = event_counts(await bare[0].handle().fetch_history())
                 if not same_work(bare_counts, reference):
