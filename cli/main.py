@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from cli.audit import audit_app
+from cli.bench import bench_app, drills_app
 from cli.console import fail
 from core.process_exit import exit_now
 from cli.users import user_app
@@ -24,6 +25,8 @@ policy_app = typer.Typer(help="Work with policy files.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+app.add_typer(bench_app, name="bench")
+app.add_typer(drills_app, name="drills")
 
 
 @app.command()

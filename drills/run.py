@@ -1,0 +1,27 @@
+"""`complaints drills run`: every reliability drill at full size, one verdict each (docs/RELIABILITY.md)."""
+
+from collections.abc import Awaitable, Callable
+
+from drills.api_drills import agents_drill, duplicate_writes_drill
+from drills.faults import kill_worker_drill, pg_drop_drill, temporal_restart_drill
+from drills.fuzz import fuzz_drill
+from drills.result import DrillResult
+
+DRILLS: dict[str, Callable[[], Awaitable[DrillResult]]] = {
+    "kill-worker": lambda: kill_worker_drill(cases=50, concurrency=50),
+    "temporal-restart": lambda: temporal_restart_drill(cases=50, concurrency=50),
+    "pg-drop": lambda: pg_drop_drill(cases=50, concurrency=50),
+    "duplicates": duplicate_writes_drill,
+    "fuzz": lambda: fuzz_drill(examples=25),
+    "agents": lambda: agents_drill(agents=50, seconds=60.0),
+}
+
+
+async def run_drills(names: list[str], say=print) -> list[DrillResult]:
+    results = []
+    for name in names:
+        say(f"drill {name} ...")
+        result = await DRILLS[name]()
+        say(result.render())
+        results.append(result)
+    return results
