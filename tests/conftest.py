@@ -51,23 +51,36 @@ def _pg_available() -> str | None:
         return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}: {exc}"[:300]
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A fresh, migrated schema in the `test` database, dropped at the end of the session."""
+def create_pg_schema(prefix: str, *, migrate: bool = True) -> tuple[str, str]:
+    """A fresh schema in the test database, as (url, schema); skips the test when no server answers."""
     reason = _pg_available()
     if reason:
         pytest.skip(reason)
-    schema = f"t_{uuid.uuid4().hex[:10]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
     sep = "&" if "?" in PG_ADMIN_URL else "?"
     url = f"{PG_ADMIN_URL}{sep}options=-csearch_path%3D{schema}"
-    upgrade_database(url)
-    yield url
+    if migrate:
+        upgrade_database(url)
+    return url, schema
+
+
+def drop_pg_schema(schema: str) -> None:
+    admin = create_engine(PG_ADMIN_URL)
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh, migrated schema in the `test` database, dropped at the end of the session."""
+    url, schema = create_pg_schema("t")
+    yield url
+    drop_pg_schema(schema)
 
 
 @pytest.fixture(scope="session")

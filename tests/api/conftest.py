@@ -14,7 +14,6 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.client import Client
@@ -30,7 +29,7 @@ from core.seed import seed_demo
 from core.settings import Settings
 from core.temporal import data_converter
 from models.tables import Complaint, User
-from tests.conftest import PG_ADMIN_URL, _pg_available
+from tests.conftest import create_pg_schema, drop_pg_schema
 from tests.workflows.factories import make_order
 from worker import build_worker
 
@@ -49,25 +48,10 @@ def _fresh_sqlite(tmp: Path) -> str:
 
 
 def _fresh_postgres() -> tuple[str, str]:
-    reason = _pg_available()
-    if reason:
-        pytest.skip(reason)
-    schema = f"api_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    sep = "&" if "?" in PG_ADMIN_URL else "?"
-    url = f"{PG_ADMIN_URL}{sep}options=-csearch_path%3D{schema}"
-    upgrade_database(url)
-    return url, schema
+    return create_pg_schema("api")
 
 
-def _drop_schema(schema: str) -> None:
-    admin = create_engine(PG_ADMIN_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+_drop_schema = drop_pg_schema
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

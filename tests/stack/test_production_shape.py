@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 import pytest_asyncio
-from sqlalchemy import create_engine, text
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -19,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from core import search_attributes
 from core.binaries import find_binary
-from tests.conftest import PG_ADMIN_URL, _pg_available
+from tests.conftest import create_pg_schema, drop_pg_schema
 
 READY_SECONDS = 120
 
@@ -27,18 +26,9 @@ READY_SECONDS = 120
 @pytest.fixture
 def fresh_pg_schema() -> Iterator[str]:
     """An empty schema: `complaints migrate` must build everything itself."""
-    reason = _pg_available()
-    if reason:
-        pytest.skip(reason)
-    schema = f"prod_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_ADMIN_URL else "?"
-    yield f"{PG_ADMIN_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    url, schema = create_pg_schema("prod", migrate=False)
+    yield url
+    drop_pg_schema(schema)
 
 
 @pytest_asyncio.fixture
