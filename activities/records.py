@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import select
 from temporalio import activity
 
 from activities.read_model import project

@@ -4,7 +4,6 @@ import csv
 import io
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, text
 from sqlmodel import Session
 
