@@ -1,0 +1,31 @@
+"""Smaller in-suite versions of the process-failure drills (full size: `complaints drills run`).
+
+Each drives real full cases through a worker process on a file-backed dev server, breaks something in
+the middle, and then checks the books: every case closed, one refund each, evidence kept, audit intact.
+"""
+
+import pytest
+
+from bench.databases import postgres_reachable
+from drills.faults import kill_worker_drill, pg_drop_drill, temporal_restart_drill
+
+
+async def test_a_worker_killed_with_sigkill_mid_run_loses_and_doubles_nothing():
+    result = await kill_worker_drill(cases=8, concurrency=8)
+    assert result.problems == []
+    assert result.figures["closed"] == 8 and result.figures["killed worker exit"] == -9
+
+
+async def test_a_temporal_server_restarted_mid_run_resumes_every_case():
+    result = await temporal_restart_drill(cases=8, concurrency=8, down_seconds=1.0)
+    assert result.problems == []
+    assert result.figures["closed"] == 8
+
+
+async def test_dropped_postgres_connections_are_retried_with_nothing_half_written():
+    reason = postgres_reachable()
+    if reason:
+        pytest.skip(f"PostgreSQL not reachable: {reason}")
+    result = await pg_drop_drill(cases=8, concurrency=8, drops=4, every=0.5)
+    assert result.problems == []
+    assert result.figures["closed"] == 8 and result.figures["connections terminated"] > 0
