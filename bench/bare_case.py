@@ -45,8 +45,9 @@ class BareCase(DrivenCase):
         return set(state.pending)
 
     async def send(self, action: str, state: BareState) -> BareState:
-        return await retrying(lambda: self.handle().execute_update(
-            BareWorkflow.step, BareStep(name=action), id=f"{self.case_id}/{action}"), patience=self.patience)
+        return await retrying(lambda: asyncio.wait_for(self.handle().execute_update(
+            BareWorkflow.step, BareStep(name=action), id=f"{self.case_id}/{action}"), self.patience),
+            patience=self.patience)
 
     async def result(self) -> BareState:
         return await retrying(lambda: asyncio.wait_for(self.handle().result(), self.patience),

@@ -10,6 +10,7 @@ update id, so a step retried after an outage is deduplicated by Temporal instead
 
 import asyncio
 import time
+from typing import Any
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -64,7 +65,7 @@ def payload_for(step: str, party: Party, state: CaseState):
     raise ValueError(step)
 
 
-async def retrying(call: Callable[[], Awaitable], *, patience: float) -> object:
+async def retrying(call: Callable[[], Awaitable], *, patience: float) -> Any:
     """Retry a Temporal call through an outage (server restart, connection drop) for `patience` seconds."""
     deadline = time.monotonic() + patience
     while True:
@@ -160,8 +161,9 @@ class FullCase(DrivenCase):
 
     async def send(self, action: str, state: CaseState) -> CaseState:
         payload = payload_for(action, self.party, state)
-        return await retrying(lambda: self.handle().execute_update(
-            action, payload, id=f"{self.complaint_id}/{action}", result_type=CaseState), patience=self.patience)
+        return await retrying(lambda: asyncio.wait_for(self.handle().execute_update(
+            action, payload, id=f"{self.complaint_id}/{action}", result_type=CaseState), self.patience),
+            patience=self.patience)
 
     async def run(self, steps: tuple[str, ...] = STEPS, on_step: Callable[[str], None] | None = None) -> CaseState:
         return await super().run(steps, on_step)

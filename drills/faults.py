@@ -25,13 +25,13 @@ from policy.loader import load_policy
 SURVEY_DELAY = timedelta(seconds=2)
 
 
-def drill_policy() -> Policy:
+def drill_policy(survey_delay: timedelta = SURVEY_DELAY) -> Policy:
     """The default policy with a 2-second survey delay: cases finish in seconds, while every deadline that
     could change a case's path (a merchant's refund window, an offer's lapse) stays far longer than any
     outage a drill injects. A shortened deadline lapsing during the outage would be correct behaviour,
     but a different case from the one whose books the drill checks."""
     policy = load_policy(DEFAULT_POLICY_FILE)
-    return policy.model_copy(update={"review": policy.review.model_copy(update={"survey_delay": SURVEY_DELAY}),
+    return policy.model_copy(update={"review": policy.review.model_copy(update={"survey_delay": survey_delay}),
                                      "version": f"{policy.version}+drill"})
 
 
@@ -64,12 +64,15 @@ async def kill_worker_drill(cases: int = 50, concurrency: int = 50) -> DrillResu
                         **{"killed worker exit": first.process.returncode if first.process else None})
 
 
-async def temporal_restart_drill(cases: int = 50, concurrency: int = 50, down_seconds: float = 2.0) -> DrillResult:
+async def temporal_restart_drill(cases: int = 50, concurrency: int = 50, down_seconds: float = 2.0,
+                                 fault_at: float = 0.5, survey_delay: timedelta = SURVEY_DELAY) -> DrillResult:
+    """`fault_at=0.5` restarts with updates in flight; `fault_at=5/6` with a survey delay longer than the
+    cases' spread restarts while every case waits on its survey timer (no update in flight)."""
     async with bench_env() as env:
         queue = f"restart-{uuid.uuid4().hex[:6]}"
         async with env.running_worker(queue):
-            outcome = await run_fleet(env, drill_policy(), queue, cases=cases, concurrency=concurrency,
-                                      fault=lambda: env.server.restart(down_seconds))
+            outcome = await run_fleet(env, drill_policy(survey_delay), queue, cases=cases, concurrency=concurrency,
+                                      fault=lambda: env.server.restart(down_seconds), fault_at=fault_at)
         return _verdict("restart the Temporal server mid-run", env, outcome, cases, **{"down s": down_seconds})
 
 
