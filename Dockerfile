@@ -14,7 +14,7 @@ WORKDIR /app
 
 # Dependencies first, so a code change does not reinstall them.
 COPY pyproject.toml ./
-RUN mkdir -p workflows activities api models policy core adapters audit cli \
+RUN mkdir -p workflows activities api models policy core adapters audit cli bench drills \
     && touch worker.py \
     && pip install . \
     && pip uninstall --yes complaintdesk
@@ -30,6 +30,9 @@ COPY core ./core
 COPY adapters ./adapters
 COPY audit ./audit
 COPY cli ./cli
+# Operators run `complaints bench` / `complaints drills` against a deployment too.
+COPY bench ./bench
+COPY drills ./drills
 # The console script `complaints`, without reinstalling the dependencies.
 RUN pip install --no-deps . && mkdir -p /app/data && chown app:app /app/data
 
