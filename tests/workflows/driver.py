@@ -49,11 +49,17 @@ class Driver:
     async def cleanup(self) -> None:
         """The time-skipping clock is shared: a case left running without its worker would stall it."""
         from temporalio.client import WorkflowExecutionStatus
+        from temporalio.service import RPCError, RPCStatusCode
 
         for cid in self.started:
             handle = self.handle(cid)
-            if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+            if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+                continue
+            try:
                 await handle.terminate("test finished")
+            except RPCError as err:  # it completed between the two calls
+                if err.status != RPCStatusCode.NOT_FOUND:
+                    raise
 
     def handle(self, complaint_id: str) -> WorkflowHandle:
         return self.env.client.get_workflow_handle_for(ComplaintWorkflow.run, workflow_id(complaint_id))
