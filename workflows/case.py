@@ -230,6 +230,10 @@ class Case:
         extra = {"tier3_approval": self.policy.negotiation.supervisor_approval}
         return extra.get(name, self.policy.sla.first_response)
 
+    async def until_stage_changes(self) -> None:
+        """Nothing to do in this stage but keep its clocks: a handler or a timer moves the case on."""
+        await self.wait_for(lambda: False)
+
     async def wait_for(self, pred: Callable[[], bool], until: datetime | None = None) -> bool:
         """Wait until `pred` holds or the stage changes (True), or `until` passes (False).
 

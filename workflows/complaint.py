@@ -20,12 +20,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case import Case
 
 RUNNERS: dict[Stage, Callable[[Case], Awaitable[None]]] = {
-    Stage.CLASSIFICATION: lambda case: case.wait_for(lambda: False),
+    Stage.CLASSIFICATION: Case.until_stage_changes,
     Stage.EVIDENCE: evidence.run,
     Stage.NEGOTIATION: negotiation.run,
     Stage.EXECUTION: execution.run,
     Stage.REVIEW: review.run,
-    Stage.REOPENED: review.run_reopened,
+    Stage.REOPENED: Case.until_stage_changes,
 }
 
 
@@ -39,7 +39,8 @@ class ComplaintWorkflow:
     async def run(self, inp: CaseInput) -> CaseState:
         await intake.run(self.case)
         while not self.case.stage.is_terminal:
-            await RUNNERS.get(self.case.stage, intake_wait)(self.case)
+            # Intake finished its own waiting before the loop; any other stage without a runner just waits.
+            await RUNNERS.get(self.case.stage, Case.until_stage_changes)(self.case)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.case.snapshot()
 
@@ -199,8 +200,3 @@ class ComplaintWorkflow:
     @control_clock.validator
     def _validate_control_clock(self, p: ClockControl) -> None:
         case_admin.check_clock(self.case, p)
-
-
-async def intake_wait(case: Case) -> None:
-    """Intake finished its own waiting; only a stage change moves the case on."""
-    await case.wait_for(lambda: False)

@@ -21,7 +21,7 @@ def latest_offer(case: Case) -> OfferState | None:
 async def enter(case: Case, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM,
                 reason: str = "") -> None:
     s = case.state
-    s.tier = s.tier or Tier.REFUND
+    s.tier = s.tier or ladder.starting_tier(case.fast_path)
     await case.set_stage(Stage.NEGOTIATION, "negotiation_opened", actor=actor, by=by, reason=reason,
                          details={"tier": s.tier.value})
 
@@ -33,7 +33,7 @@ async def enter_fast_path(case: Case, *, actor: Actor) -> None:
     party = Party.CARRIER if carrier_fault else Party.MERCHANT
     s.liability = LiabilityState(party=party, reason="; ".join(case.fast_path), decided_by="policy",
                                  suggested=party, automatic=True)
-    s.tier = Tier.PLATFORM_ADVANCE
+    s.tier = ladder.starting_tier(case.fast_path)
     await case.set_stage(Stage.NEGOTIATION, "fast_path", actor=actor, reason="; ".join(case.fast_path),
                          details={"tier": s.tier.value, "liability": party.value, "reasons": case.fast_path})
     terms = ladder.build_offer(tier=s.tier, order=s.order, refund_minor=None, refund_mode=RefundMode.REFUND_ONLY,

@@ -24,7 +24,7 @@ async def run(case: Case) -> None:
                         await _send_survey(case)
             continue
         if survey.answered_at is not None:
-            await case.wait_for(lambda: False)  # the answer's handler is moving the case on
+            await case.until_stage_changes()  # the answer's handler is moving the case on
             continue
         if await case.wait_for(lambda: survey.answered_at is not None, survey.due_at):
             continue
@@ -73,10 +73,6 @@ async def answer(case: Case, p: SurveyAnswer) -> None:
         await case.set_stage(Stage.REOPENED, "reopened", actor=p.actor, reason=why,
                              details={"reopen_count": s.reopen_count})
         await case.notify(f"queue:{s.assignee}", "case_reopened", reason=why)
-
-
-async def run_reopened(case: Case) -> None:
-    await case.wait_for(lambda: False)
 
 
 def check_supervisor_review(case: Case, p: SupervisorReview) -> None:
