@@ -1,20 +1,26 @@
-"""Replay verdicts: does a case's recorded history still run through the current workflow code?
+"""Replay verdicts: does a case's recorded history still run through the current workflow code, making the
+same decisions?
 
-A clean replay means the code would make exactly the decisions the history records. A divergence is
-located by bisection: the shortest prefix of the history that fails to replay ends at the first event
-the current code disagrees with, and core's nondeterminism message says why.
+Two checks run in one replay. Temporal's own: the current code issues the same commands in the same order
+(a divergence is located by bisection: the shortest failing prefix ends at the first disagreeing event).
+And ours (audit/decisions.py): every activity input the current code computes, amounts, offer terms,
+deadlines, audit records and snapshots, equals the one the case recorded. A clean verdict needs both.
 """
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 from pydantic import BaseModel
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
-from temporalio.worker import Replayer, WorkflowRunner
+from temporalio.worker import Interceptor, Replayer, WorkflowRunner
 
+from audit.decisions import DecisionCheck, DecisionDivergence, DecisionLedger, build_ledger
 from audit.history import event_type_name
 from workflows.ids import complaint_id_from_workflow
+
+AuditRows = Sequence[Mapping[str, Any]]
 
 
 class ReplayVerdict(BaseModel):
@@ -25,6 +31,11 @@ class ReplayVerdict(BaseModel):
     diverged_at_event: int | None = None
     diverged_event_type: str | None = None
     reason: str | None = None
+    commands_match: bool = True
+    decisions_compared: int = 0
+    decision_divergences: list[DecisionDivergence] = []
+    decisions_not_comparable: dict[str, int] = {}
+    sdk_detail: str | None = None
 
 
 class BulkReplaySummary(BaseModel):
@@ -50,9 +61,9 @@ def default_runner() -> WorkflowRunner:
 
 
 def make_replayer(converter: DataConverter, *, workflows: Sequence[type] | None = None,
-                  runner: WorkflowRunner | None = None) -> Replayer:
+                  runner: WorkflowRunner | None = None, interceptors: Sequence[Interceptor] = ()) -> Replayer:
     return Replayer(workflows=list(workflows or default_workflows()), data_converter=converter,
-                    workflow_runner=runner or default_runner())
+                    workflow_runner=runner or default_runner(), interceptors=list(interceptors))
 
 
 def first_runnable_length(history: WorkflowHistory) -> int:
@@ -72,12 +83,50 @@ async def _failure(replayer: Replayer, history: WorkflowHistory) -> Exception | 
     return result.replay_failure
 
 
-def _clean(history: WorkflowHistory) -> ReplayVerdict:
-    return ReplayVerdict(complaint_id=complaint_id_from_workflow(history.workflow_id),
-                         workflow_id=history.workflow_id, replays_cleanly=True, events=len(history.events))
+def _event_type(history: WorkflowHistory, event_id: int) -> str | None:
+    for event in history.events:
+        if event.event_id == event_id:
+            return event_type_name(event)
+    return None
 
 
-async def locate_divergence(replayer: Replayer, history: WorkflowHistory, failure: Exception) -> ReplayVerdict:
+def plain_nondeterminism(event_id: int, event_type: str, failure: Exception) -> str:
+    """The SDK's message in one sentence an auditor can read; the full text stays in `sdk_detail`."""
+    text = str(failure).strip().splitlines()[0] if str(failure).strip() else type(failure).__name__
+    core = text.split("Nondeterminism error:", 1)[-1].strip() if "Nondeterminism" in text else text
+    return (f"Nondeterminism: the current code's commands differ from the history at event {event_id} "
+            f"({event_type.replace('_', ' ')}): {core[:300]}")
+
+
+def verdict_of(history: WorkflowHistory, ledger: DecisionLedger | None, failure_at: tuple[int, Exception] | None
+               ) -> ReplayVerdict:
+    """Combine both checks; the earliest disagreement (command or decision) is the one named."""
+    divergences = ledger.divergences if ledger else []
+    verdict = ReplayVerdict(
+        complaint_id=complaint_id_from_workflow(history.workflow_id), workflow_id=history.workflow_id,
+        replays_cleanly=failure_at is None and not divergences, events=len(history.events),
+        commands_match=failure_at is None, decisions_compared=ledger.compared if ledger else 0,
+        decision_divergences=divergences, decisions_not_comparable=dict(ledger.not_comparable) if ledger else {})
+    candidates: list[tuple[int, str, str | None]] = []
+    if divergences:
+        first = divergences[0]
+        candidates.append((first.event_id, f"Decision differs: {first.summary}"
+                           + (f"; {len(divergences)} activities differ in all" if len(divergences) > 1 else ""),
+                           None))
+    if failure_at is not None:
+        event_id, err = failure_at
+        event_type = _event_type(history, event_id) or "?"
+        candidates.append((event_id, plain_nondeterminism(event_id, event_type, err), f"{type(err).__name__}: {err}"))
+    if candidates:
+        event_id, reason, _ = min(candidates, key=lambda c: c[0])
+        verdict.diverged_at_event, verdict.diverged_event_type = event_id, _event_type(history, event_id)
+        verdict.reason = reason
+        verdict.sdk_detail = next((c[2] for c in candidates if c[2]), None)
+    return verdict
+
+
+async def locate_divergence(replayer: Replayer, history: WorkflowHistory, failure: Exception
+                            ) -> tuple[int, Exception]:
     """Bisect for the shortest failing prefix; its last event is where the code first disagrees."""
     lo, hi = first_runnable_length(history), len(history.events)  # hi is known to fail
     reason = failure
@@ -88,34 +137,39 @@ async def locate_divergence(replayer: Replayer, history: WorkflowHistory, failur
             lo = mid + 1
         else:
             hi, reason = mid, err
-    event = history.events[hi - 1]
-    return ReplayVerdict(complaint_id=complaint_id_from_workflow(history.workflow_id),
-                         workflow_id=history.workflow_id, replays_cleanly=False, events=len(history.events),
-                         diverged_at_event=event.event_id, diverged_event_type=event_type_name(event),
-                         reason=f"{type(reason).__name__}: {reason}")
+    return history.events[hi - 1].event_id, reason
 
 
 async def replay_verdict(history: WorkflowHistory, converter: DataConverter, *,
-                         workflows: Sequence[type] | None = None,
-                         runner: WorkflowRunner | None = None) -> ReplayVerdict:
-    replayer = make_replayer(converter, workflows=workflows, runner=runner)
-    failure = await _failure(replayer, history)
-    if failure is None:
-        return _clean(history)
-    return await locate_divergence(replayer, history, failure)
+                         workflows: Sequence[type] | None = None, runner: WorkflowRunner | None = None,
+                         audit_rows: AuditRows | None = None) -> ReplayVerdict:
+    """`audit_rows` (the case's audit log rows) let audit records written by local activities be compared."""
+    check = DecisionCheck()
+    ledger = await build_ledger(history, converter, audit_rows)
+    check.ledgers[history.workflow_id] = ledger
+    failure = await _failure(make_replayer(converter, workflows=workflows, runner=runner, interceptors=[check]),
+                             history)
+    located = None
+    if failure is not None:
+        located = await locate_divergence(make_replayer(converter, workflows=workflows, runner=runner), history,
+                                          failure)
+    return verdict_of(history, ledger, located)
 
 
 async def replay_many(histories: AsyncIterator[WorkflowHistory | tuple[str, str]], converter: DataConverter, *,
                       on_result: Callable[[ReplayVerdict | None], None] | None = None,
                       workflows: Sequence[type] | None = None,
-                      runner: WorkflowRunner | None = None) -> BulkReplaySummary:
+                      runner: WorkflowRunner | None = None,
+                      rows_for: Callable[[str], Awaitable[AuditRows]] | None = None) -> BulkReplaySummary:
     """Replay a stream of histories with one replayer; a (complaint_id, reason) item is an unavailable case.
 
     `on_result` is called once per item (None for an unavailable case), which drives a progress bar.
     """
-    replayer = make_replayer(converter, workflows=workflows, runner=runner)
-    verdicts: list[ReplayVerdict] = []
-    failures: list[tuple[WorkflowHistory, Exception]] = []
+    check = DecisionCheck()
+    replayer = make_replayer(converter, workflows=workflows, runner=runner, interceptors=[check])
+    clean: list[ReplayVerdict] = []
+    diverged: list[ReplayVerdict] = []
+    failures: list[tuple[WorkflowHistory, DecisionLedger, Exception]] = []
     unavailable: dict[str, str] = {}
 
     async def available() -> AsyncIterator[WorkflowHistory]:
@@ -125,21 +179,25 @@ async def replay_many(histories: AsyncIterator[WorkflowHistory | tuple[str, str]
                 if on_result:
                     on_result(None)
                 continue
+            rows = await rows_for(complaint_id_from_workflow(item.workflow_id)) if rows_for else None
+            check.ledgers[item.workflow_id] = await build_ledger(item, converter, rows)
             yield item
 
     async with replayer.workflow_replay_iterator(available()) as results:
         async for result in results:
+            ledger = check.ledgers.pop(result.history.workflow_id, None)
             if result.replay_failure is None:
-                verdict = _clean(result.history)
-                verdicts.append(verdict)
+                verdict = verdict_of(result.history, ledger, None)
+                (clean if verdict.replays_cleanly else diverged).append(verdict)
             else:
-                failures.append((result.history, result.replay_failure))
+                failures.append((result.history, ledger or DecisionLedger(), result.replay_failure))
                 verdict = ReplayVerdict(complaint_id=complaint_id_from_workflow(result.history.workflow_id),
                                         workflow_id=result.history.workflow_id, replays_cleanly=False,
                                         events=len(result.history.events), reason=str(result.replay_failure))
             if on_result:
                 on_result(verdict)
-    diverged = [await locate_divergence(make_replayer(converter, workflows=workflows, runner=runner), h, err)
-                for h, err in failures]
-    return BulkReplaySummary(replayed=len(verdicts) + len(diverged), clean=len(verdicts), diverged=len(diverged),
+    for history, ledger, err in failures:
+        located = await locate_divergence(make_replayer(converter, workflows=workflows, runner=runner), history, err)
+        diverged.append(verdict_of(history, ledger, located))
+    return BulkReplaySummary(replayed=len(clean) + len(diverged), clean=len(clean), diverged=len(diverged),
                              unavailable=len(unavailable), diverged_cases=diverged, unavailable_cases=unavailable)

@@ -7,8 +7,9 @@ The answer is therefore the workflow's own view of itself after processing event
 reconstruction. (Replay cannot answer queries on its own: Replayer.replay_workflow returns no handle.)
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 from temporalio.bridge.proto import workflow_activation as wa
@@ -17,7 +18,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
 from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner
 
-from audit.history import event_time, event_type_name
+from audit.decisions import DecisionCheck, DecisionDivergence, build_ledger
+from audit.history import event_time, event_type_name, scheduled_records
 from audit.replay import default_runner, first_runnable_length, make_replayer, prefix
 from models.case import CaseState
 
@@ -31,6 +33,10 @@ class StateAt(BaseModel):
     event_time: datetime
     state: CaseState
     note: str | None = None
+    matches_recorded_decisions: bool = True
+    decision_divergences: list[DecisionDivergence] = []
+    recorded_snapshot_event_id: int | None = None
+    recorded_state: CaseState | None = None
 
 
 class StateUnavailable(RuntimeError):
@@ -113,7 +119,8 @@ def event_index_at_time(history: WorkflowHistory, at: datetime) -> int:
 
 
 async def state_at_event(history: WorkflowHistory, event_id: int, converter: DataConverter, *,
-                         workflows: Sequence[type] | None = None) -> StateAt:
+                         workflows: Sequence[type] | None = None,
+                         audit_rows: Sequence[Mapping[str, Any]] | None = None) -> StateAt:
     total = len(history.events)
     if not 1 <= event_id <= total:
         raise ValueError(f"event {event_id} is outside the history (1..{total})")
@@ -123,16 +130,36 @@ async def state_at_event(history: WorkflowHistory, event_id: int, converter: Dat
         note = (f"the workflow first ran at event {length}; before that it had no state, so this is the "
                 f"state its first task produced")
     runner = _QueryingRunner(default_runner())
-    replayer = make_replayer(converter, workflows=workflows, runner=runner)
-    result = await replayer.replay_workflow(prefix(history, length), raise_on_replay_failure=False)
+    check = DecisionCheck()
+    cut = prefix(history, length)
+    ledger = await build_ledger(cut, converter, audit_rows)
+    check.ledgers[history.workflow_id] = ledger
+    replayer = make_replayer(converter, workflows=workflows, runner=runner, interceptors=[check])
+    result = await replayer.replay_workflow(cut, raise_on_replay_failure=False)
     if result.replay_failure is not None:
         raise StateUnavailable(f"history does not replay up to event {length}: {result.replay_failure}")
     state = _read_reply(runner, converter)
     last = history.events[length - 1]
-    return StateAt(requested_event_id=event_id, event_id=last.event_id, event_type=event_type_name(last),
-                   event_time=event_time(last), state=state, note=note)
+    answer = StateAt(requested_event_id=event_id, event_id=last.event_id, event_type=event_type_name(last),
+                     event_time=event_time(last), state=state, note=note)
+    if ledger.divergences:
+        recorded = await scheduled_records(cut, converter)
+        first = ledger.divergences[0]
+        answer.matches_recorded_decisions = False
+        answer.decision_divergences = ledger.divergences
+        if recorded:
+            answer.recorded_snapshot_event_id = recorded[-1].event_id
+            answer.recorded_state = recorded[-1].record.snapshot
+        warning = (f"the current code does not reproduce this case's recorded decisions ({first.summary}); "
+                   f"`state` is what the current code computes, NOT what the case had")
+        if recorded:
+            warning += f"; the case's own snapshot (recorded at event {recorded[-1].event_id}) is `recorded_state`"
+        answer.note = f"{warning}. {note}" if note else warning
+    return answer
 
 
 async def state_at_time(history: WorkflowHistory, at: datetime, converter: DataConverter, *,
-                        workflows: Sequence[type] | None = None) -> StateAt:
-    return await state_at_event(history, event_index_at_time(history, at), converter, workflows=workflows)
+                        workflows: Sequence[type] | None = None,
+                        audit_rows: Sequence[Mapping[str, Any]] | None = None) -> StateAt:
+    return await state_at_event(history, event_index_at_time(history, at), converter, workflows=workflows,
+                                audit_rows=audit_rows)

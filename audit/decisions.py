@@ -1,0 +1,284 @@
+"""Replay that compares decisions, not only commands.
+
+Temporal's replayer checks that the current code issues the same commands in the same order; it never
+looks at what goes into them. A doubled coupon, a moved deadline or a changed penalty replays "clean".
+So during replay a workflow outbound interceptor sees every activity the current code schedules,
+regular or local, and compares its input with what the history recorded for the same activity:
+
+- a regular activity: the input of its `ActivityTaskScheduled` event (same activity id, i.e. same seq);
+- a local activity: Temporal records only its result (a `MarkerRecorded` event), never its input. An audit
+  record written by a local activity is compared with the audit log row it wrote (from the database or an
+  offline bundle), field by field; any other local activity input cannot be compared and is counted as such.
+
+The interceptor is installed only in the Replayer (audit/replay.py), never in a worker.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
+from temporalio import workflow
+from temporalio.api.common.v1 import Payload
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHistory
+from temporalio.converter import DataConverter
+from temporalio.worker import (Interceptor, StartActivityInput, StartLocalActivityInput, WorkflowInboundInterceptor,
+                               WorkflowInterceptorClassInput, WorkflowOutboundInterceptor)
+
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
+MAX_FIELDS_PER_EVENT = 8
+# Audit row columns that an audit-record input carries under the same name.
+ROW_COLUMNS = ("complaint_id", "at", "actor_kind", "actor_id", "action", "reason", "stage_before", "stage_after")
+
+
+class FieldDifference(BaseModel):
+    field: str
+    recorded: Any
+    replayed: Any
+
+
+class DecisionDivergence(BaseModel):
+    """One activity whose input the current code computes differently from what the case recorded."""
+
+    event_id: int
+    activity: str
+    local: bool
+    timeline_seq: int | None = None
+    timeline_action: str | None = None
+    differences: list[FieldDifference]
+    summary: str
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    event_id: int
+    activity: str
+    local: bool
+    input: Any = None  # JSON of the recorded arguments (regular activities only)
+
+
+@dataclass
+class DecisionLedger:
+    """What the history (and the audit log) recorded, by activity id, plus what replay found."""
+
+    calls: dict[str, RecordedCall] = field(default_factory=dict)
+    records_by_seq: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # audit rows
+    narrated_by: dict[int, tuple[int, str]] = field(default_factory=dict)  # event id -> (seq, action)
+    divergences: list[DecisionDivergence] = field(default_factory=list)
+    compared: int = 0
+    not_comparable: dict[str, int] = field(default_factory=dict)  # local activity type -> count
+
+    def note_uncomparable(self, activity: str) -> None:
+        self.not_comparable[activity] = self.not_comparable.get(activity, 0) + 1
+
+
+def payload_json(payload: Payload) -> Any:
+    """A plain payload as JSON data (the project's converter writes json/plain; null is None)."""
+    encoding = payload.metadata.get("encoding", b"").decode()
+    if encoding == "binary/null":
+        return None
+    if encoding.startswith("json"):
+        return json.loads(payload.data)
+    return {"encoding": encoding, "bytes": len(payload.data)}
+
+
+async def _plain(payloads: Sequence[Payload], converter: DataConverter) -> list[Any]:
+    items = list(payloads)
+    if converter.payload_codec and items:
+        items = await converter.payload_codec.decode(items)
+    return [payload_json(p) for p in items]
+
+
+async def build_ledger(history: WorkflowHistory, converter: DataConverter,
+                       audit_rows: Sequence[Mapping[str, Any]] | None = None) -> DecisionLedger:
+    """Index the history's scheduled activities and local-activity markers by activity id."""
+    ledger = DecisionLedger()
+    pending_events: list[int] = []
+    for ev in history.events:
+        if ev.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            attrs = ev.activity_task_scheduled_event_attributes
+            args = await _plain(attrs.input.payloads, converter) if attrs.HasField("input") else []
+            ledger.calls[attrs.activity_id] = RecordedCall(ev.event_id, attrs.activity_type.name, False, args)
+            pending_events.append(ev.event_id)
+            record = args[0] if args and isinstance(args[0], dict) else None
+            if record and "seq" in record and "action" in record:
+                for event_id in pending_events:  # the record narrates the decisions scheduled before it
+                    ledger.narrated_by[event_id] = (record["seq"], record["action"])
+                pending_events = []
+        elif ev.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+            attrs = ev.marker_recorded_event_attributes
+            if attrs.marker_name != LOCAL_ACTIVITY_MARKER or "data" not in attrs.details:
+                continue
+            data = payload_json(attrs.details["data"].payloads[0])
+            ledger.calls[str(data.get("activity_id"))] = RecordedCall(ev.event_id, data.get("activity_type", "?"), True)
+    for row in to_jsonable_python(list(audit_rows or [])):
+        details = row.get("details") or {}
+        if row.get("complaint_id") and isinstance(details.get("seq"), int):
+            ledger.records_by_seq[(row["complaint_id"], details["seq"])] = dict(row)
+    return ledger
+
+
+# ---- comparing ---------------------------------------------------------------------------------------
+
+
+def json_differences(recorded: Any, replayed: Any, path: str = "") -> list[FieldDifference]:
+    """Every leaf where two JSON values differ, named by its dotted path."""
+    if isinstance(recorded, dict) and isinstance(replayed, dict):
+        out: list[FieldDifference] = []
+        for key in list(recorded) + [k for k in replayed if k not in recorded]:
+            sub = f"{path}.{key}" if path else str(key)
+            out += json_differences(recorded.get(key, "<absent>"), replayed.get(key, "<absent>"), sub)
+        return out
+    if isinstance(recorded, list) and isinstance(replayed, list) and len(recorded) == len(replayed):
+        out = []
+        for index, (a, b) in enumerate(zip(recorded, replayed)):
+            out += json_differences(a, b, f"{path}[{index}]")
+        return out
+    return [] if recorded == replayed else [FieldDifference(field=path or "(whole input)", recorded=recorded,
+                                                            replayed=replayed)]
+
+
+def _audit_records_in(value: Any) -> list[dict[str, Any]]:
+    """The audit records inside an activity input: one record, or a batch of them."""
+    if isinstance(value, dict):
+        if {"complaint_id", "seq", "action"} <= value.keys():
+            return [value]
+        return [r for v in value.values() if isinstance(v, list) for r in _audit_records_in(v)]
+    if isinstance(value, list):
+        return [r for item in value for r in _audit_records_in(item)]
+    return []
+
+
+def row_as_record(row: Mapping[str, Any], like: Mapping[str, Any]) -> dict[str, Any]:
+    """The audit row in the shape of the replayed record: only the fields the record has."""
+    details = dict(row.get("details") or {})
+    out: dict[str, Any] = {}
+    for key in like:
+        if key in ROW_COLUMNS:
+            out[key] = row.get(key)
+        elif key == "seq":
+            out[key] = details.get("seq")
+        elif key == "snapshot":
+            out[key] = details.get("snapshot", "<absent>")
+        elif key == "details":
+            out[key] = {k: v for k, v in details.items() if k not in ("seq", "snapshot")}
+        else:
+            out[key] = details.get(key, "<absent>")
+    return out
+
+
+def _same_instant(recorded: Any, replayed: Any) -> bool:
+    """Times read back from a database column and from JSON differ only in spelling ('Z' or '+00:00')."""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(str(recorded)) == datetime.fromisoformat(str(replayed))
+    except ValueError:
+        return False
+
+
+def _describe(div: DecisionDivergence) -> str:
+    where = f"event {div.event_id} ({'local ' if div.local else ''}activity {div.activity}"
+    if div.timeline_seq is not None:
+        where += f", timeline entry {div.timeline_seq} '{div.timeline_action}'"
+    first = div.differences[0]
+    more = f" (and {len(div.differences) - 1} more field(s))" if len(div.differences) > 1 else ""
+    return (f"{where}): {first.field} was {json.dumps(first.recorded, ensure_ascii=False)} in the recorded case, "
+            f"the current code gives {json.dumps(first.replayed, ensure_ascii=False)}{more}")
+
+
+class _Checker:
+    """Compares one scheduled activity with the ledger; runs inside the workflow, touches only the ledger."""
+
+    def __init__(self, ledger: DecisionLedger) -> None:
+        self.ledger = ledger
+
+    def check(self, activity_id: str, activity: str, args: Sequence[Any], local: bool) -> None:
+        recorded = self.ledger.calls.get(activity_id)
+        if recorded is None:
+            return  # beyond the recorded history (a cut-off prefix): nothing to compare with
+        converter = workflow.payload_converter()
+        replayed = [payload_json(p) for p in converter.to_payloads(list(args))] if args else []
+        if not local:
+            # Activities take one argument: name its fields directly ("offer.gift_coupon_minor").
+            if len(replayed) == 1 and isinstance(recorded.input, list) and len(recorded.input) == 1:
+                diffs = json_differences(recorded.input[0], replayed[0])
+            else:
+                diffs = json_differences(recorded.input, replayed)
+            self._found(recorded, activity, diffs, replayed)
+            return
+        records = _audit_records_in(replayed)
+        if not records or not self.ledger.records_by_seq:
+            self.ledger.note_uncomparable(activity)
+            return
+        diffs = []
+        for rec in records:
+            row = self.ledger.records_by_seq.get((rec["complaint_id"], rec["seq"]))
+            if row is None:
+                diffs.append(FieldDifference(field=f"audit record seq {rec['seq']}", recorded="<no audit row>",
+                                             replayed=rec.get("action")))
+                continue
+            found = json_differences(row_as_record(row, rec), rec)
+            diffs += [d for d in found if not (d.field == "at" and _same_instant(d.recorded, d.replayed))]
+        self._found(recorded, activity, diffs, replayed)
+
+    def _found(self, recorded: RecordedCall, activity: str, diffs: list[FieldDifference], replayed: list) -> None:
+        self.ledger.compared += 1
+        if not diffs:
+            return
+        seq_action = self.ledger.narrated_by.get(recorded.event_id)
+        own = _audit_records_in(replayed)
+        if own:
+            seq_action = (own[0]["seq"], own[0]["action"])
+        div = DecisionDivergence(event_id=recorded.event_id, activity=activity, local=recorded.local,
+                                 timeline_seq=seq_action[0] if seq_action else None,
+                                 timeline_action=seq_action[1] if seq_action else None,
+                                 differences=diffs[:MAX_FIELDS_PER_EVENT], summary="")
+        div.summary = _describe(div)
+        self.ledger.divergences.append(div)
+
+
+class _Outbound(WorkflowOutboundInterceptor):
+    def __init__(self, nxt: WorkflowOutboundInterceptor, ledgers: dict[str, DecisionLedger]) -> None:
+        super().__init__(nxt)
+        self._ledgers = ledgers
+        self._checker: _Checker | None = None
+
+    def start_activity(self, input: StartActivityInput) -> workflow.ActivityHandle[Any]:
+        handle = super().start_activity(input)
+        self._check(handle, input, local=False)
+        return handle
+
+    def start_local_activity(self, input: StartLocalActivityInput) -> workflow.ActivityHandle[Any]:
+        handle = super().start_local_activity(input)
+        self._check(handle, input, local=True)
+        return handle
+
+    def _check(self, handle: Any, input: StartActivityInput | StartLocalActivityInput, *, local: bool) -> None:
+        if self._checker is None:  # workflow info exists only once the instance runs, not at init
+            ledger = self._ledgers.get(workflow.info().workflow_id)
+            if ledger is None:
+                return
+            self._checker = _Checker(ledger)
+        # The SDK's default activity id is the command's seq; the handle knows it (private, read only).
+        activity_id = input.activity_id or str(getattr(handle, "_seq", ""))
+        self._checker.check(activity_id, input.activity, input.args, local)
+
+
+class DecisionCheck(Interceptor):
+    """Replayer interceptor: compares every scheduled activity input with the ledger of its workflow id."""
+
+    def __init__(self) -> None:
+        self.ledgers: dict[str, DecisionLedger] = {}
+
+    def workflow_interceptor_class(self, input: WorkflowInterceptorClassInput) -> type[WorkflowInboundInterceptor]:
+        ledgers = self.ledgers
+
+        class Inbound(WorkflowInboundInterceptor):
+            def init(self, outbound: WorkflowOutboundInterceptor) -> None:
+                super().init(_Outbound(outbound, ledgers))
+
+        return Inbound

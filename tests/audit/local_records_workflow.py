@@ -1,0 +1,35 @@
+"""ComplaintWorkflow with its audit records written by a local activity, as the workflow may do soon.
+
+Temporal records a local activity's result (a MarkerRecorded event) but never its input, so the decision
+check has to compare such records with the audit rows they wrote.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from models.case import CaseInput, CaseState
+    from workflows.case import RECORD_RETRY, RECORD_TIMEOUT, Case
+    from workflows.complaint import ComplaintWorkflow
+
+
+class _LocalRecordsCase(Case):
+    async def activity(self, name: str, arg: Any, *, result_type: type | None = None, retry=RECORD_RETRY,
+                       timeout: timedelta = RECORD_TIMEOUT) -> Any:
+        if name != "record_transition":
+            return await super().activity(name, arg, result_type=result_type, retry=retry, timeout=timeout)
+        return await workflow.execute_local_activity(name, arg, result_type=result_type, retry_policy=retry,
+                                                     start_to_close_timeout=timeout)
+
+
+@workflow.defn(name="ComplaintWorkflow")
+class LocalRecordsWorkflow(ComplaintWorkflow):
+    @workflow.init
+    def __init__(self, inp: CaseInput) -> None:
+        self.case = _LocalRecordsCase(inp)
+
+    @workflow.run
+    async def run(self, inp: CaseInput) -> CaseState:
+        return await super().run(inp)
