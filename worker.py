@@ -19,11 +19,13 @@ from activities.intake import IntakeActivities
 from activities.money import MoneyActivities
 from activities.notifications import NotificationActivities
 from activities.records import RecordActivities
+from audit.anchors import AnchorActivities, ensure_anchor_workflow
 from adapters.db_platform import DbMerchantDeposits, DbNotifier, DbOrderLookup, DbPaymentGateway
 from core.db import engine_from_settings
 from core.process_exit import exit_now
 from core.settings import Settings, get_settings
 from core.temporal import connect
+from workflows.anchor import AuditAnchorWorkflow
 from workflows.complaint import ComplaintWorkflow
 
 # Deterministic modules shared with the workflow: passed through, not re-imported per workflow run.
@@ -41,7 +43,7 @@ def activities_for(engine: Engine) -> list:
             records.record_survey, records.record_reshipment,
             money.freeze_deposit, money.unfreeze_deposit, money.move_money, money.reverse_money,
             money.merchant_standing, money.apply_penalty,
-            notifications.send_notification]
+            notifications.send_notification, AnchorActivities(engine).read_chain_head]
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
@@ -56,7 +58,8 @@ def build_worker(client: Client, engine: Engine, settings: Settings, *, task_que
     """
     threads = settings.worker_activity_threads
     return Worker(
-        client, task_queue=task_queue or settings.temporal_task_queue, workflows=workflows or [ComplaintWorkflow],
+        client, task_queue=task_queue or settings.temporal_task_queue,
+        workflows=workflows or [ComplaintWorkflow, AuditAnchorWorkflow],
         activities=activities if activities is not None else activities_for(engine),
         activity_executor=ThreadPoolExecutor(max_workers=threads), max_concurrent_activities=threads,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
@@ -76,6 +79,7 @@ async def run(settings: Settings) -> None:
     logging.getLogger(__name__).info("worker polling task queue %s on %s", settings.temporal_task_queue,
                                      settings.temporal_address)
     async with worker:
+        await ensure_anchor_workflow(client, settings.temporal_task_queue, settings.audit_anchor_interval_seconds)
         await stop.wait()
     engine.dispose()
 

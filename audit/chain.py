@@ -1,12 +1,21 @@
-"""The tamper-evident audit log: one global hash chain over the `audit_log` table.
+"""The tamper-evident audit log: one global, keyed hash chain over the `audit_log` table.
 
-Each row's hash is sha256 over a canonical JSON of its content plus the previous row's hash, so
-editing a row breaks its own hash, and deleting, inserting or reordering rows breaks a link.
+Each row's hash covers its content and the previous row's hash, so editing a row breaks its own hash,
+and deleting, inserting or reordering rows breaks a link. Two formulas, told apart per row:
+
+- legacy (v0, a bare 64-hex hash): sha256 of the canonical content plus prev_hash. Anyone can recompute it,
+  so rows written before the key existed are protected by the anchors only (audit/anchors.py).
+- keyed (v1, "h1:" + 64 hex): HMAC-SHA256 with AUDIT_CHAIN_KEY over prev_hash and the sha256 of the canonical
+  content. The key is not in the database: a database writer without it cannot recompute a hash.
+
+Keeping the content digest separate lets an offline proof show other cases' rows by digest only.
 Appends use the caller's session: the record commits (or rolls back) together with the read model.
 """
 
 import hashlib
+import hmac
 import json
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,11 +27,20 @@ from sqlmodel import Session
 from models.tables import AuditLog
 
 GENESIS_HASH = "0" * 64
+KEYED_PREFIX = "h1:"
+# Used only when DEV_MODE is on and no AUDIT_CHAIN_KEY is set; never accepted in production.
+DEV_CHAIN_KEY = b"dev-only-audit-chain-key-change-me"
 
 # One fixed key for pg_advisory_xact_lock: every appender in every process contends on the same
 # lock, which is what a single chain needs. The value is arbitrary ("AUDITLOG" in ASCII) but must
 # never change, or old and new code would append concurrently during a rolling deploy.
 _PG_CHAIN_LOCK_KEY = 0x4155_4449_544C_4F47
+
+_key_override: bytes | None = None
+
+
+class ChainKeyMissing(RuntimeError):
+    """No AUDIT_CHAIN_KEY outside DEV_MODE: nothing may be appended or verified with a guessable key."""
 
 
 class ChainVerdict(BaseModel):
@@ -30,6 +48,33 @@ class ChainVerdict(BaseModel):
     checked: int
     first_broken_id: int | None = None
     reason: str | None = None
+    keyed_rows: int = 0
+    legacy_rows: int = 0
+    head_id: int | None = None
+    anchors_checked: int = 0
+    last_anchor_seq: int | None = None
+    last_anchor_at: datetime | None = None
+    unanchored_rows: int | None = None
+    findings: list[str] = []
+
+
+def use_chain_key(key: bytes | None) -> None:
+    """Set the key explicitly (tests, offline tools); None goes back to the settings."""
+    global _key_override
+    _key_override = key
+
+
+def chain_key() -> bytes:
+    if _key_override is not None:
+        return _key_override
+    from core.settings import get_settings
+
+    settings = get_settings()
+    if settings.audit_chain_key is not None:
+        return settings.audit_chain_key.get_secret_value().encode("utf-8")
+    if settings.dev_mode:
+        return DEV_CHAIN_KEY
+    raise ChainKeyMissing("AUDIT_CHAIN_KEY is not set: the audit chain needs its key outside DEV_MODE")
 
 
 def canonical_at(at: datetime) -> str:
@@ -38,25 +83,58 @@ def canonical_at(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def _canonical(content: dict[str, Any]) -> bytes:
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")
+
+
+def _content(*, event_key: str, complaint_id: str | None, at: datetime, actor_kind: str, actor_id: str,
+             action: str, reason: str, stage_before: str | None, stage_after: str | None,
+             details: dict) -> dict[str, Any]:
+    return {"event_key": event_key, "complaint_id": complaint_id, "at": canonical_at(at),
+            "actor_kind": actor_kind, "actor_id": actor_id, "action": action, "reason": reason,
+            "stage_before": stage_before, "stage_after": stage_after, "details": details}
+
+
 def compute_hash(*, event_key: str, complaint_id: str | None, at: datetime, actor_kind: str,
                  actor_id: str, action: str, reason: str, stage_before: str | None,
                  stage_after: str | None, details: dict, prev_hash: str) -> str:
-    content = {
-        "event_key": event_key, "complaint_id": complaint_id, "at": canonical_at(at),
-        "actor_kind": actor_kind, "actor_id": actor_id, "action": action, "reason": reason,
-        "stage_before": stage_before, "stage_after": stage_after, "details": details,
-        "prev_hash": prev_hash,
-    }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                           allow_nan=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """The legacy (v0) formula: public, so anyone can recompute it. Kept to verify old rows."""
+    content = _content(event_key=event_key, complaint_id=complaint_id, at=at, actor_kind=actor_kind,
+                       actor_id=actor_id, action=action, reason=reason, stage_before=stage_before,
+                       stage_after=stage_after, details=details)
+    return hashlib.sha256(_canonical({**content, "prev_hash": prev_hash})).hexdigest()
 
 
-def row_hash(row: AuditLog) -> str:
-    return compute_hash(
-        event_key=row.event_key, complaint_id=row.complaint_id, at=row.at, actor_kind=row.actor_kind,
-        actor_id=row.actor_id, action=row.action, reason=row.reason, stage_before=row.stage_before,
-        stage_after=row.stage_after, details=row.details, prev_hash=row.prev_hash)
+def content_digest(**fields: Any) -> str:
+    """sha256 of a row's canonical content (without its link)."""
+    return hashlib.sha256(_canonical(_content(**fields))).hexdigest()
+
+
+def keyed_link(prev_hash: str, digest: str, key: bytes | None = None) -> str:
+    mac = hmac.new(key or chain_key(), f"{prev_hash}\n{digest}".encode(), hashlib.sha256).hexdigest()
+    return KEYED_PREFIX + mac
+
+
+def is_keyed(hash_value: str) -> bool:
+    return hash_value.startswith(KEYED_PREFIX)
+
+
+def _row_fields(row: AuditLog) -> dict[str, Any]:
+    return {"event_key": row.event_key, "complaint_id": row.complaint_id, "at": row.at, "actor_kind": row.actor_kind,
+            "actor_id": row.actor_id, "action": row.action, "reason": row.reason, "stage_before": row.stage_before,
+            "stage_after": row.stage_after, "details": row.details}
+
+
+def row_digest(row: AuditLog) -> str:
+    return content_digest(**_row_fields(row))
+
+
+def row_hash(row: AuditLog, key: bytes | None = None) -> str:
+    """What the row's hash must be under the formula the row declares."""
+    if is_keyed(row.hash):
+        return keyed_link(row.prev_hash, row_digest(row), key)
+    return compute_hash(**_row_fields(row), prev_hash=row.prev_hash)
 
 
 def _normalize_details(details: dict | None) -> dict[str, Any]:
@@ -87,11 +165,12 @@ def append_record(session: Session, *, event_key: str, complaint_id: str | None,
                   actor_kind: str, actor_id: str, action: str, reason: str = "",
                   stage_before: str | None = None, stage_after: str | None = None,
                   details: dict | None = None) -> AuditLog:
-    """Append one record to the chain; a retry with the same event_key returns the existing row.
+    """Append one keyed record to the chain; a retry with the same event_key returns the existing row.
 
     The caller commits. Under PostgreSQL the session must use READ COMMITTED (the default) so the
     tail read after the lock sees the previous appender's committed row.
     """
+    key = chain_key()  # before the lock: a missing key refuses the write without touching the chain
     _lock_chain(session)
     existing = session.execute(select(AuditLog).where(AuditLog.event_key == event_key)).scalars().first()
     if existing is not None:
@@ -100,30 +179,88 @@ def append_record(session: Session, *, event_key: str, complaint_id: str | None,
     prev_hash = tail or GENESIS_HASH
     at_utc = at.astimezone(UTC) if at.tzinfo else at  # a naive time is refused in canonical_at
     clean = _normalize_details(details)
-    digest = compute_hash(event_key=event_key, complaint_id=complaint_id, at=at_utc, actor_kind=actor_kind,
-                          actor_id=actor_id, action=action, reason=reason, stage_before=stage_before,
-                          stage_after=stage_after, details=clean, prev_hash=prev_hash)
+    digest = content_digest(event_key=event_key, complaint_id=complaint_id, at=at_utc, actor_kind=actor_kind,
+                            actor_id=actor_id, action=action, reason=reason, stage_before=stage_before,
+                            stage_after=stage_after, details=clean)
     row = AuditLog(event_key=event_key, complaint_id=complaint_id, at=at_utc, actor_kind=str(actor_kind),
                    actor_id=actor_id, action=action, reason=reason, stage_before=stage_before,
-                   stage_after=stage_after, details=clean, prev_hash=prev_hash, hash=digest)
+                   stage_after=stage_after, details=clean, prev_hash=prev_hash,
+                   hash=keyed_link(prev_hash, digest, key))
     session.add(row)
     session.flush()
     return row
 
 
-def verify_chain(session: Session, batch_size: int = 1000) -> ChainVerdict:
-    """Walk the chain in id order; report the first row whose content or link does not hold."""
-    expected_prev = GENESIS_HASH
-    checked = 0
+# ---- verification --------------------------------------------------------------------------------------
+
+
+class LinkProblem(BaseModel):
+    row_id: int
+    reason: str
+
+
+def check_links(rows: Iterable[tuple[int, str, str, str | None]], key: bytes | None,
+                expected_prev: str = GENESIS_HASH) -> Iterator[tuple[int, str, LinkProblem | None]]:
+    """Walk (id, prev_hash, hash, digest-or-None) in id order; yield (id, hash, problem) per row.
+
+    `digest` None means "recompute nothing" (the caller already compared the content); the key None means
+    keyed rows can be checked for links only. After the first keyed row, a legacy row is a rewrite: the
+    public formula is what someone without the key would fall back to.
+    """
+    seen_keyed = False
+    for row_id, prev_hash, hash_value, digest in rows:
+        problem = None
+        if prev_hash != expected_prev:
+            problem = LinkProblem(row_id=row_id, reason="link broken: prev_hash does not match the preceding "
+                                                        "row's hash (a row before it was deleted, inserted or "
+                                                        "reordered)")
+        elif is_keyed(hash_value):
+            seen_keyed = True
+            if key is not None and digest is not None and keyed_link(prev_hash, digest, key) != hash_value:
+                problem = LinkProblem(row_id=row_id, reason="content altered: the row's keyed hash (HMAC) does not "
+                                                            "match its fields; whoever changed it did not have the "
+                                                            "chain key")
+        elif seen_keyed:
+            problem = LinkProblem(row_id=row_id, reason="rewritten without the key: a row chained with the public "
+                                                        "legacy formula follows keyed rows")
+        yield row_id, hash_value, problem
+        expected_prev = hash_value
+
+
+def verify_chain(session: Session, batch_size: int = 1000, *, key: bytes | None = None,
+                 anchors: list[Any] | None = None) -> ChainVerdict:
+    """Walk the chain in id order; report the first row whose content or link does not hold, then check the
+    anchors (audit/anchors.py) against what is left."""
+    from audit.anchors import check_anchors
+
+    key = key or chain_key()
     rows = session.execute(select(AuditLog).order_by(AuditLog.id).execution_options(yield_per=batch_size))
-    for row in rows.scalars():
-        checked += 1
-        if row.prev_hash != expected_prev:
-            return ChainVerdict(ok=False, checked=checked, first_broken_id=row.id,
-                                reason="link broken: prev_hash does not match the preceding row's hash "
-                                       "(a row before it was deleted, inserted or reordered)")
-        if row_hash(row) != row.hash:
-            return ChainVerdict(ok=False, checked=checked, first_broken_id=row.id,
-                                reason="content altered: the row's fields no longer match its hash")
-        expected_prev = row.hash
-    return ChainVerdict(ok=True, checked=checked)
+    verdict = ChainVerdict(ok=True, checked=0)
+    heads: dict[int, str] = {}
+    legacy_problem: LinkProblem | None = None
+
+    def walk() -> Iterator[tuple[int, str, str, str | None]]:
+        nonlocal legacy_problem
+        for row in rows.scalars():
+            if not is_keyed(row.hash) and row_hash(row) != row.hash and legacy_problem is None:
+                legacy_problem = LinkProblem(row_id=row.id, reason="content altered: the row's fields no longer "
+                                                                   "match its hash")
+            yield row.id, row.prev_hash, row.hash, row_digest(row)
+
+    for row_id, hash_value, problem in check_links(walk(), key):
+        verdict.checked += 1
+        heads[row_id] = hash_value
+        if is_keyed(hash_value):
+            verdict.keyed_rows += 1
+        else:
+            verdict.legacy_rows += 1
+        problem = problem or (legacy_problem if legacy_problem and legacy_problem.row_id == row_id else None)
+        if problem and verdict.ok:
+            verdict.ok, verdict.first_broken_id, verdict.reason = False, problem.row_id, problem.reason
+            verdict.findings.append(f"row {problem.row_id}: {problem.reason}")
+    verdict.head_id = max(heads) if heads else None
+    if verdict.legacy_rows:
+        verdict.findings.append(f"{verdict.legacy_rows} row(s) use the legacy unkeyed formula (written before the "
+                                "chain key existed): only the anchors protect them from a full rehash")
+    check_anchors(verdict, heads, anchors or [])
+    return verdict

@@ -7,12 +7,14 @@ through the engine. What-if writes, but only into its own throwaway server and d
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.client import Client, WorkflowHistory
 
+from audit.anchors import ANCHOR_WORKFLOW_ID, AnchorCheckpoint, read_anchor_file, temporal_anchors
 from audit.chain import ChainVerdict, verify_chain
 from audit.history import (CaseNotFound, completed_activity_event_ids, decode_history, export_raw, fetch_history,
                            scheduled_records)
@@ -65,12 +67,37 @@ async def state_at(client: Client, complaint_id: str, *, event_id: int | None = 
     return await state_at_time(history, at, client.data_converter)
 
 
-async def verify(engine: Engine) -> ChainVerdict:
+async def chain_anchors(client: Client | None, anchor_files: list[Path] = ()) -> tuple[list[AnchorCheckpoint],
+                                                                                    list[str]]:
+    """Every anchor we can reach: the anchor workflow's checkpoints in Temporal and any anchor files."""
+    anchors: list[AnchorCheckpoint] = []
+    notes: list[str] = []
+    for path in anchor_files:
+        anchors += read_anchor_file(path)
+    if client is None:
+        notes.append("anchors kept in Temporal not checked: no Temporal connection")
+    else:
+        try:
+            found = await temporal_anchors(client)
+        except Exception as err:  # an unreachable Temporal must not hide what the database shows
+            notes.append(f"anchors kept in Temporal not checked: {type(err).__name__}: {str(err)[:200]}")
+        else:
+            anchors += found
+            if not found:
+                notes.append(f"the anchor workflow {ANCHOR_WORKFLOW_ID!r} has no checkpoint in Temporal")
+    return anchors, notes
+
+
+async def verify(engine: Engine, client: Client | None = None, anchor_files: list[Path] = ()) -> ChainVerdict:
+    anchors, notes = await chain_anchors(client, list(anchor_files))
+
     def run() -> ChainVerdict:
         with Session(engine) as session:
-            return verify_chain(session)
+            return verify_chain(session, anchors=anchors)
 
-    return await asyncio.to_thread(run)
+    verdict = await asyncio.to_thread(run)
+    verdict.findings = notes + verdict.findings
+    return verdict
 
 
 def closed_case_ids(engine: Engine, closed_from: datetime, closed_to: datetime, limit: int | None = None) -> list[str]:

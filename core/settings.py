@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     payload_key: SecretStr | None = Field(
         None, description="base64 of 32 bytes; when set, Temporal payloads are encrypted (AES-GCM)")
     dev_mode: bool = Field(True, description="seed demo data and demo users on start")
+    audit_chain_key: SecretStr | None = Field(
+        None, description="secret of the audit log's HMAC chain, kept out of the database; required unless DEV_MODE")
+    audit_anchor_interval_seconds: int = Field(
+        60, ge=1, description="how often the anchor workflow copies the audit chain's head into Temporal")
 
     worker_activity_threads: int = 8
     worker_max_concurrent_workflow_tasks: int = 20

@@ -40,8 +40,9 @@ def test_appends_form_one_chain_from_genesis(chain_engine):
     assert rows[0].prev_hash == GENESIS_HASH
     assert all(rows[i].prev_hash == rows[i - 1].hash for i in range(1, 4))
     assert rows[0].details["when"] == "2026-03-01T09:30:00.123456Z"  # stored JSON-native, as hashed
-    assert _verdict(chain_engine).model_dump() == {"ok": True, "checked": 4, "first_broken_id": None,
-                                                   "reason": None}
+    verdict = _verdict(chain_engine)
+    assert (verdict.ok, verdict.checked, verdict.first_broken_id, verdict.keyed_rows) == (True, 4, None, 4)
+    assert all(r.hash.startswith("h1:") for r in rows)
 
 
 def test_editing_a_reason_is_detected_at_that_row(chain_engine):
@@ -49,7 +50,7 @@ def test_editing_a_reason_is_detected_at_that_row(chain_engine):
     with chain_engine.begin() as conn:
         conn.execute(text("UPDATE audit_log SET reason = 'nothing to see' WHERE id = :id"), {"id": ids[2]})
     verdict = _verdict(chain_engine)
-    assert (verdict.ok, verdict.first_broken_id, verdict.checked) == (False, ids[2], 3)
+    assert (verdict.ok, verdict.first_broken_id, verdict.checked) == (False, ids[2], 5)
     assert "content altered" in verdict.reason
 
 
@@ -61,14 +62,14 @@ def test_editing_details_is_detected(chain_engine):
     assert _verdict(chain_engine).first_broken_id == ids[1]
 
 
-def test_edit_with_recomputed_hash_is_caught_by_the_next_link(chain_engine):
+def test_edit_with_its_own_hash_recomputed_is_caught_by_the_next_link(chain_engine):
     from audit.chain import row_hash
 
     ids = _append(chain_engine, 4)
     with session_scope(chain_engine) as s:
         row = s.get(AuditLog, ids[1])
         row.reason = "rewritten"
-        row.hash = row_hash(row)
+        row.hash = row_hash(row)  # with the key: only an insider holding it could do even this
     verdict = _verdict(chain_engine)
     assert (verdict.ok, verdict.first_broken_id) == (False, ids[2])
     assert "link broken" in verdict.reason
@@ -79,7 +80,7 @@ def test_deleting_a_middle_row_is_detected_at_the_next(chain_engine):
     with chain_engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": ids[2]})
     verdict = _verdict(chain_engine)
-    assert (verdict.ok, verdict.first_broken_id, verdict.checked) == (False, ids[3], 3)
+    assert (verdict.ok, verdict.first_broken_id, verdict.checked) == (False, ids[3], 4)
 
 
 def test_swapping_two_rows_is_detected(chain_engine):
