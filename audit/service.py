@@ -15,17 +15,44 @@ from sqlmodel import Session
 from temporalio.client import Client, WorkflowHistory
 
 from audit.anchors import ANCHOR_WORKFLOW_ID, AnchorCheckpoint, read_anchor_file, temporal_anchors
+from audit.bundle import export_bundle
 from audit.chain import ChainVerdict, verify_chain
 from audit.history import (CaseNotFound, completed_activity_event_ids, decode_history, export_raw, fetch_history,
                            scheduled_records)
 from audit.replay import BulkReplaySummary, ReplayVerdict, replay_many, replay_verdict
 from audit.state_at import StateAt, state_at_event, state_at_time
-from audit.timeline import Timeline, build_timeline
-from audit.whatif import WhatIfReport, what_if
-from models.policy import Policy
-from models.tables import AuditLog, Complaint
+from audit.timeline import Timeline, TimelineEntry, build_timeline, with_totals
+from audit.timeline_why import MoneyMove
+from core.seed_history import HISTORY_WORKFLOW_PREFIX
+from audit.whatif import WhatIfReport, recorded_cases, what_if
+from audit.whatif_path import proposed_policies
+from models.tables import AuditLog, Complaint, LedgerEntry
 
 FETCH_CONCURRENCY = 8
+
+
+class LegacyCase(LookupError):
+    """A seeded case from before the running system: read model and ledger only, nothing to replay."""
+
+
+LEGACY_NOTE = ("seeded legacy case: it predates the running system, so it has no Temporal history and no audit "
+               "records; what is shown comes from the read model and the ledger")
+
+
+def legacy_row(engine: Engine, complaint_id: str) -> Complaint | None:
+    with Session(engine) as session:
+        row = session.get(Complaint, complaint_id)
+        return row if row is not None and row.workflow_id.startswith(HISTORY_WORKFLOW_PREFIX) else None
+
+
+async def case_history(client: Client, engine: Engine | None, complaint_id: str) -> WorkflowHistory:
+    """The case's history; a seeded legacy case says so instead of looking like a missing case."""
+    try:
+        return await fetch_history(client, complaint_id)
+    except CaseNotFound:
+        if engine is not None and await asyncio.to_thread(legacy_row, engine, complaint_id) is not None:
+            raise LegacyCase(f"{complaint_id}: {LEGACY_NOTE}") from None
+        raise
 
 
 async def timeline(client: Client, engine: Engine, complaint_id: str) -> Timeline:
@@ -40,31 +67,68 @@ async def timeline(client: Client, engine: Engine, complaint_id: str) -> Timelin
         with Session(engine) as session:
             if history is None and session.execute(
                     select(AuditLog.id).where(AuditLog.complaint_id == complaint_id).limit(1)).first() is None:
+                legacy = session.get(Complaint, complaint_id)
+                if legacy is not None and legacy.workflow_id.startswith(HISTORY_WORKFLOW_PREFIX):
+                    return legacy_timeline(session, legacy)
                 raise CaseNotFound(f"no case {complaint_id!r}")
             return build_timeline(session, complaint_id, scheduled, completed)
 
     return await asyncio.to_thread(build)
 
 
-async def history_export(client: Client, complaint_id: str, *, decoded: bool) -> str | dict:
-    history = await fetch_history(client, complaint_id)
+LEDGER_KIND = {"merchant_refund": "paid", "platform_advance": "paid", "recovery": "recovered", "coupon": "coupon",
+               "points": "points", "penalty": "penalty", "reversal": "reversal"}
+
+
+def legacy_timeline(session: Session, row: Complaint) -> Timeline:
+    """What is known of a seeded case: its read-model row and its money from the ledger, marked as legacy."""
+    entries = []
+    for entry in session.execute(select(LedgerEntry).where(LedgerEntry.complaint_id == row.id)
+                                 .order_by(LedgerEntry.created_at, LedgerEntry.id)).scalars():
+        kind = LEDGER_KIND.get(entry.kind)
+        if kind is None:
+            continue
+        entries.append(TimelineEntry(
+            seq=None, audit_id=None, history_event_id=None, source="audit", at=entry.created_at, actor_kind="system",
+            actor_id="ledger", action="ledger_entry", summary=f"Ledger: {entry.kind} {entry.payer} → {entry.payee}",
+            reason="", stage_before=None, stage_after=None, sla=[], policy_version=row.policy_version,
+            money=MoneyMove(kind=kind, step=entry.kind, amount_minor=entry.amount_minor,
+                            parties=f"{entry.payer} → {entry.payee}")))
+    return with_totals(Timeline(complaint_id=row.id, entries=entries, consistent=True, problems=[],
+                                money_totals_minor={}, currency="CNY", legacy=True,
+                                note=f"{LEGACY_NOTE} (stage {row.stage}, outcome {row.outcome}, tier {row.tier})"))
+
+
+async def history_export(client: Client, complaint_id: str, *, decoded: bool,
+                         engine: Engine | None = None) -> str | dict:
+    history = await case_history(client, engine, complaint_id)
     if decoded:
         return await decode_history(history, client.data_converter)
     return export_raw(history)
 
 
-async def replay_case(client: Client, complaint_id: str) -> ReplayVerdict:
-    return await replay_verdict(await fetch_history(client, complaint_id), client.data_converter)
+def case_rows(engine: Engine, complaint_id: str) -> list[dict]:
+    """The case's audit rows as plain data (for comparing decisions written by local activities)."""
+    with Session(engine) as session:
+        return [r.model_dump() for r in session.execute(
+            select(AuditLog).where(AuditLog.complaint_id == complaint_id).order_by(AuditLog.id)).scalars()]
+
+
+async def replay_case(client: Client, complaint_id: str, engine: Engine | None = None) -> ReplayVerdict:
+    history = await case_history(client, engine, complaint_id)
+    rows = await asyncio.to_thread(case_rows, engine, complaint_id) if engine is not None else None
+    return await replay_verdict(history, client.data_converter, audit_rows=rows)
 
 
 async def state_at(client: Client, complaint_id: str, *, event_id: int | None = None,
-                   at: datetime | None = None) -> StateAt:
+                   at: datetime | None = None, engine: Engine | None = None) -> StateAt:
     if (event_id is None) == (at is None):
         raise ValueError("give exactly one of event_id or at")
-    history = await fetch_history(client, complaint_id)
+    history = await case_history(client, engine, complaint_id)
+    rows = await asyncio.to_thread(case_rows, engine, complaint_id) if engine is not None else None
     if event_id is not None:
-        return await state_at_event(history, event_id, client.data_converter)
-    return await state_at_time(history, at, client.data_converter)
+        return await state_at_event(history, event_id, client.data_converter, audit_rows=rows)
+    return await state_at_time(history, at, client.data_converter, audit_rows=rows)
 
 
 async def chain_anchors(client: Client | None, anchor_files: list[Path] = ()) -> tuple[list[AnchorCheckpoint],
@@ -139,14 +203,31 @@ async def replay_closed(client: Client, engine: Engine, closed_from: datetime, c
     ids = await asyncio.to_thread(closed_case_ids, engine, closed_from, closed_to, limit)
     if on_total:
         on_total(len(ids))
-    return await replay_many(iter_histories(client, ids), client.data_converter, on_result=on_result)
+    return await replay_many(iter_histories(client, ids), client.data_converter, on_result=on_result,
+                             rows_for=lambda cid: asyncio.to_thread(case_rows, engine, cid))
 
 
-async def what_if_cases(client: Client, complaint_ids: list[str], proposed: Policy,
-                        on_case: Callable | None = None) -> WhatIfReport:
+async def what_if_cases(client: Client, complaint_ids: list[str], proposal: dict, *, merge: bool = False,
+                        on_case: Callable | None = None, engine: Engine | None = None) -> WhatIfReport:
+    """`proposal` is policy data: a whole policy, or (with `merge`) sections laid over each case's own policy.
+
+    Raises policy.loader.PolicyError for a proposal that is partial without `merge`, unnamed, or named like
+    a case's own policy."""
     histories = []
-    async for item in iter_histories(client, complaint_ids):
-        if isinstance(item, tuple):
-            raise CaseNotFound(item[1])
-        histories.append(item)
-    return await what_if(histories, proposed, client.data_converter, on_case=on_case)
+    for cid in complaint_ids:
+        histories.append(await case_history(client, engine, cid))
+    cases = await recorded_cases(histories, client.data_converter)
+    proposed = proposed_policies(proposal, merge=merge, bases={c.complaint_id: c.input.policy for c in cases})
+    return await what_if(cases, proposed, client.data_converter, on_case=on_case)
+
+
+async def bundle(client: Client, engine: Engine, complaint_id: str) -> dict:
+    """The offline review bundle of one case (audit/bundle.py), its proof closed by the anchors in Temporal."""
+    history = await case_history(client, engine, complaint_id)
+    anchors, _ = await chain_anchors(client)
+
+    def run() -> dict:
+        with Session(engine) as session:
+            return asyncio.run(export_bundle(history, client.data_converter, session, anchors))
+
+    return await asyncio.to_thread(run)

@@ -17,6 +17,8 @@ from sqlmodel import Session
 
 from audit.chain import row_hash
 from audit.history import ScheduledRecord
+from audit.timeline_why import (TOTAL_LINES, Change, MoneyMove, explain, money_of, totals_of,
+                                trigger_words)
 from audit.timeline_words import action_words, actor_words, money_words
 from models.tables import AuditLog
 
@@ -30,11 +32,11 @@ class SlaClock(BaseModel):
     breached: bool
 
 
-class MoneyMove(BaseModel):
-    kind: Literal["paid", "points", "penalty", "hold", "release", "reversal"]
-    step: str
+class MoneyLine(BaseModel):
+    kind: str
+    label: str
     amount_minor: int
-    parties: str = ""
+    words: str
 
 
 class TimelineEntry(BaseModel):
@@ -52,6 +54,12 @@ class TimelineEntry(BaseModel):
     stage_after: str | None
     sla: list[SlaClock]
     money: MoneyMove | None = None
+    rules: list[str] = []
+    policy_version: str | None = None
+    amounts: dict[str, int] = {}
+    changes: list[Change] = []
+    by_policy: bool = False
+    triggered_by: str | None = None
 
 
 class Timeline(BaseModel):
@@ -60,24 +68,10 @@ class Timeline(BaseModel):
     consistent: bool
     problems: list[str]
     money_totals_minor: dict[str, int]
+    money_lines: list[MoneyLine] = []
     currency: str
-
-
-def _money(action: str, details: dict[str, Any], snapshot: dict[str, Any]) -> MoneyMove | None:
-    amount = details.get("amount_minor")
-    if action == "money_moved":
-        step = details.get("step", "")
-        return MoneyMove(kind="points" if step == "points" else "paid", step=step, amount_minor=amount or 0,
-                         parties=details.get("detail", ""))
-    simple = {"penalty": "penalty", "deposit_frozen": "hold", "deposit_unfrozen": "release"}
-    if action in simple and amount is not None:
-        return MoneyMove(kind=simple[action], step=action, amount_minor=amount, parties=details.get("detail", ""))
-    if action == "execution_failed" and details.get("compensated"):
-        undone = [s for s in snapshot.get("execution", []) if s.get("status") == "compensated"
-                  and s.get("name") in details["compensated"] and s.get("name") not in ("deposit_frozen", "points")]
-        return MoneyMove(kind="reversal", step=", ".join(details["compensated"]),
-                         amount_minor=sum(s.get("amount_minor", 0) for s in undone))
-    return None
+    legacy: bool = False
+    note: str | None = None
 
 
 def _sla(snapshot: dict[str, Any]) -> list[SlaClock]:
@@ -85,14 +79,37 @@ def _sla(snapshot: dict[str, Any]) -> list[SlaClock]:
                      breached=c.get("breached", False)) for c in snapshot.get("clocks", [])]
 
 
-def _entry(row: AuditLog, event_id: int | None, source: str) -> TimelineEntry:
+def _entry(row: AuditLog, event_id: int | None, source: str) -> tuple[TimelineEntry, dict[str, Any]]:
     details = row.details or {}
     snapshot = details.get("snapshot", {})
-    summary = f"{actor_words(row.actor_kind, row.actor_id)} {action_words(row.action, details, row.reason)}"
-    return TimelineEntry(seq=details.get("seq"), audit_id=row.id, history_event_id=event_id, source=source,
-                         at=row.at, actor_kind=row.actor_kind, actor_id=row.actor_id, action=row.action,
-                         summary=summary, reason=row.reason, stage_before=row.stage_before,
-                         stage_after=row.stage_after, sla=_sla(snapshot), money=_money(row.action, details, snapshot))
+    entry = TimelineEntry(seq=details.get("seq"), audit_id=row.id, history_event_id=event_id, source=source,
+                          at=row.at, actor_kind=row.actor_kind, actor_id=row.actor_id, action=row.action,
+                          summary="", reason=row.reason, stage_before=row.stage_before, stage_after=row.stage_after,
+                          sla=_sla(snapshot), money=money_of(row.action, details, snapshot))
+    return entry, details
+
+
+def _explain(raw: list[tuple[TimelineEntry, dict[str, Any]]]) -> None:
+    """Second pass, in story order: before/after against the previous snapshot, and who caused what."""
+    previous: dict[str, Any] | None = None
+    last_act: str | None = None
+    for entry, details in raw:
+        snapshot = details.get("snapshot") or {}
+        why = explain(action=entry.action, actor_kind=entry.actor_kind, details=details, reason=entry.reason,
+                      snapshot=snapshot, previous_snapshot=previous, last_person_act=last_act)
+        entry.rules, entry.policy_version, entry.amounts = why.rules, why.policy_version, why.amounts
+        entry.changes, entry.by_policy, entry.triggered_by = why.changes, why.by_policy, why.triggered_by
+        words = action_words(entry.action, details, entry.reason)
+        if entry.actor_kind == "deadline":
+            entry.summary = f"By policy, at the {entry.actor_id.removeprefix('deadline:')} deadline: {words}"
+        elif why.by_policy:
+            entry.summary = f"By policy, after {last_act}: {words}" if last_act else f"By policy: {words}"
+        else:
+            entry.summary = f"{actor_words(entry.actor_kind, entry.actor_id)} {words}"
+            if entry.seq is not None:
+                last_act = trigger_words(entry.actor_kind, entry.actor_id, entry.action, details, entry.reason)
+        if snapshot:
+            previous = snapshot
 
 
 def _disagreements(row: AuditLog, scheduled: ScheduledRecord) -> list[str]:
@@ -121,7 +138,7 @@ def build_timeline(session: Session, complaint_id: str, scheduled: list[Schedule
                            .order_by(AuditLog.id)).scalars().all()
     problems: list[str] = [] if scheduled is not None else ["Temporal history unavailable: audit log only"]
     by_seq = {s.record.seq: s for s in scheduled or []}
-    entries: list[TimelineEntry] = []
+    entries: list[tuple[TimelineEntry, dict[str, Any]]] = []
     seen: set[int] = set()
     for row in rows:
         if row_hash(row) != row.hash:
@@ -150,30 +167,34 @@ def build_timeline(session: Session, complaint_id: str, scheduled: list[Schedule
             problems.append(f"history event {sched.event_id} (seq {seq}, {sched.record.action}) is missing from "
                             f"the audit log")
         entries.append(_history_only(sched))
-    entries.sort(key=lambda e: (e.at, e.seq if e.seq is not None else -1))
+    entries.sort(key=lambda e: (e[0].at, e[0].seq if e[0].seq is not None else -1))
+    _explain(entries)
     currency = _currency(rows)
-    return Timeline(complaint_id=complaint_id, entries=entries, consistent=not problems, problems=problems,
-                    money_totals_minor=_totals(entries), currency=currency)
+    return with_totals(Timeline(complaint_id=complaint_id, entries=[e for e, _ in entries], consistent=not problems,
+                                problems=problems, money_totals_minor={}, currency=currency))
 
 
-def _history_only(sched: ScheduledRecord) -> TimelineEntry:
+def with_totals(timeline: Timeline) -> Timeline:
+    """Money in separate lines: paid to the consumer, recovered, penalties, coupons, points, reversed."""
+    totals = totals_of([e.money for e in timeline.entries if e.money])
+    timeline.money_totals_minor = totals
+    timeline.money_lines = [MoneyLine(kind=kind, label=label, amount_minor=totals[kind],
+                                      words=str(totals[kind]) if kind == "points"
+                                      else money_words(totals[kind], timeline.currency))
+                            for kind, label in TOTAL_LINES.items()]
+    return timeline
+
+
+def _history_only(sched: ScheduledRecord) -> tuple[TimelineEntry, dict[str, Any]]:
     rec = sched.record
-    details = {**rec.details, "seq": rec.seq}
     snapshot = rec.snapshot.model_dump(mode="json")
-    return TimelineEntry(
+    details = {**rec.details, "seq": rec.seq, "snapshot": snapshot}
+    entry = TimelineEntry(
         seq=rec.seq, audit_id=None, history_event_id=sched.event_id, source="history", at=rec.at,
-        actor_kind=rec.actor_kind.value, actor_id=rec.actor_id, action=rec.action,
-        summary=f"{actor_words(rec.actor_kind.value, rec.actor_id)} {action_words(rec.action, details, rec.reason)}",
+        actor_kind=rec.actor_kind.value, actor_id=rec.actor_id, action=rec.action, summary="",
         reason=rec.reason, stage_before=rec.stage_before.value if rec.stage_before else None,
-        stage_after=rec.stage_after.value, sla=_sla(snapshot), money=_money(rec.action, details, snapshot))
-
-
-def _totals(entries: list[TimelineEntry]) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for entry in entries:
-        if entry.money and entry.money.kind in ("paid", "points", "penalty", "reversal"):
-            totals[entry.money.kind] = totals.get(entry.money.kind, 0) + entry.money.amount_minor
-    return totals
+        stage_after=rec.stage_after.value, sla=_sla(snapshot), money=money_of(rec.action, details, snapshot))
+    return entry, details
 
 
 def _currency(rows: list[AuditLog]) -> str:
@@ -187,8 +208,9 @@ def _currency(rows: list[AuditLog]) -> str:
 # ---- exports ---------------------------------------------------------------------------------------------
 
 CSV_COLUMNS = ["at", "seq", "history_event_id", "audit_id", "source", "actor_kind", "actor_id", "action",
-               "summary", "reason", "stage_before", "stage_after", "sla", "money_kind", "money_step",
-               "money_amount_minor", "money", "money_parties"]
+               "summary", "reason", "by_policy", "triggered_by", "rules", "policy_version", "amounts", "changes",
+               "stage_before", "stage_after", "sla", "money_kind", "money_step", "money_amount_minor", "money",
+               "money_parties"]
 
 
 def sla_words(clocks: list[SlaClock]) -> str:
@@ -208,9 +230,16 @@ def to_csv(timeline: Timeline) -> str:
         writer.writerow({
             "at": e.at.isoformat(), "seq": e.seq, "history_event_id": e.history_event_id, "audit_id": e.audit_id,
             "source": e.source, "actor_kind": e.actor_kind, "actor_id": e.actor_id, "action": e.action,
-            "summary": e.summary, "reason": e.reason, "stage_before": e.stage_before or "",
+            "summary": e.summary, "reason": e.reason, "by_policy": "yes" if e.by_policy else "",
+            "triggered_by": e.triggered_by or "", "rules": "; ".join(e.rules), "policy_version": e.policy_version or "",
+            "amounts": "; ".join(f"{k}={v}" for k, v in e.amounts.items()),
+            "changes": "; ".join(f"{c.field}: {c.before} -> {c.after}" for c in e.changes),
+            "stage_before": e.stage_before or "",
             "stage_after": e.stage_after or "", "sla": sla_words(e.sla), "money_kind": m.kind if m else "",
             "money_step": m.step if m else "", "money_amount_minor": m.amount_minor if m else "",
             "money": money_words(m.amount_minor, timeline.currency) if m and m.kind != "points" else "",
             "money_parties": m.parties if m else ""})
+    for line in timeline.money_lines:
+        writer.writerow({"action": "total", "summary": f"{line.label}: {line.words}", "money_kind": line.kind,
+                         "money_amount_minor": line.amount_minor})
     return out.getvalue()

@@ -26,6 +26,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from audit.history import AcceptedUpdate, accepted_updates, case_input, event_time
 from audit.outcome import CaseOutcome, history_outcome
+from audit.policy_archive import PolicyDifference
+from audit.whatif_path import PathStep, path_differences, path_of, policy_diff
 from audit.whatif_world import RecordedFacts, RecordedWorld, recorded_facts
 from core import search_attributes
 from core.binaries import find_binary
@@ -68,14 +70,19 @@ async def recorded_case(history: WorkflowHistory, converter: DataConverter) -> R
 class SimulatedRun(BaseModel):
     outcome: CaseOutcome
     rejected_updates: list[str]
+    steps: list[PathStep] = []
 
 
 class CaseWhatIf(BaseModel):
     complaint_id: str
+    case_policy_version: str
+    proposed_policy_version: str
+    policy_diff: list[PolicyDifference]
     actual: CaseOutcome | None
     control: SimulatedRun
     proposed: SimulatedRun
     changes: dict[str, dict[str, object]]
+    path_differences: list[str]
     faithful: bool
 
 
@@ -111,8 +118,10 @@ class Simulation:
             except WorkflowUpdateFailedError as err:
                 rejected.append(f"{update.name}: {getattr(err.cause, 'message', err)}")
         await self._run_out(handle, start)
-        outcome = await history_outcome(await handle.fetch_history(), client.data_converter)
-        return SimulatedRun(outcome=outcome, rejected_updates=rejected)
+        history = await handle.fetch_history()
+        outcome = await history_outcome(history, client.data_converter)
+        return SimulatedRun(outcome=outcome, rejected_updates=rejected,
+                            steps=await path_of(history, client.data_converter))
 
     async def _settle(self, handle: WorkflowHandle, attempts: int = 800) -> bool:
         """Wait (real time) until the case is idle: safe to move the clock or send the next update.
@@ -214,18 +223,30 @@ def _totals(cases: list[CaseWhatIf]) -> dict[str, int]:
             "unfaithful_control_runs": sum(1 for c in cases if not c.faithful)}
 
 
-async def what_if(histories: list[WorkflowHistory], proposed: Policy, converter: DataConverter,
-                  on_case: Callable[[CaseWhatIf], None] | None = None) -> WhatIfReport:
-    cases = [await recorded_case(h, converter) for h in histories]
+async def recorded_cases(histories: list[WorkflowHistory], converter: DataConverter) -> list[RecordedCase]:
+    return [await recorded_case(h, converter) for h in histories]
+
+
+async def what_if(histories: list[WorkflowHistory] | list[RecordedCase], proposed: Policy | dict[str, Policy],
+                  converter: DataConverter, on_case: Callable[[CaseWhatIf], None] | None = None) -> WhatIfReport:
+    """`proposed` is one policy for every case, or one per complaint id (a proposal merged onto each case's own)."""
+    cases = [h if isinstance(h, RecordedCase) else await recorded_case(h, converter) for h in histories]
     results = []
     async with simulation(converter) as sim:
         for case in cases:
+            policy = proposed if isinstance(proposed, Policy) else proposed[case.complaint_id]
             control = await sim.run(case, case.input.policy, "control")
-            trial = await sim.run(case, proposed, "proposed")
-            result = CaseWhatIf(complaint_id=case.complaint_id, actual=case.actual, control=control, proposed=trial,
-                                changes=_changes(control.outcome, trial.outcome),
+            trial = await sim.run(case, policy, "proposed")
+            result = CaseWhatIf(complaint_id=case.complaint_id, case_policy_version=case.input.policy.version,
+                                proposed_policy_version=policy.version,
+                                policy_diff=policy_diff(case.input.policy, policy), actual=case.actual,
+                                control=control, proposed=trial, changes=_changes(control.outcome, trial.outcome),
+                                path_differences=path_differences(control.steps, trial.steps,
+                                                                  trial.rejected_updates),
                                 faithful=_faithful(case, control))
             results.append(result)
             if on_case:
                 on_case(result)
-    return WhatIfReport(policy_version=proposed.version, cases=results, totals=_totals(results))
+    version = proposed.version if isinstance(proposed, Policy) else next(
+        (p.version for p in proposed.values()), "")
+    return WhatIfReport(policy_version=version, cases=results, totals=_totals(results))

@@ -1,13 +1,15 @@
 """`complaints audit ...`: the auditor's commands, the same operations as the API's /audit endpoints.
 
 Auditors only, as in the API: every command needs an auditor's bearer token (`--token` or the
-COMPLAINTS_TOKEN variable; `complaints token <auditor>` prints one). Results go to stdout (JSON or CSV);
-progress and verdicts in words go to stderr. Exit code 1 means "not clean": a diverged replay, a
-broken chain, an inconsistent timeline.
+COMPLAINTS_TOKEN variable; `complaints token <auditor>` prints one), except `verify-bundle`, which checks
+a file offline. Results go to stdout (JSON or CSV); progress, verdicts in words and the Temporal SDK's own
+log lines go to stderr, so stdout stays parseable. Exit code 1 means "not clean": a diverged replay, a
+broken chain, an inconsistent timeline, a bundle that does not verify.
 """
 
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -19,7 +21,8 @@ import typer
 from cli.console import fail
 from core.settings import Settings
 
-audit_app = typer.Typer(help="Auditor tools: timeline, history, replay, past state, log chain, what-if.",
+audit_app = typer.Typer(help="Auditor tools: timeline, history, replay, past state, log chain and anchors, records, "
+                             "offline bundles, what-if.",
                         no_args_is_help=True)
 
 T = TypeVar("T")
@@ -61,18 +64,65 @@ def _auditors_only(ctx: typer.Context, token: TokenOption = None) -> None:
     ctx.obj = {"settings": Settings(), "token": token}
 
 
-def _run(ctx: typer.Context, work: Callable[[Any, Any], Awaitable[T]], *, temporal: bool = True) -> T:
-    """Run `work(client, engine)` with a Temporal client (None if not `temporal`) and a database engine."""
+_sdk_quiet = False
+
+
+def sdk_logs_to_stderr() -> None:
+    """The SDK core writes its WARN lines to stdout by default, which corrupts JSON results (and does so
+    exactly when a replay diverges). Forward them to Python logging, which writes to stderr."""
+    global _sdk_quiet
+    if _sdk_quiet:
+        return
+    from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+
+    logger = logging.getLogger("temporalio.core")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    runtime = Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(
+        filter=TelemetryFilter(core_level="WARN", other_level="ERROR"), forwarding=LogForwardingConfig(logger=logger))))
+    Runtime.set_default(runtime, error_if_already_set=False)
+    _sdk_quiet = True
+
+
+async def _connect(settings: Settings, *, required: bool = True) -> Any:
+    """A Temporal client; an unreachable or wrong address ends the command with one line saying so."""
+    from core.temporal import connect
+
+    try:
+        return await asyncio.wait_for(connect(settings), timeout=CONNECT_TIMEOUT_SECONDS)
+    except Exception as err:
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+        if not required:
+            typer.echo(f"note: Temporal at {settings.temporal_address} unreachable ({first}); anchors kept there "
+                       "are not checked", err=True)
+            return None
+        raise fail(f"cannot reach Temporal at {settings.temporal_address} (namespace "
+                   f"{settings.temporal_namespace}): {first or 'timed out'}") from None
+
+
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def _run(ctx: typer.Context, work: Callable[[Any, Any], Awaitable[T]], *, temporal: bool | None = True) -> T:
+    """Run `work(client, engine)` with a Temporal client and a database engine.
+
+    `temporal`: True needs Temporal, None uses it when reachable (client None otherwise), False never connects.
+    """
     from audit.history import CaseNotFound
+    from audit.service import LegacyCase
     from audit.state_at import StateUnavailable
     from core.db import engine_from_settings
-    from core.temporal import connect
+    from policy.loader import PolicyError
 
     settings: Settings = ctx.obj["settings"]
     ctx.obj["auditor"] = _require_auditor(settings, ctx.obj["token"])
+    sdk_logs_to_stderr()
 
     async def main() -> T:
-        client = await connect(settings) if temporal else None
+        client = await _connect(settings, required=bool(temporal)) if temporal is not False else None
         engine = engine_from_settings(settings)
         try:
             return await work(client, engine)
@@ -81,7 +131,7 @@ def _run(ctx: typer.Context, work: Callable[[Any, Any], Awaitable[T]], *, tempor
 
     try:
         return asyncio.run(main())
-    except (CaseNotFound, StateUnavailable, ValueError) as err:
+    except (CaseNotFound, LegacyCase, StateUnavailable, PolicyError, ValueError) as err:
         raise fail(str(err)) from None
 
 
@@ -126,14 +176,18 @@ def history(ctx: typer.Context, complaint_id: str,
     """The workflow's Temporal history as JSON: raw as stored, or decoded with the converter and codec."""
     from audit import service
 
-    body = _run(ctx, lambda client, engine: service.history_export(client, complaint_id, decoded=decoded))
-    if decoded:
-        _record_decoded_read(ctx, complaint_id, len(body["events"]))
+    async def work(client, engine):
+        body = await service.history_export(client, complaint_id, decoded=decoded, engine=engine)
+        return body, client.data_converter.payload_codec is not None
+
+    body, encrypted = _run(ctx, work)
+    if decoded or not encrypted:
+        _record_history_read(ctx, complaint_id, decoded=decoded, encrypted=encrypted)
     _emit(body if isinstance(body, str) else _json(body), out)
 
 
-def _record_decoded_read(ctx: typer.Context, complaint_id: str, events: int) -> None:
-    """Decoded payloads carry personal data: the export is written to the audit log like the API does."""
+def _record_history_read(ctx: typer.Context, complaint_id: str, *, decoded: bool, encrypted: bool) -> None:
+    """Decoded (or never encrypted) payloads carry personal data: the export is audited like the API does."""
     import uuid
     from datetime import UTC
 
@@ -143,9 +197,10 @@ def _record_decoded_read(ctx: typer.Context, complaint_id: str, events: int) -> 
     engine = engine_from_settings(ctx.obj["settings"])
     try:
         with session_scope(engine) as session:
-            append_record(session, event_key=f"history-decoded:{uuid.uuid4().hex}", complaint_id=complaint_id,
+            append_record(session, event_key=f"history-cli:{uuid.uuid4().hex}", complaint_id=complaint_id,
                           at=datetime.now(UTC), actor_kind="auditor", actor_id=ctx.obj["auditor"],
-                          action="history_decoded", details={"events": events, "via": "cli"})
+                          action="history_decoded" if decoded else "history_exported",
+                          details={"decoded": decoded, "encrypted": encrypted, "cases": [complaint_id], "via": "cli"})
     finally:
         engine.dispose()
 
@@ -155,7 +210,7 @@ def replay(ctx: typer.Context, complaint_id: str) -> None:
     """Replay one case through the current workflow code."""
     from audit import service
 
-    verdict = _run(ctx, lambda client, engine: service.replay_case(client, complaint_id))
+    verdict = _run(ctx, lambda client, engine: service.replay_case(client, complaint_id, engine))
     typer.echo(_json(verdict))
     _say_verdict(verdict)
     if not verdict.replays_cleanly:
@@ -164,8 +219,8 @@ def replay(ctx: typer.Context, complaint_id: str) -> None:
 
 def _say_verdict(verdict) -> None:
     if verdict.replays_cleanly:
-        typer.secho(f"{verdict.complaint_id}: replays cleanly ({verdict.events} events)", err=True,
-                    fg=typer.colors.GREEN)
+        typer.secho(f"{verdict.complaint_id}: replays cleanly ({verdict.events} events, "
+                    f"{verdict.decisions_compared} decisions compared)", err=True, fg=typer.colors.GREEN)
     else:
         typer.secho(f"{verdict.complaint_id}: diverges at event {verdict.diverged_at_event} "
                     f"({verdict.diverged_event_type}): {verdict.reason}", err=True, fg=typer.colors.RED)
@@ -220,40 +275,61 @@ def state(ctx: typer.Context, complaint_id: str,
     if (event is None) == (at is None):
         raise fail("give exactly one of --event or --at")
     when = _aware(at, "--at") if at else None
-    result = _run(ctx, lambda client, engine: service.state_at(client, complaint_id, event_id=event, at=when))
+    result = _run(ctx, lambda client, engine: service.state_at(client, complaint_id, event_id=event, at=when,
+                                                               engine=engine))
     typer.echo(_json(result))
+    if not result.matches_recorded_decisions:
+        typer.secho(f"warning: {result.note}", err=True, fg=typer.colors.RED)
+
+
+AnchorOption = Annotated[list[Path] | None, typer.Option("--anchor", help="an anchor file to check against "
+                                                                         "(repeatable)")]
 
 
 @audit_app.command("verify-chain")
-def verify_chain(ctx: typer.Context) -> None:
-    """Check the tamper-evident audit log; report the first broken link."""
+def verify_chain(ctx: typer.Context, anchor: AnchorOption = None) -> None:
+    """Check the keyed audit log and its anchors (Temporal's when reachable, and --anchor files)."""
     from audit import service
 
-    verdict = _run(ctx, lambda client, engine: service.verify(engine), temporal=False)
+    verdict = _run(ctx, lambda client, engine: service.verify(engine, client, anchor or []), temporal=None)
     typer.echo(_json(verdict))
+    for finding in verdict.findings:
+        typer.echo(f"- {finding}", err=True)
     if not verdict.ok:
         typer.secho(f"chain broken at audit row {verdict.first_broken_id}: {verdict.reason}", err=True,
                     fg=typer.colors.RED)
         raise typer.Exit(1)
-    typer.secho(f"chain intact: {verdict.checked} records", err=True, fg=typer.colors.GREEN)
+    typer.secho(f"chain intact: {verdict.checked} records, {verdict.anchors_checked} anchors", err=True,
+                fg=typer.colors.GREEN)
 
 
 @audit_app.command("what-if")
-def what_if(ctx: typer.Context, policy_file: Path, complaint_ids: Annotated[list[str], typer.Argument()]) -> None:
+def what_if(ctx: typer.Context, policy_file: Path, complaint_ids: Annotated[list[str], typer.Argument()],
+            merge: Annotated[bool, typer.Option(help="lay the file's sections over each case's own policy "
+                                                     "(without it the file must be a whole policy)")] = False) -> None:
     """Re-run past cases under a proposed policy file (simulated; production data untouched)."""
+    import yaml
+
     from audit import service
-    from policy.loader import PolicyError, load_policy
 
     try:
-        proposed = load_policy(policy_file)
-    except PolicyError as err:
-        raise fail(str(err)) from None
+        proposal = yaml.safe_load(policy_file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise fail(f"{policy_file}: {err}") from None
+    if not isinstance(proposal, dict):
+        raise fail(f"{policy_file}: expected a mapping of policy sections")
 
     def each(case) -> None:
         changes = ", ".join(f"{k}: {v['from']} -> {v['to']}" for k, v in case.changes.items()) or "no change"
         note = "" if case.faithful else " (control run differs from what happened: see report)"
         typer.echo(f"{case.complaint_id}: {changes}{note}", err=True)
+        for line in case.path_differences:
+            typer.echo(f"  {line}", err=True)
 
-    report = _run(ctx, lambda client, engine: service.what_if_cases(client, complaint_ids, proposed, on_case=each))
+    report = _run(ctx, lambda client, engine: service.what_if_cases(client, complaint_ids, proposal, merge=merge,
+                                                                     on_case=each, engine=engine))
     typer.echo(_json(report))
     typer.echo("totals: " + ", ".join(f"{k}={v}" for k, v in report.totals.items()), err=True)
+
+
+from cli import audit_review  # noqa: E402,F401  (registers anchor, records, export and verify-bundle)

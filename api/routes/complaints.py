@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.service import RPCError
 
-from api.audit import record
+from api.audit import audited_roles, record
 from api.cases import ComplaintId, authorize, current_personal, filing_input, query_state
 from api.deps import CaseReader, ClientDep, EngineDep, LinkDep, Principal, SessionDep, require_roles
 from api.errors import error_responses, forbidden, request_id_of
@@ -29,8 +29,8 @@ log = logging.getLogger("api.complaints")
 router = APIRouter(prefix="/complaints", tags=["complaints"])
 
 Filer = Annotated[Principal, Depends(require_roles(Role.CONSUMER, Role.AGENT))]
-PersonalDataReader = Annotated[Principal, Depends(require_roles(Role.CONSUMER, Role.AGENT, Role.SUPERVISOR,
-                                                                Role.AUDITOR))]
+PersonalDataReader = Annotated[Principal, Depends(audited_roles(Role.CONSUMER, Role.AGENT, Role.SUPERVISOR,
+                                                                Role.AUDITOR, resource="personal_data"))]
 
 
 @router.post("", status_code=201, response_model=FilingResponse,

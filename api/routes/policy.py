@@ -4,16 +4,18 @@ import json
 from typing import Annotated
 
 import yaml
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.audit import record
 from api.deps import EngineDep, Principal, SettingsDep, require_roles
-from api.errors import ApiError, error_responses, invalid_field, request_id_of
+from api.errors import ApiError, error_responses, invalid_field, not_found, request_id_of
 from api.idempotency import OptionalKey, run_once
 from api.policy_store import current_policy, install_policy, policy_source
+from audit.policy_archive import (ArchivedPolicy, PolicyDiff, VersionTaken, archive_policy, archived,
+                                  archived_versions, diff, policy_sha256)
 from core.settings import Settings
 from models.enums import Role
 from models.policy import Policy
@@ -80,11 +82,47 @@ def _install(settings: Settings, engine, admin: Principal, new: Policy, event_ke
         raise invalid_field("body.version", f"a changed policy needs a new version (active is {old.version!r})")
     with Session(engine) as session:
         # Audit first, file second: a failed write leaves an extra record, never an unrecorded change.
+        try:  # both versions archived, so any two can be fetched and compared later
+            if old is not None:
+                archive_policy(session, old, actor_kind=admin.role.value, actor_id=admin.id)
+            archive_policy(session, new, actor_kind=admin.role.value, actor_id=admin.id)
+        except VersionTaken as err:
+            raise invalid_field("body.version", str(err)) from None
         record(session, admin, event_key=event_key, action="policy_changed",
-               details={"from_version": old.version if old else None, "to_version": new.version})
+               details={"from_version": old.version if old else None, "to_version": new.version,
+                        "from_sha256": policy_sha256(old) if old else None, "to_sha256": policy_sha256(new)})
         session.commit()
     install_policy(settings, new)
     return 200, _document(settings, new, changed=True)
+
+
+@router.get("/versions", response_model=list[ArchivedPolicy], responses=error_responses(401, 403),
+            summary="Every archived policy version, oldest first")
+def list_versions(engine: EngineDep, _: PolicyReader) -> list[ArchivedPolicy]:
+    with Session(engine) as session:
+        return archived_versions(session)
+
+
+@router.get("/versions/{version}", response_model=ArchivedPolicy, responses=error_responses(401, 403, 404),
+            summary="One archived policy version, as it was installed")
+def get_version(version: str, engine: EngineDep, _: PolicyReader) -> ArchivedPolicy:
+    with Session(engine) as session:
+        found = archived(session, version)
+    if found is None:
+        raise not_found(f"no archived policy version {version!r}")
+    return found
+
+
+@router.get("/diff", response_model=PolicyDiff, responses=error_responses(401, 403, 404),
+            summary="What changed between two archived policy versions (field path, from, to)")
+def diff_versions(engine: EngineDep, _: PolicyReader, from_version: Annotated[str, Query(alias="from")],
+                  to_version: Annotated[str, Query(alias="to")]) -> PolicyDiff:
+    with Session(engine) as session:
+        a, b = archived(session, from_version), archived(session, to_version)
+    for name, value, found in (("from", from_version, a), ("to", to_version, b)):
+        if found is None:
+            raise not_found(f"{name}: no archived policy version {value!r}")
+    return diff(a.policy, b.policy, from_version, to_version)
 
 
 @router.get("", response_model=PolicyDocument, responses=error_responses(401, 403), summary="The active policy")

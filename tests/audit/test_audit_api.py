@@ -53,12 +53,14 @@ async def test_timeline_tells_the_case_in_plain_words_consistent_with_history_an
     assert {"consumer", "agent", "merchant", "deadline", "system"} <= {e["actor_kind"] for e in entries}
     paid = [e["money"] for e in entries if e["money"] and e["money"]["kind"] == "paid"]
     assert [m["step"] for m in paid] == ["merchant_refund"] and paid[0]["amount_minor"] == 19900
-    assert body["money_totals_minor"]["paid"] == 19900
+    assert body["money_totals_minor"]["paid"] == 19900 and body["money_totals_minor"]["recovered"] == 0
     assert any(e["sla"] for e in entries) and "Agent agent1 confirmed" in " ".join(e["summary"] for e in entries)
+    assert all(e["policy_version"] for e in entries)
     as_csv = await audit_stack.api.http.get(f"/audit/cases/{cid}/timeline?format=csv",
                                             headers=as_auditor(audit_stack))
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
-    assert as_csv.headers["content-type"].startswith("text/csv") and len(rows) == len(entries)
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert len(rows) == len(entries) + len(body["money_lines"]) and rows[-1]["action"] == "total"
     assert rows[0]["action"] == "filed" and any(r["money"] == "199.00 CNY" for r in rows)
 
 
