@@ -70,7 +70,7 @@ def chain_key() -> bytes:
     from core.settings import get_settings
 
     settings = get_settings()
-    if settings.audit_chain_key is not None:
+    if settings.audit_chain_key is not None and settings.audit_chain_key.get_secret_value():
         return settings.audit_chain_key.get_secret_value().encode("utf-8")
     if settings.dev_mode:
         return DEV_CHAIN_KEY

@@ -67,6 +67,18 @@ def _auditors_only(ctx: typer.Context, token: TokenOption = None) -> None:
 _sdk_quiet = False
 
 
+class _StderrNow(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time of the log line (a test runner swaps it)."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # noqa: ANN001
+        pass
+
+
 def sdk_logs_to_stderr() -> None:
     """The SDK core writes its WARN lines to stdout by default, which corrupts JSON results (and does so
     exactly when a replay diverges). Forward them to Python logging, which writes to stderr."""
@@ -77,7 +89,7 @@ def sdk_logs_to_stderr() -> None:
 
     logger = logging.getLogger("temporalio.core")
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrNow()
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
         logger.propagate = False

@@ -46,7 +46,10 @@ async def test_timeline_tells_the_case_in_plain_words_consistent_with_history_an
     assert response.status_code == 200
     body = response.json()
     assert body["consistent"] and body["problems"] == []
-    entries = body["entries"]
+    api_rows = [e for e in body["entries"] if e["seq"] is None]  # rows the API wrote: the refusals above
+    assert api_rows and {e["action"] for e in api_rows} == {"access_refused"} and all(e["source"] == "audit"
+                                                                                     for e in api_rows)
+    entries = [e for e in body["entries"] if e["seq"] is not None]
     assert entries[0]["action"] == "filed" and entries[0]["actor_kind"] == "consumer"
     assert entries[-1]["action"] == "closed" and entries[-1]["stage_after"] == "closed"
     assert all(e["source"] == "audit+history" and e["history_event_id"] for e in entries)
@@ -60,7 +63,7 @@ async def test_timeline_tells_the_case_in_plain_words_consistent_with_history_an
                                             headers=as_auditor(audit_stack))
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert as_csv.headers["content-type"].startswith("text/csv")
-    assert len(rows) == len(entries) + len(body["money_lines"]) and rows[-1]["action"] == "total"
+    assert len(rows) == len(body["entries"]) + len(body["money_lines"]) and rows[-1]["action"] == "total"
     assert rows[0]["action"] == "filed" and any(r["money"] == "199.00 CNY" for r in rows)
 
 
@@ -137,8 +140,16 @@ async def test_bulk_replay_of_cases_closed_in_a_range(audit_stack):
 async def test_what_if_reports_per_case_and_total_changes_under_a_proposed_policy(audit_stack):
     lapsed = audit_stack.cases["merchant_silent_offer_lapsed_withdrawn"]
     proposed = {"version": "trial-close-on-lapse", "negotiation": {"lapse_action": "close"}}
-    response = await audit_stack.api.http.post("/audit/what-if", headers=as_auditor(audit_stack),
-                                               json={"policy": proposed, "complaint_ids": [lapsed]})
+    http, auth = audit_stack.api.http, as_auditor(audit_stack)
+    for refused, field in (({"policy": {}, "complaint_ids": [lapsed]}, "policy.version"),
+                           ({"policy": proposed, "complaint_ids": [lapsed]}, "policy.intake"),
+                           ({"policy": {"negotiation": {"lapse_action": "close"}}, "merge": True,
+                             "complaint_ids": [lapsed]}, "policy.version")):
+        answer = await http.post("/audit/what-if", headers=auth, json=refused)
+        assert answer.status_code == 422 and field in {d["field"] for d in answer.json()["error"]["details"]}, \
+            answer.text
+    response = await http.post("/audit/what-if", headers=auth,
+                               json={"policy": proposed, "merge": True, "complaint_ids": [lapsed]})
     assert response.status_code == 200, response.text
     report = response.json()
     case = report["cases"][0]
@@ -146,6 +157,9 @@ async def test_what_if_reports_per_case_and_total_changes_under_a_proposed_polic
     assert case["changes"]["stage"] == {"from": "withdrawn", "to": "closed"}
     assert case["proposed"]["rejected_updates"] == ["withdraw: the case had already ended"]
     assert report["totals"]["changed"] == 1 and report["policy_version"] == "trial-close-on-lapse"
-    bad = {"policy": {"sla": {"warning_ratio": 7}}, "complaint_ids": [lapsed]}
+    assert case["policy_diff"] == [{"path": "negotiation.lapse_action", "from_value": "escalate_tier", "to_value": "close"}]
+    assert any("paths part" in line for line in case["path_differences"])
+    assert case["proposed"]["steps"] and case["control"]["steps"][0]["action"] == "filed"
+    bad = {"policy": {"version": "x", "sla": {"warning_ratio": 7}}, "merge": True, "complaint_ids": [lapsed]}
     refused = await audit_stack.api.http.post("/audit/what-if", json=bad, headers=as_auditor(audit_stack))
     assert refused.status_code == 422 and "sla.warning_ratio" in refused.json()["error"]["message"]

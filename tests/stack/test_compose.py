@@ -23,8 +23,9 @@ from tests.stack.compose_render import (COMPOSE_FILE, ENV_EXAMPLE, ROOT, Missing
 
 SCHEMA = json.loads((Path(__file__).parent / "compose_spec.json").read_text())
 APP_SERVICES = ("api", "worker", "migrate", "temporal-setup")
-SECRETS = ("POSTGRES_PASSWORD", "JWT_SECRET", "PAYLOAD_KEY")
-SAMPLE_SECRETS = {"POSTGRES_PASSWORD": "pg-secret", "JWT_SECRET": "j" * 48, "PAYLOAD_KEY": "A" * 43 + "="}
+SECRETS = ("POSTGRES_PASSWORD", "JWT_SECRET", "PAYLOAD_KEY", "AUDIT_CHAIN_KEY")
+SAMPLE_SECRETS = {"POSTGRES_PASSWORD": "pg-secret", "JWT_SECRET": "j" * 48, "PAYLOAD_KEY": "A" * 43 + "=",
+                  "AUDIT_CHAIN_KEY": "c" * 43}
 
 
 @pytest.fixture(scope="module")
