@@ -19,8 +19,8 @@ from activities.intake import IntakeActivities
 from activities.money import MoneyActivities
 from activities.notifications import NotificationActivities
 from activities.records import RecordActivities
-from audit.anchors import AnchorActivities, ensure_anchor_workflow
 from adapters.db_platform import DbMerchantDeposits, DbNotifier, DbOrderLookup, DbPaymentGateway
+from audit.anchors import AnchorActivities, ensure_anchor_workflow
 from core.db import engine_from_settings
 from core.process_exit import exit_now
 from core.settings import Settings, get_settings

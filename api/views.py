@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.seed_history import HISTORY_WORKFLOW_PREFIX as LEGACY_PREFIX
 from models.case import (
     CaseState,
     ClockState,
@@ -49,6 +50,8 @@ class MerchantComplaintSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None = None
+    legacy: bool = Field(False, description="a seeded case from before the running system: no Temporal history "
+                                            "and no audit records, read model and ledger only")
 
 
 class ComplaintSummary(MerchantComplaintSummary):
@@ -133,9 +136,8 @@ class ComplaintDetail(BaseModel):
 
 
 def summary_for(row: Complaint, role: Role) -> ComplaintSummary | MerchantComplaintSummary:
-    if role == Role.MERCHANT:
-        return MerchantComplaintSummary.model_validate(row)
-    return ComplaintSummary.model_validate(row)
+    model = MerchantComplaintSummary if role == Role.MERCHANT else ComplaintSummary
+    return model.model_validate(row).model_copy(update={"legacy": row.workflow_id.startswith(LEGACY_PREFIX)})
 
 
 def merchant_state(state: CaseState) -> MerchantCaseState:

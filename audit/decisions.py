@@ -25,8 +25,14 @@ from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
-from temporalio.worker import (Interceptor, StartActivityInput, StartLocalActivityInput, WorkflowInboundInterceptor,
-                               WorkflowInterceptorClassInput, WorkflowOutboundInterceptor)
+from temporalio.worker import (
+    Interceptor,
+    StartActivityInput,
+    StartLocalActivityInput,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+    WorkflowOutboundInterceptor,
+)
 
 LOCAL_ACTIVITY_MARKER = "core_local_activity"
 MAX_FIELDS_PER_EVENT = 8

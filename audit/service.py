@@ -17,15 +17,21 @@ from temporalio.client import Client, WorkflowHistory
 from audit.anchors import ANCHOR_WORKFLOW_ID, AnchorCheckpoint, read_anchor_file, temporal_anchors
 from audit.bundle import export_bundle
 from audit.chain import ChainVerdict, verify_chain
-from audit.history import (CaseNotFound, completed_activity_event_ids, decode_history, export_raw, fetch_history,
-                           scheduled_records)
+from audit.history import (
+    CaseNotFound,
+    completed_activity_event_ids,
+    decode_history,
+    export_raw,
+    fetch_history,
+    scheduled_records,
+)
 from audit.replay import BulkReplaySummary, ReplayVerdict, replay_many, replay_verdict
 from audit.state_at import StateAt, state_at_event, state_at_time
 from audit.timeline import Timeline, TimelineEntry, build_timeline, with_totals
 from audit.timeline_why import MoneyMove
-from core.seed_history import HISTORY_WORKFLOW_PREFIX
 from audit.whatif import WhatIfReport, recorded_cases, what_if
 from audit.whatif_path import proposed_policies
+from core.seed_history import HISTORY_WORKFLOW_PREFIX
 from models.tables import AuditLog, Complaint, LedgerEntry
 
 FETCH_CONCURRENCY = 8

@@ -17,8 +17,7 @@ from sqlmodel import Session
 
 from audit.chain import row_hash
 from audit.history import ScheduledRecord
-from audit.timeline_why import (TOTAL_LINES, Change, MoneyMove, explain, money_of, totals_of,
-                                trigger_words)
+from audit.timeline_why import TOTAL_LINES, Change, MoneyMove, explain, money_of, totals_of, trigger_words
 from audit.timeline_words import action_words, actor_words, money_words
 from models.tables import AuditLog
 

@@ -96,6 +96,9 @@ def proposed_policies(raw: Mapping[str, Any], *, merge: bool, bases: Mapping[str
     version = raw.get("version")
     if not isinstance(version, str) or not version.strip():
         problems.append("policy.version: required: name the proposal (a name no case's policy already uses)")
+    elif version == Policy.model_fields["version"].default:
+        problems.append(f"policy.version: {version!r} is the name a policy gets when it has none (seeded cases use "
+                        "it): give the proposal its own name")
     missing = sorted(set(Policy.model_fields) - set(raw) - {"version"})
     if missing and not merge:
         problems += [f"policy.{name}: missing: send the whole policy, or set merge=true to apply the sections you "
@@ -107,8 +110,8 @@ def proposed_policies(raw: Mapping[str, Any], *, merge: bool, bases: Mapping[str
         data = _merge(base.model_dump(mode="json"), raw) if merge else dict(raw)
         policy = parse_policy(data, source="policy")
         if policy.version == base.version and policy != base:
-            raise PolicyError([f"policy.version: {version!r} is already the version of the policy case {cid} ran "
-                               "under; give the proposal its own name"])
+            raise PolicyError([(f"policy.version: {version!r} is already the version of the policy case {cid} "
+                                "ran under; give the proposal its own name")])
         out[cid] = policy
     return out
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
 
@@ -71,11 +71,11 @@ class _StderrNow(logging.StreamHandler):
     """Writes to whatever sys.stderr is at the time of the log line (a test runner swaps it)."""
 
     @property  # type: ignore[override]
-    def stream(self):  # noqa: ANN201
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, value) -> None:  # noqa: ANN001
+    def stream(self, value: TextIO) -> None:
         pass
 
 
@@ -344,4 +344,4 @@ def what_if(ctx: typer.Context, policy_file: Path, complaint_ids: Annotated[list
     typer.echo("totals: " + ", ".join(f"{k}={v}" for k, v in report.totals.items()), err=True)
 
 
-from cli import audit_review  # noqa: E402,F401  (registers anchor, records, export and verify-bundle)
+from cli import audit_review  # noqa: F401  (registers anchor, records, export and verify-bundle)

@@ -35,7 +35,7 @@ def anchor(ctx: typer.Context,
             result["temporal"] = (await anchor_now(client)).model_dump(mode="json")
         return result
 
-    typer.echo(_json(_run(ctx, work, temporal=True if temporal else False)))
+    typer.echo(_json(_run(ctx, work, temporal=bool(temporal))))
 
 
 @audit_app.command()

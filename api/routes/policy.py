@@ -14,8 +14,16 @@ from api.deps import EngineDep, Principal, SettingsDep, require_roles
 from api.errors import ApiError, error_responses, invalid_field, not_found, request_id_of
 from api.idempotency import OptionalKey, run_once
 from api.policy_store import current_policy, install_policy, policy_source
-from audit.policy_archive import (ArchivedPolicy, PolicyDiff, VersionTaken, archive_policy, archived,
-                                  archived_versions, diff, policy_sha256)
+from audit.policy_archive import (
+    ArchivedPolicy,
+    PolicyDiff,
+    VersionTaken,
+    archive_policy,
+    archived,
+    archived_versions,
+    diff,
+    policy_sha256,
+)
 from core.settings import Settings
 from models.enums import Role
 from models.policy import Policy

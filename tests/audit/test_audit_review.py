@@ -139,3 +139,21 @@ def test_sdk_warnings_go_to_stderr_and_stdout_stays_json(audit_stack, tmp_path):
     verdict = json.loads(done.stdout)
     assert verdict["replay"]["commands_match"] is False and "Nondeterminism" in verdict["replay"]["reason"]
     assert "WARN" in done.stderr or "Failing workflow task" in done.stderr
+
+
+async def test_seeded_legacy_cases_say_so_in_lists_and_audit_answers(audit_stack):
+    http, auditor = audit_stack.api.http, headers_for(audit_stack.api, *AUDITOR)
+    agent = headers_for(audit_stack.api, "U-agent1", "agent")
+    listed = (await http.get("/complaints", params={"merchant_id": "M013"}, headers=agent)).json()["items"]
+    legacy = [c for c in listed if c["id"].startswith("HIST-")]
+    assert legacy and all(c["legacy"] for c in legacy)
+    live = (await http.get("/complaints", params={"limit": 5}, headers=agent)).json()["items"]
+    assert not any(c["legacy"] for c in live if not c["id"].startswith("HIST-"))
+    cid = legacy[0]["id"]
+    timeline = (await http.get(f"/audit/cases/{cid}/timeline", headers=auditor)).json()
+    assert timeline["legacy"] and "seeded legacy case" in timeline["note"] and timeline["entries"]
+    assert timeline["money_totals_minor"]["paid"] > 0
+    for path in ("replay", "history", "state?event_id=1"):
+        answer = await http.get(f"/audit/cases/{cid}/{path}", headers=auditor)
+        assert answer.status_code == 409 and "seeded legacy case" in answer.json()["error"]["message"], path
+    assert (await http.get("/audit/cases/CMP-none-1/replay", headers=auditor)).status_code == 404

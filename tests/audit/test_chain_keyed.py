@@ -10,8 +10,17 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
 from audit.anchors import AnchorCheckpoint, read_anchor_file, read_head, write_anchor_file
-from audit.chain import (DEV_CHAIN_KEY, GENESIS_HASH, ChainKeyMissing, append_record, compute_hash,
-                         content_digest, keyed_link, use_chain_key, verify_chain)
+from audit.chain import (
+    DEV_CHAIN_KEY,
+    GENESIS_HASH,
+    ChainKeyMissing,
+    append_record,
+    compute_hash,
+    content_digest,
+    keyed_link,
+    use_chain_key,
+    verify_chain,
+)
 from core.db import session_scope
 from models.tables import AuditLog
 
