@@ -77,6 +77,11 @@ class DecisionLedger:
     compared: int = 0
     not_comparable: dict[str, int] = field(default_factory=dict)  # local activity type -> count
 
+    def reset(self) -> None:
+        self.divergences.clear()
+        self.not_comparable.clear()
+        self.compared = 0
+
     def note_uncomparable(self, activity: str) -> None:
         self.not_comparable[activity] = self.not_comparable.get(activity, 0) + 1
 
@@ -268,6 +273,7 @@ class _Outbound(WorkflowOutboundInterceptor):
             ledger = self._ledgers.get(workflow.info().workflow_id)
             if ledger is None:
                 return
+            ledger.reset()  # a new instance replays from the start (a retried replay counts once)
             self._checker = _Checker(ledger)
         # The SDK's default activity id is the command's seq; the handle knows it (private, read only).
         activity_id = input.activity_id or str(getattr(handle, "_seq", ""))
