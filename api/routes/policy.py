@@ -106,14 +106,30 @@ def _install(settings: Settings, engine, admin: Principal, new: Policy, event_ke
 
 @router.get("/versions", response_model=list[ArchivedPolicy], responses=error_responses(401, 403),
             summary="Every archived policy version, oldest first")
-def list_versions(engine: EngineDep, _: PolicyReader) -> list[ArchivedPolicy]:
+def list_versions(settings: SettingsDep, engine: EngineDep, _: PolicyReader) -> list[ArchivedPolicy]:
+    _archive_active(settings, engine)
     with Session(engine) as session:
         return archived_versions(session)
 
 
+def _archive_active(settings: Settings, engine) -> None:
+    """The active policy is archived the first time anyone asks (the baseline file never went through a PUT)."""
+    try:
+        active = current_policy(settings)
+    except PolicyError:
+        return
+    with Session(engine) as session:
+        try:
+            archive_policy(session, active, actor_kind="system", actor_id="policy-archive")
+        except VersionTaken:
+            return  # reported when someone installs it; reading must not fail
+        session.commit()
+
+
 @router.get("/versions/{version}", response_model=ArchivedPolicy, responses=error_responses(401, 403, 404),
             summary="One archived policy version, as it was installed")
-def get_version(version: str, engine: EngineDep, _: PolicyReader) -> ArchivedPolicy:
+def get_version(version: str, settings: SettingsDep, engine: EngineDep, _: PolicyReader) -> ArchivedPolicy:
+    _archive_active(settings, engine)
     with Session(engine) as session:
         found = archived(session, version)
     if found is None:
@@ -123,8 +139,10 @@ def get_version(version: str, engine: EngineDep, _: PolicyReader) -> ArchivedPol
 
 @router.get("/diff", response_model=PolicyDiff, responses=error_responses(401, 403, 404),
             summary="What changed between two archived policy versions (field path, from, to)")
-def diff_versions(engine: EngineDep, _: PolicyReader, from_version: Annotated[str, Query(alias="from")],
+def diff_versions(settings: SettingsDep, engine: EngineDep, _: PolicyReader,
+                  from_version: Annotated[str, Query(alias="from")],
                   to_version: Annotated[str, Query(alias="to")]) -> PolicyDiff:
+    _archive_active(settings, engine)
     with Session(engine) as session:
         a, b = archived(session, from_version), archived(session, to_version)
     for name, value, found in (("from", from_version, a), ("to", to_version, b)):

@@ -110,3 +110,19 @@ async def test_unchanged_code_compares_every_decision_and_finds_none(name):
     history = load(name)
     activities = sum(1 for e in history.events if e.HasField("activity_task_scheduled_event_attributes"))
     assert verdict.decisions_compared == activities and verdict.decisions_not_comparable == {}
+
+
+async def test_bulk_replay_counts_a_decision_only_change_as_diverged(monkeypatch):
+    from audit.replay import replay_many
+
+    change.doubled_gift_coupon(monkeypatch)
+    names = ["tier1_resolved", "tier2_no_survey_answer"]
+
+    async def stream():
+        for name in names:
+            yield load(name)
+
+    summary = await replay_many(stream(), data_converter())
+    assert (summary.replayed, summary.clean, summary.diverged) == (2, 1, 1)  # tier 1 offers no gift
+    diverged = summary.diverged_cases[0]
+    assert diverged.commands_match and diverged.decision_divergences[0].activity == "record_offer"
