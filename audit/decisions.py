@@ -135,13 +135,24 @@ async def build_ledger(history: WorkflowHistory, converter: DataConverter,
 # ---- comparing ---------------------------------------------------------------------------------------
 
 
+ABSENT = "<absent>"
+_EMPTY = (None, [], {}, "", False)
+
+
 def json_differences(recorded: Any, replayed: Any, path: str = "") -> list[FieldDifference]:
-    """Every leaf where two JSON values differ, named by its dotted path."""
+    """Every leaf where two JSON values differ, named by its dotted path.
+
+    A field only one side has is a difference unless its value is empty (None, [], {}, "", false): a model
+    that gained or lost an empty optional field has not changed a decision.
+    """
     if isinstance(recorded, dict) and isinstance(replayed, dict):
         out: list[FieldDifference] = []
         for key in list(recorded) + [k for k in replayed if k not in recorded]:
             sub = f"{path}.{key}" if path else str(key)
-            out += json_differences(recorded.get(key, "<absent>"), replayed.get(key, "<absent>"), sub)
+            mine, theirs = recorded.get(key, ABSENT), replayed.get(key, ABSENT)
+            if ABSENT in (mine, theirs) and (mine if theirs == ABSENT else theirs) in _EMPTY:
+                continue
+            out += json_differences(mine, theirs, sub)
         return out
     if isinstance(recorded, list) and isinstance(replayed, list) and len(recorded) == len(replayed):
         out = []
@@ -173,11 +184,11 @@ def row_as_record(row: Mapping[str, Any], like: Mapping[str, Any]) -> dict[str, 
         elif key == "seq":
             out[key] = details.get("seq")
         elif key == "snapshot":
-            out[key] = details.get("snapshot", "<absent>")
+            out[key] = details.get("snapshot", ABSENT)
         elif key == "details":
             out[key] = {k: v for k, v in details.items() if k not in ("seq", "snapshot")}
         else:
-            out[key] = details.get(key, "<absent>")
+            out[key] = details.get(key, ABSENT)
     return out
 
 

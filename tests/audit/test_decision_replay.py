@@ -129,3 +129,13 @@ async def test_bulk_replay_counts_a_decision_only_change_as_diverged(monkeypatch
     assert (summary.replayed, summary.clean, summary.diverged) == (2, 1, 1)  # tier 1 offers no gift
     diverged = summary.diverged_cases[0]
     assert diverged.commands_match and diverged.decision_divergences[0].activity == "record_offer"
+
+
+def test_an_added_or_dropped_empty_field_is_not_a_changed_decision():
+    from audit.decisions import json_differences
+
+    assert json_differences({"refund_minor": 100}, {"refund_minor": 100, "note": "", "extra": None}) == []
+    assert json_differences({"refund_minor": 100, "tags": []}, {"refund_minor": 100}) == []
+    changed = json_differences({"offer": {"refund_minor": 100}}, {"offer": {"refund_minor": 90, "reship": True}})
+    assert [(d.field, d.recorded, d.replayed) for d in changed] == [("offer.refund_minor", 100, 90),
+                                                                   ("offer.reship", "<absent>", True)]
