@@ -21,6 +21,7 @@ from activities.notifications import NotificationActivities
 from activities.records import RecordActivities
 from adapters.db_platform import DbMerchantDeposits, DbNotifier, DbOrderLookup, DbPaymentGateway
 from audit.anchors import AnchorActivities, ensure_anchor_workflow
+from audit.chain import chain_key
 from core.db import engine_from_settings
 from core.process_exit import exit_now
 from core.settings import Settings, get_settings
@@ -68,6 +69,7 @@ def build_worker(client: Client, engine: Engine, settings: Settings, *, task_que
 
 
 async def run(settings: Settings) -> None:
+    chain_key()  # no AUDIT_CHAIN_KEY outside DEV_MODE: refuse to start rather than stall every audit write
     engine = engine_from_settings(settings)
     client = await connect(settings)
     worker = build_worker(client, engine, settings)

@@ -159,8 +159,12 @@ class WorkerProcess:
 def worker_env(*, temporal_address: str, database_url: str, task_queue: str, data_dir: Path,
                **extra: str) -> dict[str, str]:
     """Settings for a worker subprocess, from environment variables only (no .env from the cwd)."""
+    from audit.chain import DEV_CHAIN_KEY
+
+    # Outside dev mode the worker needs the audit chain's key; the bench's books check verifies the chain
+    # in this process (dev mode), so both use the development key.
     env = {"TEMPORAL_ADDRESS": temporal_address, "DATABASE_URL": database_url, "TEMPORAL_TASK_QUEUE": task_queue,
-           "DATA_DIR": str(data_dir), "DEV_MODE": "false"}
+           "DATA_DIR": str(data_dir), "DEV_MODE": "false", "AUDIT_CHAIN_KEY": DEV_CHAIN_KEY.decode()}
     env.update({k.upper(): str(v) for k, v in extra.items()})
     return env
 

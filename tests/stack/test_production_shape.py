@@ -68,7 +68,7 @@ async def test_one_shots_then_api_and_worker_serve_on_postgresql(fresh_pg_schema
     env = {**os.environ, "DATABASE_URL": fresh_pg_schema, "DEV_MODE": "false", "DATA_DIR": str(tmp_path),
            "TEMPORAL_ADDRESS": bare_temporal.client.service_client.config.target_host,
            "TEMPORAL_TASK_QUEUE": f"prod-shape-{uuid.uuid4().hex[:6]}", "API_HOST": "127.0.0.1",
-           "API_PORT": str(api_port), "JWT_SECRET": "p" * 48,
+           "API_PORT": str(api_port), "JWT_SECRET": "p" * 48, "AUDIT_CHAIN_KEY": "a" * 43,
            "PAYLOAD_KEY": base64.b64encode(os.urandom(32)).decode()}
     await complaints("migrate", env=env)
     setup = await complaints("temporal-setup", env=env)
