@@ -82,6 +82,7 @@ class Stack:
     browser: Browser
     http: httpx.AsyncClient
     contexts: list[BrowserContext] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
 
     def token(self, user_id: str, role: str) -> str:
         return create_access_token(self.settings, user_id=user_id, role=role)
@@ -107,6 +108,8 @@ class Stack:
         await context.add_init_script(f"localStorage.setItem('complaintdesk.lang', {lang!r})")
         self.contexts.append(context)
         page = await context.new_page()
+        page.on("pageerror", lambda err: self.page_errors.append(f"{username}: {err}"))
+        page.on("console", lambda msg: self.page_errors.append(f"{username}: {msg.text}") if msg.type == "error" else None)
         await page.goto(f"{self.base_url}/console/")
         await page.fill("input[name=username]", username)
         await page.fill("input[name=password]", password)
@@ -189,6 +192,7 @@ async def console(stack, request) -> AsyncIterator[Stack]:
     """The module's stack; every browser context opened by the test is closed after it (screenshots on failure)."""
     yield stack
     if getattr(request.node, "console_failed", False):
+        print("browser errors:", *stack.page_errors, sep="\n  ")
         FAILURES.mkdir(parents=True, exist_ok=True)
         for i, context in enumerate(stack.contexts):
             for j, page in enumerate(context.pages):
@@ -199,3 +203,4 @@ async def console(stack, request) -> AsyncIterator[Stack]:
     for context in stack.contexts:
         await context.close()
     stack.contexts.clear()
+    stack.page_errors.clear()

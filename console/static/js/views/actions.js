@@ -40,6 +40,25 @@ const area = (name, attrs = {}) => h("textarea", { name, rows: 2, ...attrs });
 const choice = (name, opts, value) => select(name, opts.map((o) => [o, term(o)]), value);
 const submit = (label, attrs = {}) => h("button", { type: "submit", ...attrs }, label);
 
+/** Evidence inputs: a file picker fills the reference and its SHA-256 (computed here; the file is not uploaded). */
+export function evidenceFields(path, { optional = false } = {}) {
+  const ref = input("attachment_ref");
+  const sha = input("sha256", { pattern: "[0-9a-f]{64}" });
+  const file = h("input", { type: "file", name: "evidence_file", "aria-label": t("from_file"), onchange: async (e) => {
+    const chosen = e.target.files[0];
+    if (chosen) { sha.value = await sha256Hex(chosen); ref.value = `upload:${chosen.name}`; sha.dispatchEvent(new Event("input", { bubbles: true })); }
+  } });
+  const fields = [
+    field(t("from_file"), file),
+    field(t("kind"), input("kind", { value: "photo" }), `${path}.kind`),
+    field(t("description"), input("evidence_description"), `${path}.description`),
+    field(t("attachment_ref"), ref, `${path}.attachment_ref`), field(t("sha256"), sha, `${path}.sha256`),
+  ];
+  const item = (v) => (optional && !v.attachment_ref && !v.sha256) ? undefined
+    : { kind: v.kind, description: v.evidence_description, attachment_ref: v.attachment_ref, sha256: v.sha256 };
+  return [fields, item];
+}
+
 function clean(body) {
   return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined && v !== ""));
 }
@@ -66,11 +85,17 @@ const offerLine = (o) => h("p", { class: "offer" }, `${term(o.tier)} · ${term(o
   o.reship ? ` + ${t("reship")}` : "", o.note ? ` — ${o.note}` : "");
 
 const FORMS = {
-  complete_intake: (ctx) => [[
-    field(t("order_line_id"), input("order_line_id", { value: ctx.live.order_line_id || "" }), "body.order_line_id"),
-    field(t("description"), area("description"), "body.description"),
-    submit(t("submit")),
-  ], (v) => ({ order_line_id: v.order_line_id || undefined, description: v.description || undefined })],
+  complete_intake: (ctx) => {
+    const [fields, item] = evidenceFields("body.evidence.0", { optional: true });
+    return [[
+      h("p", { class: "muted" }, `${t("missing")}: ${(ctx.live.missing_info || []).join(", ") || t("none")}`),
+      field(t("order_line_id"), input("order_line_id", { value: ctx.live.order_line_id || "" }), "body.order_line_id"),
+      field(t("description"), area("description"), "body.description"),
+      h("fieldset", {}, h("legend", {}, t("evidence")), ...fields),
+      submit(t("submit")),
+    ], (v) => ({ order_line_id: v.order_line_id || undefined, description: v.description || undefined,
+                 evidence: item(v) ? [item(v)] : undefined })];
+  },
 
   review_classification: (ctx) => {
     const c = ctx.live.classification || {};
@@ -95,20 +120,12 @@ const FORMS = {
 
   submit_evidence: (ctx, pending) => {
     const own = PARTIES.includes(ctx.role) ? ctx.role : (pending?.who && pending.who !== "agent" ? pending.who : "merchant");
-    const ref = input("attachment_ref");
-    const sha = input("sha256", { pattern: "[0-9a-f]{64}" });
-    const file = h("input", { type: "file", "aria-label": t("from_file"), onchange: async (e) => {
-      const chosen = e.target.files[0];
-      if (chosen) { sha.value = await sha256Hex(chosen); ref.value = ref.value || `upload:${chosen.name}`; }
-    } });
+    const [fields, item] = evidenceFields("body.item");
     return [[
       PARTIES.includes(ctx.role) ? h("input", { type: "hidden", name: "party", value: own })
         : field(t("party"), choice("party", ["consumer", "merchant", "carrier"], own), "body.party"),
-      field(t("kind"), input("kind", { value: "photo" }), "body.item.kind"),
-      field(t("description"), area("description"), "body.item.description"),
-      field(t("attachment_ref"), ref, "body.item.attachment_ref"),
-      field(t("sha256"), sha, "body.item.sha256"), field(t("from_file"), file), submit(t("submit")),
-    ], (v) => ({ party: v.party, item: { kind: v.kind, description: v.description, attachment_ref: v.attachment_ref, sha256: v.sha256 } })];
+      ...fields, submit(t("submit")),
+    ], (v) => ({ party: v.party, item: item(v) })];
   },
 
   set_liability: (ctx) => [[

@@ -3,7 +3,7 @@ import { get, post, auth } from "../api.js";
 import { t, term, date } from "../i18n.js";
 import { h, section, table, form, field, input, values, notice, deadline } from "../ui.js";
 import { watch } from "../live.js";
-import { actionable } from "./actions.js";
+import { actionable, evidenceFields } from "./actions.js";
 import { debounce } from "./common.js";
 
 export async function myCasesPage() {
@@ -29,15 +29,18 @@ export async function myCasesPage() {
 }
 
 export async function filePage() {
+  const [evidence, item] = evidenceFields("body.evidence.0", { optional: true });
   const node = h("div", {}, h("h1", {}, t("file")), section(t("file"), form({ id: "file-form" }, [
     field(t("order"), input("order_id", { placeholder: "O1002" }), "body.order_id"),
     field(t("order_line_id"), input("order_line_id", { placeholder: "O1002-L1" }), "body.order_line_id"),
     field(t("description"), h("textarea", { name: "description", rows: 4 }), "body.description"),
+    h("fieldset", {}, h("legend", {}, t("evidence")), ...evidence),
     h("button", { type: "submit" }, t("submit")),
   ], async (el) => {
     const v = values(el);
     const result = await post("/complaints", { order_id: v.order_id, order_line_id: v.order_line_id || undefined,
-                                               description: v.description, channel: "web" });
+                                               description: v.description, channel: "web",
+                                               evidence: item(v) ? [item(v)] : undefined });
     notice(`${t("file_done")}: ${result.complaint_id}`);
     location.hash = `#/case/${encodeURIComponent(result.complaint_id)}`;
   })));
