@@ -42,6 +42,7 @@ FAILURES = Path(__file__).resolve().parents[2] / "test-results" / "console"
 DOC_SHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
 # Playwright's own waits: generous for a loaded 2-core machine, still far below the suite's timeout.
 WAIT_MS = 20_000
+INTAKE_SECONDS = 12
 
 pytest.importorskip("playwright.async_api")
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright  # noqa: E402
@@ -138,14 +139,17 @@ async def shoot(page: Page, name: str) -> None:
     """A documentation screenshot, only when CONSOLE_SCREENSHOTS names a directory."""
     if DOC_SHOTS:
         Path(DOC_SHOTS).mkdir(parents=True, exist_ok=True)
+        await page.evaluate("window.scrollTo(0, 0)")
         await page.screenshot(path=str(Path(DOC_SHOTS) / f"{name}.png"))
 
 
 def _test_policy(directory: Path) -> Path:
-    """The default policy with a survey sent seconds (not two days) after execution, so a case can close here."""
+    """The default policy with a survey sent seconds (not two days) after execution, so a case can close here,
+    and an intake clock of seconds, so a queue's countdown turns amber and red while a test watches."""
     data = load_policy(Path(__file__).resolve().parents[2] / "policy" / "default.yaml").model_dump(mode="json")
     data["version"] = "console-test"
     data["review"]["survey_delay"] = "PT3S"
+    data["intake"]["completion"] = f"PT{INTAKE_SECONDS}S"
     path = directory / "policy.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path

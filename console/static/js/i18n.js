@@ -137,7 +137,8 @@ export function countdown(iso, now = Date.now()) {
   const days = Math.floor(total / 1440);
   const hours = Math.floor((total % 1440) / 60);
   const minutes = String(total % 60).padStart(2, "0");
-  const text = days ? `${days}d ${hours}h ${minutes}m` : `${hours}h ${minutes}m`;
+  const [d, hr, min] = lang === "zh-CN" ? ["天", "小时", "分"] : ["d", "h", "m"];
+  const text = days ? `${days}${d} ${hours}${hr} ${minutes}${min}` : `${hours}${hr} ${minutes}${min}`;
   return ms < 0 ? `-${text}` : text;
 }
 

@@ -177,7 +177,7 @@ const FORMS = {
   ], (v) => ({ assignee: v.assignee || undefined })],
 
   control_clock: (ctx) => {
-    const paused = (ctx.live.clocks || []).some((c) => c.paused);
+    const paused = ctx.manualPause; // the state has no flag for it: the case page reads it from the timeline
     return [[field(t("reason"), input("reason"), "body.reason"), submit(paused ? t("resume") : t("pause"))],
             (v) => ({ pause: !paused, reason: v.reason })];
   },

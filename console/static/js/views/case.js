@@ -9,6 +9,9 @@ import { shortcuts } from "./common.js";
 const PROGRESS = ["intake", "classification", "evidence", "negotiation", "execution", "review", "closed"];
 const TIERS = ["refund", "refund_plus_gift", "platform_advance"];
 const STAFF = ["agent", "supervisor", "auditor"];
+// The stages in which the workflow accepts these steps (workflows/case_admin.py): other stages hide them.
+const PAUSABLE = ["evidence", "negotiation", "execution"];
+const BEFORE_EXECUTION = ["intake", "classification", "evidence", "negotiation"];
 const dl = (pairs) => h("dl", {}, pairs.filter(Boolean).map(([k, v]) => [h("dt", {}, k), h("dd", {}, v ?? "–")]));
 
 function progress(stage) {
@@ -110,7 +113,10 @@ export async function casePage(id) {
     dirty = false;
     const c = detail.complaint || {};
     const live = detail.live;
-    const ctx = { id, live, role, done: reload };
+    // A staff pause shows in the log as clock_paused by a person; the workflow's own pauses are by the system.
+    const manual = (entries || []).filter((e) => ["clock_paused", "clock_resumed"].includes(e.action)
+                                                 && ["agent", "supervisor"].includes(e.actor_kind));
+    const ctx = { id, live, role, done: reload, manualPause: manual.at(-1)?.action === "clock_paused" };
     const open = live ? !["closed", "withdrawn", "rejected"].includes(live.stage) : false;
     const pending = live ? actionable(live, role) : [];
     const owe = ["consumer", "merchant"].includes(role);
@@ -118,11 +124,11 @@ export async function casePage(id) {
     const tools = [];
     if (open && role !== "auditor" && live) {
       if (can(role, "assign") && live.assignee !== auth.user.id) tools.push(actionForm("assign", ctx));
-      if (can(role, "control_clock") && (live.clocks || []).length) tools.push(actionForm("control_clock", ctx));
+      if (can(role, "control_clock") && PAUSABLE.includes(live.stage)) tools.push(actionForm("control_clock", ctx));
       if (can(role, "request_evidence") && live.stage === "evidence") tools.push(actionForm("request_evidence", ctx));
       if (can(role, "submit_evidence") && live.stage === "evidence" && !pending.some((p) => p.step === "submit_evidence"))
         tools.push(actionForm("submit_evidence", ctx));
-      if (can(role, "withdraw")) tools.push(actionForm("withdraw", ctx));
+      if (can(role, "withdraw") && BEFORE_EXECUTION.includes(live.stage)) tools.push(actionForm("withdraw", ctx));
     }
     const personal = ["agent", "supervisor", "auditor"].includes(role) ? h("button", { type: "button", class: "secondary", id: "personal",
       onclick: async (e) => {
