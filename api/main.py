@@ -50,7 +50,6 @@ TAGS = [
     {"name": "codec", "description": "Remote payload codec for the Temporal Web UI (staff only, audited)."},
     {"name": "health", "description": "Reachability of the database and Temporal."},
     {"name": "audit", "description": "Auditor only: timelines, history export, replay, past state, log chain, what-if."},
-    {"name": "events", "description": "Server-sent events for live pages (the console), fed by the read model."},
 ]
 
 

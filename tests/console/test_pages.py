@@ -104,3 +104,9 @@ async def test_case_timeline_is_for_staff(console):
                                       headers={"Authorization": f"Bearer {console.token('U-agent1', 'agent')}"})
     actions = [e["action"] for e in response.json()["entries"]]
     assert actions[0] == "filed" and "classification_suggested" in actions
+
+
+async def test_events_refuse_unknown_parameters(console):
+    response = await console.http.get("/events?limit=-1", headers={
+        "Authorization": f"Bearer {console.token('U-agent1', 'agent')}"})
+    assert response.status_code == 422 and response.json()["error"]["details"][0]["field"] == "query.limit"
