@@ -1,4 +1,5 @@
-"""Live updates for the console, fed by the read model, and the case log staff read beside a case.
+"""Live updates for the console, fed by the read model, and two reads its pages need: the case log staff read
+beside a case, and the merchant penalties (with rectification interviews due) on the supervisor's board.
 
 `GET /events` is a server-sent-event stream: one `change` event whenever the read-model row of the watched
 case (or, without `complaint_id`, any row the caller may see) moves on. It is authenticated like every
@@ -12,21 +13,21 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.cases import ComplaintId, Owner, check_owner, load_row
-from api.deps import CaseReader, EngineDep, Principal, StaffCaseReader
+from api.deps import CaseReader, EngineDep, Principal, SessionDep, StaffCaseReader, require_roles
 from api.errors import error_responses, invalid_field, not_found
 from api.listing import scope
 from audit.timeline import TimelineEntry, build_timeline
-from models.enums import Stage
-from models.tables import Complaint
+from models.enums import Role, Stage
+from models.tables import Complaint, Penalty
 
 router = APIRouter()
 
@@ -61,8 +62,8 @@ async def _stream(request: Request, engine: Engine, principal: Principal,
         mark = await run_in_threadpool(_case_mark, engine, complaint_id) if complaint_id \
             else await run_in_threadpool(_scope_mark, engine, principal)
         if mark != last:
-            if last is not None or complaint_id is None:
-                yield f"event: change\ndata: {json.dumps(mark)}\n\n"
+            # The first mark goes out too: a change between the page's read and this stream is not lost.
+            yield f"event: change\ndata: {json.dumps(mark)}\n\n"
             last = mark
             waited = 0.0
         elif waited >= HEARTBEAT_SECONDS:
@@ -115,3 +116,29 @@ async def case_log(complaint_id: ComplaintId, _: StaffCaseReader, engine: Engine
         raise not_found(f"no complaint {complaint_id!r}")
     return await run_in_threadpool(_case_log, engine, complaint_id)
 
+
+
+class PenaltyOut(BaseModel):
+    complaint_id: str
+    merchant_id: str
+    deduction_minor: int = Field(description="deducted from the merchant's deposit, integer minor units")
+    listing_blocked_until: datetime
+    repeat_offender: bool
+    deposit_multiplier: int
+    rectification_interview_due: bool = Field(description="a repeat offender owes a rectification interview")
+    created_at: datetime
+
+
+PenaltyReader = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.AUDITOR))]
+
+
+@router.get("/penalties", response_model=list[PenaltyOut], tags=["queues"], responses=error_responses(401, 403, 422, 503),
+            summary="Merchant penalties, newest first, with the rectification interviews they call for")
+def penalties(session: SessionDep, _: PenaltyReader,
+              limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[PenaltyOut]:
+    rows = session.exec(select(Penalty).order_by(col(Penalty.created_at).desc(), col(Penalty.id).desc())
+                        .limit(limit)).all()
+    return [PenaltyOut(complaint_id=p.complaint_id, merchant_id=p.merchant_id, deduction_minor=p.deduction_minor,
+                       listing_blocked_until=p.listing_blocked_until, repeat_offender=p.repeat_offender,
+                       deposit_multiplier=p.deposit_multiplier, rectification_interview_due=p.repeat_offender,
+                       created_at=p.created_at) for p in rows]

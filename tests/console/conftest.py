@@ -7,6 +7,7 @@ tests also save the documentation screenshots (docs/screenshots) at their key mo
 """
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -42,10 +43,11 @@ FAILURES = Path(__file__).resolve().parents[2] / "test-results" / "console"
 DOC_SHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
 # Playwright's own waits: generous for a loaded 2-core machine, still far below the suite's timeout.
 WAIT_MS = 20_000
-INTAKE_SECONDS = 12
+INTAKE_SECONDS = 24
 
 pytest.importorskip("playwright.async_api")
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright  # noqa: E402
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
 
 def pytest_collection_modifyitems(config, items):
@@ -200,10 +202,8 @@ async def console(stack, request) -> AsyncIterator[Stack]:
         FAILURES.mkdir(parents=True, exist_ok=True)
         for i, context in enumerate(stack.contexts):
             for j, page in enumerate(context.pages):
-                try:
+                with contextlib.suppress(PlaywrightError):  # a crashed page has nothing to show
                     await page.screenshot(path=str(FAILURES / f"{request.node.name}-{i}-{j}.png"), full_page=True)
-                except Exception:  # a crashed page has nothing to show; the test's own error says why
-                    pass
     for context in stack.contexts:
         await context.close()
     stack.contexts.clear()

@@ -116,6 +116,8 @@ async def test_tier3_needs_the_supervisor_the_agent_sees_no_approve_button(conso
     approval = supervisor.locator(f"article.approval[data-id='{cid}']")
     await approval.wait_for()
     assert "¥199.00" in await approval.inner_text() and "photo shows the crack" in await approval.inner_text()
+    interview = supervisor.locator("tr[data-merchant=M013] strong.warn")  # the seed's repeat offender
+    await interview.first.wait_for()
     await shoot(supervisor, "supervisor-board")
     await approval.locator("button[value=approve]").click()  # no reason: the API names the field
     error = approval.locator('[data-error-for="body.reason"]')
@@ -131,7 +133,7 @@ async def test_tier3_needs_the_supervisor_the_agent_sees_no_approve_button(conso
 
 
 async def test_auditor_moves_the_slider_into_the_negotiation_and_sees_that_state(console):
-    cid, party = await _case_at_tier3(console)
+    cid, _ = await _case_at_tier3(console)
     auditor = await console.page("audit1", "demo-password")
     await auditor.goto(f"{console.base_url}/console/#/audit/{cid}")
     await auditor.wait_for_selector("#chain.ok")

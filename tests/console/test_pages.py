@@ -1,5 +1,10 @@
 """The console is served by the API process, renders in both languages and shows refusals where they belong."""
 
+import asyncio
+import re
+
+from playwright.async_api import expect
+
 from tests.console.conftest import INTAKE_SECONDS, shoot
 
 
@@ -53,7 +58,7 @@ async def test_queue_countdown_turns_amber_at_the_warning_ratio_and_red_when_bre
     await agent.wait_for_selector(f"tr[data-id='{cid}'] .countdown[data-level=amber]", timeout=INTAKE_SECONDS * 1000)
     await shoot(agent, "agent-queues")
     await agent.wait_for_selector(f"tr[data-id='{cid}'] .countdown[data-level=red]", timeout=INTAKE_SECONDS * 1000)
-    assert (await countdown.inner_text()).startswith("-")
+    await expect(countdown).to_have_text(re.compile(r"^-\d+h \d\dm$"))  # counting past the due time
 
 
 async def _file(console, party) -> str:
@@ -86,10 +91,17 @@ async def test_events_stream_a_change_of_the_case_to_its_own_parties_only(consol
                                    headers=auth(f"U-{party.consumer}", "consumer")) as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
         lines = stream.aiter_lines()
-        assert await anext(lines) == "retry: 2000"
+        assert [await anext(lines) for _ in range(3)] == ["retry: 2000", "", "event: change"]
+        assert '"stage": "classification"' in await anext(lines)  # where the case is when the stream opens
         await console.act("U-agent1", "agent", cid, "classification-review", {"confirm": True})
-        event = [await anext(lines) for _ in range(3)]
-    assert event[1] == "event: change" and '"stage": "evidence"' in event[2], event
+
+        async def next_stage() -> str:
+            async for line in lines:
+                if line.startswith("data:") and '"stage": "classification"' not in line:
+                    return line
+            raise AssertionError("the stream ended without the change")
+
+        assert '"stage": "evidence"' in await asyncio.wait_for(next_stage(), 20)
 
 
 async def test_case_timeline_is_for_staff(console):

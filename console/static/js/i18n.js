@@ -33,7 +33,8 @@ const zh = {
   live_unavailable: "实时状态不可用", pick_case: "选择案件", liability: "责任方", suggestion_reasons: "建议依据",
   file_done: "已提交投诉", past_offers: "历史方案", gift: "赠券", points: "积分", platform_advance: "平台先行赔付",
   personal: "查看联系方式（将被审计）", relay: "代为", missing: "缺少", invalid_json: "不是有效的 JSON",
-  total: "共", minutes: "分钟",
+  total: "共", minutes: "分钟", penalties: "商家处罚与整改约谈", blocked_until: "限制上新至", interview: "整改约谈",
+  interview_due: "待约谈，保证金",
 };
 
 const en = {
@@ -68,7 +69,8 @@ const en = {
   live_unavailable: "Live state unavailable", pick_case: "Pick a case", liability: "Liable party", suggestion_reasons: "Why suggested",
   file_done: "Complaint filed", past_offers: "Offers so far", gift: "Coupon", points: "Points", platform_advance: "Platform advance",
   personal: "Show contact data (audited)", relay: "on behalf of", missing: "missing", invalid_json: "not valid JSON",
-  total: "total", minutes: "min",
+  total: "total", minutes: "min", penalties: "Penalties and rectification interviews", blocked_until: "Listings blocked until",
+  interview: "Rectification interview", interview_due: "due, deposit",
 };
 
 // Vocabulary of the API's enums.

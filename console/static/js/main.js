@@ -10,7 +10,7 @@ import { usersPage, policyPage } from "./views/admin.js";
 import { myCasesPage, filePage } from "./views/party.js";
 
 const NAV = {
-  agent: [["#/queues/mine", "queues"]],
+  agent: [["#/queues/mine", "queues"], ["#/file", "file"]],
   supervisor: [["#/board", "board"], ["#/queues/mine", "queues"]],
   auditor: [["#/audit", "audit"]],
   admin: [["#/admin/users", "users"], ["#/admin/policy", "policy"]],

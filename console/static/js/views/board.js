@@ -1,4 +1,5 @@
-// Supervisor board: escalations (level, breached clocks, age), tier-3 approvals with offer and reasons, re-opened cases.
+// Supervisor board: tier-3 approvals with offer and reasons, escalations (level, breached clocks, age), re-opened
+// cases, and merchant penalties with the rectification interviews they call for.
 import { get } from "../api.js";
 import { t, term, date, money, age } from "../i18n.js";
 import { h, section, table, deadline } from "../ui.js";
@@ -48,10 +49,20 @@ async function reopened() {
   ], rows) : h("p", { class: "muted" }, t("empty")));
 }
 
+async function penalties() {
+  const rows = await get("/penalties?limit=50");
+  return section(t("penalties"), rows.length ? table([
+    { label: t("merchant"), cell: (p) => p.merchant_id }, { label: t("id"), cell: (p) => link(p.complaint_id) },
+    { label: t("amount"), cell: (p) => money(p.deduction_minor) }, { label: t("blocked_until"), cell: (p) => date(p.listing_blocked_until) },
+    { label: t("interview"), cell: (p) => p.rectification_interview_due ? h("strong", { class: "warn" }, `${t("interview_due")} ×${p.deposit_multiplier}`) : "–" },
+    { label: t("created"), cell: (p) => date(p.created_at) },
+  ], rows, (p) => ({ "data-merchant": p.merchant_id })) : h("p", { class: "muted" }, t("empty")));
+}
+
 export async function boardPage() {
   const root = h("div", { id: "board" });
   async function reload() {
-    const parts = await Promise.all([approvals(reload), escalations(), reopened()]);
+    const parts = await Promise.all([approvals(reload), escalations(), reopened(), penalties()]);
     root.replaceChildren(h("h1", {}, t("board")), ...parts);
   }
   await reload();

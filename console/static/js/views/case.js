@@ -4,7 +4,7 @@ import { t, term, date, money, age } from "../i18n.js";
 import { h, section, table, deadline, notice } from "../ui.js";
 import { watch } from "../live.js";
 import { actionForm, actionable, can } from "./actions.js";
-import { shortcuts } from "./common.js";
+import { debounce, shortcuts } from "./common.js";
 
 const PROGRESS = ["intake", "classification", "evidence", "negotiation", "execution", "review", "closed"];
 const TIERS = ["refund", "refund_plus_gift", "platform_advance"];
@@ -152,17 +152,33 @@ export async function casePage(id) {
     root.querySelectorAll("input, textarea, select").forEach((el) => el.addEventListener("input", () => { dirty = true; }));
   }
 
-  async function reload() { draw(await load()); }
+  async function reload() {
+    const data = await load();
+    shown = data.detail.complaint?.updated_at;
+    draw(data);
+  }
 
-  draw(await load());
-  const stopLive = watch(id, async () => {
+  let shown = null; // updated_at of the read-model row on screen
+  let pointer = false;
+  root.addEventListener("pointerdown", () => { pointer = true; });
+  document.addEventListener("pointerup", () => { pointer = false; });
+  const first = await load();
+  shown = first.detail.complaint?.updated_at;
+  draw(first);
+
+  // Several transitions often land within a second: redraw once they settle, never under a press or while
+  // one of this page's own steps is in flight (its answer redraws the page anyway).
+  const onChange = debounce(async (mark) => {
+    if (shown && mark.updated_at && new Date(mark.updated_at).getTime() === new Date(shown).getTime()) return;
+    if (pointer || root.querySelector("form button:disabled")) { onChange(mark); return; }
     if (!dirty) { await reload(); return; }
     notice(t("changed_reload"), "info");
     const banner = h("p", { class: "warn", id: "changed" }, t("changed_reload"), " ",
                      h("button", { type: "button", onclick: () => reload() }, t("reload")));
     root.querySelector("#changed")?.remove();
     root.prepend(banner);
-  });
+  }, 400);
+  const stopLive = watch(id, onChange);
   const stopKeys = shortcuts({
     c: () => root.querySelector('[data-key="claim"]')?.click(),
     a: () => root.querySelector("#actions form input, #actions form button, #actions form select")?.focus(),

@@ -1,7 +1,7 @@
 // Consumers and merchants: their own cases, what they owe now with its deadline, progress; consumers file.
 import { get, post, auth } from "../api.js";
 import { t, term, date } from "../i18n.js";
-import { h, section, table, form, field, input, values, notice, deadline } from "../ui.js";
+import { h, section, table, form, field, input, select, values, notice, deadline } from "../ui.js";
 import { watch } from "../live.js";
 import { actionable, evidenceFields } from "./actions.js";
 import { debounce } from "./common.js";
@@ -30,7 +30,10 @@ export async function myCasesPage() {
 
 export async function filePage() {
   const [evidence, item] = evidenceFields("body.evidence.0", { optional: true });
+  const staff = auth.user.role === "agent"; // agents file on a consumer's behalf, e.g. from the hotline
   const node = h("div", {}, h("h1", {}, t("file")), section(t("file"), form({ id: "file-form" }, [
+    staff ? field(t("consumer_id"), input("consumer_id"), "body.consumer_id") : "",
+    staff ? field(t("channel"), select("channel", ["hotline", "chat", "email", "web", "app", "social"].map((c) => [c, c]), "hotline"), "body.channel") : "",
     field(t("order"), input("order_id", { placeholder: "O1002" }), "body.order_id"),
     field(t("order_line_id"), input("order_line_id", { placeholder: "O1002-L1" }), "body.order_line_id"),
     field(t("description"), h("textarea", { name: "description", rows: 4 }), "body.description"),
@@ -39,7 +42,8 @@ export async function filePage() {
   ], async (el) => {
     const v = values(el);
     const result = await post("/complaints", { order_id: v.order_id, order_line_id: v.order_line_id || undefined,
-                                               description: v.description, channel: "web",
+                                               description: v.description, channel: staff ? v.channel : "web",
+                                               consumer_id: staff ? v.consumer_id || undefined : undefined,
                                                evidence: item(v) ? [item(v)] : undefined });
     notice(`${t("file_done")}: ${result.complaint_id}`);
     location.hash = `#/case/${encodeURIComponent(result.complaint_id)}`;
