@@ -135,7 +135,13 @@ export function money(minor) {
 export function countdown(iso, now = Date.now()) {
   if (!iso) return "–";
   const ms = new Date(iso).getTime() - now;
-  const total = Math.floor(Math.abs(ms) / 60000);
+  const seconds = Math.floor(Math.abs(ms) / 1000);
+  if (seconds < 3600) { // under an hour the seconds matter
+    const text = lang === "zh-CN" ? `${Math.floor(seconds / 60)}分 ${String(seconds % 60).padStart(2, "0")}秒`
+                                  : `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, "0")}s`;
+    return ms < 0 ? `-${text}` : text;
+  }
+  const total = Math.floor(seconds / 60);
   const days = Math.floor(total / 1440);
   const hours = Math.floor((total % 1440) / 60);
   const minutes = String(total % 60).padStart(2, "0");

@@ -36,7 +36,7 @@ let cleanup = null;
 function header() {
   const user = auth.user;
   const nav = user ? (NAV[user.role] || []).map(([href, key]) =>
-    h("a", { href, class: location.hash.startsWith(href.split("/").slice(0, 2).join("/")) ? "here" : "" }, t(key))) : [];
+    h("a", { href, class: location.hash.startsWith(href.startsWith("#/queues") ? "#/queues" : href) ? "here" : "" }, t(key))) : [];
   const langSwitch = h("select", { id: "lang", "aria-label": t("language"), onchange: (e) => { setLang(e.target.value); render(); } },
     h("option", { value: "zh-CN", selected: lang === "zh-CN" || undefined }, "中文"),
     h("option", { value: "en", selected: lang === "en" || undefined }, "English"));
