@@ -118,4 +118,5 @@ async def test_queue_countdown_turns_amber_at_the_warning_ratio_and_red_when_bre
     await agent.wait_for_selector(f"tr[data-id='{cid}'] .countdown[data-level=amber]", timeout=INTAKE_SECONDS * 1000)
     await shoot(agent, "agent-queues")
     await agent.wait_for_selector(f"tr[data-id='{cid}'] .countdown[data-level=red]", timeout=INTAKE_SECONDS * 1000)
-    assert await countdown.get_attribute("data-due") == clock["due_at"]  # red for this clock, not another one
+    # Red because the workflow breached that clock (it re-arms it for the next escalation level, still red).
+    await console.live(cid, lambda s: any(c["name"] == "intake_completion" and c["breached"] for c in s["clocks"]))
