@@ -5,7 +5,7 @@ import { t, term, date, money, age } from "../i18n.js";
 import { h, section, table, deadline } from "../ui.js";
 import { watch } from "../live.js";
 import { actionForm } from "./actions.js";
-import { debounce } from "./common.js";
+import { throttle, LIST_REFRESH_MS } from "./common.js";
 
 const link = (id) => h("a", { href: `#/case/${encodeURIComponent(id)}` }, id);
 const detailOf = (id) => get(`/complaints/${encodeURIComponent(id)}`).catch(() => null);
@@ -66,6 +66,6 @@ export async function boardPage() {
     root.replaceChildren(h("h1", {}, t("board")), ...parts);
   }
   await reload();
-  const stop = watch(null, debounce(() => { if (!root.contains(document.activeElement) || document.activeElement === document.body) reload(); }, 500));
+  const stop = watch(null, throttle(() => (root.contains(document.activeElement) && document.activeElement !== document.body ? null : reload()), LIST_REFRESH_MS));
   return { node: root, stop };
 }

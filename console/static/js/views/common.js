@@ -2,6 +2,9 @@
 import { get } from "../api.js";
 import { deadline } from "../ui.js";
 
+// A list page re-reads its rows (and each row's live clock) at most this often, however busy the platform is.
+export const LIST_REFRESH_MS = 5000;
+
 /** The clock the read model's sla_due_at belongs to, from the live state (it knows warn_at). */
 export function mainClock(live, row) {
   const clocks = (live?.clocks || []).filter((c) => !["solution", "dispute_limit"].includes(c.name));
@@ -42,4 +45,18 @@ export function shortcuts(map) {
 export function debounce(fn, ms) {
   let timer = null;
   return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+}
+
+/** Run fn at most once per `ms` (the first call waits `settle` ms), for pages that re-read whole lists. */
+export function throttle(fn, ms, settle = 300) {
+  let last = 0;
+  let timer = null;
+  return () => {
+    if (timer) return;
+    timer = setTimeout(async () => {
+      timer = null;
+      last = Date.now();
+      await fn();
+    }, Math.max(settle, ms - (Date.now() - last)));
+  };
 }

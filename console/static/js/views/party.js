@@ -4,7 +4,7 @@ import { t, term, date } from "../i18n.js";
 import { h, section, table, form, field, input, select, values, notice, deadline } from "../ui.js";
 import { watch } from "../live.js";
 import { actionable, evidenceFields } from "./actions.js";
-import { debounce } from "./common.js";
+import { throttle, LIST_REFRESH_MS } from "./common.js";
 
 export async function myCasesPage() {
   const role = auth.user.role;
@@ -24,7 +24,7 @@ export async function myCasesPage() {
       ], rows, (r) => ({ "data-id": r.id })) : h("p", { class: "muted" }, t("empty"))));
   }
   await reload();
-  const stop = watch(null, debounce(reload, 300));
+  const stop = watch(null, throttle(reload, LIST_REFRESH_MS));
   return { node: root, stop };
 }
 

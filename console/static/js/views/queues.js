@@ -3,7 +3,7 @@ import { get, qs, auth } from "../api.js";
 import { t, term, date } from "../i18n.js";
 import { h, table, select, deadline } from "../ui.js";
 import { watch } from "../live.js";
-import { enrichCountdowns, shortcuts, debounce } from "./common.js";
+import { enrichCountdowns, shortcuts, throttle, LIST_REFRESH_MS } from "./common.js";
 
 const QUEUES = ["mine", "unassigned", "at-risk", "overdue", "all"];
 const LABEL = { mine: "q_mine", unassigned: "q_unassigned", "at-risk": "q_at_risk", overdue: "q_overdue", all: "all" };
@@ -99,6 +99,6 @@ export async function queuesPage(queue) {
     3: () => { location.hash = "#/queues/at-risk"; }, 4: () => { location.hash = "#/queues/overdue"; },
   });
   await refresh();
-  const stopLive = watch(null, debounce(refresh, 300));
+  const stopLive = watch(null, throttle(refresh, LIST_REFRESH_MS));
   return { node, stop: () => { stopKeys(); stopLive(); aborter.abort(); } };
 }
