@@ -57,7 +57,7 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(f"CI needs Chromium at {CHROMIUM} for tests/console (apt-get install chromium)")
     skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     for item in items:
-        if "tests/console" in str(item.fspath):
+        if "console" in getattr(item, "fixturenames", ()):  # the browser tests; the plain API reads still run
             item.add_marker(skip)
 
 
