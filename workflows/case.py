@@ -25,6 +25,7 @@ RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interv
 RECORD_TIMEOUT = timedelta(seconds=30)
 
 SYSTEM = (ActorKind.SYSTEM, "system")
+CONSUMER_MONEY_STEPS = ("merchant_refund", "platform_advance")
 
 
 class Case:
@@ -52,6 +53,7 @@ class Case:
         self.first_contact_made = False
         self.execution_decision: str | None = None
         self.merchant_refund_ref: str | None = None
+        self.merchant_refund_refs: list[str] = []  # every confirmed reference: one per execution round
         self.shipment: tuple[str, str] | None = None
         self.execution_round = 0
         self.arbitrated_offer_id: str | None = None
@@ -76,6 +78,11 @@ class Case:
 
     def changed(self) -> None:
         self.version += 1
+
+    def consumer_refunded_minor(self) -> int:
+        """Refunds and platform advances paid to the consumer in every round so far (compensated ones undone)."""
+        return sum(step.amount_minor for step in self.state.execution
+                   if step.name in CONSUMER_MONEY_STEPS and step.status == "done")
 
     def snapshot(self) -> CaseState:
         snap = self.state.model_copy(deep=True)

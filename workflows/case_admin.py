@@ -58,10 +58,13 @@ def check_merchant_refund(case: Case, p: MerchantRefundConfirmation) -> None:
         raise invalid_stage(case.stage, "confirm_merchant_refund", "execution awaiting the merchant's refund")
     if case.merchant_refund_ref is not None:
         raise conflict("the merchant refund is already confirmed")
+    if p.reference in case.merchant_refund_refs:
+        raise conflict(f"refund reference {p.reference!r} already confirmed an earlier round's refund")
 
 
 async def confirm_merchant_refund(case: Case, p: MerchantRefundConfirmation) -> None:
     case.merchant_refund_ref = p.reference
+    case.merchant_refund_refs.append(p.reference)
     await case.record("merchant_refund_confirmed", actor=p.actor, details={"reference": p.reference})
 
 

@@ -17,6 +17,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case import Case
 
 DEADLINE = (ActorKind.DEADLINE, "deadline:execution")
+# docs/VERSIONING.md: cases started before it reuse round 1's merchant refund reference in later rounds.
+REFUND_PER_ROUND = "merchant-refund-per-round"
 
 
 def accepted_offer(case: Case) -> OfferState:
@@ -56,9 +58,13 @@ class _Saga:
     async def pay(self, name: str, kind: LedgerKind, amount: int, payer: str, payee: str,
                   reference: str | None = None) -> None:
         s = self.case.state
+        # Money to the consumer for the line is capped by the ledger at what the line cost, across rounds.
+        capped = kind in (LedgerKind.MERCHANT_REFUND, LedgerKind.PLATFORM_ADVANCE)
         await self._step(name, "move_money", MoneyMovement(
             key=self.key(name), complaint_id=s.complaint_id, kind=kind, amount_minor=amount, payer=payer,
-            payee=payee, merchant_id=s.merchant_id, reference=reference), amount, f"{payer} → {payee}")
+            payee=payee, merchant_id=s.merchant_id, reference=reference,
+            order_line_id=s.order.order_line_id if capped else None,
+            line_paid_minor=s.order.paid_minor if capped else None), amount, f"{payer} → {payee}")
 
     async def freeze(self, amount: int) -> None:
         s = self.case.state
@@ -133,6 +139,9 @@ async def _steps(case: Case, saga: _Saga) -> None:
 
 
 async def _merchant_refund(case: Case, saga: _Saga, consumer: str, merchant: str) -> None:
+    if workflow.patched(REFUND_PER_ROUND):
+        # Each round's refund needs its own confirmation: an earlier round's reference pays nothing again.
+        case.merchant_refund_ref = None
     until = case.now() + case.policy.execution.merchant_refund
     case.awaiting_merchant_refund_until = until
     await case.record("merchant_refund_requested", details={"due_at": until.isoformat(),

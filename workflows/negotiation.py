@@ -38,7 +38,7 @@ async def enter_fast_path(case: Case, *, actor: Actor) -> None:
                          details={"tier": s.tier.value, "liability": party.value, "reasons": case.fast_path})
     terms = ladder.build_offer(tier=s.tier, order=s.order, refund_minor=None, refund_mode=RefundMode.REFUND_ONLY,
                                reship=carrier_fault, liability=party, fast_path_reasons=case.fast_path,
-                               policy=case.policy)
+                               policy=case.policy, refunded_minor=case.consumer_refunded_minor())
     await _place(case, terms, made_by="policy", note="fast path: refund first")
 
 
@@ -133,7 +133,8 @@ def _terms(case: Case, p: OfferProposal) -> "ladder.OfferTerms":
     try:
         return ladder.build_offer(tier=s.tier, order=s.order, refund_minor=p.refund_minor, refund_mode=p.refund_mode,
                                   reship=p.reship, liability=s.liability.party if s.liability else None,
-                                  fast_path_reasons=case.fast_path, policy=case.policy)
+                                  fast_path_reasons=case.fast_path, policy=case.policy,
+                                  refunded_minor=case.consumer_refunded_minor())
     except ladder.LadderError as err:
         raise invalid_input("refund_minor", str(err)) from None
 
