@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from models.case import (Assignment, CaseInput, CaseState, ClassificationReview, ClockControl,
@@ -16,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
                              LiabilityDecision, MerchantRefundConfirmation, OfferProposal, OfferResponse, PersonalDetails,
                              ShipmentConfirmation, SupervisorReview, SurveyAnswer, Tier3Approval, Withdrawal)
     from models.enums import Stage
-    from workflows import case_admin, classification, evidence, execution, intake, negotiation, review
+    from workflows import case_admin, classification, evidence, execution, failures, intake, negotiation, review
     from workflows.case import Case
 
 RUNNERS: dict[Stage, Callable[[Case], Awaitable[None]]] = {
@@ -27,6 +28,11 @@ RUNNERS: dict[Stage, Callable[[Case], Awaitable[None]]] = {
     Stage.REVIEW: review.run,
     Stage.REOPENED: Case.until_stage_changes,
 }
+
+
+def _update_name() -> str:
+    info = workflow.current_update_info()
+    return info.name if info else "step"
 
 
 @workflow.defn
@@ -40,7 +46,12 @@ class ComplaintWorkflow:
         await intake.run(self.case)
         while not self.case.stage.is_terminal:
             # Intake finished its own waiting before the loop; any other stage without a runner just waits.
-            await RUNNERS.get(self.case.stage, Case.until_stage_changes)(self.case)
+            try:
+                await RUNNERS.get(self.case.stage, Case.until_stage_changes)(self.case)
+            except ActivityError as err:
+                if not workflow.patched(failures.STEP_FAILURES_HANDLED):
+                    raise
+                await failures.runner_failed(self.case, err)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.case.snapshot()
 
@@ -58,8 +69,14 @@ class ComplaintWorkflow:
         await workflow.wait_condition(lambda: self.case.filed_recorded)  # "filed" is always audit record 1
         async with self.case.lock:
             check(self.case, payload)  # the world may have moved since the validator ran
+            before = self.case.state.model_copy(deep=True)
             self.case.touch(payload.actor)
-            await apply(self.case, payload)
+            try:
+                await apply(self.case, payload)
+            except ActivityError as err:
+                if not workflow.patched(failures.STEP_FAILURES_HANDLED):
+                    raise
+                raise await failures.step_failed(self.case, _update_name(), before, err) from None
             return self.case.snapshot()
 
     # ---- intake ---------------------------------------------------------------------------------------
