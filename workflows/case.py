@@ -49,6 +49,8 @@ class Case:
         self.initial_filing_acknowledged = False
         self.fast_path: list[str] = []
         self.manual_pause = False
+        self.manual_pauses = 0  # counted against policy.limits.clock_pauses
+        self.assignments = 0  # counted against policy.limits.assignments
         self.consumer_wait = False
         self.first_contact_made = False
         self.execution_decision: str | None = None
@@ -85,8 +87,20 @@ class Case:
                    if step.name in CONSUMER_MONEY_STEPS and step.status == "done")
 
     def snapshot(self) -> CaseState:
+        """The full state, for queries (which never enter the history)."""
         snap = self.state.model_copy(deep=True)
         snap.pending_actions = pending.actions(self)
+        return snap
+
+    def compact(self) -> CaseState:
+        """The state as it travels through history (audit records, update results): evidence by reference.
+
+        Evidence descriptions are free text of unbounded number; the evidence table keeps them, the
+        `state` query returns them. What is left is bounded by policy.limits and the payload bounds.
+        """
+        snap = self.snapshot()
+        for item in snap.evidence:
+            item.item.description = ""
         return snap
 
     # ---- effects ------------------------------------------------------------------------------
@@ -105,7 +119,7 @@ class Case:
         await self.activity("record_transition", TransitionRecord(
             complaint_id=self.state.complaint_id, seq=self.seq, at=self.now(), actor_kind=kind,
             actor_id=actor_id, action=action, reason=reason, stage_before=stage_before or self.state.stage,
-            stage_after=self.state.stage, details=details or {}, snapshot=self.snapshot()))
+            stage_after=self.state.stage, details=details or {}, snapshot=self.compact()))
         self.changed()
 
     async def notify(self, recipient: str, template: str, **body: Any) -> None:

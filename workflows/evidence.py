@@ -8,7 +8,7 @@ with workflow.unsafe.imports_passed_through():
                              EvidenceSubmission, LiabilityDecision, LiabilityState)
     from models.enums import ActorKind, ComplaintType, Party, Stage
     from policy import liability as liability_policy
-    from workflows import negotiation
+    from workflows import limits, negotiation
     from workflows.case import SYSTEM, Case
     from workflows.guards import conflict, invalid_stage, require_stage
 
@@ -110,6 +110,7 @@ def check_request(case: Case, p: EvidenceRequestCmd) -> None:
     require_stage(case.stage, "request_evidence", Stage.EVIDENCE)
     if any(r.party == p.party for r in _open_requests(case)):
         raise conflict(f"an evidence request to the {p.party.value} is already open", party=p.party.value)
+    limits.check_evidence_request(case, p.party)
 
 
 async def request(case: Case, p: EvidenceRequestCmd) -> None:
@@ -121,6 +122,7 @@ def check_submit(case: Case, p: EvidenceSubmission) -> None:
     require_stage(case.stage, "submit_evidence", Stage.EVIDENCE)
     if any(e.item.sha256 == p.item.sha256 and e.party == p.party for e in case.state.evidence):
         raise conflict("this attachment (same sha256) was already submitted", sha256=p.item.sha256)
+    limits.check_evidence(case, p.party)
 
 
 async def submit(case: Case, p: EvidenceSubmission) -> None:

@@ -8,7 +8,7 @@ with workflow.unsafe.imports_passed_through():
     from models.enums import ActorKind, Stage
     from policy import intake as intake_policy
     from policy import sla
-    from workflows import classification, clocks
+    from workflows import classification, clocks, limits
     from workflows.case import Case
     from workflows.guards import conflict, invalid_input, require_stage
 
@@ -114,6 +114,8 @@ def check_filing(case: Case, p: Filing) -> None:
     if case.stage.is_terminal and case.initial_filing_acknowledged:
         raise conflict(f"case {case.state.complaint_id} is {case.stage.value}; file a new complaint",
                        stage=case.stage.value)
+    if case.initial_filing_acknowledged:
+        limits.check_joined_filing(case)
 
 
 async def file(case: Case, p: Filing) -> FilingResult:
