@@ -1,11 +1,18 @@
 """The ids of the updates a case has accepted, so a re-delivered update is answered as history says.
 
 After a Temporal restart the server can deliver an update that the case already accepted (its
-UpdateAccepted event is in history) a second time, as a new request with the same update id. Its
-validator would judge it against a state where the step is already applied and reject it, and SDK core
-then fails the workflow task on every retry (nondeterminism: an accepted update answered with a
-rejection), so the case stalls. Instead, a known id passes its validator, and its handler waits for the
-first delivery to finish and answers with the same outcome (docs/RELIABILITY.md, finding 6).
+UpdateAccepted event is in history) a second time, as a new request with the same update id. SDK core
+keys its update state machines by protocol instance id, which is the update id: the new request
+replaces the machine of the first delivery. Its validator judged it against a state where the step is
+already applied and rejected it; the first delivery's handler then completed into the rejected machine,
+and core failed the workflow task on every retry ("Invalid transition while handling update response
+(id …) in state Rejected"), so the case stalled.
+
+Now a known id passes its validator (the new machine accepts). If the first delivery is still running,
+its completion answers the new machine, and the repeat never answers (a second answer would be the
+same invalid transition); it is dropped when the workflow completes, and `all_handlers_finished` does
+not wait for it (the SDK tracks handlers by update id). If the first delivery has already finished, the
+repeat answers with its outcome (docs/RELIABILITY.md, finding 6).
 """
 
 from collections import OrderedDict
@@ -41,7 +48,8 @@ class AppliedSteps(Generic[T]):
         if update_id is None:
             return await run()
         if update_id in self._outcomes:
-            await workflow.wait_condition(lambda: self._outcomes.get(update_id) is not _PENDING)
+            if self._outcomes[update_id] is _PENDING:
+                await workflow.wait_condition(lambda: False)  # the first delivery answers for both
             outcome = self._outcomes.get(update_id)
             if isinstance(outcome, ApplicationError):
                 raise outcome
