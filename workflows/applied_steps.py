@@ -48,6 +48,7 @@ class AppliedSteps(Generic[T]):
         if update_id is None:
             return await run()
         if update_id in self._outcomes:
+            workflow.logger.warning("update %s delivered again: answered as history says", update_id)
             if self._outcomes[update_id] is _PENDING:
                 await workflow.wait_condition(lambda: False)  # the first delivery answers for both
             outcome = self._outcomes.get(update_id)

@@ -51,7 +51,7 @@ async def test_an_update_in_flight_across_a_temporal_restart_completes_once():
         activities = [a for a in activities_for(env.engine) if getattr(a, "__name__", "") != "record_transition"]
         activities.append(SlowAssignRecord(env.engine).record_transition)
         policy = drill_policy()
-        async with build_worker(env.client, env.engine, Settings(), task_queue=queue, activities=activities) as w:
+        async with build_worker(env.client, env.engine, Settings(), task_queue=queue, activities=activities):
             await wait_for_pollers(env.client, queue)
             driver = Driver(env, env.engine, queue, policy)
             ids = make_order(env.engine)
