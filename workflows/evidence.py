@@ -3,6 +3,7 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.records import RecordActivities
     from models.activity_io import EvidenceRecord
     from models.case import (Actor, EvidenceItemState, EvidenceRef, EvidenceRequestCmd, EvidenceRequestState,
                              EvidenceSubmission, LiabilityDecision, LiabilityState)
@@ -32,7 +33,7 @@ async def _sync_consumer_wait(case: Case) -> None:
 async def _store(case: Case, party: Party, item: EvidenceRef, submitted_by: str) -> None:
     evidence_id = case.next_id("E")
     now = case.now()
-    await case.activity("record_evidence", EvidenceRecord(
+    await case.activity(RecordActivities.record_evidence, EvidenceRecord(
         complaint_id=case.state.complaint_id, evidence_id=evidence_id, party=party, item=item,
         submitted_by=submitted_by, at=now))
     case.state.evidence.append(EvidenceItemState(evidence_id=evidence_id, party=party, item=item,

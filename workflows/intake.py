@@ -3,7 +3,7 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models.activity_io import OrderLookupResult
+    from activities.intake import IntakeActivities
     from models.case import Filing, FilingResult, IntakeCompletion
     from models.enums import ActorKind, Stage
     from policy import intake as intake_policy
@@ -32,7 +32,7 @@ def _adopt(case: Case, result) -> None:
 
 async def run(case: Case) -> None:
     """Entry point of every case: called once, before any other stage."""
-    lookup = await case.activity("lookup_order", case.state.order_id, result_type=OrderLookupResult)
+    lookup = await case.activity(IntakeActivities.lookup_order, case.state.order_id)
     case.order_record = lookup.order
     result = _check(case, case.state.order_line_id, case.description, case.evidence_refs)
     _adopt(case, result)

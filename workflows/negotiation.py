@@ -3,6 +3,7 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.records import RecordActivities
     from models.activity_io import OfferRecord
     from models.case import Actor, LiabilityState, OfferProposal, OfferResponse, OfferState, Tier3Approval
     from models.enums import ActorKind, OfferStatus, Party, RefundMode, Stage, Tier
@@ -53,7 +54,7 @@ async def _place(case: Case, terms: "ladder.OfferTerms", *, made_by: str, note: 
         status=OfferStatus.AWAITING_APPROVAL if awaiting else OfferStatus.PENDING, made_at=now, made_by=made_by,
         due_at=None if awaiting else now + case.policy.negotiation.offer_response, note=note)
     case.state.offers.append(offer)
-    await case.activity("record_offer", OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
+    await case.activity(RecordActivities.record_offer, OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
     await case.record("offer_made", actor=actor, details={**offer.model_dump(mode="json"), "reasons": terms.reasons})
     if awaiting:
         clocks.start(case.state, "tier3_approval", now, case.policy.negotiation.supervisor_approval, case.policy)
@@ -70,7 +71,7 @@ async def _offer_to_consumer(case: Case, offer: OfferState) -> None:
 
 
 async def _save(case: Case, offer: OfferState) -> None:
-    await case.activity("record_offer", OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
+    await case.activity(RecordActivities.record_offer, OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
 
 
 async def climb(case: Case, reason: str, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM) -> None:
