@@ -14,6 +14,7 @@ The interceptor is installed only in the Replayer (audit/replay.py), never in a 
 """
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,7 @@ class FieldDifference(BaseModel):
     field: str
     recorded: Any
     replayed: Any
+    kind: str = "changed"  # "added": a field the recorded input lacked; "redacted": text the code now leaves empty
 
 
 class DecisionDivergence(BaseModel):
@@ -76,8 +78,11 @@ class DecisionLedger:
     divergences: list[DecisionDivergence] = field(default_factory=list)
     compared: int = 0
     not_comparable: dict[str, int] = field(default_factory=dict)  # local activity type -> count
+    # Inputs that grew a field or lost personal text: the recorded decision is unchanged, but it is shown.
+    evolved: dict[str, int] = field(default_factory=dict)
 
     def reset(self) -> None:
+        self.evolved.clear()
         self.divergences.clear()
         self.not_comparable.clear()
         self.compared = 0
@@ -136,6 +141,7 @@ async def build_ledger(history: WorkflowHistory, converter: DataConverter,
 
 
 ABSENT = "<absent>"
+_INDEX = re.compile(r"\[\d+\]")
 _EMPTY = (None, [], {}, "", False)
 
 
@@ -152,8 +158,13 @@ def json_differences(recorded: Any, replayed: Any, path: str = "") -> list[Field
             mine, theirs = recorded.get(key, ABSENT), replayed.get(key, ABSENT)
             if ABSENT in (mine, theirs) and (mine if theirs == ABSENT else theirs) in _EMPTY:
                 continue
+            if mine == ABSENT:
+                out.append(FieldDifference(field=sub, recorded=mine, replayed=theirs, kind="added"))
+                continue
             out += json_differences(mine, theirs, sub)
         return out
+    if isinstance(recorded, str) and recorded and replayed == "":
+        return [FieldDifference(field=path, recorded=recorded, replayed=replayed, kind="redacted")]
     if isinstance(recorded, list) and isinstance(replayed, list) and len(recorded) == len(replayed):
         out = []
         for index, (a, b) in enumerate(zip(recorded, replayed)):
@@ -249,6 +260,11 @@ class _Checker:
 
     def _found(self, recorded: RecordedCall, activity: str, diffs: list[FieldDifference], replayed: list) -> None:
         self.ledger.compared += 1
+        for d in diffs:
+            if d.kind != "changed":
+                key = f"{activity}: {_INDEX.sub('[*]', d.field)} {d.kind}"
+                self.ledger.evolved[key] = self.ledger.evolved.get(key, 0) + 1
+        diffs = [d for d in diffs if d.kind == "changed"]
         if not diffs:
             return
         seq_action = self.ledger.narrated_by.get(recorded.event_id)

@@ -35,6 +35,7 @@ class ReplayVerdict(BaseModel):
     decisions_compared: int = 0
     decision_divergences: list[DecisionDivergence] = []
     decisions_not_comparable: dict[str, int] = {}
+    inputs_evolved: dict[str, int] = {}
     sdk_detail: str | None = None
 
 
@@ -121,7 +122,8 @@ def verdict_of(history: WorkflowHistory, ledger: DecisionLedger | None, failure_
         complaint_id=complaint_id_from_workflow(history.workflow_id), workflow_id=history.workflow_id,
         replays_cleanly=failure_at is None and not divergences, events=len(history.events),
         commands_match=failure_at is None, decisions_compared=ledger.compared if ledger else 0,
-        decision_divergences=divergences, decisions_not_comparable=dict(ledger.not_comparable) if ledger else {})
+        decision_divergences=divergences, decisions_not_comparable=dict(ledger.not_comparable) if ledger else {},
+        inputs_evolved=dict(ledger.evolved) if ledger else {})
     candidates: list[tuple[int, str, str | None]] = []
     if divergences:
         first = divergences[0]

@@ -10,24 +10,26 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.records import RecordActivities
     from models.case import CaseInput, CaseState
     from workflows.case import RECORD_RETRY, RECORD_TIMEOUT, Case
     from workflows.complaint import ComplaintWorkflow
 
 
 class _LocalRecordsCase(Case):
-    async def activity(self, name: str, arg: Any, *, result_type: type | None = None, retry=RECORD_RETRY,
+    async def activity(self, method: Any, arg: Any, *, retry: Any = RECORD_RETRY,
                        timeout: timedelta = RECORD_TIMEOUT) -> Any:
-        if name != "record_transition":
-            return await super().activity(name, arg, result_type=result_type, retry=retry, timeout=timeout)
-        return await workflow.execute_local_activity(name, arg, result_type=result_type, retry_policy=retry,
-                                                     start_to_close_timeout=timeout)
+        if method is not RecordActivities.record_transition:
+            return await super().activity(method, arg, retry=retry, timeout=timeout)
+        return await workflow.execute_local_activity_method(method, arg, retry_policy=retry,
+                                                            start_to_close_timeout=timeout)
 
 
 @workflow.defn(name="ComplaintWorkflow")
 class LocalRecordsWorkflow(ComplaintWorkflow):
     @workflow.init
     def __init__(self, inp: CaseInput) -> None:
+        super().__init__(inp)
         self.case = _LocalRecordsCase(inp)
 
     @workflow.run
