@@ -8,7 +8,14 @@ Durations accept ISO 8601 ("PT15M", "P7D") or seconds.
 from datetime import time, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    model_validator,
+)
 
 from models.enums import Category, ComplaintType, Severity
 
@@ -20,11 +27,11 @@ class _Strict(BaseModel):
 class BusinessHours(_Strict):
     """When enabled, SLA clocks only run inside these hours (policy timezone)."""
 
-    enabled: bool = False
-    timezone: str = "Asia/Shanghai"
-    start: time = time(9, 0)
-    end: time = time(18, 0)
-    weekdays: list[int] = Field(default=[0, 1, 2, 3, 4], description="0 = Monday")
+    enabled: bool = Field(False, description="when true, SLA clocks run only inside the working hours below")
+    timezone: str = Field("Asia/Shanghai", description="IANA time zone of the working hours")
+    start: time = Field(time(9, 0), description="opening time of a working day")
+    end: time = Field(time(18, 0), description="closing time of a working day")
+    weekdays: list[int] = Field(default=[0, 1, 2, 3, 4], description="working days, 0 = Monday … 6 = Sunday")
 
     @model_validator(mode="after")
     def _start_before_end(self) -> "BusinessHours":
@@ -34,15 +41,21 @@ class BusinessHours(_Strict):
 
 
 class IntakePolicy(_Strict):
-    completion: timedelta = Field(timedelta(minutes=15), description="agent completes basic information")
-    supplement: timedelta = Field(timedelta(hours=24), description="consumer supplements missing information")
-    supplement_reminder: timedelta = Field(timedelta(hours=12), description="grace after the one reminder")
+    completion: timedelta = Field(timedelta(minutes=15),
+        description="time an agent has to complete a filing's missing basic information (intake clock)")
+    supplement: timedelta = Field(timedelta(hours=24),
+        description="time the consumer has to supply missing information before the one reminder")
+    supplement_reminder: timedelta = Field(timedelta(hours=12),
+        description="grace after the one supplement reminder; an intake still incomplete then closes as invalid")
     after_sales_window_days: dict[Category, PositiveInt] = Field(
         default={Category.FRESH: 7, Category.FOOD: 7, Category.CLOTHING: 15, Category.COSMETICS: 15,
-                 Category.ELECTRONICS: 30, Category.HOME: 15, Category.OTHER: 15})
+                 Category.ELECTRONICS: 30, Category.HOME: 15, Category.OTHER: 15},
+        description="days after delivery (or the order, if never delivered) in which a complaint can be filed, "
+                    "per category; a category left out has no limit")
     evidence_required_for: list[ComplaintType] = Field(
         default=[ComplaintType.QUALITY_DEFECT, ComplaintType.COUNTERFEIT, ComplaintType.FOOD_SAFETY,
-                 ComplaintType.NOT_AS_DESCRIBED])
+                 ComplaintType.NOT_AS_DESCRIBED],
+        description="complaint types that cannot leave intake without at least one piece of evidence")
 
 
 class ClassificationPolicy(_Strict):
@@ -52,7 +65,8 @@ class ClassificationPolicy(_Strict):
     affirms pushes towards its type, one the text denies ("没有变质", "not broken") does not.
     """
 
-    keywords: dict[ComplaintType, list[str]] = Field(default={
+    keywords: dict[ComplaintType, list[str]] = Field(
+        description="words (Chinese or English) that point at each complaint type", default={
         ComplaintType.FOOD_SAFETY: ["变质", "spoiled", "过敏", "allergy", "allergic", "食物中毒", "food poisoning",
                                     "发霉", "mould", "mold", "rotten", "腐烂", "异物", "foreign object",
                                     "过期", "expired", "长毛", "发臭", "臭了", "拉肚子", "腹泻", "呕吐", "红疹",
@@ -147,8 +161,8 @@ class ClassificationPolicy(_Strict):
 
 
 class SeveritySla(_Strict):
-    first_contact: timedelta
-    plan: timedelta
+    first_contact: timedelta = Field(description="from filing to the first staff action on the case")
+    plan: timedelta = Field(description="time in classification: a plan (confirmed triage) is due")
 
 
 class SlaPolicy(_Strict):
@@ -156,80 +170,102 @@ class SlaPolicy(_Strict):
         Severity.A: SeveritySla(plan=timedelta(minutes=30), first_contact=timedelta(hours=1)),
         Severity.B: SeveritySla(plan=timedelta(hours=24), first_contact=timedelta(hours=24)),
         Severity.C: SeveritySla(plan=timedelta(hours=48), first_contact=timedelta(hours=48)),
-    })
-    immediate_response: timedelta = Field(timedelta(hours=2), description="dispute class 'immediate'")
-    first_response: timedelta = timedelta(hours=48)
+    }, description="first-contact and plan clocks per severity (A urgent, B general, C suggestion)")
+    immediate_response: timedelta = Field(timedelta(hours=2),
+        description="first contact and plan clock for the dispute class 'immediate' (lost parcel, wrong item)")
+    first_response: timedelta = Field(timedelta(hours=48),
+        description="general first-response level; also the re-arm length of a clock with no other duration")
     stage: dict[str, timedelta] = Field(
         default={"evidence": timedelta(days=3), "negotiation": timedelta(days=3),
                  "execution": timedelta(days=5), "reopened": timedelta(days=2)},
         description="per-stage SLA for stages without a severity-based clock")
-    solution: timedelta = timedelta(days=7)
-    dispute_limit: timedelta = timedelta(days=30)
-    warning_ratio: float = Field(0.8, gt=0, lt=1)
-    business_hours: BusinessHours = BusinessHours()
+    solution: timedelta = Field(timedelta(days=7), description="from filing to a solution (case clock)")
+    dispute_limit: timedelta = Field(timedelta(days=30),
+        description="from filing to the dispute being settled (case clock)")
+    warning_ratio: float = Field(0.8, gt=0, lt=1,
+        description="share of a clock's time after which the assignee is warned")
+    business_hours: BusinessHours = Field(BusinessHours(), description="working hours the clocks count in")
 
 
 class EvidencePolicy(_Strict):
     deadlines: dict[str, timedelta] = Field(default={
-        "consumer": timedelta(hours=72), "merchant": timedelta(hours=48), "carrier": timedelta(hours=48)})
-    consumer_reminder_grace: timedelta = Field(timedelta(hours=24), description="after the one reminder")
+        "consumer": timedelta(hours=72), "merchant": timedelta(hours=48), "carrier": timedelta(hours=48)},
+        description="time each party has to answer an evidence request")
+    consumer_reminder_grace: timedelta = Field(timedelta(hours=24),
+        description="grace after the one reminder to the consumer; then the request lapses")
 
 
 class GiftPolicy(_Strict):
-    mode: Literal["percent", "fixed"] = "percent"
-    percent: float = Field(5.0, ge=0, le=100)
-    fixed_minor: NonNegativeInt = 1000
-    minimum_minor: NonNegativeInt = 500
-    points: NonNegativeInt = 100
+    mode: Literal["percent", "fixed"] = Field("percent",
+        description="tier-2 coupon as a percent of the order or a fixed voucher")
+    percent: float = Field(5.0, ge=0, le=100, description="coupon as a percent of the paid amount (mode percent)")
+    fixed_minor: NonNegativeInt = Field(1000, description="voucher amount in minor units (mode fixed)")
+    minimum_minor: NonNegativeInt = Field(500, description="smallest coupon in minor units")
+    points: NonNegativeInt = Field(100, description="loyalty points credited with a tier-2 offer")
 
 
 class NegotiationPolicy(_Strict):
-    offer_response: timedelta = timedelta(hours=48)
-    offer_reminder_grace: timedelta = timedelta(hours=24)
-    lapse_action: Literal["escalate_tier", "close"] = "escalate_tier"
-    gift: GiftPolicy = GiftPolicy()
-    tier3_requires_supervisor: bool = True
-    supervisor_approval: timedelta = timedelta(hours=24)
+    offer_response: timedelta = Field(timedelta(hours=48),
+        description="time the consumer has to accept or decline an offer")
+    offer_reminder_grace: timedelta = Field(timedelta(hours=24),
+        description="grace after the one offer reminder; then the offer lapses")
+    lapse_action: Literal["escalate_tier", "close"] = Field("escalate_tier",
+        description="what a lapsed offer does: the next tier is offered, or the case closes")
+    gift: GiftPolicy = Field(GiftPolicy(), description="the gift of a tier-2 offer (refund plus gift)")
+    tier3_requires_supervisor: bool = Field(True,
+        description="a tier-3 offer (platform advance) waits for a supervisor's approval")
+    supervisor_approval: timedelta = Field(timedelta(hours=24),
+        description="time a supervisor has to approve a tier-3 offer")
 
 
 class ExecutionPolicy(_Strict):
-    merchant_refund: timedelta = timedelta(hours=24)
-    reship: timedelta = timedelta(days=3)
-    retry_initial: timedelta = timedelta(seconds=1)
-    retry_maximum: timedelta = timedelta(minutes=1)
-    retry_attempts: PositiveInt = 8
+    merchant_refund: timedelta = Field(timedelta(hours=24),
+        description="time the merchant has to complete a refund (deposit frozen meanwhile)")
+    reship: timedelta = Field(timedelta(days=3),
+        description="time the merchant has to ship an exchange or reshipment with a tracking number")
+    retry_initial: timedelta = Field(timedelta(seconds=1), description="first retry delay of a payment or deposit call")
+    retry_maximum: timedelta = Field(timedelta(minutes=1),
+        description="longest retry delay of a payment or deposit call")
+    retry_attempts: PositiveInt = Field(8, description="attempts before a payment or deposit call counts as failed")
 
 
 class PenaltyPolicy(_Strict):
     deposit_deduction_percent: float = Field(10.0, ge=0, le=100, description="of the order's paid amount")
-    deposit_deduction_minimum_minor: NonNegativeInt = 10000
-    listing_block: timedelta = timedelta(days=30)
+    deposit_deduction_minimum_minor: NonNegativeInt = Field(10000,
+        description="smallest deposit deduction in minor units")
+    listing_block: timedelta = Field(timedelta(days=30),
+        description="how long a penalised merchant cannot publish new listings")
     repeat_offender_threshold: PositiveInt = Field(3, description="penalties in the window that make a repeat offender")
-    repeat_offender_window: timedelta = timedelta(days=180)
-    repeat_deposit_multiplier: PositiveInt = 2
+    repeat_offender_window: timedelta = Field(timedelta(days=180),
+        description="how far back penalties count towards repeat offending")
+    repeat_deposit_multiplier: PositiveInt = Field(2,
+        description="a repeat offender's deposit requirement is multiplied by this")
 
 
 class ReviewPolicy(_Strict):
-    survey_delay: timedelta = timedelta(hours=48)
-    survey_window: timedelta = timedelta(days=7)
-    satisfaction_threshold: int = Field(80, ge=0, le=100)
+    survey_delay: timedelta = Field(timedelta(hours=48), description="from completion to the satisfaction survey")
+    survey_window: timedelta = Field(timedelta(days=7), description="time the consumer has to answer the survey")
+    satisfaction_threshold: int = Field(80, ge=0, le=100,
+        description="a survey score below this re-opens the case for review")
     max_reopen: NonNegativeInt = Field(2, description="reopen rounds before a case closes regardless")
 
 
 class EscalationPolicy(_Strict):
-    supervisor_queue: str = "supervisors"
-    max_level: PositiveInt = 3
+    supervisor_queue: str = Field("supervisors", description="the queue escalated cases are assigned to")
+    max_level: PositiveInt = Field(3, description="highest escalation level; a clock at this level stops re-arming")
 
 
 class Policy(_Strict):
-    version: str = "default"
-    currency: str = "CNY"
-    intake: IntakePolicy = IntakePolicy()
-    classification: ClassificationPolicy = ClassificationPolicy()
-    sla: SlaPolicy = SlaPolicy()
-    evidence: EvidencePolicy = EvidencePolicy()
-    negotiation: NegotiationPolicy = NegotiationPolicy()
-    execution: ExecutionPolicy = ExecutionPolicy()
-    penalties: PenaltyPolicy = PenaltyPolicy()
-    review: ReviewPolicy = ReviewPolicy()
-    escalation: EscalationPolicy = EscalationPolicy()
+    version: str = Field("default", description="name of this policy; each case records the version it started under")
+    currency: str = Field("CNY", description="currency of every amount in minor units")
+    intake: IntakePolicy = Field(IntakePolicy(), description="intake: completing the filing and the after-sales window")
+    classification: ClassificationPolicy = Field(ClassificationPolicy(),
+        description="classification and triage: keywords, confidence, group impact")
+    sla: SlaPolicy = Field(SlaPolicy(), description="service-level clocks and escalation deadlines")
+    evidence: EvidencePolicy = Field(EvidencePolicy(), description="evidence requests and their deadlines")
+    negotiation: NegotiationPolicy = Field(NegotiationPolicy(), description="the tiered negotiation ladder")
+    execution: ExecutionPolicy = Field(ExecutionPolicy(), description="refunds, reshipments and payment retries")
+    penalties: PenaltyPolicy = Field(PenaltyPolicy(), description="merchant penalties")
+    review: ReviewPolicy = Field(ReviewPolicy(),
+        description="closed-loop review: the satisfaction survey and re-opening")
+    escalation: EscalationPolicy = Field(EscalationPolicy(), description="escalation of breached clocks")

@@ -19,7 +19,12 @@ from models.case import ClassificationResult, OrderFacts
 from models.enums import ComplaintType, DisputeClass, Severity, TrackingStatus
 from models.policy import ClassificationPolicy
 from policy import group_impact, keyword_match, linear_model
-from policy.classification import HEALTH_CATEGORIES, LOGISTICS_TRACKING_TROUBLE, QUALITY_TYPES, TYPE_LABELS
+from policy.classification import (
+    HEALTH_CATEGORIES,
+    LOGISTICS_TRACKING_TROUBLE,
+    QUALITY_TYPES,
+    TYPE_LABELS,
+)
 from policy.text_features import features
 
 # Types whose liability presumption points at the merchant (policy/liability.py).
@@ -100,7 +105,7 @@ def suggest(*, description: str, order: OrderFacts, volumes: group_impact.GroupV
                                 needs_agent=needs_agent)
 
 
-def _severity(feats: dict[str, float], hits: keyword_match.Hits, ctype: ComplaintType,  # noqa: PLR0913
+def _severity(feats: dict[str, float], hits: keyword_match.Hits, ctype: ComplaintType,
               type_probs: dict[str, float], order: OrderFacts, model: linear_model.Artifact,
               policy: ClassificationPolicy) -> tuple[Severity, list[str]]:
     probs = model.severity_model.probabilities(feats)
@@ -112,8 +117,8 @@ def _severity(feats: dict[str, float], hits: keyword_match.Hits, ctype: Complain
         return Severity.A, [f"food safety / health{where} → A (urgent)"]
     p_health = type_probs.get(ComplaintType.FOOD_SAFETY.value, 0.0)
     if p_health >= policy.urgent_probability:
-        return Severity.A, [f"model: p(food safety / health)={p_health:.2f} ≥ {policy.urgent_probability:.2f} "
-                            "→ A (urgent: a possible harm to health is never left waiting)"]
+        return Severity.A, [(f"model: p(food safety / health)={p_health:.2f} ≥ {policy.urgent_probability:.2f} "
+                            "→ A (urgent: a possible harm to health is never left waiting)")]
     if p_urgent >= policy.urgent_probability:
         return Severity.A, [f"model: p(A)={p_urgent:.2f} ≥ {policy.urgent_probability:.2f} → A (urgent)"
                             + _because(model.severity_model, feats, Severity.A.value, Severity.B.value, hits)]

@@ -3,7 +3,14 @@
 from models.enums import ComplaintType, Severity
 from policy import corpus, linear_model
 from policy.classification import TYPE_LABELS
-from policy.classifier_eval import SEVERITIES, TYPES, Report, evaluate, model_classifier, rules_classifier
+from policy.classifier_eval import (
+    SEVERITIES,
+    TYPES,
+    Report,
+    evaluate,
+    model_classifier,
+    rules_classifier,
+)
 
 TARGETS = {"type accuracy": 0.90, "severity-A recall": 0.98}
 
@@ -19,7 +26,7 @@ def render() -> str:
         "corpus/README.md) and the shipped weights (policy/classifier_model.json). Do not edit by hand.",
         "",
         f"Corpus: {len(train) + len(test)} labelled complaints; the held-out **test split** ({len(test)}) is",
-        f"fixed by a hash of each text and never read by training or tuning; the model was trained on the",
+        "fixed by a hash of each text and never read by training or tuning; the model was trained on the",
         f"{meta.get('train_items', len(train))} texts of the train split (C={meta.get('type_c')} for the type,",
         f"C={meta.get('severity_c')} for the severity; features: {meta.get('features', '')}).",
         "",
@@ -33,8 +40,8 @@ def render() -> str:
         _row("type accuracy", model.type_accuracy, rules.type_accuracy, TARGETS["type accuracy"]),
         _row("severity-A recall", model.severity_a_recall, rules.severity_a_recall, TARGETS["severity-A recall"]),
         _row("dispute class accuracy", model.dispute_class_accuracy, rules.dispute_class_accuracy, None),
-        f"| suggestions typed as a merchant fault | {len(model.suggestions_as_merchant_fault)} | "
-        f"{len(rules.suggestions_as_merchant_fault)} | 0 |",
+        (f"| suggestions typed as a merchant fault | {len(model.suggestions_as_merchant_fault)} | "
+        f"{len(rules.suggestions_as_merchant_fault)} | 0 |"),
         f"| marked low-confidence (agent classifies) | {model.needs_agent} | – | |",
         "",
         "## Per type (classifier, held-out)",
