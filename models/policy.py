@@ -66,54 +66,61 @@ class ClassificationPolicy(_Strict):
     """
 
     keywords: dict[ComplaintType, list[str]] = Field(
-        description="words (Chinese or English) that point at each complaint type", default={
-        ComplaintType.FOOD_SAFETY: ["变质", "spoiled", "过敏", "allergy", "allergic", "食物中毒", "food poisoning",
-                                    "发霉", "mould", "mold", "rotten", "腐烂", "异物", "foreign object",
-                                    "过期", "expired", "长毛", "发臭", "臭了", "拉肚子", "腹泻", "呕吐", "红疹",
-                                    "疹子", "起疹", "红肿", "刺痛", "灼烧", "rash", "hives", "vomit", "diarrhea",
-                                    "rancid", "mouldy", "moldy", "有虫", "insect", "苍蝇",
-                                    "绿毛", "白毛", "肿了", "痒", "itchy", "stomach", "sick after", "皮炎", "风团",
-                                    "吃出", "doctor", "ingredient", "成分",
-                                    "脸", "皮肤", "skin", "face", "scalp", "头皮", "嘴", "吃了", "喝了", "吃完", "喝完",
-                                    "味道", "smell", "taste", "嗓子", "喉咙", "化了", "thawed", "蚂蚁", "不新鲜", "dermatologist",
-                                    "slime", "slimy", "bug", "发酸", "发粘", "臭", "bulging", "胀包", "胀袋", "botulism",
-                                    "swell", "urgent care", "eat", "ate", "drink", "吃", "喝"],
-        ComplaintType.COUNTERFEIT: ["假货", "counterfeit", "fake", "仿冒", "replica", "防伪", "高仿", "仿品",
-                                    "山寨", "冒牌", "不是正品", "非正品", "查无此码", "knockoff", "knock-off",
-                                    "not genuine", "not authentic", "counterfit", "counterfiet", "授权",
-                                    "假的", "正品", "专柜", "鉴定", "序列号", "serial", "genuine", "authentic", "original",
-                                    "logo", "翻新", "refurbished", "copy", "clone", "水货",
-                                    "原装", "官方", "官网", "品牌方", "假冒", "二维码", "批号", "编号", "hologram"],
-        ComplaintType.QUALITY_DEFECT: ["破损", "damaged", "broken", "坏了", "defect", "defective", "质量",
-                                       "故障", "not working", "cracked", "坏掉", "开不了机", "没反应", "不亮",
-                                       "开线", "开胶", "断了", "失灵", "死机", "stopped working", "doesn't work",
-                                       "won't turn on", "faulty", "malfunction", "dead on arrival", "brokn",
-                                       "漏水", "leaking", "leaks", "用了", "after a week", "stopped", "坏", "裂",
-                                       "掉了", "松了", "不转", "不制冷", "battery", "电池", "声音", "noise"],
-        ComplaintType.LOGISTICS: ["丢件", "lost", "延误", "late", "delayed", "错发", "wrong item", "未收到",
-                                  "not received", "快递", "courier", "没收到", "签收", "物流", "派送", "驿站",
-                                  "发错", "少发", "漏发", "压坏", "压扁", "外箱", "运输", "包裹", "never arrived",
-                                  "tracking", "parcel", "package", "crushed", "shipment", "delivery",
-                                  "shipping", "delivered", "发货", "送货", "快递员", "单号", "到货", "还没到", "送错",
-                                  "寄错", "地址", "address", "arrived", "sorting", "中转", "delivery guy"],
-        ComplaintType.NOT_AS_DESCRIBED: ["色差", "colour difference", "color difference", "与描述不符",
-                                         "not as described", "虚假宣传", "false advertising", "尺码不符",
-                                         "描述不符", "货不对板", "宣传", "详情页", "图片", "实物", "不符",
-                                         "misleading", "listing", "advertised", "photos", "claims",
-                                         "页面", "写的", "标的", "说是", "声称", "描述", "图上", "模特", "color", "colour",
-                                         "颜色", "尺码", "size", "smaller", "dimensions", "said", "says", "只有"],
-        ComplaintType.AFTER_SALES: ["不退款", "refuses refund", "拒绝售后", "不理", "ignored", "stalling",
-                                    "拖延", "no reply", "拒绝退款", "不回复", "不回消息", "已读不回", "不处理",
-                                    "推脱", "售后", "退货申请", "refused", "no response", "never answered",
-                                    "warranty", "return request", "seller", "商家",
-                                    "客服", "退货", "退款", "refund", "return", "回复", "不回", "答应", "承诺",
-                                    "拉黑", "态度", "推", "ticket", "never answers", "shop", "维修", "补发"],
-        ComplaintType.PLATFORM_SERVICE: ["支付失败", "payment failed", "无法取消", "cannot cancel", "扣款",
-                                         "charged twice", "付款失败", "扣了两次", "重复扣款", "取消不了",
-                                         "优惠券", "闪退", "平台", "账户", "积分", "到账", "double charged",
-                                         "can't cancel", "checkout", "coupon", "promo code", "account", "app",
-                                         "付款", "支付", "扣了", "扣费", "扣钱", "charged", "card", "系统", "登录", "验证码",
-                                         "自动续费", "订单状态", "余额", "提现", "会员", "login", "subscription", "取消"],
+        description="words (Chinese or English) that point at each complaint type: the keyword rules' whole "
+                    "vocabulary, and features of the classifier", default={
+        ComplaintType.FOOD_SAFETY: [
+            "变质", "spoiled", "过敏", "allergy", "allergic", "食物中毒", "food poisoning", "发霉", "mould", "mold",
+            "rotten", "腐烂", "异物", "foreign object"],
+        ComplaintType.COUNTERFEIT: [
+            "假货", "counterfeit", "fake", "仿冒", "replica", "防伪"],
+        ComplaintType.QUALITY_DEFECT: [
+            "破损", "damaged", "broken", "坏了", "defect", "defective", "质量", "故障", "not working", "cracked"],
+        ComplaintType.LOGISTICS: [
+            "丢件", "lost", "延误", "late", "delayed", "错发", "wrong item", "未收到", "not received", "快递", "courier"],
+        ComplaintType.NOT_AS_DESCRIBED: [
+            "色差", "colour difference", "color difference", "与描述不符", "not as described", "虚假宣传",
+            "false advertising", "尺码不符"],
+        ComplaintType.AFTER_SALES: [
+            "不退款", "refuses refund", "拒绝售后", "不理", "ignored", "stalling", "拖延", "no reply"],
+        ComplaintType.PLATFORM_SERVICE: [
+            "支付失败", "payment failed", "无法取消", "cannot cancel", "扣款", "charged twice"],
+    })
+    classifier_keywords: dict[ComplaintType, list[str]] = Field(
+        description="more words per type that only the classifier weighs (added to keywords); the keyword rules "
+                    "of cases classified in the workflow ignore them", default={
+        ComplaintType.FOOD_SAFETY: [
+            "过期", "expired", "长毛", "发臭", "臭了", "拉肚子", "腹泻", "呕吐", "红疹", "疹子", "起疹", "红肿", "刺痛", "灼烧", "rash",
+            "hives", "vomit", "diarrhea", "rancid", "mouldy", "moldy", "有虫", "insect", "苍蝇", "绿毛", "白毛", "肿了",
+            "痒", "itchy", "stomach", "sick after", "皮炎", "风团", "吃出", "doctor", "ingredient", "成分", "脸", "皮肤",
+            "skin", "face", "scalp", "头皮", "嘴", "吃了", "喝了", "吃完", "喝完", "味道", "smell", "taste", "嗓子", "喉咙", "化了",
+            "thawed", "蚂蚁", "不新鲜", "dermatologist", "slime", "slimy", "bug", "发酸", "发粘", "臭", "bulging", "胀包",
+            "胀袋", "botulism", "swell", "urgent care", "eat", "ate", "drink", "吃", "喝"],
+        ComplaintType.COUNTERFEIT: [
+            "高仿", "仿品", "山寨", "冒牌", "不是正品", "非正品", "查无此码", "knockoff", "knock-off", "not genuine",
+            "not authentic", "counterfit", "counterfiet", "授权", "假的", "正品", "专柜", "鉴定", "序列号", "serial",
+            "genuine", "authentic", "original", "logo", "翻新", "refurbished", "copy", "clone", "水货", "原装", "官方",
+            "官网", "品牌方", "假冒", "二维码", "批号", "编号", "hologram"],
+        ComplaintType.QUALITY_DEFECT: [
+            "坏掉", "开不了机", "没反应", "不亮", "开线", "开胶", "断了", "失灵", "死机", "stopped working", "doesn't work",
+            "won't turn on", "faulty", "malfunction", "dead on arrival", "brokn", "漏水", "leaking", "leaks", "用了",
+            "after a week", "stopped", "坏", "裂", "掉了", "松了", "不转", "不制冷", "battery", "电池", "声音", "noise"],
+        ComplaintType.LOGISTICS: [
+            "没收到", "签收", "物流", "派送", "驿站", "发错", "少发", "漏发", "压坏", "压扁", "外箱", "运输", "包裹", "never arrived",
+            "tracking", "parcel", "package", "crushed", "shipment", "delivery", "shipping", "delivered", "发货",
+            "送货", "快递员", "单号", "到货", "还没到", "送错", "寄错", "地址", "address", "arrived", "sorting", "中转",
+            "delivery guy"],
+        ComplaintType.NOT_AS_DESCRIBED: [
+            "描述不符", "货不对板", "宣传", "详情页", "图片", "实物", "不符", "misleading", "listing", "advertised", "photos",
+            "claims", "页面", "写的", "标的", "说是", "声称", "描述", "图上", "模特", "color", "colour", "颜色", "尺码", "size",
+            "smaller", "dimensions", "said", "says", "只有"],
+        ComplaintType.AFTER_SALES: [
+            "拒绝退款", "不回复", "不回消息", "已读不回", "不处理", "推脱", "售后", "退货申请", "refused", "no response", "never answered",
+            "warranty", "return request", "seller", "商家", "客服", "退货", "退款", "refund", "return", "回复", "不回", "答应",
+            "承诺", "拉黑", "态度", "推", "ticket", "never answers", "shop", "维修", "补发"],
+        ComplaintType.PLATFORM_SERVICE: [
+            "付款失败", "扣了两次", "重复扣款", "取消不了", "优惠券", "闪退", "平台", "账户", "积分", "到账", "double charged", "can't cancel",
+            "checkout", "coupon", "promo code", "account", "app", "付款", "支付", "扣了", "扣费", "扣钱", "charged", "card",
+            "系统", "登录", "验证码", "自动续费", "订单状态", "余额", "提现", "会员", "login", "subscription", "取消"],
     })
     # Order matters: the first type in this list whose keywords match wins ties.
     precedence: list[ComplaintType] = Field(default=[
@@ -122,22 +129,26 @@ class ClassificationPolicy(_Strict):
         ComplaintType.PLATFORM_SERVICE], description="legacy keyword rules only: the type that wins when the "
                                                      "keywords of several match")
     severity_a_keywords: list[str] = Field(default=[
-        "过敏", "allergy", "allergic", "变质", "spoiled", "食物中毒", "food poisoning", "安全", "safety", "burn",
-        "烧伤", "injury", "受伤", "拉肚子", "腹泻", "呕吐", "吐了", "医院", "急诊", "红疹", "疹子", "起疹", "红肿",
-        "刺痛", "灼烧", "水泡", "发霉", "长毛", "霉", "腐烂", "发臭", "过期", "异物", "烫伤", "划伤", "摔伤",
-        "着火", "起火", "冒烟", "火花", "爆炸", "炸了", "漏电", "触电", "窒息", "危险", "rash", "hives", "swollen",
-        "vomit", "diarrhea", "hospital", "rotten", "mould", "moldy", "mouldy", "expired", "injured", "fire",
-        "smoke", "spark", "shock", "choking", "dangerous", "blister",
-        "肿了", "肿起来", "被电", "电了一下", "烧焦", "烤黄", "绿毛", "白毛", "痒", "疼", "胃疼", "肚子疼",
-        "发烧", "头晕", "心慌", "皮炎", "风团", "孩子", "宝宝", "婴儿", "玻璃碴", "burned", "sick", "doctor",
-        "emergency", "epipen", "itching", "stinging", "dizzy", "overheated", "hazard",
-        "差点", "险些", "爆了", "烧了", "smoking", "swell", "urgent care", "bulging", "botulism", "刹车",
-        "撞车", "brake", "slimy", "发酸", "臭"],
+        "过敏", "allergy", "allergic", "变质", "spoiled", "食物中毒", "food poisoning", "安全", "safety", "burn", "烧伤",
+        "injury", "受伤"],
         description="words that make a complaint urgent (A) when the text affirms them")
-    severity_c_keywords: list[str] = Field(
-        default=["建议", "suggest", "suggestion", "希望", "would be nice", "it would be great", "just an idea",
-                 "提个建议", "能不能", "please add", "would love", "could you add", "可以加", "加个", "增加", "能否"],
+    classifier_urgent_keywords: list[str] = Field(default=[
+        "拉肚子", "腹泻", "呕吐", "吐了", "医院", "急诊", "红疹", "疹子", "起疹", "红肿", "刺痛", "灼烧", "水泡", "发霉", "长毛", "霉", "腐烂",
+        "发臭", "过期", "异物", "烫伤", "划伤", "摔伤", "着火", "起火", "冒烟", "火花", "爆炸", "炸了", "漏电", "触电", "窒息", "危险", "rash",
+        "hives", "swollen", "vomit", "diarrhea", "hospital", "rotten", "mould", "moldy", "mouldy", "expired",
+        "injured", "fire", "smoke", "spark", "shock", "choking", "dangerous", "blister", "肿了", "肿起来", "被电",
+        "电了一下", "烧焦", "烤黄", "绿毛", "白毛", "痒", "疼", "胃疼", "肚子疼", "发烧", "头晕", "心慌", "皮炎", "风团", "孩子", "宝宝", "婴儿",
+        "玻璃碴", "burned", "sick", "doctor", "emergency", "epipen", "itching", "stinging", "dizzy", "overheated",
+        "hazard", "差点", "险些", "爆了", "烧了", "smoking", "swell", "urgent care", "bulging", "botulism", "刹车", "撞车",
+        "brake", "slimy", "发酸", "臭"],
+        description="more urgent (A) words that only the classifier uses (added to severity_a_keywords)")
+    severity_c_keywords: list[str] = Field(default=[
+        "建议", "suggest", "suggestion", "希望", "would be nice"],
         description="words that mark a suggestion (C); the classifier weighs them against signs of harm")
+    classifier_suggestion_keywords: list[str] = Field(default=[
+        "it would be great", "just an idea", "提个建议", "能不能", "please add", "would love", "could you add", "可以加",
+        "加个", "增加", "能否"],
+        description="more suggestion (C) words that only the classifier weighs (added to severity_c_keywords)")
     group_threshold: PositiveInt = Field(
         5, description="legacy (cases classified in the workflow before the classifier activity): open "
                        "complaints on one merchant or SKU that make a group")

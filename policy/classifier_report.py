@@ -33,7 +33,7 @@ def render() -> str:
         "## Held-out figures",
         "",
         "The keyword rules column runs the first version's logic (policy/classification.classify: first",
-        "keyword by precedence, quality_defect by default) with today's keyword lists.",
+        "keyword by precedence, quality_defect by default) with the default keywords.",
         "",
         "| measure | classifier | keyword rules (v1) | target |",
         "| --- | --- | --- | --- |",

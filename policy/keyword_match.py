@@ -39,20 +39,22 @@ class Hits:
 def find(description: str, policy: ClassificationPolicy) -> Hits:
     text = normalize(description)
     hits = Hits()
-    for ctype, keywords in policy.keywords.items():
+    for ctype in dict.fromkeys([*policy.keywords, *policy.classifier_keywords]):
+        keywords = dict.fromkeys([*policy.keywords.get(ctype, []), *policy.classifier_keywords.get(ctype, [])])
         for keyword in keywords:
             state = occurrence(text, keyword)
             if state == "affirmed":
                 hits.affirmed.setdefault(ctype, []).append(keyword)
             elif state == "denied":
                 hits.denied.setdefault(ctype, []).append(keyword)
-    for keyword in policy.severity_a_keywords:
+    for keyword in dict.fromkeys([*policy.severity_a_keywords, *policy.classifier_urgent_keywords]):
         state = occurrence(text, keyword)
         if state == "affirmed":
             hits.urgent.append(keyword)
         elif state == "denied":
             hits.urgent_denied.append(keyword)
-    hits.suggestion = [k for k in policy.severity_c_keywords if occurrence(text, k) == "affirmed"]
+    suggestion_words = dict.fromkeys([*policy.severity_c_keywords, *policy.classifier_suggestion_keywords])
+    hits.suggestion = [k for k in suggestion_words if occurrence(text, k) == "affirmed"]
     return hits
 
 
