@@ -251,6 +251,15 @@ class PenaltyPolicy(_Strict):
         description="how far back penalties count towards repeat offending")
     repeat_deposit_multiplier: PositiveInt = Field(2,
         description="a repeat offender's deposit requirement is multiplied by this")
+    by_type: dict[ComplaintType, Literal["any_tier", "tier3", "never"]] = Field(
+        default={ComplaintType.COUNTERFEIT: "any_tier", ComplaintType.FOOD_SAFETY: "any_tier",
+                 ComplaintType.NOT_AS_DESCRIBED: "any_tier", ComplaintType.QUALITY_DEFECT: "tier3",
+                 ComplaintType.AFTER_SALES: "tier3", ComplaintType.LOGISTICS: "never",
+                 ComplaintType.PLATFORM_SERVICE: "never"},
+        description="when a merchant held liable is penalised, by complaint type: at any tier of the settlement, "
+                    "only with a tier-3 outcome (platform advance), or never; a type left out is 'tier3'")
+    rectification_interview: timedelta = Field(
+        timedelta(days=7), description="deadline of the supervisor's rectification interview with a repeat offender")
 
 
 class ReviewPolicy(_Strict):
