@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, model_validator
 
 from models.enums import Category, ComplaintType, Severity
+from models.policy_insights import InsightsPolicy
 
 
 class _Strict(BaseModel):
@@ -163,3 +164,4 @@ class Policy(_Strict):
     penalties: PenaltyPolicy = PenaltyPolicy()
     review: ReviewPolicy = ReviewPolicy()
     escalation: EscalationPolicy = EscalationPolicy()
+    insights: InsightsPolicy = InsightsPolicy()
