@@ -100,10 +100,10 @@ def _order_lines(session: Session, f: InsightFilter, by: GroupBy, now: datetime 
              else "merchant" if f.merchant_id is not None or by == "merchant" else "category")
     if by == "day":
         stmt = select(O.day, func.sum(O.lines)).where(col(O.grain) == grain, *base).group_by(O.day)
-        return {(d.isoformat() if isinstance(d, date) else str(d)): int(n) for d, n in session.execute(stmt).tuples()}
+        return {(d.isoformat() if isinstance(d, date) else str(d)): int(n) for d, n in session.execute(stmt)}
     if by not in _ORDER_GRAIN:
         return None
     column = _ORDER_GRAIN[by]
     stmt = select(column, func.sum(O.lines)).where(col(O.grain) == grain, *base).group_by(column)
-    return {str(k): int(n) for k, n in session.execute(stmt).tuples()}
+    return {str(k): int(n) for k, n in session.execute(stmt)}
 

@@ -34,7 +34,7 @@ def period_counts(session: Session, first: date, last: date) -> PeriodCounts:
              .where(col(InsightCase.created_at) >= start, col(InsightCase.created_at) < end,
                     col(InsightCase.stage) != Stage.REJECTED.value)
              .group_by(InsightCase.merchant_id, InsightCase.sku, InsightCase.category))
-    for merchant, sku, category, n in session.execute(cases).tuples():
+    for merchant, sku, category, n in session.execute(cases):
         if merchant:
             out.merchant_complaints[merchant] += n
         if sku:
@@ -47,7 +47,7 @@ def period_counts(session: Session, first: date, last: date) -> PeriodCounts:
                     col(InsightOrderDay.grain).in_(["sku", "merchant", "category"]))
              .group_by(InsightOrderDay.grain, InsightOrderDay.merchant_id, InsightOrderDay.sku,
                        InsightOrderDay.category))
-    for grain, merchant, sku, category, n in session.execute(lines).tuples():
+    for grain, merchant, sku, category, n in session.execute(lines):
         n = int(n)
         if grain == "sku":
             out.sku_lines[sku] += n

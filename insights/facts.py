@@ -107,11 +107,11 @@ def _gather(session: Session, complaints: Sequence[Complaint]) -> list[Sources]:
     by_id = {c.id: Sources(complaint=c) for c in complaints}
     line_ids = {c.order_line_id for c in complaints if c.order_line_id}
     categories = dict(session.execute(select(OrderLine.id, OrderLine.category)
-                                      .where(OrderLine.id.in_(line_ids))).tuples().all()) if line_ids else {}
+                                      .where(OrderLine.id.in_(line_ids))).all()) if line_ids else {}
     for c in complaints:
         by_id[c.id].category = categories.get(c.order_line_id or "")
     for cid, clock in session.execute(select(SlaBreach.complaint_id, SlaBreach.clock)
-                                      .where(SlaBreach.complaint_id.in_(ids))).tuples():
+                                      .where(SlaBreach.complaint_id.in_(ids))):
         by_id[cid].breach_clocks.append(clock)
     for survey in session.execute(select(Survey).where(Survey.complaint_id.in_(ids))).scalars():
         by_id[survey.complaint_id].surveys.append(survey)

@@ -3,7 +3,9 @@
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy import func, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
@@ -11,7 +13,8 @@ from sqlmodel import Session, col
 from models.enums import Category, ComplaintType, DisputeClass, Severity
 from models.insight_tables import InsightCase, InsightOrderDay
 
-Channel = str
+# Ids are matched, never interpreted: any script, but no control characters (PostgreSQL refuses NUL).
+SubjectId = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
 MAX_WINDOW = timedelta(days=3 * 366)
 
 
@@ -22,12 +25,12 @@ class InsightFilter(BaseModel):
 
     created_from: AwareDatetime | None = Field(None, description="inclusive; default 30 days before created_to")
     created_to: AwareDatetime | None = Field(None, description="exclusive; default now")
-    merchant_id: str | None = Field(None, max_length=100)
-    sku: str | None = Field(None, max_length=100)
+    merchant_id: SubjectId | None = None
+    sku: SubjectId | None = None
     category: list[Category] = Field(default_factory=list)
     type: list[ComplaintType] = Field(default_factory=list)
     dispute_class: list[DisputeClass] = Field(default_factory=list)
-    channel: list[str] = Field(default_factory=list, max_length=10)
+    channel: list[SubjectId] = Field(default_factory=list, max_length=10)
     severity: list[Severity] = Field(default_factory=list)
 
     @model_validator(mode="after")

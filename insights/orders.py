@@ -30,7 +30,7 @@ def refresh_days(engine: Engine, first: date, last: date) -> int:
             select(Order.placed_at, Order.merchant_id, OrderLine.sku, OrderLine.category)
             .join(OrderLine, OrderLine.order_id == Order.id)
             .where(Order.placed_at >= day_start(first), Order.placed_at < day_start(last + timedelta(days=1))))
-        for placed_at, merchant_id, sku, category in rows.tuples():
+        for placed_at, merchant_id, sku, category in rows:
             day = placed_at.astimezone(UTC).date()
             counts[("sku", day, merchant_id, sku, category)] += 1
             counts[("merchant", day, merchant_id, "", category)] += 1

@@ -143,7 +143,7 @@ def _breakdowns(session: Session, where: list[ColumnElement[bool]]) -> dict[str,
     out: dict[str, dict[str, int]] = {"type": {}, "severity": {}, "channel": {}, "dispute_class": {}}
     stmt = (select(F.type, F.severity, F.channel, F.dispute_class, func.count()).where(*where)
             .group_by(F.type, F.severity, F.channel, F.dispute_class))
-    for ctype, severity, channel, dispute, n in session.execute(stmt).tuples():
+    for ctype, severity, channel, dispute, n in session.execute(stmt):
         for name, value in (("type", ctype), ("severity", severity), ("channel", channel),
                             ("dispute_class", dispute)):
             key = value or "unclassified"

@@ -19,7 +19,7 @@ from api.deps import Principal, SessionDep, SettingsDep, require_roles
 from api.errors import error_responses, forbidden, not_found
 from api.policy_store import current_policy
 from insights.breakdown import BreakdownRow, GroupBy, SortBy, breakdown
-from insights.filters import InsightFilter
+from insights.filters import InsightFilter, SubjectId
 from insights.summary import InsightSummary, flatten, summarize
 from models.enums import Role
 from models.insight_tables import InsightFlag, MerchantStandingRecord
@@ -33,7 +33,11 @@ Format = Literal["json", "csv"]
 _ERRORS = error_responses(401, 403, 422, 503)
 
 
-class BreakdownParams(InsightFilter):
+class SummaryParams(InsightFilter):
+    format: Format = "json"
+
+
+class BreakdownParams(SummaryParams):
     by: GroupBy = "merchant"
     sort: SortBy = "complaints"
     limit: int = Field(50, ge=1, le=1000)
@@ -76,22 +80,22 @@ def _csv(header: list[str], rows: list[list[Any]], name: str) -> PlainTextRespon
             summary="Counts, rates per order line, root causes, resolution times, SLA, escalation, reopen, "
                     "satisfaction and money for a window and filter")
 def insight_summary(session: SessionDep, settings: SettingsDep, _: InsightReader,
-                    f: Annotated[InsightFilter, Query()], format: Format = "json") -> Any:
+                    p: Annotated[SummaryParams, Query()]) -> Any:
     policy = current_policy(settings)
+    f = InsightFilter(**p.model_dump(exclude={"format"}))
     result = summarize(session, f, satisfaction_threshold=policy.review.satisfaction_threshold,
                        currency=policy.currency)
-    if format == "csv":
+    if p.format == "csv":
         return _csv(["figure", "value"], [list(pair) for pair in flatten(result)], "insights-summary")
     return result
 
 
 @router.get("/breakdown", response_model=list[BreakdownRow], responses=_ERRORS,
             summary="The same figures per merchant, SKU, category, type, ..., or day (top N by complaints or rate)")
-def insight_breakdown(session: SessionDep, _: InsightReader, p: Annotated[BreakdownParams, Query()],
-                      format: Format = "json") -> Any:
-    f = InsightFilter(**p.model_dump(exclude={"by", "sort", "limit"}))
+def insight_breakdown(session: SessionDep, _: InsightReader, p: Annotated[BreakdownParams, Query()]) -> Any:
+    f = InsightFilter(**p.model_dump(exclude={"by", "sort", "limit", "format"}))
     rows = breakdown(session, f, p.by, sort=p.sort, limit=p.limit)
-    if format == "csv":
+    if p.format == "csv":
         fields = list(BreakdownRow.model_fields)
         return _csv([p.by, *fields[1:]], [[getattr(r, n) for n in fields] for r in rows], f"insights-by-{p.by}")
     return rows
@@ -107,7 +111,7 @@ def _flag_view(flag: InsightFlag) -> FlagView:
 @router.get("/flags", response_model=list[FlagView], responses=_ERRORS,
             summary="Early-warning flags, newest first, each with its evidence (rate, baseline, test figures)")
 def list_flags(session: SessionDep, _: InsightReader, active: bool | None = None,
-               merchant_id: Annotated[str | None, Query(max_length=100)] = None,
+               merchant_id: Annotated[SubjectId | None, Query()] = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[FlagView]:
     stmt = select(InsightFlag)
     if active is not None:
@@ -148,7 +152,7 @@ def list_standing(session: SessionDep, _: InsightReader,
 @router.get("/standing/{merchant_id}", response_model=StandingView,
             responses=error_responses(401, 403, 404, 422, 503), summary="One merchant's standing and why")
 def get_standing(db: SessionDep, principal: StandingReader,
-                 merchant_id: Annotated[str, Path(max_length=100)]) -> StandingView:
+                 merchant_id: Annotated[SubjectId, Path()]) -> StandingView:
     if principal.role == Role.MERCHANT and principal.merchant_id != merchant_id:
         raise forbidden("merchants may read only their own standing")
     record = db.get(MerchantStandingRecord, merchant_id)
