@@ -89,7 +89,9 @@ def summary(start: FromOpt = None, end: ToOpt = None, merchant: MerchantOpt = No
 def breakdown_cmd(by: Annotated[str, typer.Option(help="merchant, sku, category, type, dispute_class, channel, "
                                                        "severity, root_cause or day")] = "merchant",
                   sort: Annotated[str, typer.Option(help="complaints, rate, refund_minor or breaches")] = "complaints",
-                  limit: int = 50, start: FromOpt = None, end: ToOpt = None, merchant: MerchantOpt = None,
+                  limit: int = 50, min_complaints: Annotated[int, typer.Option(
+                      help="with --sort rate: rank only groups with this many complaints")] = 5,
+                  start: FromOpt = None, end: ToOpt = None, merchant: MerchantOpt = None,
                   sku: SkuOpt = None, category: ListOpt = None,
                   type_: Annotated[list[str] | None, typer.Option("--type")] = None, dispute_class: ListOpt = None,
                   channel: ListOpt = None, severity: ListOpt = None, as_csv: CsvOpt = False) -> None:
@@ -108,7 +110,8 @@ def breakdown_cmd(by: Annotated[str, typer.Option(help="merchant, sku, category,
     engine, _ = _engine_and_policy()
     try:
         with Session(engine) as session:
-            rows = breakdown(session, f, by, sort=sort, limit=max(1, min(limit, 1000)))  # type: ignore[arg-type]
+            rows = breakdown(session, f, by, sort=sort, limit=max(1, min(limit, 1000)),  # type: ignore[arg-type]
+                             min_complaints=max(1, min_complaints))
     finally:
         engine.dispose()
     if as_csv:

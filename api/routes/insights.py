@@ -41,6 +41,7 @@ class BreakdownParams(SummaryParams):
     by: GroupBy = "merchant"
     sort: SortBy = "complaints"
     limit: int = Field(50, ge=1, le=1000)
+    min_complaints: int = Field(5, ge=1, le=100_000, description="sort=rate ranks only groups with this many")
 
 
 class FlagView(BaseModel):
@@ -93,8 +94,8 @@ def insight_summary(session: SessionDep, settings: SettingsDep, _: InsightReader
 @router.get("/breakdown", response_model=list[BreakdownRow], responses=_ERRORS,
             summary="The same figures per merchant, SKU, category, type, ..., or day (top N by complaints or rate)")
 def insight_breakdown(session: SessionDep, _: InsightReader, p: Annotated[BreakdownParams, Query()]) -> Any:
-    f = InsightFilter(**p.model_dump(exclude={"by", "sort", "limit", "format"}))
-    rows = breakdown(session, f, p.by, sort=p.sort, limit=p.limit)
+    f = InsightFilter(**p.model_dump(exclude={"by", "sort", "limit", "min_complaints", "format"}))
+    rows = breakdown(session, f, p.by, sort=p.sort, limit=p.limit, min_complaints=p.min_complaints)
     if p.format == "csv":
         fields = list(BreakdownRow.model_fields)
         return _csv([p.by, *fields[1:]], [[getattr(r, n) for n in fields] for r in rows], f"insights-by-{p.by}")
