@@ -16,7 +16,8 @@ with workflow.unsafe.imports_passed_through():
                              LiabilityDecision, MerchantRefundConfirmation, OfferProposal, OfferResponse, PersonalDetails,
                              ShipmentConfirmation, SupervisorReview, SurveyAnswer, Tier3Approval, Withdrawal)
     from models.enums import Stage
-    from workflows import case_admin, classification, evidence, execution, intake, negotiation, review
+    from models.fast_lane import MerchantSettlement
+    from workflows import case_admin, classification, evidence, execution, fast_lane, intake, negotiation, review
     from workflows.case import Case
 
 RUNNERS: dict[Stage, Callable[[Case], Awaitable[None]]] = {
@@ -200,3 +201,13 @@ class ComplaintWorkflow:
     @control_clock.validator
     def _validate_control_clock(self, p: ClockControl) -> None:
         case_admin.check_clock(self.case, p)
+
+    # ---- the trusted merchant's fast lane (workflows/fast_lane.py) -----------------------------------
+
+    @workflow.update
+    async def merchant_settle(self, p: MerchantSettlement) -> CaseState:
+        return await self._act(fast_lane.check, fast_lane.settle, p)
+
+    @merchant_settle.validator
+    def _validate_merchant_settle(self, p: MerchantSettlement) -> None:
+        fast_lane.check(self.case, p)
