@@ -102,7 +102,7 @@ def refresh_case(session: Session, complaint_id: str) -> None:
     session.flush()
 
 
-def _gather(session: Session, complaints: Sequence[Complaint]) -> list[Sources]:
+def _gather(session: Session, complaints: Sequence[Any]) -> list[Sources]:
     ids = [c.id for c in complaints]
     by_id = {c.id: Sources(complaint=c) for c in complaints}
     line_ids = {c.order_line_id for c in complaints if c.order_line_id}
@@ -113,13 +113,13 @@ def _gather(session: Session, complaints: Sequence[Complaint]) -> list[Sources]:
     for cid, clock in session.execute(select(SlaBreach.complaint_id, SlaBreach.clock)
                                       .where(SlaBreach.complaint_id.in_(ids))):
         by_id[cid].breach_clocks.append(clock)
-    for survey in session.execute(select(Survey).where(Survey.complaint_id.in_(ids))).scalars():
-        by_id[survey.complaint_id].surveys.append(survey)
+    for survey in session.execute(select(*Survey.__table__.columns).where(Survey.complaint_id.in_(ids))):
+        by_id[survey.complaint_id].surveys.append(survey)  # type: ignore[arg-type]  (a Row has the same names)
     for cid in session.execute(select(AuditLog.complaint_id).where(
             AuditLog.complaint_id.in_(ids), AuditLog.action == "reopened")).scalars():
         by_id[cid].reopened = True
-    for entry in session.execute(select(LedgerEntry).where(LedgerEntry.complaint_id.in_(ids))).scalars():
-        by_id[entry.complaint_id].ledger.append(entry)
+    for entry in session.execute(select(*LedgerEntry.__table__.columns).where(LedgerEntry.complaint_id.in_(ids))):
+        by_id[entry.complaint_id].ledger.append(entry)  # type: ignore[arg-type]
     return list(by_id.values())
 
 
@@ -132,7 +132,8 @@ def rebuild(engine: Engine, complaint_ids: Iterable[str] | None = None) -> int:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         with session_scope(engine) as session:
-            complaints = list(session.execute(select(Complaint).where(Complaint.id.in_(chunk))).scalars())
+            # Plain rows, not ORM objects: the same attribute names at a fraction of the cost.
+            complaints = list(session.execute(select(*Complaint.__table__.columns).where(Complaint.id.in_(chunk))))
             rows = [fold(src) for src in _gather(session, complaints)]
             session.execute(delete(InsightCase).where(InsightCase.complaint_id.in_(chunk)))
             if rows:
