@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select, text
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
@@ -13,6 +13,7 @@ from insights.filters import InsightFilter, case_clauses, days_of
 from models.enums import Stage
 from models.insight_tables import InsightCase as F
 from models.insight_tables import InsightOrderDay as O
+from models.types import UTCDateTime
 
 GroupBy = Literal["merchant", "sku", "category", "type", "dispute_class", "channel", "severity", "root_cause", "day"]
 SortBy = Literal["complaints", "rate", "refund_minor", "breaches"]
@@ -55,18 +56,35 @@ def _sum(expr: Any) -> Any:
 def breakdown(session: Session, f: InsightFilter, by: GroupBy, *, sort: SortBy = "complaints", limit: int = 50,
               min_complaints: int = 5, now: datetime | None = None) -> list[BreakdownRow]:
     """Groups ranked by `sort`; ranked by rate, only groups with at least `min_complaints` complaints."""
-    where: list[ColumnElement[bool]] = [*case_clauses(f, now), col(F.stage) != Stage.REJECTED.value]
+    where: list[ColumnElement[bool]] = [*case_clauses(f, now, session=session), col(F.stage) != Stage.REJECTED.value]
     key = _day_expr(session) if by == "day" else _COLUMNS[by]
     satisfaction = (F.resolved_score + F.communication_score) / 2.0
-    stmt = select(
-        key.label("key"), func.count().label("complaints"),
+    measures = [
+        func.count().label("complaints"),
         _sum(case((col(F.stage) == Stage.CLOSED.value, 1), else_=0)).label("closed"),
         _sum(case((col(F.escalated), 1), else_=0)).label("escalated"),
         _sum(case((col(F.reopened), 1), else_=0)).label("reopened"), _sum(F.breaches).label("breaches"),
         func.avg(F.resolution_seconds).label("resolution"), func.avg(satisfaction).label("satisfaction"),
-        *[_sum(getattr(F, c)).label(c) for c in MONEY_COLUMNS.values()],
-    ).where(*where).group_by(key)
-    groups = [dict(row._mapping) for row in session.execute(stmt)]
+        *[_sum(getattr(F, c)).label(c) for c in MONEY_COLUMNS.values()]]
+    if by in ("merchant", "sku") and sort in ("complaints", "rate"):
+        # Thousands of groups: rank on a count first (a sort of one column), then compute every figure
+        # for the groups that made the list only, through the (merchant_id|sku, created_at) index.
+        counted = _counts(session, f, by, where, now)
+        if sort == "rate":
+            keys = [str(k) for k, n in counted.items() if k is not None and n >= min_complaints]
+            lines = _order_lines(session, f, by, now, keys) or {}
+            keys = sorted(keys, key=lambda k: (counted[k] / lines[k] if lines.get(k) else -1, k), reverse=True)
+        else:
+            keys = [str(k) for k, _ in sorted(((k, n) for k, n in counted.items() if k is not None),
+                                              key=lambda kn: (kn[1], str(kn[0])), reverse=True)]
+        chosen = keys[:limit]
+        plain = [*case_clauses(f, now), col(F.stage) != Stage.REJECTED.value]
+        groups = [dict(row._mapping) for start in range(0, len(chosen), 500) for row in session.execute(
+            select(key.label("key"), *measures).where(*plain, col(key).in_(chosen[start:start + 500]))
+            .group_by(key))]
+    else:
+        groups = [dict(row._mapping) for row in session.execute(
+            select(key.label("key"), *measures).where(*where).group_by(key))]
     if sort == "rate":
         # A rate on a handful of complaints is noise: rank only groups with enough of them.
         groups = [g for g in groups if g["complaints"] >= min_complaints]
@@ -95,6 +113,25 @@ def breakdown(session: Session, f: InsightFilter, by: GroupBy, *, sort: SortBy =
     if by == "day":
         return sorted(rows, key=lambda r: r.key)[:limit]
     return sorted(rows, key=order, reverse=True)[:limit]
+
+
+def _counts(session: Session, f: InsightFilter, by: str, where: list[ColumnElement[bool]],
+            now: datetime | None) -> dict[Any, int]:
+    """Complaints per merchant or SKU. With only a window (and a merchant for SKUs) SQLite reads them
+    from the (key, created_at, stage) index alone, in key order: no table access, no sort."""
+    column = F.merchant_id if by == "merchant" else F.sku
+    only_window = not (f.category or f.type or f.dispute_class or f.channel or f.severity or f.sku
+                       or (f.merchant_id and by == "merchant"))
+    if not (only_window and session.get_bind().dialect.name == "sqlite"):
+        return dict(session.execute(select(column, func.count()).where(*where).group_by(column)).all())
+    start, end = f.window(now)
+    name = column.key
+    sql = (f"SELECT {name}, count(*) FROM insight_case INDEXED BY ix_insight_case_{name.split('_')[0]}_created "
+           f"WHERE {name} IS NOT NULL AND created_at >= :start AND created_at < :end AND stage != 'rejected'"
+           + (" AND merchant_id = :merchant" if f.merchant_id else "") + f" GROUP BY {name}")
+    stmt = text(sql).bindparams(bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime()))
+    params = {"start": start, "end": end, **({"merchant": f.merchant_id} if f.merchant_id else {})}
+    return dict(session.execute(stmt, params).all())
 
 
 def _order_lines(session: Session, f: InsightFilter, by: GroupBy, now: datetime | None,

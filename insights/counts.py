@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from insights.filters import InsightFilter, filed_at
 from insights.orders import day_start
 from models.enums import Stage
 from models.insight_tables import InsightCase, InsightOrderDay
@@ -30,8 +31,9 @@ def period_counts(session: Session, first: date, last: date) -> PeriodCounts:
     """Days first..last inclusive."""
     out = PeriodCounts()
     start, end = day_start(first), day_start(last + timedelta(days=1))
+    filed = filed_at(session, InsightFilter())  # every merchant: a table scan (insights.filters.filed_at)
     cases = (select(InsightCase.merchant_id, InsightCase.sku, InsightCase.category, func.count())
-             .where(col(InsightCase.created_at) >= start, col(InsightCase.created_at) < end,
+             .where(filed >= start, filed < end,
                     col(InsightCase.stage) != Stage.REJECTED.value)
              .group_by(InsightCase.merchant_id, InsightCase.sku, InsightCase.category))
     for merchant, sku, category, n in session.execute(cases):

@@ -93,13 +93,23 @@ def refresh_case(session: Session, complaint_id: str) -> None:
                       .scalars())
     values = fold(src)
     row = session.get(InsightCase, complaint_id)
+    categories = {values["category"] or ""}
     if row is None:
         session.add(InsightCase(**values))
     else:
+        before = row.model_dump()
+        if all(before.get(k) == v for k, v in values.items() if k != "source_updated_at"):
+            row.source_updated_at = values["source_updated_at"]  # nothing counted changed: the rollup stands
+            session.add(row)
+            return
+        categories.add(before.get("category") or "")
         for name, value in values.items():
             setattr(row, name, value)
         session.add(row)
     session.flush()
+    from insights import cube  # here, not at the top: cube builds on this module
+
+    cube.refresh_for(session, values["created_at"], categories)
 
 
 def _gather(session: Session, complaints: Sequence[Any]) -> list[Sources]:
@@ -128,7 +138,7 @@ def rebuild(engine: Engine, complaint_ids: Iterable[str] | None = None) -> int:
     with Session(engine) as session:
         ids = list(complaint_ids) if complaint_ids is not None else list(
             session.execute(select(Complaint.id).order_by(Complaint.id)).scalars())
-    written = 0
+    written, days = 0, set()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         with session_scope(engine) as session:
@@ -139,6 +149,16 @@ def rebuild(engine: Engine, complaint_ids: Iterable[str] | None = None) -> int:
             if rows:
                 session.execute(insert(InsightCase), rows)
             written += len(rows)
+            days |= {(r["created_at"], r["category"] or "") for r in rows}
+    from insights import cube
+
+    by_day: dict[Any, set[str]] = {}
+    for created, category in days:
+        by_day.setdefault(created.date(), set()).add(category)
+    with session_scope(engine) as session:
+        for day, categories in by_day.items():
+            for category in sorted(categories):
+                cube.refresh_day(session, day, category)
     return written
 
 

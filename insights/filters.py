@@ -6,12 +6,13 @@ from typing import Any
 from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from models.enums import Category, ComplaintType, DisputeClass, Severity
 from models.insight_tables import InsightCase, InsightOrderDay
+from models.types import UTCDateTime
 
 # Ids are matched, never interpreted: any script, but no control characters (PostgreSQL refuses NUL).
 SubjectId = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
@@ -58,9 +59,11 @@ class InsightFilter(BaseModel):
         return bool(self.type or self.dispute_class or self.channel or self.severity)
 
 
-def case_clauses(f: InsightFilter, now: datetime | None = None) -> list[ColumnElement[bool]]:
+def case_clauses(f: InsightFilter, now: datetime | None = None, *, session: Session | None = None
+                 ) -> list[ColumnElement[bool]]:
     start, end = f.window(now)
-    where: list[ColumnElement[bool]] = [col(InsightCase.created_at) >= start, col(InsightCase.created_at) < end]
+    filed = filed_at(session, f) if session is not None else col(InsightCase.created_at)
+    where: list[ColumnElement[bool]] = [filed >= start, filed < end]
     if f.merchant_id is not None:
         where.append(col(InsightCase.merchant_id) == f.merchant_id)
     if f.sku is not None:
@@ -71,6 +74,16 @@ def case_clauses(f: InsightFilter, now: datetime | None = None) -> list[ColumnEl
         if values:
             where.append(col(column).in_([str(v) for v in values]))
     return where
+
+
+def filed_at(session: Session, f: InsightFilter) -> Any:
+    """The filing-time column to filter on. Without a merchant or SKU filter most rows qualify, and on
+    SQLite a plain table scan then beats the created_at index tenfold (no random lookup per row): the
+    unary `+` (a no-op on the value) keeps SQLite's planner off the index. PostgreSQL has the statistics
+    to choose by itself."""
+    if f.merchant_id is None and f.sku is None and session.get_bind().dialect.name == "sqlite":
+        return literal_column(f"+{InsightCase.__tablename__}.created_at", UTCDateTime())
+    return col(InsightCase.created_at)
 
 
 def days_of(start: datetime, end: datetime) -> tuple[date, date]:

@@ -22,9 +22,11 @@ class InsightCase(SQLModel, table=True):
 
     __tablename__ = "insight_case"
     __table_args__ = (
-        Index("ix_insight_case_created", "created_at"),
-        Index("ix_insight_case_merchant_created", "merchant_id", "created_at"),
-        Index("ix_insight_case_sku_created", "sku", "created_at"),
+        # Covers the resolution times of a window: read from the index alone.
+        Index("ix_insight_case_created", "created_at", "resolution_seconds"),
+        # (stage last: the per-merchant and per-SKU counts of a window are read from the index alone)
+        Index("ix_insight_case_merchant_created", "merchant_id", "created_at", "stage"),
+        Index("ix_insight_case_sku_created", "sku", "created_at", "stage"),
         Index("ix_insight_case_category_created", "category", "created_at"),
     )
 
@@ -59,6 +61,17 @@ class InsightCase(SQLModel, table=True):
     coupon_minor: int = 0
     points: int = 0
     source_updated_at: datetime = _ts()
+
+
+class InsightDayTotals(SQLModel, table=True):
+    """Every additive figure of the complaints filed on one UTC day in one category (a rollup of
+    `insight_case`, re-aggregated by the read-model writer whenever one of that day's facts changes)."""
+
+    __tablename__ = "insight_day_totals"
+
+    day: date = Field(sa_column=Column(Date(), primary_key=True))
+    category: str = Field(default="", primary_key=True)
+    totals: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class InsightOrderDay(SQLModel, table=True):

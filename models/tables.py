@@ -299,4 +299,5 @@ class IdempotencyRecord(SQLModel, table=True):
 
 
 # Insights tables live in their own module; importing it here registers them on the same metadata.
-from models.insight_tables import InsightCase, InsightFlag, InsightOrderDay, MerchantStandingRecord  # noqa: E402,F401
+from models.insight_tables import (  # noqa: E402,F401
+    InsightCase, InsightDayTotals, InsightFlag, InsightOrderDay, MerchantStandingRecord)

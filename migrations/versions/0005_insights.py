@@ -60,10 +60,18 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id']),
         sa.PrimaryKeyConstraint('complaint_id'),
     )
-    op.create_index('ix_insight_case_created', 'insight_case', ['created_at'])
-    op.create_index('ix_insight_case_merchant_created', 'insight_case', ['merchant_id', 'created_at'])
-    op.create_index('ix_insight_case_sku_created', 'insight_case', ['sku', 'created_at'])
+    op.create_index('ix_insight_case_created', 'insight_case', ['created_at', 'resolution_seconds'])
+    op.create_index('ix_insight_case_merchant_created', 'insight_case', ['merchant_id', 'created_at', 'stage'])
+    op.create_index('ix_insight_case_sku_created', 'insight_case', ['sku', 'created_at', 'stage'])
     op.create_index('ix_insight_case_category_created', 'insight_case', ['category', 'created_at'])
+
+    op.create_table(
+        'insight_day_totals',
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('category', _STR(), nullable=False),
+        sa.Column('totals', sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint('day', 'category'),
+    )
 
     op.create_table(
         'insight_order_day',
@@ -120,6 +128,7 @@ def downgrade() -> None:
     op.drop_index('ix_insight_order_day_sku', table_name='insight_order_day')
     op.drop_index('ix_insight_order_day_merchant', table_name='insight_order_day')
     op.drop_table('insight_order_day')
+    op.drop_table('insight_day_totals')
     for name in ('ix_insight_case_category_created', 'ix_insight_case_sku_created',
                  'ix_insight_case_merchant_created', 'ix_insight_case_created'):
         op.drop_index(name, table_name='insight_case')
