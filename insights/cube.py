@@ -121,6 +121,7 @@ def window_totals(session: Session, f: InsightFilter, threshold: int, now: datet
     if any(t.get("layout") != LAYOUT for t in rows):  # written by another version: the facts answer
         return _from_facts(session, case_clauses(f, now, session=session), threshold)
     if rows:
-        sums = [sum(column) for column in zip(*(t["values"] for t in rows))]
-        total = add(total, {**dict(zip(KEYS, sums)), "satisfied": sums[len(KEYS) + max(0, min(threshold, SCORES - 1))]})
+        sums = [sum(column) for column in zip(*(t["values"] for t in rows), strict=True)]
+        satisfied = sums[len(KEYS) + max(0, min(threshold, SCORES - 1))]
+        total = add(total, {**dict(zip(KEYS, sums, strict=False)), "satisfied": satisfied})
     return total

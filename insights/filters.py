@@ -1,9 +1,7 @@
 """The window and filters every insights figure is computed over, and their SQL clauses."""
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
-
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy import func, literal_column, select

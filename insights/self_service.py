@@ -26,7 +26,8 @@ def self_service_terms(*, order: OrderFacts, refund_minor: int | None, refund_mo
     return OfferTerms(tier=Tier.REFUND_PLUS_GIFT if gift else Tier.REFUND, refund_mode=refund_mode,
                       refund_minor=refund, gift_coupon_minor=coupon_minor, gift_points=points, reship=False,
                       platform_advance=False, recover_from=None, requires_approval=False, penalise_merchant=False,
-                      reasons=["fast lane: a trusted merchant settles within policy limits (self-service compensation)"])
+                      reasons=["fast lane: a trusted merchant settles within policy limits "
+                               "(self-service compensation)"])
 
 
 __all__ = ["LadderError", "Party", "self_service_terms"]

@@ -11,15 +11,15 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from insights import cube
 from insights.facts import MONEY_COLUMNS, SLA_CLOCKS
 from insights.filters import InsightFilter, case_clauses, order_grain, order_lines
-from insights.totals import BUCKETS, DIMENSION_VALUES, totals_query, values_of
+from insights.totals import BUCKETS, values_of
 from models.enums import Stage
 from models.insight_tables import InsightCase as F
+
 
 class Rate(BaseModel):
     count: int
@@ -61,7 +61,6 @@ def _hours(seconds: float | None) -> float | None:
 
 def summarize(session: Session, f: InsightFilter, *, satisfaction_threshold: int, currency: str,
                now: datetime | None = None) -> InsightSummary:
-    where = case_clauses(f, now, session=session)
     t = cube.window_totals(session, f, satisfaction_threshold, now)
 
     def per(name: str) -> dict[str, int]:

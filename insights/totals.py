@@ -46,7 +46,7 @@ def totals_query(where: list[ColumnElement[bool]], threshold: int) -> Any:
     bounds = [0.0, *(upper for _, upper in BUCKETS)]
     buckets = [_count(and_(secs >= int(low * 3600), secs < int(high * 3600)) if math.isfinite(high)
                       else secs >= int(low * 3600)).label(f"b{i}")
-               for i, (low, high) in enumerate(zip(bounds, bounds[1:]))]
+               for i, (low, high) in enumerate(zip(bounds, bounds[1:], strict=False))]
     satisfied = and_(col(F.resolved_score) >= threshold, col(F.communication_score) >= threshold)
     worked = col(F.stage).in_(TERMINAL_WORKED)
     per_value = [_count(col(getattr(F, name)) == value).label(f"{name}={value}")
@@ -73,7 +73,7 @@ def add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     for key, value in b.items():
         if isinstance(value, list):
             base = out.get(key) or [0] * len(value)
-            out[key] = [x + y for x, y in zip(base, value)]
+            out[key] = [x + y for x, y in zip(base, value, strict=True)]
         else:
             out[key] = out.get(key, 0) + int(value)
     return out

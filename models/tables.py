@@ -299,5 +299,4 @@ class IdempotencyRecord(SQLModel, table=True):
 
 
 # Insights tables live in their own module; importing it here registers them on the same metadata.
-from models.insight_tables import (  # noqa: E402,F401
-    InsightCase, InsightDayTotals, InsightFlag, InsightOrderDay, MerchantStandingRecord)
+from models.insight_tables import InsightCase, InsightDayTotals, InsightFlag, InsightOrderDay, MerchantStandingRecord  # noqa: E402,F401

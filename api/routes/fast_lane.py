@@ -32,11 +32,13 @@ EXAMPLES: dict[str, Any] = {
 
 
 @router.post(f"/{{complaint_id}}/{SETTLE.path}", response_model=CaseState | MerchantCaseState,
-             summary=SETTLE.summary, operation_id=SETTLE.update, responses=error_responses(401, 403, 404, 409, 422, 503),
+             summary=SETTLE.summary, operation_id=SETTLE.update,
+             responses=error_responses(401, 403, 404, 409, 422, 503),
              description="Workflow update `merchant_settle`. Allowed roles: merchant (its own cases, standing "
                          "trusted). Before execution, with no open or declined offer; docs/INSIGHTS.md, 'Fast lane'.")
 async def merchant_settle(request: Request, complaint_id: ComplaintId, principal: Merchant, engine: EngineDep,
                           client: ClientDep, key: RequiredKey,
-                          body: Annotated[SettlementBody, Body(openapi_examples=EXAMPLES)]) -> Any:  # type: ignore[valid-type]
+                          body: Annotated[SettlementBody, Body(openapi_examples=EXAMPLES)],  # type: ignore[valid-type]
+                          ) -> Any:
     return await run_once(request, engine, principal.id, key, body, lambda: perform(
         request, SETTLE, client, engine, principal, complaint_id, body, key))

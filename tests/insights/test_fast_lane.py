@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from core.db import session_scope
 from models.insight_tables import InsightCase, MerchantStandingRecord
 from models.tables import AuditLog
-from tests.api.conftest import isolated_live_api, live_engine, make_party, sqlite_only_db_url  # noqa: F401
+from tests.api.conftest import isolated_live_api, live_engine, make_party, sqlite_only_db_url  # noqa: F401,F811
 from tests.api.flow import act, file_case, read, wait_for, wait_stage
 
 
@@ -19,7 +19,7 @@ def _stand(engine, merchant_id: str, tier: str, reason: str) -> None:
                                            computed_at=now, changes=1, policy_version="test"))
 
 
-async def test_trusted_merchant_settles_and_the_case_closes_without_an_agent(isolated_live_api):
+async def test_trusted_merchant_settles_and_the_case_closes_without_an_agent(isolated_live_api):  # noqa: F811
     api, env = isolated_live_api
     party = make_party(api.engine)
     _stand(api.engine, party.merchant_id, "trusted", "1200 order lines, complaint rate 0.004, no penalty")
@@ -66,7 +66,7 @@ async def test_trusted_merchant_settles_and_the_case_closes_without_an_agent(iso
     assert detail["complaint"]["refunded_minor"] == 15000
 
 
-async def test_merchant_not_trusted_is_refused_and_nothing_is_written(isolated_live_api):
+async def test_merchant_not_trusted_is_refused_and_nothing_is_written(isolated_live_api):  # noqa: F811
     api, _ = isolated_live_api
     party = make_party(api.engine)
     _stand(api.engine, party.merchant_id, "watch", "early warning active on the merchant")

@@ -32,7 +32,8 @@ def _seed(engine) -> dict[str, str]:
     add_merchant(engine, merchant)
     lines = add_orders(engine, merchant, sku, "electronics", DAY, 40)
     at = DAY + timedelta(hours=1)
-    c1, c2, c3, c4, c5 = (add_complaints(engine, merchant, sku, [line], at, **fields)[0] for line, fields in zip(lines, [
+    c1, c2, c3, c4, c5 = (add_complaints(engine, merchant, sku, [line], at, **fields)[0]
+                          for line, fields in zip(lines, [
         dict(closed_at=at + timedelta(hours=10), escalation_level=1),
         dict(type="logistics", severity="A", channel="web", dispute_class="immediate", root_cause="carrier",
              closed_at=at + timedelta(hours=72)),
@@ -40,7 +41,7 @@ def _seed(engine) -> dict[str, str]:
              root_cause="withdrawn", closed_at=at + timedelta(hours=1)),
         dict(stage="rejected", type=None, severity=None, dispute_class=None, root_cause="unsubstantiated"),
         dict(stage="evidence", is_open=True, closed_at=None, root_cause=None),
-    ]))
+    ], strict=False))
     with session_scope(engine) as session:
         session.add(SlaBreach(id=f"{c1}:first_contact#B1", complaint_id=c1, clock="first_contact", level=1,
                               due_at=at, breached_at=at, recorded_at=at))

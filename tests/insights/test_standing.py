@@ -34,7 +34,8 @@ def test_repeat_offender_turns_high_risk_and_back(engine):
     with session_scope(engine) as session:
         for i, cid in enumerate(complaint_ids):
             session.add(Penalty(idempotency_key=f"pen-{cid}", complaint_id=cid, merchant_id=merchant,
-                                deduction_minor=10_000, listing_blocked_until=NOW, created_at=NOW - timedelta(days=10 + i)))
+                                deduction_minor=10_000, listing_blocked_until=NOW,
+                                created_at=NOW - timedelta(days=10 + i)))
 
     first = scan_standing(engine, DbNotifier(engine), POLICY, NOW)
 
