@@ -4,17 +4,20 @@ from models.case import OrderFacts
 from models.enums import Party, RefundMode, Tier
 from models.policy import Policy
 from policy.ladder import LadderError, OfferTerms
+from policy.money import refund_remainder
 
 
 def self_service_terms(*, order: OrderFacts, refund_minor: int | None, refund_mode: RefundMode, coupon_minor: int,
-                       points: int, policy: Policy) -> OfferTerms:
+                       points: int, policy: Policy, refunded_minor: int = 0) -> OfferTerms:
     """A tier-1 refund, or a tier-2 refund plus gift, inside insights.fast_lane's limits; LadderError otherwise."""
     lane = policy.insights.fast_lane
     if not lane.enabled:
         raise LadderError("the fast lane is switched off by policy (insights.fast_lane.enabled)")
-    refund = order.paid_minor if refund_minor is None else refund_minor
-    if refund > order.paid_minor:
-        raise LadderError(f"refund {refund} is above the {order.paid_minor} paid")
+    remainder = refund_remainder(order.paid_minor, refunded_minor)  # earlier rounds count (refund cap)
+    refund = remainder if refund_minor is None else refund_minor
+    if refund > remainder:
+        raise LadderError(f"refund {refund} is above the {remainder} that may still be refunded "
+                          f"({order.paid_minor} paid, {refunded_minor} refunded already)")
     if refund > lane.max_refund_minor:
         raise LadderError(f"refund {refund} is above the fast lane's limit {lane.max_refund_minor}; "
                           "an agent handles this case")

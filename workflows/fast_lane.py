@@ -33,7 +33,8 @@ def _terms(case: Case, p: MerchantSettlement) -> OfferTerms:
         raise invalid_stage(case.stage, "merchant_settle", "a case whose order is verified")
     try:
         return self_service_terms(order=order, refund_minor=p.refund_minor, refund_mode=p.refund_mode,
-                                  coupon_minor=p.coupon_minor, points=p.points, policy=case.policy)
+                                  coupon_minor=p.coupon_minor, points=p.points, policy=case.policy,
+                                  refunded_minor=case.consumer_refunded_minor())
     except LadderError as err:
         raise invalid_input("refund_minor", str(err)) from None
 

@@ -1,7 +1,7 @@
 """insights: per-case facts, daily order counts, early-warning flags, merchant standing
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01 21:00:00
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ from alembic import op
 import models.types
 
 revision: str = '0005'
-down_revision: Union[str, None] = '0002'  # the lead re-chains at merge
+down_revision: Union[str, None] = '0003'  # the lead re-chains at merge
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
