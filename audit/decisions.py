@@ -37,6 +37,9 @@ from temporalio.worker import (
 
 LOCAL_ACTIVITY_MARKER = "core_local_activity"
 MAX_FIELDS_PER_EVENT = 8
+# Messages to people, not decisions about the case: a different recipient or wording is shown in
+# `inputs_evolved`, never a failed verdict (the decisions they announce are compared where they are made).
+NOT_DECISIONS = frozenset({"send_notification"})
 # Audit row columns that an audit-record input carries under the same name.
 ROW_COLUMNS = ("complaint_id", "at", "actor_kind", "actor_id", "action", "reason", "stage_before", "stage_after")
 
@@ -264,6 +267,12 @@ class _Checker:
             if d.kind != "changed":
                 key = f"{activity}: {_INDEX.sub('[*]', d.field)} {d.kind}"
                 self.ledger.evolved[key] = self.ledger.evolved.get(key, 0) + 1
+        if activity in NOT_DECISIONS:
+            for d in diffs:
+                if d.kind == "changed":
+                    key = f"{activity}: {_INDEX.sub('[*]', d.field)} changed (a message, not a decision)"
+                    self.ledger.evolved[key] = self.ledger.evolved.get(key, 0) + 1
+            return
         diffs = [d for d in diffs if d.kind == "changed"]
         if not diffs:
             return
