@@ -273,6 +273,9 @@ class ReviewPolicy(_Strict):
 class EscalationPolicy(_Strict):
     supervisor_queue: str = Field("supervisors", description="the queue escalated cases are assigned to")
     max_level: PositiveInt = Field(3, description="highest escalation level; a clock at this level stops re-arming")
+    due_together_within: timedelta = Field(timedelta(minutes=5), description=(
+        "clocks falling due within this span of the first breach make one escalation with it (clocks started "
+        "moments apart, as first contact at filing and the plan at classification, share one deadline)"))
 
 
 class LimitsPolicy(_Strict):
