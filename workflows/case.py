@@ -70,6 +70,7 @@ class Case:
         self.supplement_due: datetime | None = None
         self.awaiting_merchant_refund_until: datetime | None = None
         self.awaiting_shipment_until: datetime | None = None
+        self.rectification_interview_due: datetime | None = None  # a repeat offender's interview
         self._pushed_attributes: dict[str, Any] = {}
         # (clock, level, stage) escalations done: one missed deadline never escalates twice (patch below)
         self.escalated: set[tuple[str, int, str]] = set()

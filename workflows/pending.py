@@ -52,4 +52,7 @@ def actions(case: "Case") -> list[PendingAction]:
             out.append(PendingAction(who=Role.CONSUMER, action="answer_survey", due_at=s.survey.due_at))
         case Stage.REOPENED:
             out.append(PendingAction(who=Role.SUPERVISOR, action="supervisor_review", due_at=due))
+    if case.rectification_interview_due is not None and not s.stage.is_terminal:
+        out.append(PendingAction(who=Role.SUPERVISOR, action="rectification_interview",
+                                 due_at=case.rectification_interview_due))
     return out
