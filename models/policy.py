@@ -227,6 +227,9 @@ class NegotiationPolicy(_Strict):
         description="a tier-3 offer (platform advance) waits for a supervisor's approval")
     supervisor_approval: timedelta = Field(timedelta(hours=24),
         description="time a supervisor has to approve a tier-3 offer")
+    food_safety_carrier_requires_supervisor: bool = Field(False, description=(
+        "the severity-A food-safety fast path with a carrier fault waits for a supervisor's approval and the "
+        "consumer's acceptance like any tier-3 offer; off: the platform pays at once and recovers from the carrier"))
 
 
 class ExecutionPolicy(_Strict):
