@@ -15,11 +15,13 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.classify import ClassifyActivities
 from activities.errors import PermanentErrorInterceptor
 from activities.intake import IntakeActivities
 from activities.money import MoneyActivities
 from activities.notifications import NotificationActivities
 from activities.records import RecordActivities
+from activities.triage import TriageActivities
 from adapters.db_platform import DbMerchantDeposits, DbNotifier, DbOrderLookup, DbPaymentGateway
 from core.db import engine_from_settings
 from core.process_exit import exit_now
@@ -37,7 +39,8 @@ def activities_for(engine: Engine) -> list:
     records = RecordActivities(engine)
     money = MoneyActivities(DbMerchantDeposits(engine), DbPaymentGateway(engine))
     notifications = NotificationActivities(DbNotifier(engine))
-    return [intake.lookup_order, intake.count_open_complaints,
+    return [intake.lookup_order, intake.count_open_complaints, intake.group_volumes,
+            ClassifyActivities().classify_complaint, TriageActivities().urgency_at_filing,
             records.record_transition, records.record_evidence, records.record_offer, records.record_breach,
             records.record_survey, records.record_reshipment,
             money.freeze_deposit, money.unfreeze_deposit, money.move_money, money.reverse_money,

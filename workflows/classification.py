@@ -3,7 +3,9 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.classify import ClassifyActivities
     from activities.intake import IntakeActivities
+    from models.classify_io import ClassifyRequest
     from models.activity_io import ImpactQuery
     from models.case import Actor, ClassificationReview
     from models.enums import ActorKind, Stage
@@ -13,11 +15,19 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case import SYSTEM, Case
     from workflows.guards import invalid_input, require_stage
 
+# The classifier (policy/classifier.py) runs in the classify activity and history records its answer;
+# before it, the keyword rules ran in the workflow. A low-confidence answer goes to the agent to classify.
+CLASSIFIER_ACTIVITY = "classifier-activity"
+MAX_TEXT = 4000  # the classify request's bound; the classifier reads the start of a longer text
+
 
 async def enter(case: Case, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM,
                 reason: str = "") -> None:
     s = case.state
     order = s.order
+    if workflow.patched(CLASSIFIER_ACTIVITY):
+        await _classify(case, actor=actor, by=by, reason=reason)
+        return
     counts = await case.activity(IntakeActivities.count_open_complaints, ImpactQuery(
         complaint_id=s.complaint_id, merchant_id=order.merchant_id, sku=order.sku,
         since=case.now() - case.policy.classification.group_window))
@@ -28,6 +38,23 @@ async def enter(case: Case, *, actor: Actor | None = None, by: tuple[ActorKind, 
     await case.set_stage(Stage.CLASSIFICATION, "classification_suggested", actor=actor, by=by, reason=reason,
                          details={"suggested": s.classification.model_dump(mode="json"),
                                   "open_on_merchant": counts.open_on_merchant, "open_on_sku": counts.open_on_sku})
+
+
+async def _classify(case: Case, *, actor: Actor | None, by: tuple[ActorKind, str], reason: str) -> None:
+    s = case.state
+    order = s.order
+    volumes = await case.activity(IntakeActivities.group_volumes, ImpactQuery(
+        complaint_id=s.complaint_id, merchant_id=order.merchant_id, sku=order.sku,
+        since=case.now() - case.policy.classification.group_window))
+    s.classification = await case.activity(ClassifyActivities.classify_complaint, ClassifyRequest(
+        complaint_id=s.complaint_id, description=case.description[:MAX_TEXT], order=order, volumes=volumes,
+        policy=case.policy.classification))
+    _retime_case_clocks(case)
+    await case.set_stage(Stage.CLASSIFICATION, "classification_suggested", actor=actor, by=by, reason=reason,
+                         details={"suggested": s.classification.model_dump(mode="json"),
+                                  "volumes": volumes.model_dump(mode="json")})
+    if s.classification.needs_agent:
+        await case.notify(case.staff(), "classification_needed", confidence=s.classification.confidence)
 
 
 def _retime_case_clocks(case: Case) -> None:
@@ -42,6 +69,10 @@ def _retime_case_clocks(case: Case) -> None:
 
 def check_review(case: Case, p: ClassificationReview) -> None:
     require_stage(case.stage, "review_classification", Stage.CLASSIFICATION)
+    c = case.state.classification
+    if c is not None and c.needs_agent and not c.confirmed and p.confirm:
+        raise invalid_input("type", "the classifier was unsure of this text: choose the type (confirm=false, "
+                                    "type, reason)")
     if not p.confirm:
         if not (p.reason and p.reason.strip()):
             raise invalid_input("reason", "an override needs a reason")
@@ -57,6 +88,7 @@ async def review(case: Case, p: ClassificationReview) -> None:
         c.dispute_class = p.dispute_class or c.dispute_class
         c.severity = p.severity or c.severity
         c.overridden, c.reason = True, p.reason
+        c.needs_agent = False  # the agent has classified it
     c.confirmed = True
     _retime_case_clocks(case)
     await case.record("classification_confirmed" if p.confirm else "classification_overridden",

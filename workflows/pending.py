@@ -25,7 +25,9 @@ def actions(case: "Case") -> list[PendingAction]:
                                      due_at=case.supplement_due))
             out.append(PendingAction(who=staff, action="complete_intake", due_at=due))
         case Stage.CLASSIFICATION:
-            out.append(PendingAction(who=staff, action="review_classification", due_at=due))
+            unsure = s.classification is not None and s.classification.needs_agent
+            out.append(PendingAction(who=staff, action="classify" if unsure else "review_classification",
+                                     due_at=due))
         case Stage.EVIDENCE:
             for r in s.evidence_requests:
                 if r.fulfilled_at is None and not r.lapsed:
