@@ -39,8 +39,9 @@ def activities_for(engine: Engine) -> list:
     records = RecordActivities(engine)
     money = MoneyActivities(DbMerchantDeposits(engine), DbPaymentGateway(engine))
     notifications = NotificationActivities(DbNotifier(engine))
-    return [intake.lookup_order, intake.count_open_complaints, intake.group_volumes,
-            ClassifyActivities().classify_complaint, TriageActivities().urgency_at_filing,
+    classify = ClassifyActivities(engine)
+    return [intake.lookup_order, intake.count_open_complaints, classify.classify_complaint,
+            TriageActivities().urgency_at_filing,
             records.record_transition, records.record_evidence, records.record_offer, records.record_breach,
             records.record_survey, records.record_reshipment,
             money.freeze_deposit, money.unfreeze_deposit, money.move_money, money.reverse_money,

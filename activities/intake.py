@@ -1,4 +1,4 @@
-"""Intake activities: what the order system says, and how many complaints (and orders) share a merchant or SKU."""
+"""Intake activities: what the order system says, and how many open complaints share a merchant or SKU."""
 
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
@@ -7,8 +7,7 @@ from temporalio import activity
 
 from adapters.ports import OrderLookup
 from models.activity_io import ImpactCounts, ImpactQuery, OrderLookupResult
-from models.tables import Complaint, Order, OrderLine
-from policy.group_impact import GroupVolumes
+from models.tables import Complaint
 
 
 class IntakeActivities:
@@ -32,19 +31,3 @@ class IntakeActivities:
         return ImpactCounts(open_on_merchant=count(Complaint.merchant_id == q.merchant_id),
                             open_on_sku=count(Complaint.sku == q.sku))
 
-    @activity.defn(name="group_volumes")
-    def group_volumes(self, q: ImpactQuery) -> GroupVolumes:
-        """Complaints and orders within the window on the SKU and on the merchant, for group impact as rates.
-        Complaints other than this one, open or not; orders by their placing time."""
-        with Session(self._engine) as session:
-            def complaints(*where) -> int:
-                return int(session.exec(select(func.count()).select_from(Complaint).where(
-                    Complaint.id != q.complaint_id, Complaint.created_at >= q.since, *where)).one())
-
-            merchant_orders = session.exec(select(func.count()).select_from(Order).where(
-                Order.merchant_id == q.merchant_id, Order.placed_at >= q.since)).one()
-            sku_orders = session.exec(select(func.count()).select_from(OrderLine).join(
-                Order, OrderLine.order_id == Order.id).where(OrderLine.sku == q.sku, Order.placed_at >= q.since)).one()
-            return GroupVolumes(complaints_on_sku=complaints(Complaint.sku == q.sku), orders_on_sku=int(sku_orders),
-                                complaints_on_merchant=complaints(Complaint.merchant_id == q.merchant_id),
-                                orders_on_merchant=int(merchant_orders))

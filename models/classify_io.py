@@ -1,10 +1,11 @@
 """Input of the classify activity (activities/classify.py)."""
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
 from models.case import OrderFacts
 from models.policy import ClassificationPolicy
-from policy.group_impact import GroupVolumes
 
 
 class ClassifyRequest(BaseModel):
@@ -12,5 +13,6 @@ class ClassifyRequest(BaseModel):
     # Bounded like the filing's description: the text travels encrypted in the activity input.
     description: str = Field(max_length=4000)
     order: OrderFacts
-    volumes: GroupVolumes | None = Field(None, description="group-impact counts in the window; None skips it")
     policy: ClassificationPolicy
+    group_since: datetime | None = Field(
+        None, description="start of the group-impact window; None classifies the text alone")

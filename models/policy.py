@@ -285,11 +285,11 @@ class LimitsPolicy(_Strict):
     """How often a step may repeat in one case. Each repeat adds to the case's Temporal history, so these
     bound its longest legal life far below Temporal's limits (see docs/RELIABILITY.md, history budget)."""
 
-    joined_filings: PositiveInt = 20
-    evidence_per_party: PositiveInt = 20
-    evidence_requests_per_party: PositiveInt = 5
+    joined_filings: PositiveInt = Field(20, description="duplicate filings joined to one case")
+    evidence_per_party: PositiveInt = Field(20, description="evidence items one party may submit per case")
+    evidence_requests_per_party: PositiveInt = Field(5, description="evidence requests to one party per case")
     clock_pauses: PositiveInt = Field(200, description="manual pauses of the SLA clock per case")
-    assignments: PositiveInt = 100
+    assignments: PositiveInt = Field(100, description="assignments and claims per case")
 
 
 class Policy(_Strict):
@@ -306,4 +306,5 @@ class Policy(_Strict):
     review: ReviewPolicy = Field(ReviewPolicy(),
         description="closed-loop review: the satisfaction survey and re-opening")
     escalation: EscalationPolicy = Field(EscalationPolicy(), description="escalation of breached clocks")
-    limits: LimitsPolicy = Field(LimitsPolicy(), description="how often a step may repeat in one case")
+    limits: LimitsPolicy = Field(LimitsPolicy(),
+        description="how often a step may repeat in one case (bounds the history)")

@@ -15,46 +15,31 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case import SYSTEM, Case
     from workflows.guards import invalid_input, require_stage
 
-# The classifier (policy/classifier.py) runs in the classify activity and history records its answer;
-# before it, the keyword rules ran in the workflow. A low-confidence answer goes to the agent to classify.
+
 CLASSIFIER_ACTIVITY = "classifier-activity"
-MAX_TEXT = 4000  # the classify request's bound; the classifier reads the start of a longer text
 
 
 async def enter(case: Case, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM,
                 reason: str = "") -> None:
     s = case.state
     order = s.order
+    since = case.now() - case.policy.classification.group_window
+    details: dict = {}
     if workflow.patched(CLASSIFIER_ACTIVITY):
-        await _classify(case, actor=actor, by=by, reason=reason)
-        return
-    counts = await case.activity(IntakeActivities.count_open_complaints, ImpactQuery(
-        complaint_id=s.complaint_id, merchant_id=order.merchant_id, sku=order.sku,
-        since=case.now() - case.policy.classification.group_window))
-    s.classification = classification_policy.classify(
-        description=case.description, order=order, open_on_merchant=counts.open_on_merchant,
-        open_on_sku=counts.open_on_sku, policy=case.policy.classification)
+        # The classifier (policy/classifier.py) runs in an activity: history records its answer.
+        s.classification = await case.activity(ClassifyActivities.classify_complaint, ClassifyRequest(
+            complaint_id=s.complaint_id, description=case.description[:4000], order=order,
+            policy=case.policy.classification, group_since=since))
+    else:  # cases started before the classifier keep the keyword rules they were classified with
+        counts = await case.activity(IntakeActivities.count_open_complaints, ImpactQuery(
+            complaint_id=s.complaint_id, merchant_id=order.merchant_id, sku=order.sku, since=since))
+        s.classification = classification_policy.classify(
+            description=case.description, order=order, open_on_merchant=counts.open_on_merchant,
+            open_on_sku=counts.open_on_sku, policy=case.policy.classification)
+        details = {"open_on_merchant": counts.open_on_merchant, "open_on_sku": counts.open_on_sku}
     _retime_case_clocks(case)
     await case.set_stage(Stage.CLASSIFICATION, "classification_suggested", actor=actor, by=by, reason=reason,
-                         details={"suggested": s.classification.model_dump(mode="json"),
-                                  "open_on_merchant": counts.open_on_merchant, "open_on_sku": counts.open_on_sku})
-
-
-async def _classify(case: Case, *, actor: Actor | None, by: tuple[ActorKind, str], reason: str) -> None:
-    s = case.state
-    order = s.order
-    volumes = await case.activity(IntakeActivities.group_volumes, ImpactQuery(
-        complaint_id=s.complaint_id, merchant_id=order.merchant_id, sku=order.sku,
-        since=case.now() - case.policy.classification.group_window))
-    s.classification = await case.activity(ClassifyActivities.classify_complaint, ClassifyRequest(
-        complaint_id=s.complaint_id, description=case.description[:MAX_TEXT], order=order, volumes=volumes,
-        policy=case.policy.classification))
-    _retime_case_clocks(case)
-    await case.set_stage(Stage.CLASSIFICATION, "classification_suggested", actor=actor, by=by, reason=reason,
-                         details={"suggested": s.classification.model_dump(mode="json"),
-                                  "volumes": volumes.model_dump(mode="json")})
-    if s.classification.needs_agent:
-        await case.notify(case.staff(), "classification_needed", confidence=s.classification.confidence)
+                         details={"suggested": s.classification.model_dump(mode="json"), **details})
 
 
 def _retime_case_clocks(case: Case) -> None:

@@ -174,6 +174,6 @@ def test_the_longest_text_is_classified():
 def test_the_activity_returns_the_classifiers_answer():
     request = ClassifyRequest(complaint_id="c-1", description="包裹丢了，物流三天没更新", order=order_facts(),
                               policy=POLICY)
-    result = ActivityEnvironment().run(ClassifyActivities().classify_complaint, request)
+    result = ActivityEnvironment().run(ClassifyActivities(None).classify_complaint, request)
     assert result == suggest("包裹丢了，物流三天没更新")
     assert result.type == ComplaintType.LOGISTICS
