@@ -35,6 +35,7 @@ COPY console ./console
 # Operators run `complaints bench` / `complaints drills` against a deployment too.
 COPY bench ./bench
 COPY drills ./drills
+COPY insights ./insights
 # The console script `complaints`, without reinstalling the dependencies.
 RUN pip install --no-deps . && mkdir -p /app/data && chown app:app /app/data
 

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from models.enums import Category, ComplaintType, Severity
+from models.policy_insights import InsightsPolicy
 
 
 class _Strict(BaseModel):
@@ -308,3 +309,4 @@ class Policy(_Strict):
     escalation: EscalationPolicy = Field(EscalationPolicy(), description="escalation of breached clocks")
     limits: LimitsPolicy = Field(LimitsPolicy(),
         description="how often a step may repeat in one case (bounds the history)")
+    insights: InsightsPolicy = Field(InsightsPolicy(), description="insights: early warning, merchant standing and the fast lane")

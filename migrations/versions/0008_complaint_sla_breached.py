@@ -1,7 +1,7 @@
 """complaint.sla_breached: a case holding a breached clock (re-armed or run out) stays on the overdue queue
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-01 22:10:00
 """
 from typing import Sequence, Union
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0008'
-down_revision: Union[str, None] = '0003'  # the current head of main; the lead re-chains at merge
+down_revision: Union[str, None] = '0005'  # the current head of main; the lead re-chains at merge
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
