@@ -15,13 +15,14 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from activities.errors import PermanentErrorInterceptor
 from activities.classify import ClassifyActivities
+from activities.errors import PermanentErrorInterceptor
 from activities.insights import InsightsActivities
 from activities.intake import IntakeActivities
 from activities.money import MoneyActivities
 from activities.notifications import NotificationActivities
 from activities.records import RecordActivities
+from activities.triage import TriageActivities
 from adapters.db_platform import DbMerchantDeposits, DbNotifier, DbOrderLookup, DbPaymentGateway
 from adapters.ledger_book import utc_now
 from audit.anchors import AnchorActivities, ensure_anchor_workflow
@@ -50,6 +51,7 @@ def activities_for(engine: Engine, settings: Settings | None = None) -> list:
     notifications = NotificationActivities(DbNotifier(engine))
     classify = ClassifyActivities(engine)
     return [intake.lookup_order, intake.count_open_complaints, classify.classify_complaint,
+            TriageActivities().urgency_at_filing,
             records.record_transition, records.record_evidence, records.record_offer, records.record_breach,
             records.record_survey, records.record_reshipment,
             money.freeze_deposit, money.unfreeze_deposit, money.move_money, money.reverse_money,

@@ -30,3 +30,4 @@ class IntakeActivities:
 
         return ImpactCounts(open_on_merchant=count(Complaint.merchant_id == q.merchant_id),
                             open_on_sku=count(Complaint.sku == q.sku))
+

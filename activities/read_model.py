@@ -26,6 +26,7 @@ def project(snapshot: CaseState, row: Complaint, *, channel: str) -> None:
     row.sla_clock = due.name if due else None
     row.sla_due_at = due.due_at if due else None
     row.sla_paused = any(c.paused for c in s.clocks)
+    row.sla_breached = any(c.breached for c in s.clocks)
     row.escalation_level = s.escalation_level
     row.priority = s.priority
     row.assignee = s.assignee

@@ -41,7 +41,7 @@ class ComplaintFilters(Page):
     consumer_id: str | None = None
     assignee: str | None = Field(None, description="a user id; `me` for yourself")
     is_open: bool | None = None
-    overdue: bool | None = Field(None, description="open, clock running and past its SLA due time")
+    overdue: bool | None = Field(None, description="open, and past its SLA due time or holding a breached clock")
     escalated: bool | None = Field(None, description="escalation level above zero")
     created_from: AwareDatetime | None = Field(None, description="inclusive, with a time zone")
     created_to: AwareDatetime | None = Field(None, description="exclusive, with a time zone")
@@ -60,8 +60,10 @@ def scope(principal: Principal) -> list[ColumnElement[bool]]:
 
 
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
-    return and_(col(Complaint.is_open), col(Complaint.sla_due_at).is_not(None),
-                col(Complaint.sla_due_at) < now, not_(col(Complaint.sla_paused)))
+    """Open and either past the running due time, or holding a clock that breached (re-armed or run out)."""
+    running_late = and_(col(Complaint.sla_due_at).is_not(None), col(Complaint.sla_due_at) < now,
+                        not_(col(Complaint.sla_paused)))
+    return and_(col(Complaint.is_open), or_(running_late, col(Complaint.sla_breached)))
 
 
 def at_risk_clause(now: datetime, within: timedelta) -> ColumnElement[bool]:

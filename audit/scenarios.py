@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from audit.case_driver import AGENT, SUPERVISOR, CaseDriver, Parties, evidence
-from models.case import (ClassificationReview, EvidenceRequestCmd, EvidenceSubmission, MerchantRefundConfirmation,
-                         OfferProposal, SupervisorReview, Tier3Approval, Withdrawal)
-from models.enums import Party, Stage
+from models.case import (ClassificationReview, EvidenceRequestCmd, EvidenceSubmission, IntakeCompletion,
+                         MerchantRefundConfirmation, OfferProposal, SupervisorReview, Tier3Approval, Withdrawal)
+from models.enums import Party, Severity, Stage
 from workflows.complaint import ComplaintWorkflow as W
 
 
@@ -173,6 +173,46 @@ async def _fast_path_to_review(d: CaseDriver, who: Parties, cid: str) -> None:
     await d.stage(cid, Stage.REVIEW)
 
 
+async def counterfeit_escalated_once_penalised_at_tier1(d: CaseDriver) -> str:
+    """Severity B left unclaimed: first contact and plan fall due together, one escalation listing both
+    (patch `one-escalation-per-deadline`); classified by the classify activity (`classifier-activity`); a
+    counterfeit settled at tier 1 with the merchant liable is penalised (`penalty-follows-liability`)."""
+    who = await d.parties()
+    cid = await d.file(who, "假货 this is a counterfeit, the logo is fake")
+    await d.stage(cid, Stage.CLASSIFICATION)
+    await d.skip(d.policy.sla.by_severity[Severity.B].plan + timedelta(minutes=1))
+    await d.until(cid, lambda s: s.escalation_level == 1)
+    await d.to_negotiation(cid)
+    await d.offer(cid, who, accept=True)
+    await d.execute(cid, who)
+    await d.survey(cid, who, 95)
+    return cid
+
+
+async def food_safety_carrier_paid_at_once(d: CaseDriver) -> str:
+    """Spoiled food, late by the carrier: paid at once, recovered from the carrier, no approval or acceptance
+    (patch `food-safety-carrier-pays-at-once`); the urgent clock from filing (`urgent-clock-at-filing`)."""
+    who = await d.parties(category="fresh", paid_minor=8800, perishable_late=True)
+    cid = await d.file(who, "牛奶变质 the milk arrived late and spoiled, my child got sick", with_evidence=False)
+    await d.pending(cid, "complete_intake")
+    await d.act(cid, W.complete_intake, IntakeCompletion(actor=who.consumer, evidence=[evidence(f"{cid}-photo")]))
+    await d.stage(cid, Stage.CLASSIFICATION)
+    await d.act(cid, W.review_classification, ClassificationReview(actor=AGENT, confirm=True))
+    await d.execute(cid, who)
+    await d.survey(cid, who, 90)
+    return cid
+
+
+async def offer_pending_withdrawn(d: CaseDriver) -> str:
+    """The consumer withdraws while an offer is open: it closes as withdrawn (`withdrawal-closes-offers`)."""
+    who = await d.parties()
+    cid = await d.file(who, "the product is broken, not working")
+    await d.to_negotiation(cid)
+    await d.act(cid, W.make_offer, OfferProposal(actor=AGENT))
+    await d.act(cid, W.withdraw, Withdrawal(actor=who.consumer, reason="the shop replaced it"))
+    return cid
+
+
 Scenario = Callable[[CaseDriver], Awaitable[str]]
 
 SCENARIOS: dict[str, Scenario] = {fn.__name__: fn for fn in (
@@ -180,4 +220,5 @@ SCENARIOS: dict[str, Scenario] = {fn.__name__: fn for fn in (
     partial_refund_reopened_then_remainder,
     merchant_silent_offer_lapsed_withdrawn, consumer_evidence_silent, withdrawn_in_classification,
     rejected_not_your_order, incomplete_intake_rejected, food_safety_fast_path, late_perishable_circuit_breaker,
-    after_sales_by_the_classifier)}
+    after_sales_by_the_classifier,
+    counterfeit_escalated_once_penalised_at_tier1, food_safety_carrier_paid_at_once, offer_pending_withdrawn)}

@@ -114,6 +114,7 @@ class OfferStatus(StrEnum):
     DECLINED = "declined"
     LAPSED = "lapsed"
     REJECTED_BY_SUPERVISOR = "rejected_by_supervisor"
+    WITHDRAWN = "withdrawn"  # the consumer withdrew the case while the offer was open
 
 
 class LedgerKind(StrEnum):

@@ -228,6 +228,9 @@ class NegotiationPolicy(_Strict):
         description="a tier-3 offer (platform advance) waits for a supervisor's approval")
     supervisor_approval: timedelta = Field(timedelta(hours=24),
         description="time a supervisor has to approve a tier-3 offer")
+    food_safety_carrier_requires_supervisor: bool = Field(False, description=(
+        "the severity-A food-safety fast path with a carrier fault waits for a supervisor's approval and the "
+        "consumer's acceptance like any tier-3 offer; off: the platform pays at once and recovers from the carrier"))
 
 
 class ExecutionPolicy(_Strict):
@@ -274,6 +277,9 @@ class ReviewPolicy(_Strict):
 class EscalationPolicy(_Strict):
     supervisor_queue: str = Field("supervisors", description="the queue escalated cases are assigned to")
     max_level: PositiveInt = Field(3, description="highest escalation level; a clock at this level stops re-arming")
+    due_together_within: timedelta = Field(timedelta(minutes=5), description=(
+        "clocks falling due within this span of the first breach make one escalation with it (clocks started "
+        "moments apart, as first contact at filing and the plan at classification, share one deadline)"))
 
 
 class LimitsPolicy(_Strict):

@@ -110,6 +110,8 @@ class Complaint(SQLModel, table=True):
     sla_clock: str | None = None
     sla_due_at: datetime | None = _ts(nullable=True, index=True)
     sla_paused: bool = False
+    # A clock still held that has missed its deadline (re-armed or exhausted): the case stays overdue.
+    sla_breached: bool = Field(default=False, index=True)
     escalation_level: int = Field(default=0, index=True)
     priority: int = 0
     assignee: str | None = Field(default=None, index=True)

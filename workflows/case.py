@@ -24,6 +24,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows import clocks, pending
     from workflows.ids import workflow_id
 
+# Clocks that fall due together make one escalation; a clock escalates once per level and stage.
+ONE_ESCALATION_PER_DEADLINE = "one-escalation-per-deadline"
+
 RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 RECORD_TIMEOUT = timedelta(seconds=30)
 
@@ -67,7 +70,10 @@ class Case:
         self.supplement_due: datetime | None = None
         self.awaiting_merchant_refund_until: datetime | None = None
         self.awaiting_shipment_until: datetime | None = None
+        self.rectification_interview_due: datetime | None = None  # a repeat offender's interview
         self._pushed_attributes: dict[str, Any] = {}
+        # (clock, level, stage) escalations done: one missed deadline never escalates twice (patch below)
+        self.escalated: set[tuple[str, int, str]] = set()
 
     # ---- basics -------------------------------------------------------------------------------
 
@@ -221,18 +227,26 @@ class Case:
                     "clocks": names, "due": {c.name: c.due_at.isoformat() for c in self.state.clocks}})
         self.changed()
 
-    async def escalate(self, reason: str, *, clock: str, due_at: datetime, by: tuple[ActorKind, str]) -> None:
+    async def escalate(self, reason: str, *, clock: str, due_at: datetime, by: tuple[ActorKind, str],
+                       also: tuple[tuple[str, datetime], ...] = ()) -> None:
+        """Raise the case one level for `clock` and every clock in `also` that fell due with it."""
         s = self.state
         s.escalation_level = min(s.escalation_level + 1, self.policy.escalation.max_level)
         s.priority = s.escalation_level
         s.assignee = self.policy.escalation.supervisor_queue
         now = self.now()
-        await self.activity(RecordActivities.record_breach, BreachRecord(
-            complaint_id=s.complaint_id, clock=f"{clock}#{self.next_id('B')}", level=s.escalation_level,
-            due_at=due_at, breached_at=now))
-        await self.record("escalated", by=by, reason=reason, details={
-            "clock": clock, "due_at": due_at.isoformat(), "level": s.escalation_level, "assignee": s.assignee})
-        await self.notify(self.staff(), "case_escalated", level=s.escalation_level, clock=clock)
+        breached = ((clock, due_at), *also)
+        for name, due in breached:
+            await self.activity(RecordActivities.record_breach, BreachRecord(
+                complaint_id=s.complaint_id, clock=f"{name}#{self.next_id('B')}", level=s.escalation_level,
+                due_at=due, breached_at=now))
+        details: dict[str, Any] = {"clock": clock, "due_at": due_at.isoformat(), "level": s.escalation_level,
+                                   "assignee": s.assignee}
+        if also:
+            details["clocks"] = [{"clock": name, "due_at": due.isoformat()} for name, due in breached]
+        await self.record("escalated", by=by, reason=reason, details=details)
+        await self.notify(self.staff(), "case_escalated", level=s.escalation_level, clock=clock,
+                          **({"clocks": [name for name, _ in breached]} if also else {}))
 
     async def fire_due_clocks(self) -> None:
         now = self.now()
@@ -245,12 +259,39 @@ class Case:
                                   details={"clock": clock.name, "due_at": clock.due_at.isoformat()})
                 await self.notify(self.staff(), "sla_warning", clock=clock.name)
                 continue
+            if workflow.patched(ONE_ESCALATION_PER_DEADLINE):
+                await self._escalate_due_together(now)
+                continue
             due = clock.due_at
             if self.state.escalation_level + 1 >= self.policy.escalation.max_level:
                 clocks.exhaust(clock)
             else:
                 clocks.rearm(clock, now, self._duration_of(clock.name), self.policy)
             await self.escalate(f"{clock.name} breached", clock=clock.name, due_at=due, by=by)
+
+    async def _escalate_due_together(self, now: datetime) -> None:
+        """Every clock due by now (or within policy.escalation.due_together_within of now) makes ONE
+        escalation; policy.sla.plan_escalation decides its level and which clocks it lists."""
+        s = self.state
+        horizon = now + self.policy.escalation.due_together_within
+        due = [c for c in s.clocks if not c.paused and not c.exhausted and c.due_at <= horizon]
+        missed = {c.name: c.due_at for c in due}  # before re-arming moves them
+        plan = sla.plan_escalation(breaches=[sla.Breach(c.name, c.due_at) for c in due], stage=s.stage,
+                                   level=s.escalation_level, max_level=self.policy.escalation.max_level,
+                                   escalated=frozenset(self.escalated))
+        for c in due:
+            if plan is None or plan.level >= self.policy.escalation.max_level:
+                clocks.exhaust(c)  # nothing left to escalate this deadline to
+            else:
+                clocks.rearm(c, now, self._duration_of(c.name), self.policy)
+        if plan is None:
+            self.changed()
+            return
+        self.escalated |= sla.escalation_keys(plan, s.stage)
+        first, *rest = plan.clocks
+        by = (ActorKind.DEADLINE, f"deadline:{first}")
+        await self.escalate(plan.reason, clock=first, due_at=plan.due_at, by=by,
+                            also=tuple((name, missed[name]) for name in rest))
 
     def _duration_of(self, name: str) -> timedelta:
         stage_clock = sla.stage_clock(self.state.stage, self.state.classification, self.policy)

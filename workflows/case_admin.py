@@ -5,11 +5,15 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from models.case import (Assignment, ClockControl, MerchantRefundConfirmation, ShipmentConfirmation,
                              Withdrawal)
-    from models.enums import Role, Stage
+    from activities.records import RecordActivities
+    from models.activity_io import OfferRecord
+    from models.enums import OfferStatus, Role, Stage
     from workflows import limits
     from workflows.case import Case
     from workflows.guards import conflict, invalid_stage, not_allowed, require_stage
 
+# An offer still open when the consumer withdraws is closed as `withdrawn` (it stayed "pending" before).
+WITHDRAWAL_CLOSES_OFFERS = "withdrawal-closes-offers"
 BEFORE_EXECUTION = (Stage.INTAKE, Stage.CLASSIFICATION, Stage.EVIDENCE, Stage.NEGOTIATION)
 PAUSABLE_STAGES = (Stage.EVIDENCE, Stage.NEGOTIATION, Stage.EXECUTION)
 
@@ -19,6 +23,12 @@ def check_withdraw(case: Case, p: Withdrawal) -> None:
 
 
 async def withdraw(case: Case, p: Withdrawal) -> None:
+    if workflow.patched(WITHDRAWAL_CLOSES_OFFERS):
+        for offer in case.state.offers:
+            if offer.status in (OfferStatus.PENDING, OfferStatus.AWAITING_APPROVAL):
+                offer.status, offer.responded_at = OfferStatus.WITHDRAWN, case.now()
+                await case.activity(RecordActivities.record_offer,
+                                    OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
     await case.finish(Stage.WITHDRAWN, "withdrawn", actor=p.actor, reason=p.reason)
 
 

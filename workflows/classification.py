@@ -28,7 +28,7 @@ async def enter(case: Case, *, actor: Actor | None = None, by: tuple[ActorKind, 
     if workflow.patched(CLASSIFIER_ACTIVITY):
         # The classifier (policy/classifier.py) runs in an activity: history records its answer.
         s.classification = await case.activity(ClassifyActivities.classify_complaint, ClassifyRequest(
-            complaint_id=s.complaint_id, description=case.description, order=order,
+            complaint_id=s.complaint_id, description=case.description[:4000], order=order,
             policy=case.policy.classification, group_since=since))
     else:  # cases started before the classifier keep the keyword rules they were classified with
         counts = await case.activity(IntakeActivities.count_open_complaints, ImpactQuery(
@@ -54,6 +54,10 @@ def _retime_case_clocks(case: Case) -> None:
 
 def check_review(case: Case, p: ClassificationReview) -> None:
     require_stage(case.stage, "review_classification", Stage.CLASSIFICATION)
+    c = case.state.classification
+    if c is not None and c.needs_agent and not c.confirmed and p.confirm:
+        raise invalid_input("type", "the classifier was unsure of this text: choose the type (confirm=false, "
+                                    "type, reason)")
     if not p.confirm:
         if not (p.reason and p.reason.strip()):
             raise invalid_input("reason", "an override needs a reason")
@@ -69,6 +73,7 @@ async def review(case: Case, p: ClassificationReview) -> None:
         c.dispute_class = p.dispute_class or c.dispute_class
         c.severity = p.severity or c.severity
         c.overridden, c.reason = True, p.reason
+        c.needs_agent = False  # the agent has classified it
     c.confirmed = True
     _retime_case_clocks(case)
     await case.record("classification_confirmed" if p.confirm else "classification_overridden",

@@ -1,7 +1,7 @@
 """Execution as a saga: every money step idempotent by key; a permanent failure compensates in reverse."""
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -15,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from models.activity_io import (DepositHold, MoneyMovement, PenaltyOrder, ReshipmentRecord, ReversalOrder,
                                     StandingQuery)
     from models.case import ExecutionStep, OfferState
-    from models.enums import ActorKind, LedgerKind, OfferStatus, Party, Stage
+    from models.enums import ActorKind, ComplaintType, LedgerKind, OfferStatus, Party, Stage
     from policy import penalties
     from workflows import clocks
     from workflows.case import Case
@@ -23,6 +23,9 @@ with workflow.unsafe.imports_passed_through():
 DEADLINE = (ActorKind.DEADLINE, "deadline:execution")
 # docs/VERSIONING.md: cases started before it reuse round 1's merchant refund reference in later rounds.
 REFUND_PER_ROUND = "merchant-refund-per-round"
+# Penalties follow the case's type and liability (policy.penalties.by_type), not the tier; a repeat
+# offender's rectification interview becomes a supervisor task with a deadline.
+PENALTY_FOLLOWS_LIABILITY = "penalty-follows-liability"
 
 
 def accepted_offer(case: Case) -> OfferState:
@@ -137,7 +140,14 @@ async def _steps(case: Case, saga: _Saga) -> None:
         await saga.pay("points", LedgerKind.POINTS, offer.gift_points, "platform", consumer)
     if offer.reship:
         await _reship(case, saga)
-    if offer.platform_advance and offer.recover_from == Party.MERCHANT:
+    if workflow.patched(PENALTY_FOLLOWS_LIABILITY):
+        due, why = penalties.penalty_due(
+            complaint_type=s.classification.type if s.classification else ComplaintType.QUALITY_DEFECT,
+            liable=s.liability.party if s.liability else None, tier=offer.tier, policy=case.policy.penalties)
+        await case.record("penalty_decided", details={"penalise": due, "reason": why})
+        if due:
+            await _penalise(case, saga, why)
+    elif offer.platform_advance and offer.recover_from == Party.MERCHANT:
         await _penalise(case, saga)
     await saga.unfreeze()
 
@@ -184,7 +194,7 @@ async def _reship(case: Case, saga: _Saga) -> None:
         await case.escalate("reship deadline missed", clock="reship", due_at=ship_by, by=DEADLINE)
 
 
-async def _penalise(case: Case, saga: _Saga) -> None:
+async def _penalise(case: Case, saga: _Saga, why: str = "") -> None:
     s = case.state
     now = case.now()
     standing = await case.activity(MoneyActivities.merchant_standing, StandingQuery(
@@ -194,7 +204,20 @@ async def _penalise(case: Case, saga: _Saga) -> None:
     order = PenaltyOrder(key=saga.key("penalty"), complaint_id=s.complaint_id, merchant_id=s.merchant_id,
                          deduction_minor=terms.deduction_minor, listing_blocked_until=terms.listing_blocked_until,
                          deposit_multiplier=terms.deposit_multiplier, repeat_offender=terms.repeat_offender)
-    await saga._step("penalty", MoneyActivities.apply_penalty, order, terms.deduction_minor, "; ".join(terms.reasons))
+    reasons = [why, *terms.reasons] if why else terms.reasons
+    await saga._step("penalty", MoneyActivities.apply_penalty, order, terms.deduction_minor, "; ".join(reasons))
+    if why and terms.rectification_interview_due is not None:
+        await _schedule_interview(case, terms.rectification_interview_due)
+
+
+async def _schedule_interview(case: Case, due_at: datetime) -> None:
+    """A repeat offender's rectification interview: a supervisor task with its own deadline (a pending
+    action of the supervisors while the case is open, and a notification to their queue that outlives it)."""
+    case.rectification_interview_due = due_at
+    await case.record("rectification_interview_scheduled", details={
+        "merchant_id": case.state.merchant_id, "due_at": due_at.isoformat()})
+    await case.notify(f"queue:{case.policy.escalation.supervisor_queue}", "rectification_interview_due",
+                      merchant_id=case.state.merchant_id, due_at=due_at.isoformat())
 
 
 async def _compensate(case: Case, saga: _Saga, cause: str) -> None:

@@ -4,6 +4,9 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.intake import IntakeActivities
+    from activities.triage import TriageActivities
+    from models.enums import Severity
+    from models.triage_io import UrgencyRequest
     from models.case import Filing, FilingResult, IntakeCompletion
     from models.enums import ActorKind, Stage
     from policy import intake as intake_policy
@@ -11,6 +14,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows import classification, clocks, limits
     from workflows.case import Case
     from workflows.guards import conflict, invalid_input, require_stage
+
+# An urgent text gets severity A's first-contact clock at filing, even while intake is incomplete.
+URGENT_CLOCK_AT_FILING = "urgent-clock-at-filing"
 
 
 def _check(case: Case, order_line_id: str | None, description: str, evidence):
@@ -41,9 +47,13 @@ async def run(case: Case) -> None:
         clocks.start(case.state, name, now, duration, case.policy)
     name, duration = sla.stage_clock(Stage.INTAKE, None, case.policy)
     clocks.start(case.state, name, now, duration, case.policy)
+    urgent: list[str] = []
+    if result.valid and result.missing and case.description and workflow.patched(URGENT_CLOCK_AT_FILING):
+        urgent = await _urgent_clock(case)
     async with case.lock:
         await case.record("filed", actor=case.input.filed_by, details={
-            "channel": case.input.channel, "evidence": len(case.evidence_refs), "missing": result.missing})
+            "channel": case.input.channel, "evidence": len(case.evidence_refs), "missing": result.missing,
+            **({"urgent": urgent} if urgent else {})})
         case.filed_recorded = True
         if not result.valid:
             await case.finish(Stage.REJECTED, "invalid", reason=result.rejection or "invalid complaint")
@@ -53,6 +63,17 @@ async def run(case: Case) -> None:
         else:
             await classification.enter(case, by=(ActorKind.SYSTEM, "system"), reason="intake complete")
     await _await_supplement(case)
+
+
+async def _urgent_clock(case: Case) -> list[str]:
+    """Classification waits for the missing information; an urgent text must not wait 24 h for first contact."""
+    answer = await case.activity(TriageActivities.urgency_at_filing, UrgencyRequest(
+        complaint_id=case.state.complaint_id, description=case.description[:4000],
+        policy=case.policy.classification))
+    if answer.urgent:
+        clocks.start(case.state, "first_contact", case.now(), case.policy.sla.by_severity[Severity.A].first_contact,
+                     case.policy, started_at=case.state.created_at)
+    return answer.rules_fired if answer.urgent else []
 
 
 async def _request_supplement(case: Case) -> None:

@@ -6,13 +6,16 @@ with workflow.unsafe.imports_passed_through():
     from activities.records import RecordActivities
     from models.activity_io import OfferRecord
     from models.case import Actor, LiabilityState, OfferProposal, OfferResponse, OfferState, Tier3Approval
-    from models.enums import ActorKind, OfferStatus, Party, RefundMode, Stage, Tier
+    from models.enums import ActorKind, ComplaintType, OfferStatus, Party, RefundMode, Severity, Stage, Tier
     from policy import ladder
     from workflows import clocks
     from workflows.case import SYSTEM, Case
     from workflows.guards import conflict, invalid_input, invalid_stage, require_stage
 
 OPEN = (OfferStatus.PENDING, OfferStatus.AWAITING_APPROVAL)
+# Severity-A food safety with a carrier fault pays at once (platform advance, recovery from the carrier)
+# unless policy.negotiation.food_safety_carrier_requires_supervisor; before it, it waited like any tier-3 offer.
+FOOD_SAFETY_CARRIER_PAYS_AT_ONCE = "food-safety-carrier-pays-at-once"
 
 
 def latest_offer(case: Case) -> OfferState | None:
@@ -40,7 +43,32 @@ async def enter_fast_path(case: Case, *, actor: Actor) -> None:
     terms = ladder.build_offer(tier=s.tier, order=s.order, refund_minor=None, refund_mode=RefundMode.REFUND_ONLY,
                                reship=carrier_fault, liability=party, fast_path_reasons=case.fast_path,
                                policy=case.policy, refunded_minor=case.consumer_refunded_minor())
+    food_safety = s.classification is not None and s.classification.type == ComplaintType.FOOD_SAFETY \
+        and s.classification.severity == Severity.A
+    if carrier_fault and food_safety and workflow.patched(FOOD_SAFETY_CARRIER_PAYS_AT_ONCE) \
+            and not case.policy.negotiation.food_safety_carrier_requires_supervisor:
+        await _pay_at_once(case, terms, actor=actor)
+        return
     await _place(case, terms, made_by="policy", note="fast path: refund first")
+
+
+async def _pay_at_once(case: Case, terms: "ladder.OfferTerms", *, actor: Actor) -> None:
+    """The offer is the policy's decision, accepted on the consumer's behalf: execution starts now.
+    The consumer keeps the survey to re-open the case."""
+    now = case.now()
+    offer = OfferState(
+        offer_id=case.next_id("O"), tier=terms.tier, refund_mode=terms.refund_mode, refund_minor=terms.refund_minor,
+        gift_coupon_minor=terms.gift_coupon_minor, gift_points=terms.gift_points, reship=terms.reship,
+        platform_advance=terms.platform_advance, recover_from=terms.recover_from, status=OfferStatus.ACCEPTED,
+        made_at=now, made_by="policy", due_at=None, responded_at=now,
+        note="fast path: food safety with a carrier fault, paid at once")
+    case.state.offers.append(offer)
+    await case.activity(RecordActivities.record_offer, OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
+    await case.record("offer_made", actor=actor, details={**offer.model_dump(mode="json"), "reasons": terms.reasons})
+    await case.notify(case.consumer(), "offer_paid_at_once", offer_id=offer.offer_id,
+                      refund_minor=offer.refund_minor)
+    await case.set_stage(Stage.EXECUTION, "execution_started", actor=actor,
+                         details={"offer_id": offer.offer_id, "paid_at_once": True})
 
 
 async def _place(case: Case, terms: "ladder.OfferTerms", *, made_by: str, note: str = "",

@@ -25,7 +25,9 @@ def actions(case: "Case") -> list[PendingAction]:
                                      due_at=case.supplement_due))
             out.append(PendingAction(who=staff, action="complete_intake", due_at=due))
         case Stage.CLASSIFICATION:
-            out.append(PendingAction(who=staff, action="review_classification", due_at=due))
+            unsure = s.classification is not None and s.classification.needs_agent
+            out.append(PendingAction(who=staff, action="classify" if unsure else "review_classification",
+                                     due_at=due))
         case Stage.EVIDENCE:
             for r in s.evidence_requests:
                 if r.fulfilled_at is None and not r.lapsed:
@@ -52,4 +54,7 @@ def actions(case: "Case") -> list[PendingAction]:
             out.append(PendingAction(who=Role.CONSUMER, action="answer_survey", due_at=s.survey.due_at))
         case Stage.REOPENED:
             out.append(PendingAction(who=Role.SUPERVISOR, action="supervisor_review", due_at=due))
+    if case.rectification_interview_due is not None and not s.stage.is_terminal:
+        out.append(PendingAction(who=Role.SUPERVISOR, action="rectification_interview",
+                                 due_at=case.rectification_interview_due))
     return out

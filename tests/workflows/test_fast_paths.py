@@ -53,3 +53,23 @@ async def test_late_perishable_trips_the_circuit_breaker_recovering_from_the_car
     with Session(driver.engine) as db:
         shipment = db.exec(select(Reshipment).where(Reshipment.complaint_id == cid)).one()
     assert shipment.tracking_number == "SF123456789"
+
+
+async def test_spoiled_food_late_by_the_carrier_is_paid_at_once_and_recovered_from_the_carrier(driver):
+    ids = make_order(driver.engine, category="fresh", paid_minor=8800, late=True)
+    cid = await to_classification(driver, ids, "牛奶变质 the milk arrived late and spoiled, my child got sick")
+    s = await driver.state(cid)
+    assert s.classification.type.value == "food_safety" and s.classification.severity == Severity.A
+    s = await driver.update(cid, W.review_classification, ClassificationReview(actor=AGENT, confirm=True))
+    # No supervisor approval, no consumer acceptance (policy switch off by default): execution at once.
+    assert s.liability.party == Party.CARRIER and s.offers[-1].status == OfferStatus.ACCEPTED
+    s = await driver.settle(cid, lambda st: st.stage != Stage.NEGOTIATION)
+    assert s.stage in (Stage.EXECUTION, Stage.REVIEW)
+    if s.offers[-1].reship:
+        await driver.settle(cid, lambda st: any(p.action == "confirm_shipment" for p in st.pending_actions))
+        await driver.update(cid, W.confirm_shipment, ShipmentConfirmation(actor=driver.merchant(ids), carrier="SF",
+                                                                          tracking_number="SF987654321"))
+    await driver.stage(cid, Stage.REVIEW)
+    entries = ledger(driver, cid)
+    assert [e.kind for e in entries][:2] == [LedgerKind.PLATFORM_ADVANCE, LedgerKind.RECOVERY]
+    assert entries[1].payer.startswith("carrier:") and LedgerKind.PENALTY not in [e.kind for e in entries]
