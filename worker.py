@@ -22,7 +22,7 @@ from activities.records import RecordActivities
 from adapters.db_platform import DbMerchantDeposits, DbNotifier, DbOrderLookup, DbPaymentGateway
 from core.db import engine_from_settings
 from core.process_exit import exit_now
-from core.settings import Settings, get_settings
+from core.settings import Settings, get_settings, require_production_secrets
 from core.temporal import connect
 from workflows.complaint import ComplaintWorkflow
 
@@ -82,7 +82,9 @@ async def run(settings: Settings) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(run(get_settings()))
+    settings = get_settings()
+    require_production_secrets(settings, "worker")
+    asyncio.run(run(settings))
     exit_now(0)
 
 

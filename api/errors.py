@@ -3,7 +3,8 @@
 Body: {"error": {"code", "message", "details"}, "request_id"}. Codes and statuses:
 validation_error 422 · unauthorized 401 · forbidden 403 · not_found 404 · invalid_stage 409 ·
 conflict 409 · unavailable 503 (retry; nothing was done) · internal 500 (a bug: logged, never
-caused by what a client sends). Client input is never echoed back: it may hold personal data.
+caused by what a client sends). Client input is echoed at most as a short excerpt (field names and ids,
+EXCERPT_CHARS characters): it may hold personal data, and a huge value must not make a huge error.
 """
 
 import logging
@@ -25,6 +26,16 @@ from temporalio.service import RPCError, RPCStatusCode
 log = logging.getLogger("api.errors")
 
 RETRY_AFTER_SECONDS = "2"
+# The most of one client-supplied value (a field name, an id) an error message repeats.
+EXCERPT_CHARS = 40
+# The most validation problems one 422 lists: a body with 10,000 bad items gets the first ones.
+MAX_ERROR_DETAILS = 20
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """A client value as an error may quote it: repr'd (so control characters show escaped), cut short."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 class ErrorBody(BaseModel):
@@ -59,8 +70,10 @@ def forbidden(message: str) -> ApiError:
     return ApiError(403, "forbidden", message)
 
 
-def not_found(message: str) -> ApiError:
-    return ApiError(404, "not_found", message)
+def not_found(message: str, field: str | None = None) -> ApiError:
+    """404; with `field`, the details name the request field whose value was not found (or is not yours)."""
+    details = [{"field": field, "message": message}] if field else None
+    return ApiError(404, "not_found", f"{field}: {message}" if field else message, details)
 
 
 def conflict(message: str, details: Any = None) -> ApiError:
@@ -105,12 +118,14 @@ _TRANSIENT_RPC = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RP
 
 
 def _field_path(loc: tuple | list) -> str:
-    return ".".join(str(part) for part in loc)
+    # A location part can be a client-chosen key (an unexpected field): quote only its beginning.
+    return ".".join(str(part) if len(str(part)) <= EXCERPT_CHARS else str(part)[:EXCERPT_CHARS - 1] + "…"
+                    for part in loc)
 
 
 def from_validation(exc: RequestValidationError) -> ApiError:
-    errors = [{"field": _field_path(e.get("loc", ())), "message": e.get("msg", "invalid"),
-               "type": e.get("type", "value_error")} for e in exc.errors()]
+    errors = [{"field": _field_path(e.get("loc", ())), "message": str(e.get("msg", "invalid"))[:200],
+               "type": e.get("type", "value_error")} for e in exc.errors()[:MAX_ERROR_DETAILS]]
     first = errors[0] if errors else {"field": "body", "message": "invalid request"}
     return ApiError(422, "validation_error", f"{first['field']}: {first['message']}", errors)
 
@@ -209,6 +224,10 @@ _EXAMPLES: dict[int, tuple[str, str, str, Any]] = {
     409: ("Not valid in the current stage, a concurrent change, or the same Idempotency-Key still in flight",
           "invalid_stage", "case is in stage 'evidence'; respond_to_offer expects 'negotiation' with a pending offer",
           {"stage": "evidence", "expected": "negotiation"}),
+    413: ("The request body is larger than the configured limit", "payload_too_large",
+          "the request body is larger than 1048576 bytes", None),
+    429: ("Too many failed logins: wait Retry-After seconds", "too_many_requests",
+          "too many failed logins for this username; try again later", {"retry_after_seconds": 60}),
     422: ("Invalid payload; details name each field", "validation_error",
           "body.refund_minor: Input should be greater than or equal to 0",
           [{"field": "body.refund_minor", "message": "Input should be greater than or equal to 0",

@@ -6,20 +6,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
 from api.errors import install_error_handlers
+from api.input_guard import BodyLimitMiddleware, reject_control_characters
+from api.login_guard import LoginGuard
 from api.routes import actions, auth, codec, complaints, health, policy, queues, users
 from api.routes import audit as audit_routes
 from api.temporal_link import TemporalLink
 from core.codec import EncryptionCodec
 from core.db import engine_from_settings
 from core.migrate import upgrade_database
-from core.settings import Settings, get_settings
+from core.settings import Settings, get_settings, require_production_secrets
 from core.temporal import connect
 
 log = logging.getLogger("api")
@@ -91,6 +93,7 @@ def _seed_demo(engine: Engine) -> None:
 def create_app(settings: Settings | None = None, *, client: Client | None = None,
                engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
+    require_production_secrets(settings, "API")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -111,8 +114,9 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
                 app.state.engine.dispose()
 
     app = FastAPI(title="Complaint Desk API", version="1.0.0", description=DESCRIPTION, openapi_tags=TAGS,
-                  lifespan=lifespan)
+                  lifespan=lifespan, dependencies=[Depends(reject_control_characters)])
     app.state.settings = settings
+    app.state.login_guard = LoginGuard.from_settings(settings)
     key = settings.payload_key.get_secret_value() if settings.payload_key else None
     app.state.codec = EncryptionCodec.from_b64(key) if key else None
     install_error_handlers(app)
@@ -121,6 +125,8 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     app.add_middleware(CORSMiddleware, allow_origins=ui_origins(settings), allow_credentials=True,
                        allow_methods=["GET", "POST", "PUT", "OPTIONS"],
                        allow_headers=["Authorization", "Content-Type", "X-Namespace", "Idempotency-Key"])
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api_max_body_bytes,
+                       larger={"/codec/": settings.api_codec_max_body_bytes})
     app.add_middleware(RequestIdMiddleware)
     return app
 

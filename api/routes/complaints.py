@@ -11,9 +11,9 @@ from sqlmodel import Session
 from temporalio.service import RPCError
 
 from api.audit import record
-from api.cases import ComplaintId, authorize, current_personal, filing_input, query_state
+from api.cases import ComplaintId, authorize, current_personal, filing_input, no_complaint, query_state
 from api.deps import CaseReader, ClientDep, EngineDep, LinkDep, Principal, SessionDep, require_roles
-from api.errors import error_responses, forbidden, request_id_of
+from api.errors import error_responses, request_id_of
 from api.examples import FILING_EXAMPLES
 from api.filing import FilingRequest, FilingResponse, file
 from api.idempotency import RequiredKey, run_once
@@ -118,7 +118,7 @@ async def get_personal_data(request: Request, complaint_id: ComplaintId, princip
     await authorize(engine, client, principal, complaint_id)
     filed = await filing_input(client, complaint_id)
     if principal.role == Role.CONSUMER and filed.consumer_id != principal.consumer_id:
-        raise forbidden("not your complaint")
+        raise no_complaint(complaint_id)
     consumer = await run_in_threadpool(_consumer_and_audit, engine, principal, complaint_id, filed.consumer_id,
                                        f"api:{request_id_of(request)}")
     current = await current_personal(client, complaint_id) or filed  # intake may have corrected the filing

@@ -16,6 +16,7 @@ from api.deps import Admin, EngineDep, Principal, SessionDep
 from api.errors import conflict, error_responses, invalid_field, not_found, request_id_of
 from api.idempotency import OptionalKey, run_once
 from api.security import hash_password
+from models import limits
 from models.enums import Role
 from models.tables import Consumer, Merchant, User
 
@@ -46,8 +47,10 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     password: str = Field(min_length=12, max_length=256)
     role: Role
-    consumer_id: str | None = Field(None, description="required for role consumer, refused otherwise")
-    merchant_id: str | None = Field(None, description="required for role merchant, refused otherwise")
+    consumer_id: str | None = Field(None, max_length=limits.ID_CHARS,
+                                    description="required for role consumer, refused otherwise")
+    merchant_id: str | None = Field(None, max_length=limits.ID_CHARS,
+                                    description="required for role merchant, refused otherwise")
 
 
 def _check_party_link(session: Session, body: UserCreate) -> None:
