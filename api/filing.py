@@ -11,7 +11,6 @@ from typing import Literal
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
-from temporalio.client import Client
 
 from adapters.db_platform import DbOrderLookup
 from adapters.ports import OrderRecord
@@ -20,6 +19,7 @@ from api.deps import Principal
 from api.errors import excerpt, forbidden, invalid_field, not_found
 from api.idempotency import update_id
 from api.policy_store import current_policy
+from api.temporal_link import TemporalLink
 from core.cases import NewComplaint, file_complaint
 from core.settings import Settings
 from models import limits
@@ -74,12 +74,13 @@ def check_order(principal: Principal, consumer_id: str, order: OrderRecord | Non
                         field="body.order_line_id")
 
 
-async def file(settings: Settings, client: Client, engine: Engine, principal: Principal, body: FilingRequest,
+async def file(settings: Settings, link: TemporalLink, engine: Engine, principal: Principal, body: FilingRequest,
                key: str) -> tuple[int, FilingResponse]:
     consumer_id = _consumer_for(principal, body)
     orders = DbOrderLookup(engine)
     order = await run_in_threadpool(orders.find_order, body.order_id)
     check_order(principal, consumer_id, order, body)
+    client = await link.client()  # only now: a refused filing needs no Temporal
     policy = await run_in_threadpool(current_policy, settings)
     request = NewComplaint(consumer_id=consumer_id, order_id=body.order_id, order_line_id=body.order_line_id,
                            channel=body.channel, description=body.description, contact=body.contact,

@@ -13,14 +13,14 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, create_model
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
-from temporalio.client import Client
 
 from api.cases import ComplaintId, authorize, execute
-from api.deps import ClientDep, EngineDep, Principal, require_roles
+from api.deps import EngineDep, LinkDep, Principal, require_roles
 from api.errors import error_responses, forbidden, invalid_field
 from api.examples import ACTION_EXAMPLES
 from api.idempotency import RequiredKey, run_once, update_id
 from api.policy_store import current_policy
+from api.temporal_link import TemporalLink
 from api.views import MerchantCaseState, state_for
 from core.settings import Settings
 from models import case as payloads
@@ -97,8 +97,10 @@ def _check_assignee(engine: Engine, settings: Settings, assignee: str | None) ->
         raise invalid_field("body.assignee", f"no active agent or supervisor with id {assignee!r}")
 
 
-async def perform(request: Request, step: Step, client: Client, engine: Engine, principal: Principal,
+async def perform(request: Request, step: Step, link: TemporalLink, engine: Engine, principal: Principal,
                   complaint_id: str, body: BaseModel, key: str) -> tuple[int, CaseState | MerchantCaseState]:
+    # Connected only now: a request that is wrong in itself gets its 4xx even while Temporal is down.
+    client = await link.client()
     row, _ = await authorize(engine, client, principal, complaint_id)
     if step.update == "submit_evidence":
         _check_party(principal, body)
@@ -115,10 +117,10 @@ def _endpoint(step: Step):
     examples = ACTION_EXAMPLES.get(step.update)
 
     async def act(request: Request, complaint_id: ComplaintId, principal: allowed,
-                  engine: EngineDep, client: ClientDep, key: RequiredKey,
+                  engine: EngineDep, link: LinkDep, key: RequiredKey,
                   body: Annotated[body_model, Body(openapi_examples=examples)]):
         return await run_once(request, engine, principal.id, key, body, lambda: perform(
-            request, step, client, engine, principal, complaint_id, body, key))
+            request, step, link, engine, principal, complaint_id, body, key))
 
     act.__name__ = step.update
     return act

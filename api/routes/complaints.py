@@ -37,13 +37,13 @@ PersonalDataReader = Annotated[Principal, Depends(require_roles(Role.CONSUMER, R
              responses={200: {"model": FilingResponse, "description": "Joined the open case on this order line"},
                         **error_responses(401, 403, 409, 422, 503)},
              summary="File a complaint (a duplicate on the same order line joins the open case)")
-async def file_complaint(request: Request, principal: Filer, engine: EngineDep, client: ClientDep,
+async def file_complaint(request: Request, principal: Filer, engine: EngineDep, link: LinkDep,
                          key: RequiredKey,
                          body: Annotated[FilingRequest, Body(openapi_examples=FILING_EXAMPLES)]):
     """Consumers file for themselves (`consumer_id` may be omitted); agents file on a consumer's behalf and
     must name `consumer_id`. 201 with the new case, or 200 with the open case this filing joined."""
     return await run_once(request, engine, principal.id, key, body,
-                          lambda: file(request.app.state.settings, client, engine, principal, body, key))
+                          lambda: file(request.app.state.settings, link, engine, principal, body, key))
 
 
 @router.get("", response_model=ComplaintPage, responses=error_responses(401, 403, 422, 503),
