@@ -19,7 +19,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import (
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -191,6 +195,8 @@ _CONVERTERS: list[tuple[type[BaseException], Callable[[Any], ApiError]]] = [
     (WorkflowUpdateFailedError, from_update_failure),
     (WorkflowUpdateRPCTimeoutOrCancelledError,
      lambda e: unavailable("the case did not answer in time; retry with the same Idempotency-Key")),
+    (WorkflowQueryFailedError,
+     lambda e: unavailable("the case's workflow cannot answer right now; retry, or read GET /complaints/{id}")),
     (RPCError, from_rpc),
     (DBAPIError, from_database),
     (PoolTimeoutError, from_database),

@@ -124,7 +124,8 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
         app.include_router(module.router)
     app.add_middleware(CORSMiddleware, allow_origins=ui_origins(settings), allow_credentials=True,
                        allow_methods=["GET", "POST", "PUT", "OPTIONS"],
-                       allow_headers=["Authorization", "Content-Type", "X-Namespace", "Idempotency-Key"])
+                       allow_headers=["Authorization", "Content-Type", "X-Namespace", "X-Workflow-Id",
+                                      "Idempotency-Key"])
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api_max_body_bytes,
                        larger={"/codec/": settings.api_codec_max_body_bytes})
     app.add_middleware(RequestIdMiddleware)

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(1_048_576, ge=1024, description="larger request bodies get 413")
     api_codec_max_body_bytes: int = Field(
         16_777_216, ge=1024, description="body limit of /codec/* (the Temporal UI sends whole histories)")
+    fresh_binding_audit_days: int = Field(
+        30, ge=0, description="a consumer login this new has its personal-data reads audited like staff reads")
     max_evidence_per_party: int = Field(50, ge=1, description="evidence items one party may add to one case")
 
     login_attempts_per_user: str = Field(

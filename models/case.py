@@ -206,6 +206,7 @@ class SurveyAnswer(_Model):
 class Assignment(_Model):
     actor: Actor
     assignee: Id | None = Field(None, description="omit to claim the case for yourself")
+    takeover: bool = Field(False, description="an agent claiming a case another agent holds must say so")
 
 
 class ClockControl(_Model):

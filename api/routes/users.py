@@ -74,8 +74,10 @@ def _create(engine: Engine, admin: Principal, body: UserCreate, event_key: str) 
                     hashed_password=hash_password(body.password), role=body.role.value,
                     consumer_id=body.consumer_id, merchant_id=body.merchant_id, created_at=datetime.now(UTC))
         session.add(user)
+        # The binding decides whose cases and personal data this login reaches: it is part of the record.
         record(session, admin, event_key=event_key, action="user_created",
-               details={"user_id": user.id, "username": user.username, "role": user.role})
+               details={"user_id": user.id, "username": user.username, "role": user.role,
+                        "consumer_id": user.consumer_id, "merchant_id": user.merchant_id})
         try:
             session.commit()
         except IntegrityError:

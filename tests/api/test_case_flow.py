@@ -163,7 +163,14 @@ async def test_assignment_rules(live_api):
     assert assigned.status_code == 200 and assigned.json()["assignee"] == "U-agent2"
     for_someone_else = await act(live_api, cid, "assignment", {"assignee": "U-agent2"}, "U-agent1")
     assert_error(for_someone_else, 403, "forbidden")
-    claimed = await act(live_api, cid, "assignment", {}, "U-agent1")
+    # agent2 holds the case: agent1 taking it is explicit (409 without takeover) and audited as a takeover.
+    silent = await act(live_api, cid, "assignment", {}, "U-agent1")
+    assert assert_error(silent, 409, "conflict")["error"]["message"].startswith("the case is claimed by U-agent2")
+    claimed = await act(live_api, cid, "assignment", {"takeover": True}, "U-agent1")
     assert claimed.status_code == 200 and claimed.json()["assignee"] == "U-agent1"
+    with Session(live_api.engine) as session:
+        taken = session.exec(select(AuditLog).where(AuditLog.complaint_id == cid, AuditLog.action == "assigned")
+                             .order_by(AuditLog.id.desc())).first()
+    assert taken.details == {"from": "U-agent2", "to": "U-agent1", "takeover": True}
     mine = await live_api.http.get("/queues/mine", headers=as_user(live_api, "U-agent1"))
     assert cid in [item["id"] for item in mine.json()["items"]]
