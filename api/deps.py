@@ -66,7 +66,7 @@ class Principal(BaseModel):
     role: Role
     consumer_id: str | None = None
     merchant_id: str | None = None
-    bound_at: datetime | None = Field(None, description="when this login was bound to its consumer or merchant")
+    bound_at: datetime | None = Field(None, exclude=True, description="when this login was bound to its party")
 
     def freshly_bound(self, settings: Settings) -> bool:
         """A party login bound recently: its reads are audited like staff reads (an admin may have made it)."""

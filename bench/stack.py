@@ -7,6 +7,7 @@ port with every case intact: that is what the Temporal-restart drill relies on.
 
 import asyncio
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -160,7 +161,9 @@ def worker_env(*, temporal_address: str, database_url: str, task_queue: str, dat
                **extra: str) -> dict[str, str]:
     """Settings for a worker subprocess, from environment variables only (no .env from the cwd)."""
     env = {"TEMPORAL_ADDRESS": temporal_address, "DATABASE_URL": database_url, "TEMPORAL_TASK_QUEUE": task_queue,
-           "DATA_DIR": str(data_dir), "DEV_MODE": "false"}
+           "DATA_DIR": str(data_dir), "DEV_MODE": "false",
+           # Production mode refuses the built-in secret; a worker signs no tokens, so any private value does.
+           "JWT_SECRET": secrets.token_urlsafe(32)}
     env.update({k.upper(): str(v) for k, v in extra.items()})
     return env
 

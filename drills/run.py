@@ -3,6 +3,7 @@
 from collections.abc import Awaitable, Callable
 
 from drills.api_drills import agents_drill, duplicate_writes_drill
+from drills.attacker_model import run_model
 from drills.faults import kill_worker_drill, pg_drop_drill, temporal_restart_drill
 from drills.fuzz import fuzz_drill
 from drills.result import DrillResult
@@ -14,7 +15,17 @@ DRILLS: dict[str, Callable[[], Awaitable[DrillResult]]] = {
     "duplicates": duplicate_writes_drill,
     "fuzz": lambda: fuzz_drill(examples=25),
     "agents": lambda: agents_drill(agents=50, seconds=60.0),
+    # Not in the default run (minutes): `complaints drills run --only model`; DATABASE_URL picks the database.
+    "model": lambda: model_drill(50, 40),
 }
+DEFAULT_DRILLS = [name for name in DRILLS if name != "model"]
+
+
+def model_drill(sequences: int, steps: int) -> Awaitable[DrillResult]:
+    """The attacker model on DATABASE_URL's database (PostgreSQL), or a fresh SQLite file when unset."""
+    from core.settings import Settings
+
+    return run_model(sequences=sequences, steps=steps, database_url=Settings().database_url)
 
 
 async def run_drills(names: list[str], say=print) -> list[DrillResult]:

@@ -1,0 +1,304 @@
+"""A model-based attacker: random steps by random actors through the API, invariants checked after each.
+
+Hypothesis drives a RuleBasedStateMachine: every role, owners and strangers, right and wrong stage,
+valid and hostile payloads (NUL, control and RTL characters, huge strings, wrong types). The API runs
+in this process against a real dev server, a worker process and a real database (SQLite or
+PostgreSQL). The machine runs in a thread; each request is sent on the drill's event loop.
+
+After every step: no 5xx; a refused step changed nothing (its case's state, the ledger, the audit
+log, the read model); each party lists only its own cases; money to the consumer per order line is at
+most what was paid; each merchant's frozen deposit equals what its cases' freezes still hold, and a
+closed case holds nothing; per-case audit seqs are gapless and the chain verifies; every open case
+has a pending action or a running clock. tests/model runs a bounded number of sequences;
+`complaints drills run --only model` a long one.
+"""
+
+import asyncio
+import hashlib
+import time
+import uuid
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import httpx
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from api.routes.actions import STEPS
+from audit.chain import verify_chain
+from bench.fixtures import Party, make_parties
+from drills.api_drills import auth, in_process_api, party_users
+from drills.result import DrillResult
+from models.enums import LedgerKind
+from models.tables import AuditLog, Complaint, LedgerEntry, Merchant, OrderLine, User
+
+T = TypeVar("T")
+STAFF = {"U-am-agent1": "agent", "U-am-agent2": "agent", "U-am-super": "supervisor", "U-am-audit": "auditor",
+         "U-am-admin": "admin"}
+HOSTILE: list[Any] = ["\x00", "a\x00b", "\x1b[2J", "\x7f", "\u202egnp.exe", "\u200fمرحبا 中文", "x" * 5000,
+                      "y" * 300_000, 123, -1, None, ["list"], {"o": 1}, True, "100", 1e300]
+PATHS = [s.path for s in STEPS]
+_TO_CONSUMER = (LedgerKind.MERCHANT_REFUND.value, LedgerKind.PLATFORM_ADVANCE.value)
+
+
+def _evidence(tag: str) -> dict[str, str]:
+    return {"kind": "photo", "description": "裂缝 close-up", "attachment_ref": f"s3://ev/{tag}.jpg",
+            "sha256": hashlib.sha256(tag.encode()).hexdigest()}
+
+
+def valid_body(path: str, role: str, live: dict[str, Any] | None, rnd: st.DataObject) -> dict[str, Any]:
+    """A plausible body for the step, from the case's live state where one is needed (the pending offer)."""
+    offers = (live or {}).get("offers") or []
+    offer_id = offers[-1]["offer_id"] if offers else "OFFER-NONE"
+    party = {"consumer": "consumer", "merchant": "merchant"}.get(role, rnd.draw(st.sampled_from(
+        ["consumer", "merchant", "carrier"])))
+    bodies: dict[str, dict[str, Any]] = {
+        "intake": {"description": "屏幕破损 the screen is cracked"},
+        "classification-review": rnd.draw(st.sampled_from([{"confirm": True},
+                                                           {"confirm": False, "severity": "A", "reason": "safety"}])),
+        "evidence-requests": {"party": rnd.draw(st.sampled_from(["consumer", "merchant"])), "note": "please"},
+        "evidence": {"party": party, "item": _evidence(uuid.uuid4().hex)},
+        "liability": {"party": rnd.draw(st.sampled_from(["merchant", "consumer", "carrier", "platform"])),
+                      "reason": "the photos show a defect"},
+        "offers": rnd.draw(st.sampled_from([{}, {"refund_minor": 100}, {"refund_minor": 10**9},
+                                            {"refund_mode": "return_and_refund"}])),
+        "offer-response": {"offer_id": offer_id, "accept": rnd.draw(st.booleans())},
+        "tier3-approval": {"approve": rnd.draw(st.booleans()), "reason": "checked"},
+        "withdrawal": {"reason": "changed my mind"},
+        "survey": {"resolved_score": rnd.draw(st.integers(0, 100)), "communication_score": 80},
+        "assignment": rnd.draw(st.sampled_from([{}, {"takeover": True}, {"assignee": "U-am-agent2"}])),
+        "clock": {"pause": rnd.draw(st.booleans()), "reason": "waiting for the courier"},
+        "supervisor-review": {"decision": rnd.draw(st.sampled_from(["renegotiate", "close", "retry_execution"])),
+                              "reason": "reviewed"},
+        "merchant-refund": {"reference": f"REF-{uuid.uuid4().hex[:6]}"},
+        "shipment": {"carrier": "SF", "tracking_number": "SF1234567"},
+    }
+    return bodies[path]
+
+
+def hostile(body: dict[str, Any], rnd: st.DataObject) -> dict[str, Any]:
+    """The body with one value (or a new key) replaced by something no client should send."""
+    value = rnd.draw(st.sampled_from(HOSTILE))
+    keys = list(body) + ["unexpected\x00key" if isinstance(value, str) else "unexpected"]
+    key = rnd.draw(st.sampled_from(keys))
+    if isinstance(body.get(key), dict):
+        return {**body, key: {**body[key], rnd.draw(st.sampled_from(sorted(body[key]))): value}}
+    return {**body, key: value}
+
+
+@dataclass
+class World:
+    """The running system and who acts in it; shared by every sequence of one run."""
+
+    loop: asyncio.AbstractEventLoop
+    http: httpx.AsyncClient
+    engine: Any
+    parties: list[Party]
+    users: dict[str, tuple[str, str, Party | None]]  # user id -> (role, party id, party)
+    deadline: float
+    steps: int = 0
+    refused: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=120)
+
+    def request(self, method: str, path: str, user: str, **kwargs: Any) -> httpx.Response:
+        role = self.users[user][0]
+        headers = auth(user, role, uuid.uuid4().hex)
+        response = self.run(self.http.request(method, path, headers=headers, **kwargs))
+        self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
+        if response.status_code >= 500:
+            self.problems.append(f"{method} {path} as {role} -> {response.status_code}: {response.text[:200]}")
+        return response
+
+    def live(self, cid: str) -> dict[str, Any] | None:
+        response = self.request("GET", f"/complaints/{cid}", "U-am-audit")
+        return response.json().get("live") if response.status_code == 200 else None
+
+    def settle(self, cid: str) -> dict[str, Any] | None:
+        """The case's state once activities have stopped moving it (two equal reads in a row)."""
+        last = self.live(cid)
+        for _ in range(40):
+            time.sleep(0.05)
+            now = self.live(cid)
+            if now == last:
+                return now
+            last = now
+        return last
+
+    def books(self, cid: str) -> tuple[Any, ...]:
+        with Session(self.engine) as session:
+            audit = session.exec(select(func.count()).select_from(AuditLog)).one()
+            ledger = session.exec(select(func.count()).select_from(LedgerEntry)).one()
+            row = session.get(Complaint, cid)
+            read_model = None if row is None else (row.stage, row.assignee, row.is_open, row.refunded_minor,
+                                                   row.sla_paused, row.escalation_level)
+        return audit, ledger, read_model
+
+
+class AttackerModel(RuleBasedStateMachine):
+    world: World  # set by run_model before the machine runs
+
+    cases = Bundle("cases")
+
+    def _say(self, problem: str) -> None:
+        self.world.problems.append(problem)
+        raise AssertionError(problem)
+
+    @rule(target=cases, who=st.integers(0, 1), line=st.sampled_from(["own", "theirs", "none"]), data=st.data())
+    def file(self, who: int, line: str, data: st.DataObject) -> Any:
+        party, other = self.world.parties[who], self.world.parties[1 - who]
+        user = f"U-{party.consumer_id}"
+        body: dict[str, Any] = {"order_id": party.order_id, "description": "屏幕破损 the screen is cracked",
+                                "evidence": [_evidence(uuid.uuid4().hex)]}
+        body["order_line_id"] = {"own": party.line_id, "theirs": other.line_id, "none": "L-NOPE"}[line]
+        if data.draw(st.booleans()):
+            body = hostile(body, data)
+        self.world.steps += 1
+        before = self.world.books("")[:2]
+        response = self.world.request("POST", "/complaints", user, json=body)
+        if response.status_code in (200, 201):
+            state = response.json().get("state")
+            if state is not None and state["consumer_id"] != party.consumer_id:
+                self._say(f"filing as {party.consumer_id} returned {state['consumer_id']}'s case")
+            return response.json()["complaint_id"]
+        self.world.refused += 1
+        if self.world.books("")[:2] != before:
+            self._say(f"a refused filing ({response.status_code}) wrote audit or ledger rows: {body!r:.200}")
+        return multiple()
+
+    @rule(cid=cases, path=st.sampled_from(PATHS), actor=st.sampled_from(sorted(STAFF) + ["c0", "m0", "c1", "m1"]),
+          evil=st.booleans(), data=st.data())
+    def act(self, cid: str, path: str, actor: str, evil: bool, data: st.DataObject) -> None:
+        w = self.world
+        user = {"c0": f"U-{w.parties[0].consumer_id}", "m0": f"U-{w.parties[0].merchant_id}",
+                "c1": f"U-{w.parties[1].consumer_id}", "m1": f"U-{w.parties[1].merchant_id}"}.get(actor, actor)
+        role = w.users[user][0]
+        live = w.settle(cid)
+        body = valid_body(path, role, live, data)
+        if evil:
+            body = hostile(body, data)
+        before = (live, w.books(cid))
+        w.steps += 1
+        response = w.request("POST", f"/complaints/{cid}/{path}", user, json=body)
+        if response.status_code >= 400:
+            w.refused += 1
+            after = (w.live(cid), w.books(cid))
+            if after != before:
+                self._say(f"refused {path} as {role} ({response.status_code}) changed the case {cid}")
+
+    @invariant()
+    def each_party_sees_only_its_own(self) -> None:
+        for party in self.world.parties:
+            for user, column in ((f"U-{party.consumer_id}", "consumer_id"), (f"U-{party.merchant_id}", "merchant_id")):
+                listed = self.world.request("GET", "/complaints", user, params={"limit": 200})
+                own = party.consumer_id if column == "consumer_id" else party.merchant_id
+                with Session(self.world.engine) as session:
+                    for item in listed.json().get("items", []):
+                        row = session.get(Complaint, item["id"])
+                        if row is None or getattr(row, column) != own:
+                            self._say(f"{user} lists {item['id']}, not theirs")
+
+    @invariant()
+    def money_and_deposits_balance(self) -> None:
+        with Session(self.world.engine) as session:
+            entries = session.exec(select(LedgerEntry)).all()
+            rows = {r.id: r for r in session.exec(select(Complaint)).all()}
+            reversed_keys = {e.reverses_key for e in entries if e.kind == LedgerKind.REVERSAL.value}
+            per_line: dict[str, int] = {}
+            held: dict[str, int] = {}
+            for e in entries:
+                row = rows.get(e.complaint_id)
+                if e.kind in _TO_CONSUMER and e.idempotency_key not in reversed_keys and row and row.order_line_id:
+                    per_line[row.order_line_id] = per_line.get(row.order_line_id, 0) + e.amount_minor
+                sign = {LedgerKind.DEPOSIT_FREEZE.value: 1, LedgerKind.DEPOSIT_UNFREEZE.value: -1}.get(e.kind, 0)
+                if sign:
+                    held[e.complaint_id] = held.get(e.complaint_id, 0) + sign * e.amount_minor
+            for line_id, paid_out in per_line.items():
+                line = session.get(OrderLine, line_id)
+                if line is not None and paid_out > line.paid_minor:
+                    self._say(f"line {line_id}: {paid_out} to the consumer, {line.paid_minor} paid")
+            for party in self.world.parties:
+                merchant = session.get(Merchant, party.merchant_id)
+                holding = sum(v for cid, v in held.items() if rows.get(cid) and rows[cid].merchant_id == party.merchant_id)
+                if merchant is not None and merchant.frozen_minor != holding:
+                    self._say(f"merchant {party.merchant_id}: frozen {merchant.frozen_minor}, cases hold {holding}")
+            for cid, amount in held.items():
+                if amount and cid in rows and not rows[cid].is_open:
+                    self._say(f"closed case {cid} still holds {amount} of the deposit")
+
+    @invariant()
+    def audit_is_gapless_and_chained(self) -> None:
+        with Session(self.world.engine) as session:
+            verdict = verify_chain(session)
+            if not verdict.ok:
+                self._say(f"audit chain broken at {verdict.first_broken_id}: {verdict.reason}")
+            keys = session.exec(select(AuditLog.complaint_id, AuditLog.event_key)
+                                .where(AuditLog.complaint_id.is_not(None))).all()
+        seqs: dict[str, list[int]] = {}
+        for cid, key in keys:
+            head, _, tail = key.rpartition(":")
+            if head == cid and tail.isdigit():
+                seqs.setdefault(cid, []).append(int(tail))
+        for cid, found in seqs.items():
+            found.sort()
+            if found != list(range(found[0], found[0] + len(found))):
+                self._say(f"case {cid} audit seqs have a gap: {found[:30]}")
+
+    @invariant()
+    def no_open_case_is_stuck(self) -> None:
+        with Session(self.world.engine) as session:
+            open_ids = session.exec(select(Complaint.id).where(Complaint.is_open)).all()
+        for cid in open_ids:
+            live = self.world.settle(cid)
+            if live is None or live.get("closed_at"):
+                continue
+            running = [c for c in live.get("clocks", []) if not c.get("paused") and not c.get("exhausted")]
+            if not live.get("pending_actions") and not running:
+                self._say(f"open case {cid} in {live['stage']} has no pending action and no running clock")
+
+
+async def run_model(sequences: int, steps: int, database_url: str | None = None, derandomize: bool = False,
+                    max_seconds: float = 3600) -> DrillResult:
+    """Run the attacker model; the verdict's problems are the broken invariants (first one per sequence)."""
+    from bench.env import bench_env
+
+    result = DrillResult("attacker model (hypothesis state machine through the API)")
+    async with bench_env(database_url=database_url) as env:
+        queue = f"model-{uuid.uuid4().hex[:6]}"
+        parties = make_parties(env.engine, 2)
+        users: dict[str, tuple[str, str, Party | None]] = {}
+        for party in parties:
+            consumer, merchant = party_users(env, party)
+            users[consumer] = ("consumer", party.consumer_id, party)
+            users[merchant] = ("merchant", party.merchant_id, party)
+        with Session(env.engine) as session:
+            for user, role in STAFF.items():
+                session.add(User(id=user, username=user.lower(), hashed_password="-", role=role,
+                                 created_at=datetime.now(UTC)))
+                users[user] = (role, user, None)
+            session.commit()
+        async with env.running_worker(queue), in_process_api(env, queue) as http:
+            world = World(loop=asyncio.get_running_loop(), http=http, engine=env.engine, parties=parties,
+                          users=users, deadline=time.monotonic() + max_seconds)
+            machine = type("AttackerRun", (AttackerModel,), {"world": world})
+            config = settings(max_examples=sequences, stateful_step_count=steps, deadline=None, database=None,
+                              derandomize=derandomize, suppress_health_check=list(HealthCheck),
+                              report_multiple_bugs=False)
+            started = time.monotonic()
+            try:
+                await asyncio.to_thread(run_state_machine_as_test, machine, settings=config)
+            except AssertionError as exc:
+                if not world.problems:
+                    world.problems.append(str(exc)[:300])
+            result.figures = {"sequences": sequences, "steps": world.steps, "refused": world.refused,
+                              "seconds": time.monotonic() - started, "statuses": dict(sorted(world.statuses.items()))}
+            result.problems = list(dict.fromkeys(world.problems))
+    return result
