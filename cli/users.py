@@ -12,9 +12,9 @@ import typer
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from audit.chain import append_record
 from cli.console import fail
 from core.settings import Settings
-from audit.chain import append_record
 from models.enums import ActorKind, Role
 from models.tables import User
 

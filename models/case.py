@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from models import limits
 from models.enums import (
     ActorKind,
     Category,
@@ -23,7 +24,6 @@ from models.enums import (
     Stage,
     Tier,
 )
-from models import limits
 from models.policy import Policy
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]

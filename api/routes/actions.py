@@ -105,7 +105,7 @@ async def perform(request: Request, step: Step, link: TemporalLink, engine: Engi
     if step.update == "submit_evidence":
         _check_party(principal, body)
     if step.update == "assign":
-        await run_in_threadpool(_check_assignee, engine, request.app.state.settings, getattr(body, "assignee"))
+        await run_in_threadpool(_check_assignee, engine, request.app.state.settings, body.assignee)
     payload = step.payload.model_validate({**body.model_dump(), "actor": principal.actor.model_dump()})
     state = await execute(client, row, complaint_id, step.update, payload, update_id(principal.id, key))
     return 200, state_for(state, principal.role)

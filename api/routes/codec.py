@@ -14,9 +14,9 @@ import json
 from typing import Annotated, Any
 
 from cryptography.exceptions import InvalidTag
-from google.protobuf.message import DecodeError
 from fastapi import APIRouter, Body, Header, Request
 from fastapi.concurrency import run_in_threadpool
+from google.protobuf.message import DecodeError
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
