@@ -18,3 +18,4 @@ PHONE_CHARS = 40
 EMAIL_CHARS = 254  # RFC 5321's limit on an address
 ADDRESS_CHARS = 500
 EVIDENCE_PER_FILING = 20  # items in one filing or one intake completion
+JOINS_PER_CASE = 10  # duplicate filings one open case takes; more evidence goes through /evidence

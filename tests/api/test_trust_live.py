@@ -3,13 +3,15 @@
 import uuid
 from datetime import UTC, datetime
 
+import pytest_asyncio
 from sqlmodel import Session, func, select
 from temporalio import workflow
 from temporalio.worker import Worker
 
+from models import limits
 from models.tables import AuditLog, Complaint
-from tests.api.conftest import make_party
-from tests.api.flow import as_user, file_case, read
+from tests.api.conftest import make_party, start_live_api
+from tests.api.flow import act, as_user, evidence, file_case, read, wait_stage
 from tests.api.test_auth import assert_error
 from workflows.ids import workflow_id
 
@@ -97,3 +99,43 @@ async def test_a_live_read_whose_query_fails_answers_live_null_with_live_error(l
             assert body["complaint"]["id"] == cid
         finally:
             await handle.terminate()
+
+
+@pytest_asyncio.fixture(scope="module")
+async def small_api(ts_env, live_engine, tmp_path_factory):
+    async for instance in start_live_api(ts_env.client, live_engine, tmp_path_factory.mktemp("small"),
+                                         max_evidence_per_party=2):
+        yield instance
+
+
+async def test_one_party_adds_a_bounded_number_of_evidence_items(small_api):
+    party = make_party(small_api.engine)
+    cid = (await file_case(small_api, party))["complaint_id"]  # one consumer item with the filing
+    await wait_stage(small_api, cid, "classification")
+    await act(small_api, cid, "classification-review", {"confirm": True}, "U-agent1")
+    await wait_stage(small_api, cid, "evidence")
+    second = await act(small_api, cid, "evidence", {"party": "consumer", "item": evidence("two")},
+                       party.consumer_user, party)
+    assert second.status_code == 200, second.text
+    third = await act(small_api, cid, "evidence", {"party": "consumer", "item": evidence("three")},
+                      party.consumer_user, party)
+    assert assert_error(third, 422, "validation_error")["error"]["details"][0]["field"] == "body.item"
+    merchant = await act(small_api, cid, "evidence", {"party": "merchant", "item": evidence("m1")},
+                         party.merchant_user, party)
+    assert merchant.status_code == 200, merchant.text  # counted per party
+
+
+async def test_an_open_case_takes_a_bounded_number_of_joined_filings(small_api, monkeypatch):
+    monkeypatch.setattr(limits, "JOINS_PER_CASE", 2)
+    party = make_party(small_api.engine)
+    cid = (await file_case(small_api, party))["complaint_id"]
+    await wait_stage(small_api, cid, "classification")
+    body = {"order_id": party.order_id, "order_line_id": party.lines[0], "description": "again"}
+    for _ in range(2):
+        joined = await small_api.http.post("/complaints", json=body, headers=as_user(small_api, party.consumer_user,
+                                                                                     party))
+        assert joined.status_code == 200 and joined.json()["joined"], joined.text
+    refused = await small_api.http.post("/complaints", json=body, headers=as_user(small_api, party.consumer_user,
+                                                                                  party))
+    assert assert_error(refused, 409, "conflict")["error"]["details"] == {"complaint_id": cid}
+    assert (await read(small_api, cid))["live"]["joined_filings"] == 2
