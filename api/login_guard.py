@@ -36,7 +36,10 @@ class LoginGuard:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "LoginGuard":
-        return cls(storage=storage_from_string(settings.rate_limit_storage),
+        storage = storage_from_string(settings.rate_limit_storage)
+        if not isinstance(storage, Storage):  # an async storage (async+redis://) cannot serve this sync path
+            raise ValueError(f"RATE_LIMIT_STORAGE {settings.rate_limit_storage!r} is not a synchronous storage")
+        return cls(storage=storage,
                    per_user=parse_many(settings.login_attempts_per_user),
                    per_address=parse_many(settings.login_attempts_per_address),
                    lockout_base=settings.login_lockout_base_seconds, lockout_max=settings.login_lockout_max_seconds)

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.routes.actions import STEPS
 from audit.chain import verify_chain
@@ -205,8 +205,8 @@ class AttackerModel(RuleBasedStateMachine):
         wanted = pending[data.draw(st.integers(0, 99)) % len(pending)]  # drawn alike whatever the state
         action = "complete_intake" if wanted["action"].startswith("supplement") else wanted["action"]
         path = next((s.path for s in STEPS if s.update == action), None)
-        party = next((p for p in w.parties if p.consumer_id == live["consumer_id"]), None)
-        if path is None or party is None:
+        party = next((p for p in w.parties if live and p.consumer_id == live["consumer_id"]), None)
+        if live is None or path is None or party is None:
             return
         who = wanted["who"]
         user = {"consumer": f"U-{party.consumer_id}", "merchant": f"U-{party.merchant_id}",
@@ -269,7 +269,7 @@ class AttackerModel(RuleBasedStateMachine):
             if not verdict.ok:
                 self._say(f"audit chain broken at {verdict.first_broken_id}: {verdict.reason}")
             keys = session.exec(select(AuditLog.complaint_id, AuditLog.event_key)
-                                .where(AuditLog.complaint_id.is_not(None))).all()
+                                .where(col(AuditLog.complaint_id).is_not(None))).all()
         seqs: dict[str, list[int]] = {}
         for cid, key in keys:
             head, _, tail = key.rpartition(":")
