@@ -1,7 +1,8 @@
 """The one error contract, and the one place where every failure is mapped onto it.
 
 Body: {"error": {"code", "message", "details"}, "request_id"}. Codes and statuses:
-validation_error 422 · unauthorized 401 · forbidden 403 · not_found 404 · invalid_stage 409 ·
+validation_error 422 · unauthorized 401 · forbidden 403 · not_found 404 · payload_too_large 413 ·
+too_many_requests 429 · invalid_stage 409 ·
 conflict 409 · unavailable 503 (retry; nothing was done) · internal 500 (a bug: logged, never
 caused by what a client sends). Client input is echoed at most as a short excerpt (field names and ids,
 EXCERPT_CHARS characters): it may hold personal data, and a huge value must not make a huge error.
@@ -225,8 +226,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 _EXAMPLES: dict[int, tuple[str, str, str, Any]] = {
     401: ("Missing, invalid or expired token", "unauthorized", "missing or invalid bearer token", None),
-    403: ("Wrong role, or not your case", "forbidden", "role 'merchant' may not perform approve_tier3", None),
-    404: ("Unknown case or resource", "not_found", "no complaint 'c-2f1e'", None),
+    403: ("The role may not use this endpoint", "forbidden", "role 'merchant' may not perform approve_tier3", None),
+    404: ("Unknown case, order, line or resource (to consumers and merchants also another party's)", "not_found", "no complaint 'c-2f1e'", None),
     409: ("Not valid in the current stage, a concurrent change, or the same Idempotency-Key still in flight",
           "invalid_stage", "case is in stage 'evidence'; respond_to_offer expects 'negotiation' with a pending offer",
           {"stage": "evidence", "expected": "negotiation"}),

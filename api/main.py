@@ -34,9 +34,11 @@ send it as `Authorization: Bearer <token>`. In dev mode the demo users are alice
 agent1, agent2, super1 (supervisor), audit1 (auditor) and admin1, all with password `demo-password`.
 
 **Errors.** Every error has one shape: `{"error": {"code", "message", "details"}, "request_id"}`.
-401 no or bad token · 403 wrong role or not your case · 404 unknown case · 409 not valid in the current
-stage (`invalid_stage`) or a concurrent change (`conflict`) · 422 invalid payload (details name each
-field) · 503 Temporal or the database unreachable: nothing was done, retry after `Retry-After` seconds.
+401 no or bad token · 403 wrong role · 404 unknown case, order or line (another party's case answers the
+same) · 409 not valid in the current stage (`invalid_stage`) or a concurrent change (`conflict`) · 413 body
+too large · 422 invalid payload, NUL or control characters (details name each field) · 429 too many failed
+logins (`Retry-After`) · 503 Temporal or the database unreachable: nothing was done, retry after
+`Retry-After` seconds.
 
 **Idempotency.** Writes take an `Idempotency-Key` header (required on complaint writes). A retry with the same
 key and body returns the first response (header `Idempotent-Replayed: true`) and has no second effect.

@@ -17,7 +17,7 @@ from temporalio.client import Client
 
 from api.cases import ComplaintId, authorize, execute, query_state
 from api.deps import EngineDep, LinkDep, Principal, require_roles
-from api.errors import error_responses, forbidden, invalid_field
+from api.errors import error_responses, excerpt, forbidden, invalid_field
 from api.examples import ACTION_EXAMPLES
 from api.idempotency import RequiredKey, run_once, update_id
 from api.policy_store import current_policy
@@ -95,7 +95,7 @@ def _check_assignee(engine: Engine, settings: Settings, assignee: str | None) ->
         user = session.exec(select(User).where(User.id == assignee, col(User.active),
                                                col(User.role).in_([A.value, S.value]))).first()
     if user is None:
-        raise invalid_field("body.assignee", f"no active agent or supervisor with id {assignee!r}")
+        raise invalid_field("body.assignee", f"no active agent or supervisor with id {excerpt(assignee)}")
 
 
 async def _check_evidence_count(client: Client, complaint_id: str, party: str, settings: Settings) -> None:
@@ -145,7 +145,7 @@ def _register() -> None:
             f"/{{complaint_id}}/{step.path}", _endpoint(step), methods=["POST"],
             response_model=CaseState | MerchantCaseState, summary=step.summary, operation_id=step.update,
             description=f"Workflow update `{step.update}`. Allowed roles: {roles}.",
-            responses=error_responses(401, 403, 404, 409, 422, 503))
+            responses=error_responses(401, 403, 404, 409, 413, 422, 503))
 
 
 _register()

@@ -37,7 +37,7 @@ PersonalDataReader = Annotated[Principal, Depends(require_roles(Role.CONSUMER, R
 
 @router.post("", status_code=201, response_model=FilingResponse,
              responses={200: {"model": FilingResponse, "description": "Joined the open case on this order line"},
-                        **error_responses(401, 403, 409, 422, 503)},
+                        **error_responses(401, 403, 404, 409, 413, 422, 503)},
              summary="File a complaint (a duplicate on the same order line joins the open case)")
 async def file_complaint(request: Request, principal: Filer, engine: EngineDep, link: LinkDep,
                          key: RequiredKey,
