@@ -15,6 +15,7 @@ has a pending action or a running clock. tests/model runs a bounded number of se
 
 import asyncio
 import hashlib
+import random
 import time
 import uuid
 from collections.abc import Coroutine
@@ -43,6 +44,7 @@ STAFF = {"U-am-agent1": "agent", "U-am-agent2": "agent", "U-am-super": "supervis
 HOSTILE: list[Any] = ["\x00", "a\x00b", "\x1b[2J", "\x7f", "\u202egnp.exe", "\u200fمرحبا 中文", "x" * 5000,
                       "y" * 300_000, 123, -1, None, ["list"], {"o": 1}, True, "100", 1e300]
 PATHS = [s.path for s in STEPS]
+SEEDS = st.integers(0, 2**32 - 1)
 _TO_CONSUMER = (LedgerKind.MERCHANT_REFUND.value, LedgerKind.PLATFORM_ADVANCE.value)
 
 
@@ -51,29 +53,33 @@ def _evidence(tag: str) -> dict[str, str]:
             "sha256": hashlib.sha256(tag.encode()).hexdigest()}
 
 
-def valid_body(path: str, role: str, live: dict[str, Any] | None, rnd: st.DataObject) -> dict[str, Any]:
-    """A plausible body for the step, from the case's live state where one is needed (the pending offer)."""
+def valid_body(path: str, role: str, live: dict[str, Any] | None, rnd: random.Random) -> dict[str, Any]:
+    """A plausible body for the step, from the case's live state where one is needed (the pending offer).
+
+    Choices come from a Random seeded by Hypothesis, not from Hypothesis draws: they depend on the live
+    state, and Hypothesis requires the same draws for the same choices whatever the system did.
+    """
     offers = (live or {}).get("offers") or []
     offer_id = offers[-1]["offer_id"] if offers else "OFFER-NONE"
-    party = {"consumer": "consumer", "merchant": "merchant"}.get(role, rnd.draw(st.sampled_from(
-        ["consumer", "merchant", "carrier"])))
+    party = {"consumer": "consumer", "merchant": "merchant"}.get(role) or rnd.choice(["consumer", "merchant",
+                                                                                        "carrier"])
     bodies: dict[str, dict[str, Any]] = {
         "intake": {"description": "屏幕破损 the screen is cracked"},
-        "classification-review": rnd.draw(st.sampled_from([{"confirm": True},
-                                                           {"confirm": False, "severity": "A", "reason": "safety"}])),
-        "evidence-requests": {"party": rnd.draw(st.sampled_from(["consumer", "merchant"])), "note": "please"},
+        "classification-review": rnd.choice([{"confirm": True},
+                                             {"confirm": False, "severity": "A", "reason": "safety"}]),
+        "evidence-requests": {"party": rnd.choice(["consumer", "merchant"]), "note": "please"},
         "evidence": {"party": party, "item": _evidence(uuid.uuid4().hex)},
-        "liability": {"party": rnd.draw(st.sampled_from(["merchant", "consumer", "carrier", "platform"])),
+        "liability": {"party": rnd.choice(["merchant", "consumer", "carrier", "platform"]),
                       "reason": "the photos show a defect"},
-        "offers": rnd.draw(st.sampled_from([{}, {"refund_minor": 100}, {"refund_minor": 10**9},
-                                            {"refund_mode": "return_and_refund"}])),
-        "offer-response": {"offer_id": offer_id, "accept": rnd.draw(st.booleans())},
-        "tier3-approval": {"approve": rnd.draw(st.booleans()), "reason": "checked"},
+        "offers": rnd.choice([{}, {"refund_minor": 100}, {"refund_minor": 10**9},
+                              {"refund_mode": "return_and_refund"}]),
+        "offer-response": {"offer_id": offer_id, "accept": rnd.random() < 0.5},
+        "tier3-approval": {"approve": rnd.random() < 0.5, "reason": "checked"},
         "withdrawal": {"reason": "changed my mind"},
-        "survey": {"resolved_score": rnd.draw(st.integers(0, 100)), "communication_score": 80},
-        "assignment": rnd.draw(st.sampled_from([{}, {"takeover": True}, {"assignee": "U-am-agent2"}])),
-        "clock": {"pause": rnd.draw(st.booleans()), "reason": "waiting for the courier"},
-        "supervisor-review": {"decision": rnd.draw(st.sampled_from(["renegotiate", "close", "retry_execution"])),
+        "survey": {"resolved_score": rnd.randint(0, 100), "communication_score": 80},
+        "assignment": rnd.choice([{}, {"takeover": True}, {"assignee": "U-am-agent2"}]),
+        "clock": {"pause": rnd.random() < 0.5, "reason": "waiting for the courier"},
+        "supervisor-review": {"decision": rnd.choice(["renegotiate", "close", "retry_execution"]),
                               "reason": "reviewed"},
         "merchant-refund": {"reference": f"REF-{uuid.uuid4().hex[:6]}"},
         "shipment": {"carrier": "SF", "tracking_number": "SF1234567"},
@@ -81,13 +87,13 @@ def valid_body(path: str, role: str, live: dict[str, Any] | None, rnd: st.DataOb
     return bodies[path]
 
 
-def hostile(body: dict[str, Any], rnd: st.DataObject) -> dict[str, Any]:
+def hostile(body: dict[str, Any], rnd: random.Random) -> dict[str, Any]:
     """The body with one value (or a new key) replaced by something no client should send."""
-    value = rnd.draw(st.sampled_from(HOSTILE))
+    value = rnd.choice(HOSTILE)
     keys = list(body) + ["unexpected\x00key" if isinstance(value, str) else "unexpected"]
-    key = rnd.draw(st.sampled_from(keys))
+    key = rnd.choice(keys)
     if isinstance(body.get(key), dict):
-        return {**body, key: {**body[key], rnd.draw(st.sampled_from(sorted(body[key]))): value}}
+        return {**body, key: {**body[key], rnd.choice(sorted(body[key])): value}}
     return {**body, key: value}
 
 
@@ -152,15 +158,16 @@ class AttackerModel(RuleBasedStateMachine):
         self.world.problems.append(problem)
         raise AssertionError(problem)
 
-    @rule(target=cases, who=st.integers(0, 1), line=st.sampled_from(["own", "theirs", "none"]), data=st.data())
-    def file(self, who: int, line: str, data: st.DataObject) -> Any:
+    @rule(target=cases, who=st.integers(0, 1), line=st.sampled_from(["own", "theirs", "none"]), evil=st.booleans(),
+          seed=SEEDS)
+    def file(self, who: int, line: str, evil: bool, seed: int) -> Any:
         party, other = self.world.parties[who], self.world.parties[1 - who]
         user = f"U-{party.consumer_id}"
         body: dict[str, Any] = {"order_id": party.order_id, "description": "屏幕破损 the screen is cracked",
                                 "evidence": [_evidence(uuid.uuid4().hex)]}
         body["order_line_id"] = {"own": party.line_id, "theirs": other.line_id, "none": "L-NOPE"}[line]
-        if data.draw(st.booleans()):
-            body = hostile(body, data)
+        if evil:
+            body = hostile(body, random.Random(seed))
         self.world.steps += 1
         before = self.world.books("")[:2]
         response = self.world.request("POST", "/complaints", user, json=body)
@@ -175,16 +182,17 @@ class AttackerModel(RuleBasedStateMachine):
         return multiple()
 
     @rule(cid=cases, path=st.sampled_from(PATHS), actor=st.sampled_from(sorted(STAFF) + ["c0", "m0", "c1", "m1"]),
-          evil=st.booleans(), data=st.data())
-    def act(self, cid: str, path: str, actor: str, evil: bool, data: st.DataObject) -> None:
+          evil=st.booleans(), seed=SEEDS)
+    def act(self, cid: str, path: str, actor: str, evil: bool, seed: int) -> None:
         w = self.world
         user = {"c0": f"U-{w.parties[0].consumer_id}", "m0": f"U-{w.parties[0].merchant_id}",
                 "c1": f"U-{w.parties[1].consumer_id}", "m1": f"U-{w.parties[1].merchant_id}"}.get(actor, actor)
         role = w.users[user][0]
         live = w.settle(cid)
-        body = valid_body(path, role, live, data)
+        rnd = random.Random(seed)
+        body = valid_body(path, role, live, rnd)
         if evil:
-            body = hostile(body, data)
+            body = hostile(body, rnd)
         before = (live, w.books(cid))
         w.steps += 1
         response = w.request("POST", f"/complaints/{cid}/{path}", user, json=body)
@@ -194,15 +202,16 @@ class AttackerModel(RuleBasedStateMachine):
             if after != before:
                 self._say(f"refused {path} as {role} ({response.status_code}) changed the case {cid}")
 
-    @rule(cid=cases, data=st.data())
-    def progress(self, cid: str, data: st.DataObject) -> None:
+    @rule(cid=cases, seed=SEEDS)
+    def progress(self, cid: str, seed: int) -> None:
         """The step the case waits for, by the one it waits on: drives cases deep (offers, refunds, re-opens)."""
         w = self.world
         live = w.settle(cid)
         pending = (live or {}).get("pending_actions") or []
         if not pending:
             return
-        wanted = pending[data.draw(st.integers(0, 99)) % len(pending)]  # drawn alike whatever the state
+        rnd = random.Random(seed)
+        wanted = rnd.choice(pending)
         action = "complete_intake" if wanted["action"].startswith("supplement") else wanted["action"]
         path = next((s.path for s in STEPS if s.update == action), None)
         party = next((p for p in w.parties if live and p.consumer_id == live["consumer_id"]), None)
@@ -211,7 +220,7 @@ class AttackerModel(RuleBasedStateMachine):
         who = wanted["who"]
         user = {"consumer": f"U-{party.consumer_id}", "merchant": f"U-{party.merchant_id}",
                 "supervisor": "U-am-super", "supervisor_queue": "U-am-super"}.get(who, "U-am-agent1")
-        body = valid_body(path, w.users[user][0], live, data)
+        body = valid_body(path, w.users[user][0], live, rnd)
         if path == "evidence" and who in ("consumer", "merchant", "carrier"):
             body["party"] = who
         before = (live, w.books(cid))
