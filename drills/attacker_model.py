@@ -26,14 +26,14 @@ from typing import Any, TypeVar
 import httpx
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from api.routes.actions import STEPS
 from audit.chain import verify_chain
 from bench.fixtures import Party, make_parties
-from drills.api_drills import auth, in_process_api, party_users
+from drills.api_drills import auth, in_process_api
 from drills.result import DrillResult
 from models.enums import LedgerKind
 from models.tables import AuditLog, Complaint, LedgerEntry, Merchant, OrderLine, User
@@ -45,6 +45,7 @@ HOSTILE: list[Any] = ["\x00", "a\x00b", "\x1b[2J", "\x7f", "\u202egnp.exe", "\u2
                       "y" * 300_000, 123, -1, None, ["list"], {"o": 1}, True, "100", 1e300]
 PATHS = [s.path for s in STEPS]
 SEEDS = st.integers(0, 2**32 - 1)
+TERMINAL = {"closed", "rejected", "withdrawn"}
 _TO_CONSUMER = (LedgerKind.MERCHANT_REFUND.value, LedgerKind.PLATFORM_ADVANCE.value)
 
 
@@ -104,13 +105,27 @@ class World:
     loop: asyncio.AbstractEventLoop
     http: httpx.AsyncClient
     engine: Any
-    parties: list[Party]
     users: dict[str, tuple[str, str, Party | None]]  # user id -> (role, party id, party)
     deadline: float
     steps: int = 0
     refused: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+
+    def new_parties(self) -> list[Party]:
+        """Two fresh consumers with an order each from a merchant each, and their logins."""
+        parties = make_parties(self.engine, 2)
+        now = datetime.now(UTC)
+        with Session(self.engine) as session:
+            for p in parties:
+                session.add(User(id=f"U-{p.consumer_id}", username=f"u-{p.consumer_id}".lower(), hashed_password="-",
+                                 role="consumer", consumer_id=p.consumer_id, created_at=now))
+                session.add(User(id=f"U-{p.merchant_id}", username=f"u-{p.merchant_id}".lower(), hashed_password="-",
+                                 role="merchant", merchant_id=p.merchant_id, created_at=now))
+                self.users[f"U-{p.consumer_id}"] = ("consumer", p.consumer_id, p)
+                self.users[f"U-{p.merchant_id}"] = ("merchant", p.merchant_id, p)
+            session.commit()
+        return parties
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=120)
@@ -150,19 +165,39 @@ class World:
 
 
 class AttackerModel(RuleBasedStateMachine):
+    """One sequence: two fresh parties (consumer, merchant, order each) and the cases they file.
+
+    Every Hypothesis draw is a rule argument, independent of what the system answers: which case a rule
+    targets is a slot taken modulo the cases filed so far, and bodies come from a Random seeded by a draw.
+    """
+
     world: World  # set by run_model before the machine runs
 
-    cases = Bundle("cases")
+    def __init__(self) -> None:
+        super().__init__()
+        self.parties = self.world.new_parties()
+        self.cases: list[str] = []
 
     def _say(self, problem: str) -> None:
         self.world.problems.append(problem)
         raise AssertionError(problem)
 
-    @rule(target=cases, who=st.integers(0, 1), line=st.sampled_from(["own", "theirs", "none"]), evil=st.booleans(),
+    def _case(self, slot: int) -> str | None:
+        return self.cases[slot % len(self.cases)] if self.cases else None
+
+    def _user(self, actor: str) -> str:
+        p = self.parties
+        return {"c0": f"U-{p[0].consumer_id}", "m0": f"U-{p[0].merchant_id}", "c1": f"U-{p[1].consumer_id}",
+                "m1": f"U-{p[1].merchant_id}"}.get(actor, actor)
+
+    @initialize()
+    def first_case(self) -> None:
+        self.file(0, "own", False, 0)
+
+    @rule(who=st.integers(0, 1), line=st.sampled_from(["own", "own", "theirs", "none"]), evil=st.booleans(),
           seed=SEEDS)
-    def file(self, who: int, line: str, evil: bool, seed: int) -> Any:
-        party, other = self.world.parties[who], self.world.parties[1 - who]
-        user = f"U-{party.consumer_id}"
+    def file(self, who: int, line: str, evil: bool, seed: int) -> None:
+        party, other = self.parties[who], self.parties[1 - who]
         body: dict[str, Any] = {"order_id": party.order_id, "description": "屏幕破损 the screen is cracked",
                                 "evidence": [_evidence(uuid.uuid4().hex)]}
         body["order_line_id"] = {"own": party.line_id, "theirs": other.line_id, "none": "L-NOPE"}[line]
@@ -170,70 +205,67 @@ class AttackerModel(RuleBasedStateMachine):
             body = hostile(body, random.Random(seed))
         self.world.steps += 1
         before = self.world.books("")[:2]
-        response = self.world.request("POST", "/complaints", user, json=body)
+        response = self.world.request("POST", "/complaints", f"U-{party.consumer_id}", json=body)
         if response.status_code in (200, 201):
             state = response.json().get("state")
             if state is not None and state["consumer_id"] != party.consumer_id:
                 self._say(f"filing as {party.consumer_id} returned {state['consumer_id']}'s case")
-            return response.json()["complaint_id"]
+            if response.json()["complaint_id"] not in self.cases:
+                self.cases.append(response.json()["complaint_id"])
+            return
         self.world.refused += 1
         if self.world.books("")[:2] != before:
             self._say(f"a refused filing ({response.status_code}) wrote audit or ledger rows: {body!r:.200}")
-        return multiple()
 
-    @rule(cid=cases, path=st.sampled_from(PATHS), actor=st.sampled_from(sorted(STAFF) + ["c0", "m0", "c1", "m1"]),
-          evil=st.booleans(), seed=SEEDS)
-    def act(self, cid: str, path: str, actor: str, evil: bool, seed: int) -> None:
+    def _attempt(self, cid: str, path: str, user: str, body: dict[str, Any], live: dict[str, Any] | None) -> None:
         w = self.world
-        user = {"c0": f"U-{w.parties[0].consumer_id}", "m0": f"U-{w.parties[0].merchant_id}",
-                "c1": f"U-{w.parties[1].consumer_id}", "m1": f"U-{w.parties[1].merchant_id}"}.get(actor, actor)
-        role = w.users[user][0]
-        live = w.settle(cid)
-        rnd = random.Random(seed)
-        body = valid_body(path, role, live, rnd)
-        if evil:
-            body = hostile(body, rnd)
-        before = (live, w.books(cid))
-        w.steps += 1
-        response = w.request("POST", f"/complaints/{cid}/{path}", user, json=body)
-        if response.status_code >= 400:
-            w.refused += 1
-            after = (w.live(cid), w.books(cid))
-            if after != before:
-                self._say(f"refused {path} as {role} ({response.status_code}) changed the case {cid}")
-
-    @rule(cid=cases, seed=SEEDS)
-    def progress(self, cid: str, seed: int) -> None:
-        """The step the case waits for, by the one it waits on: drives cases deep (offers, refunds, re-opens)."""
-        w = self.world
-        live = w.settle(cid)
-        pending = (live or {}).get("pending_actions") or []
-        if not pending:
-            return
-        rnd = random.Random(seed)
-        wanted = rnd.choice(pending)
-        action = "complete_intake" if wanted["action"].startswith("supplement") else wanted["action"]
-        path = next((s.path for s in STEPS if s.update == action), None)
-        party = next((p for p in w.parties if live and p.consumer_id == live["consumer_id"]), None)
-        if live is None or path is None or party is None:
-            return
-        who = wanted["who"]
-        user = {"consumer": f"U-{party.consumer_id}", "merchant": f"U-{party.merchant_id}",
-                "supervisor": "U-am-super", "supervisor_queue": "U-am-super"}.get(who, "U-am-agent1")
-        body = valid_body(path, w.users[user][0], live, rnd)
-        if path == "evidence" and who in ("consumer", "merchant", "carrier"):
-            body["party"] = who
         before = (live, w.books(cid))
         w.steps += 1
         response = w.request("POST", f"/complaints/{cid}/{path}", user, json=body)
         if response.status_code >= 400:
             w.refused += 1
             if (w.live(cid), w.books(cid)) != before:
-                self._say(f"refused {path} ({response.status_code}) changed the case {cid}")
+                self._say(f"refused {path} as {w.users[user][0]} ({response.status_code}) changed the case {cid}")
+
+    @rule(slot=st.integers(0, 7), path=st.sampled_from(PATHS),
+          actor=st.sampled_from(sorted(STAFF) + ["c0", "m0", "c1", "m1"]), evil=st.booleans(), seed=SEEDS)
+    def act(self, slot: int, path: str, actor: str, evil: bool, seed: int) -> None:
+        """Any step by anyone: mostly the wrong actor, stage or payload."""
+        cid = self._case(slot)
+        if cid is None:
+            return
+        user = self._user(actor)
+        live = self.world.settle(cid)
+        rnd = random.Random(seed)
+        body = valid_body(path, self.world.users[user][0], live, rnd)
+        self._attempt(cid, path, user, hostile(body, rnd) if evil else body, live)
+
+    @rule(slot=st.integers(0, 7), seed=SEEDS)
+    def progress(self, slot: int, seed: int) -> None:
+        """The step the case waits for, by the one it waits on: drives cases deep (offers, refunds, re-opens)."""
+        cid = self._case(slot)
+        live = self.world.settle(cid) if cid else None
+        pending = (live or {}).get("pending_actions") or []
+        party = next((p for p in self.parties if live and p.consumer_id == live["consumer_id"]), None)
+        if cid is None or live is None or not pending or party is None:
+            return
+        rnd = random.Random(seed)
+        wanted = rnd.choice(pending)
+        action = "complete_intake" if wanted["action"].startswith("supplement") else wanted["action"]
+        path = next((s.path for s in STEPS if s.update == action), None)
+        if path is None:
+            return
+        who = wanted["who"]
+        user = {"consumer": f"U-{party.consumer_id}", "merchant": f"U-{party.merchant_id}",
+                "supervisor": "U-am-super", "supervisor_queue": "U-am-super"}.get(who, "U-am-agent1")
+        body = valid_body(path, self.world.users[user][0], live, rnd)
+        if path == "evidence" and who in ("consumer", "merchant", "carrier"):
+            body["party"] = who
+        self._attempt(cid, path, user, body, live)
 
     @invariant()
     def each_party_sees_only_its_own(self) -> None:
-        for party in self.world.parties:
+        for party in self.parties:
             for user, column in ((f"U-{party.consumer_id}", "consumer_id"), (f"U-{party.merchant_id}", "merchant_id")):
                 listed = self.world.request("GET", "/complaints", user, params={"limit": 200})
                 own = party.consumer_id if column == "consumer_id" else party.merchant_id
@@ -242,6 +274,13 @@ class AttackerModel(RuleBasedStateMachine):
                         row = session.get(Complaint, item["id"])
                         if row is None or getattr(row, column) != own:
                             self._say(f"{user} lists {item['id']}, not theirs")
+            for cid in self.cases:
+                if party.line_id in cid:  # complaint ids name their order line: this case is the party's own
+                    continue
+                for user in (f"U-{party.consumer_id}", f"U-{party.merchant_id}"):
+                    detail = self.world.request("GET", f"/complaints/{cid}", user)
+                    if detail.status_code != 404:
+                        self._say(f"{user} reads another party's case {cid}: {detail.status_code}")
 
     @invariant()
     def money_and_deposits_balance(self) -> None:
@@ -262,7 +301,7 @@ class AttackerModel(RuleBasedStateMachine):
                 line = session.get(OrderLine, line_id)
                 if line is not None and paid_out > line.paid_minor:
                     self._say(f"line {line_id}: {paid_out} to the consumer, {line.paid_minor} paid")
-            for party in self.world.parties:
+            for party in self.parties:
                 merchant = session.get(Merchant, party.merchant_id)
                 holding = sum(v for cid, v in held.items() if rows.get(cid) and rows[cid].merchant_id == party.merchant_id)
                 if merchant is not None and merchant.frozen_minor != holding:
@@ -278,7 +317,7 @@ class AttackerModel(RuleBasedStateMachine):
             if not verdict.ok:
                 self._say(f"audit chain broken at {verdict.first_broken_id}: {verdict.reason}")
             keys = session.exec(select(AuditLog.complaint_id, AuditLog.event_key)
-                                .where(col(AuditLog.complaint_id).is_not(None))).all()
+                                .where(col(AuditLog.complaint_id).in_(self.cases))).all()
         seqs: dict[str, list[int]] = {}
         for cid, key in keys:
             head, _, tail = key.rpartition(":")
@@ -291,11 +330,9 @@ class AttackerModel(RuleBasedStateMachine):
 
     @invariant()
     def no_open_case_is_stuck(self) -> None:
-        with Session(self.world.engine) as session:
-            open_ids = session.exec(select(Complaint.id).where(Complaint.is_open)).all()
-        for cid in open_ids:
+        for cid in self.cases:
             live = self.world.settle(cid)
-            if live is None or live.get("closed_at"):
+            if live is None or live.get("closed_at") or live["stage"] in TERMINAL:
                 continue
             running = [c for c in live.get("clocks", []) if not c.get("paused") and not c.get("exhausted")]
             # Entering review, the case waits for the survey_delay timer, which no field shows yet.
@@ -312,12 +349,7 @@ async def run_model(sequences: int, steps: int, database_url: str | None = None,
     result = DrillResult("attacker model (hypothesis state machine through the API)")
     async with bench_env(database_url=database_url) as env:
         queue = f"model-{uuid.uuid4().hex[:6]}"
-        parties = make_parties(env.engine, 2)
         users: dict[str, tuple[str, str, Party | None]] = {}
-        for party in parties:
-            consumer, merchant = party_users(env, party)
-            users[consumer] = ("consumer", party.consumer_id, party)
-            users[merchant] = ("merchant", party.merchant_id, party)
         with Session(env.engine) as session:
             for user, role in STAFF.items():
                 session.add(User(id=user, username=user.lower(), hashed_password="-", role=role,
@@ -325,8 +357,8 @@ async def run_model(sequences: int, steps: int, database_url: str | None = None,
                 users[user] = (role, user, None)
             session.commit()
         async with env.running_worker(queue), in_process_api(env, queue) as http:
-            world = World(loop=asyncio.get_running_loop(), http=http, engine=env.engine, parties=parties,
-                          users=users, deadline=time.monotonic() + max_seconds)
+            world = World(loop=asyncio.get_running_loop(), http=http, engine=env.engine, users=users,
+                          deadline=time.monotonic() + max_seconds)
             machine = type("AttackerRun", (AttackerModel,), {"world": world})
             # Generation only: the system under test is real, so a replayed sequence meets other states and
             # Hypothesis cannot shrink it reliably. Each broken invariant is reported as found.

@@ -9,8 +9,8 @@ import pytest
 from drills.attacker_model import run_model
 from tests.conftest import create_pg_schema, drop_pg_schema
 
-SEQUENCES = 3
-STEPS = 10
+SEQUENCES = 5
+STEPS = 15
 
 
 @pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
