@@ -341,10 +341,22 @@ class AttackerModel(RuleBasedStateMachine):
                 self._say(f"open case {cid} in {live['stage']} has no pending action and no running clock")
 
 
+def _depth(engine: Any) -> dict[str, Any]:
+    """How far the sequences drove cases: final stages, money moved, re-opens."""
+    with Session(engine) as session:
+        stages = session.exec(select(Complaint.stage, func.count()).group_by(Complaint.stage)).all()
+        kinds = session.exec(select(LedgerEntry.kind, func.count()).group_by(LedgerEntry.kind)).all()
+        reopened = session.exec(select(func.count()).select_from(AuditLog).where(AuditLog.action == "reopened")).one()
+    return {"stages": dict(sorted(stages)), "ledger": dict(sorted(kinds)), "reopened": reopened}
+
+
 async def run_model(sequences: int, steps: int, database_url: str | None = None, derandomize: bool = False,
                     max_seconds: float = 3600) -> DrillResult:
     """Run the attacker model; the verdict's problems are the broken invariants (first one per sequence)."""
+    from api.policy_store import install_policy
     from bench.env import bench_env
+    from core.settings import Settings
+    from drills.faults import drill_policy
 
     result = DrillResult("attacker model (hypothesis state machine through the API)")
     async with bench_env(database_url=database_url) as env:
@@ -356,6 +368,8 @@ async def run_model(sequences: int, steps: int, database_url: str | None = None,
                                  created_at=datetime.now(UTC)))
                 users[user] = (role, user, None)
             session.commit()
+        # Surveys go out two seconds after execution, so sequences reach the survey, re-opens and later rounds.
+        install_policy(Settings(_env_file=None, data_dir=env.root / "api-data"), drill_policy())
         async with env.running_worker(queue), in_process_api(env, queue) as http:
             world = World(loop=asyncio.get_running_loop(), http=http, engine=env.engine, users=users,
                           deadline=time.monotonic() + max_seconds)
@@ -372,6 +386,7 @@ async def run_model(sequences: int, steps: int, database_url: str | None = None,
                 if not world.problems:
                     world.problems.append(f"{type(exc).__name__}: {exc}"[:300])
             result.figures = {"sequences": sequences, "steps": world.steps, "refused": world.refused,
-                              "seconds": time.monotonic() - started, "statuses": dict(sorted(world.statuses.items()))}
+                              "seconds": time.monotonic() - started, "statuses": dict(sorted(world.statuses.items())),
+                              **_depth(env.engine)}
             result.problems = list(dict.fromkeys(world.problems))
     return result
