@@ -22,6 +22,7 @@ async def test_schema_generated_requests_with_every_role_never_get_a_5xx(databas
     finally:
         if schema:
             drop_pg_schema(schema)
+    print(result.render())
     assert result.problems == []
     assert result.figures["requests"] > 100
     assert result.figures["statuses"].get(422, 0) > 10 and 500 not in result.figures["statuses"]
