@@ -110,7 +110,12 @@ class World:
     steps: int = 0
     refused: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    keep_going: bool = False  # a long run records each broken invariant and carries on
+    problems: dict[str, tuple[int, str]] = field(default_factory=dict)  # kind -> (times, first example)
+
+    def found(self, kind: str, example: str) -> None:
+        times, first = self.problems.get(kind, (0, example))
+        self.problems[kind] = (times + 1, first)
 
     def new_parties(self) -> list[Party]:
         """Two fresh consumers with an order each from a merchant each, and their logins."""
@@ -136,7 +141,7 @@ class World:
         response = self.run(self.http.request(method, path, headers=headers, **kwargs))
         self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1
         if response.status_code >= 500:
-            self.problems.append(f"{method} {path} as {role} -> {response.status_code}: {response.text[:200]}")
+            self.found("5xx", f"{method} {path} as {role} -> {response.status_code}: {response.text[:200]}")
         return response
 
     def live(self, cid: str) -> dict[str, Any] | None:
@@ -178,9 +183,10 @@ class AttackerModel(RuleBasedStateMachine):
         self.parties = self.world.new_parties()
         self.cases: list[str] = []
 
-    def _say(self, problem: str) -> None:
-        self.world.problems.append(problem)
-        raise AssertionError(problem)
+    def _say(self, kind: str, problem: str) -> None:
+        self.world.found(kind, problem)
+        if not self.world.keep_going:
+            raise AssertionError(problem)
 
     def _case(self, slot: int) -> str | None:
         return self.cases[slot % len(self.cases)] if self.cases else None
@@ -209,13 +215,13 @@ class AttackerModel(RuleBasedStateMachine):
         if response.status_code in (200, 201):
             state = response.json().get("state")
             if state is not None and state["consumer_id"] != party.consumer_id:
-                self._say(f"filing as {party.consumer_id} returned {state['consumer_id']}'s case")
+                self._say("join-leak", f"filing as {party.consumer_id} returned {state['consumer_id']}'s case")
             if response.json()["complaint_id"] not in self.cases:
                 self.cases.append(response.json()["complaint_id"])
             return
         self.world.refused += 1
         if self.world.books("")[:2] != before:
-            self._say(f"a refused filing ({response.status_code}) wrote audit or ledger rows: {body!r:.200}")
+            self._say("refused-filing-wrote", f"a refused filing ({response.status_code}) wrote audit or ledger rows: {body!r:.200}")
 
     def _attempt(self, cid: str, path: str, user: str, body: dict[str, Any], live: dict[str, Any] | None) -> None:
         w = self.world
@@ -225,7 +231,7 @@ class AttackerModel(RuleBasedStateMachine):
         if response.status_code >= 400:
             w.refused += 1
             if (w.live(cid), w.books(cid)) != before:
-                self._say(f"refused {path} as {w.users[user][0]} ({response.status_code}) changed the case {cid}")
+                self._say("refused-step-changed", f"refused {path} as {w.users[user][0]} ({response.status_code}) changed the case {cid}")
 
     @rule(slot=st.integers(0, 7), path=st.sampled_from(PATHS),
           actor=st.sampled_from(sorted(STAFF) + ["c0", "m0", "c1", "m1"]), evil=st.booleans(), seed=SEEDS)
@@ -273,14 +279,14 @@ class AttackerModel(RuleBasedStateMachine):
                     for item in listed.json().get("items", []):
                         row = session.get(Complaint, item["id"])
                         if row is None or getattr(row, column) != own:
-                            self._say(f"{user} lists {item['id']}, not theirs")
+                            self._say("list-leak", f"{user} lists {item['id']}, not theirs")
             for cid in self.cases:
                 if party.line_id in cid:  # complaint ids name their order line: this case is the party's own
                     continue
                 for user in (f"U-{party.consumer_id}", f"U-{party.merchant_id}"):
                     detail = self.world.request("GET", f"/complaints/{cid}", user)
                     if detail.status_code != 404:
-                        self._say(f"{user} reads another party's case {cid}: {detail.status_code}")
+                        self._say("read-leak", f"{user} reads another party's case {cid}: {detail.status_code}")
 
     @invariant()
     def money_and_deposits_balance(self) -> None:
@@ -297,25 +303,28 @@ class AttackerModel(RuleBasedStateMachine):
                 sign = {LedgerKind.DEPOSIT_FREEZE.value: 1, LedgerKind.DEPOSIT_UNFREEZE.value: -1}.get(e.kind, 0)
                 if sign:
                     held[e.complaint_id] = held.get(e.complaint_id, 0) + sign * e.amount_minor
+            mine = {p.line_id for p in self.parties}  # an earlier sequence's finding is not reported again
             for line_id, paid_out in per_line.items():
+                if line_id not in mine:
+                    continue
                 line = session.get(OrderLine, line_id)
                 if line is not None and paid_out > line.paid_minor:
-                    self._say(f"line {line_id}: {paid_out} to the consumer, {line.paid_minor} paid")
+                    self._say("money-over-paid", f"line {line_id}: {paid_out} to the consumer, {line.paid_minor} paid")
             for party in self.parties:
                 merchant = session.get(Merchant, party.merchant_id)
                 holding = sum(v for cid, v in held.items() if rows.get(cid) and rows[cid].merchant_id == party.merchant_id)
                 if merchant is not None and merchant.frozen_minor != holding:
-                    self._say(f"merchant {party.merchant_id}: frozen {merchant.frozen_minor}, cases hold {holding}")
+                    self._say("deposit-books", f"merchant {party.merchant_id}: frozen {merchant.frozen_minor}, cases hold {holding}")
             for cid, amount in held.items():
-                if amount and cid in rows and not rows[cid].is_open:
-                    self._say(f"closed case {cid} still holds {amount} of the deposit")
+                if amount and cid in self.cases and not rows[cid].is_open:
+                    self._say("closed-case-holds-deposit", f"closed case {cid} still holds {amount} of the deposit")
 
     @invariant()
     def audit_is_gapless_and_chained(self) -> None:
         with Session(self.world.engine) as session:
             verdict = verify_chain(session)
             if not verdict.ok:
-                self._say(f"audit chain broken at {verdict.first_broken_id}: {verdict.reason}")
+                self._say("audit-chain", f"audit chain broken at {verdict.first_broken_id}: {verdict.reason}")
             keys = session.exec(select(AuditLog.complaint_id, AuditLog.event_key)
                                 .where(col(AuditLog.complaint_id).in_(self.cases))).all()
         seqs: dict[str, list[int]] = {}
@@ -326,7 +335,7 @@ class AttackerModel(RuleBasedStateMachine):
         for cid, found in seqs.items():
             found.sort()
             if found != list(range(found[0], found[0] + len(found))):
-                self._say(f"case {cid} audit seqs have a gap: {found[:30]}")
+                self._say("audit-seq-gap", f"case {cid} audit seqs have a gap: {found[:30]}")
 
     @invariant()
     def no_open_case_is_stuck(self) -> None:
@@ -338,7 +347,7 @@ class AttackerModel(RuleBasedStateMachine):
             # Entering review, the case waits for the survey_delay timer, which no field shows yet.
             survey_timer = live["stage"] == "review" and not (live.get("survey") or {}).get("sent_at")
             if not live.get("pending_actions") and not running and not survey_timer:
-                self._say(f"open case {cid} in {live['stage']} has no pending action and no running clock")
+                self._say("stuck-case", f"open case {cid} in {live['stage']} has no pending action and no running clock")
 
 
 def _depth(engine: Any) -> dict[str, Any]:
@@ -351,8 +360,12 @@ def _depth(engine: Any) -> dict[str, Any]:
 
 
 async def run_model(sequences: int, steps: int, database_url: str | None = None, derandomize: bool = False,
-                    max_seconds: float = 3600) -> DrillResult:
-    """Run the attacker model; the verdict's problems are the broken invariants (first one per sequence)."""
+                    max_seconds: float = 3600, keep_going: bool = False) -> DrillResult:
+    """Run the attacker model; the verdict's problems are the broken invariants, by kind.
+
+    By default the first broken invariant ends the run; with keep_going every sequence runs to its end
+    and each kind of problem is reported once, with how often it was seen and its first example.
+    """
     from api.policy_store import install_policy
     from bench.env import bench_env
     from core.settings import Settings
@@ -372,7 +385,7 @@ async def run_model(sequences: int, steps: int, database_url: str | None = None,
         install_policy(Settings(_env_file=None, data_dir=env.root / "api-data"), drill_policy())
         async with env.running_worker(queue), in_process_api(env, queue) as http:
             world = World(loop=asyncio.get_running_loop(), http=http, engine=env.engine, users=users,
-                          deadline=time.monotonic() + max_seconds)
+                          deadline=time.monotonic() + max_seconds, keep_going=keep_going)
             machine = type("AttackerRun", (AttackerModel,), {"world": world})
             # Generation only: the system under test is real, so a replayed sequence meets other states and
             # Hypothesis cannot shrink it reliably. Each broken invariant is reported as found.
@@ -384,9 +397,9 @@ async def run_model(sequences: int, steps: int, database_url: str | None = None,
                 await asyncio.to_thread(run_state_machine_as_test, machine, settings=config)
             except Exception as exc:  # an invariant (recorded by _say) or Hypothesis' own complaint
                 if not world.problems:
-                    world.problems.append(f"{type(exc).__name__}: {exc}"[:300])
+                    world.found("hypothesis", f"{type(exc).__name__}: {exc}"[:300])
             result.figures = {"sequences": sequences, "steps": world.steps, "refused": world.refused,
                               "seconds": time.monotonic() - started, "statuses": dict(sorted(world.statuses.items())),
                               **_depth(env.engine)}
-            result.problems = list(dict.fromkeys(world.problems))
+            result.problems = [f"{kind} x{times}: {first}" for kind, (times, first) in world.problems.items()]
     return result
