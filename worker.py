@@ -15,6 +15,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.errors import PermanentErrorInterceptor
 from activities.intake import IntakeActivities
 from activities.money import MoneyActivities
 from activities.notifications import NotificationActivities
@@ -61,6 +62,7 @@ def build_worker(client: Client, engine: Engine, settings: Settings, *, task_que
         activity_executor=ThreadPoolExecutor(max_workers=threads), max_concurrent_activities=threads,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
         max_cached_workflows=settings.worker_max_cached_workflows, workflow_runner=workflow_runner(),
+        interceptors=[PermanentErrorInterceptor()],
         graceful_shutdown_timeout=timedelta(seconds=30))
 
 

@@ -11,18 +11,16 @@ from typing import Literal
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
-from temporalio.client import Client, WorkflowQueryFailedError
-from temporalio.service import RPCError
 
 from adapters.db_platform import DbOrderLookup
 from adapters.ports import OrderRecord
 from api.cases import owns, query_state
 from api.deps import Principal
-from api.errors import conflict, excerpt, forbidden, invalid_field, not_found
+from api.errors import excerpt, forbidden, invalid_field, not_found
 from api.idempotency import update_id
 from api.policy_store import current_policy
 from api.temporal_link import TemporalLink
-from core.cases import NewComplaint, file_complaint, open_complaint_on_line
+from core.cases import NewComplaint, file_complaint
 from core.settings import Settings
 from models import limits
 from models.case import CaseState, Contact, EvidenceRef, Id, LongText
@@ -76,21 +74,6 @@ def check_order(principal: Principal, consumer_id: str, order: OrderRecord | Non
                         field="body.order_line_id")
 
 
-async def _check_joins(client: Client, engine: Engine, orders: DbOrderLookup, request: NewComplaint) -> None:
-    """Each join adds to the case's state: a case takes at most JOINS_PER_CASE of them."""
-    open_id = await run_in_threadpool(open_complaint_on_line, engine, orders, request)
-    if open_id is None:
-        return
-    try:
-        state = await query_state(client, open_id)
-    except (RPCError, WorkflowQueryFailedError):
-        return  # the filing itself will say what is wrong with the case
-    if state.joined_filings >= limits.JOINS_PER_CASE:
-        raise conflict(f"the open complaint {open_id} on this line has already taken {state.joined_filings} "
-                       f"filings; add evidence to it with POST /complaints/{open_id}/evidence",
-                       {"complaint_id": open_id})
-
-
 async def file(settings: Settings, link: TemporalLink, engine: Engine, principal: Principal, body: FilingRequest,
                key: str) -> tuple[int, FilingResponse]:
     consumer_id = _consumer_for(principal, body)
@@ -102,7 +85,6 @@ async def file(settings: Settings, link: TemporalLink, engine: Engine, principal
     request = NewComplaint(consumer_id=consumer_id, order_id=body.order_id, order_line_id=body.order_line_id,
                            channel=body.channel, description=body.description, contact=body.contact,
                            evidence=body.evidence)
-    await _check_joins(client, engine, orders, request)
     result = await file_complaint(client, engine, orders, task_queue=settings.temporal_task_queue,
                                   policy=policy, request=request, actor=principal.actor,
                                   update_id=update_id(principal.id, key))

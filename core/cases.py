@@ -53,15 +53,6 @@ def _next_seq(engine: Engine, line_key: str) -> int:
     return max(seqs, default=0) + 1
 
 
-def open_complaint_on_line(engine: Engine, orders: OrderLookup, request: NewComplaint) -> str | None:
-    """The id of the open complaint this filing would join, if the read model knows one."""
-    line_key = _line_key(orders, request)
-    prefix = complaint_id(line_key, 0)[:-1]
-    with Session(engine) as session:
-        found = session.exec(select(Complaint.id).where(Complaint.id.startswith(prefix), Complaint.is_open)).all()
-    return next((cid for cid in found if cid.removeprefix(prefix).isdigit()), None)
-
-
 async def file_complaint(client: Client, engine: Engine, orders: OrderLookup, *, task_queue: str, policy: Policy,
                          request: NewComplaint, actor: Actor, update_id: str | None = None) -> FilingResult:
     # Blocking database reads: off the event loop, which the API shares with every other request.

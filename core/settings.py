@@ -43,7 +43,6 @@ class Settings(BaseSettings):
         16_777_216, ge=1024, description="body limit of /codec/* (the Temporal UI sends whole histories)")
     fresh_binding_audit_days: int = Field(
         30, ge=0, description="a consumer login this new has its personal-data reads audited like staff reads")
-    max_evidence_per_party: int = Field(50, ge=1, description="evidence items one party may add to one case")
 
     login_attempts_per_user: str = Field(
         "5/minute;20/hour", description="failed logins per username (limits syntax, e.g. 5/minute)")

@@ -13,9 +13,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, create_model
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
-from temporalio.client import Client
 
-from api.cases import ComplaintId, authorize, execute, query_state
+from api.cases import ComplaintId, authorize, execute
 from api.deps import EngineDep, LinkDep, Principal, require_roles
 from api.errors import error_responses, excerpt, forbidden, invalid_field
 from api.examples import ACTION_EXAMPLES
@@ -98,15 +97,6 @@ def _check_assignee(engine: Engine, settings: Settings, assignee: str | None) ->
         raise invalid_field("body.assignee", f"no active agent or supervisor with id {excerpt(assignee)}")
 
 
-async def _check_evidence_count(client: Client, complaint_id: str, party: str, settings: Settings) -> None:
-    """One party adds at most max_evidence_per_party items to a case: the state grows with each one."""
-    state = await query_state(client, complaint_id)
-    count = sum(1 for item in state.evidence if item.party == party)
-    if count >= settings.max_evidence_per_party:
-        raise invalid_field("body.item", f"party {party} has already submitted {count} evidence items to this "
-                                         f"case (at most {settings.max_evidence_per_party})")
-
-
 async def perform(request: Request, step: Step, link: TemporalLink, engine: Engine, principal: Principal,
                   complaint_id: str, body: BaseModel, key: str) -> tuple[int, CaseState | MerchantCaseState]:
     # Connected only now: a request that is wrong in itself gets its 4xx even while Temporal is down.
@@ -115,7 +105,6 @@ async def perform(request: Request, step: Step, link: TemporalLink, engine: Engi
     fields = body.model_dump()
     if step.update == "submit_evidence":
         _check_party(principal, body)
-        await _check_evidence_count(client, complaint_id, fields["party"], request.app.state.settings)
     if step.update == "assign":
         await run_in_threadpool(_check_assignee, engine, request.app.state.settings, fields.get("assignee"))
     payload = step.payload.model_validate({**body.model_dump(), "actor": principal.actor.model_dump()})

@@ -8,9 +8,11 @@ from sqlmodel import Session, func, select
 from temporalio import workflow
 from temporalio.worker import Worker
 
-from models import limits
 from models.tables import AuditLog, Complaint
-from tests.api.conftest import make_party, start_live_api
+from api.policy_store import install_policy
+from core.settings import DEFAULT_POLICY_FILE
+from policy.loader import load_policy
+from tests.api.conftest import api_settings, make_party, start_live_api
 from tests.api.flow import act, as_user, evidence, file_case, read, wait_stage
 from tests.api.test_auth import assert_error
 from workflows.ids import workflow_id
@@ -103,8 +105,13 @@ async def test_a_live_read_whose_query_fails_answers_live_null_with_live_error(l
 
 @pytest_asyncio.fixture(scope="module")
 async def small_api(ts_env, live_engine, tmp_path_factory):
-    async for instance in start_live_api(ts_env.client, live_engine, tmp_path_factory.mktemp("small"),
-                                         max_evidence_per_party=2):
+    """Policy limits of 2 evidence items per party and 2 repeat filings: the API answers the workflow's refusal."""
+    data_dir = tmp_path_factory.mktemp("small")
+    policy = load_policy(DEFAULT_POLICY_FILE)
+    install_policy(api_settings(data_dir), policy.model_copy(update={
+        "version": "small-limits", "limits": policy.limits.model_copy(update={"evidence_per_party": 2,
+                                                                              "joined_filings": 2})}))
+    async for instance in start_live_api(ts_env.client, live_engine, data_dir):
         yield instance
 
 
@@ -119,14 +126,13 @@ async def test_one_party_adds_a_bounded_number_of_evidence_items(small_api):
     assert second.status_code == 200, second.text
     third = await act(small_api, cid, "evidence", {"party": "consumer", "item": evidence("three")},
                       party.consumer_user, party)
-    assert assert_error(third, 422, "validation_error")["error"]["details"][0]["field"] == "body.item"
+    assert "limit of 2 evidence items" in assert_error(third, 409, "conflict")["error"]["message"]
     merchant = await act(small_api, cid, "evidence", {"party": "merchant", "item": evidence("m1")},
                          party.merchant_user, party)
     assert merchant.status_code == 200, merchant.text  # counted per party
 
 
-async def test_an_open_case_takes_a_bounded_number_of_joined_filings(small_api, monkeypatch):
-    monkeypatch.setattr(limits, "JOINS_PER_CASE", 2)
+async def test_an_open_case_takes_a_bounded_number_of_joined_filings(small_api):
     party = make_party(small_api.engine)
     cid = (await file_case(small_api, party))["complaint_id"]
     await wait_stage(small_api, cid, "classification")
@@ -137,5 +143,5 @@ async def test_an_open_case_takes_a_bounded_number_of_joined_filings(small_api, 
         assert joined.status_code == 200 and joined.json()["joined"], joined.text
     refused = await small_api.http.post("/complaints", json=body, headers=as_user(small_api, party.consumer_user,
                                                                                   party))
-    assert assert_error(refused, 409, "conflict")["error"]["details"] == {"complaint_id": cid}
+    assert "limit of 2 repeat filings" in assert_error(refused, 409, "conflict")["error"]["message"]
     assert (await read(small_api, cid))["live"]["joined_filings"] == 2
