@@ -167,6 +167,10 @@ def from_rpc(exc: RPCError) -> ApiError:
         return unavailable("the workflow service is unreachable; retry the request")
     if exc.status == RPCStatusCode.ALREADY_EXISTS:
         return conflict("the case was changed concurrently; reload and retry")
+    if exc.status == RPCStatusCode.FAILED_PRECONDITION:
+        # Temporal refuses the call in the workflow's present condition (it is completing, or its task is
+        # failing): nothing was done, and the case's read model still answers GET.
+        return conflict("the case cannot take this step in its present condition; reload it and retry")
     log.error("unexpected Temporal RPC status %s", exc.status.name if exc.status else "?")
     return ApiError(500, "internal", "the workflow service rejected the request")
 
