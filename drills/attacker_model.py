@@ -344,8 +344,10 @@ class AttackerModel(RuleBasedStateMachine):
             if live is None or live.get("closed_at") or live["stage"] in TERMINAL:
                 continue
             running = [c for c in live.get("clocks", []) if not c.get("paused") and not c.get("exhausted")]
-            # Entering review, the case waits for the survey_delay timer, which no field shows yet.
-            survey_timer = live["stage"] == "review" and not (live.get("survey") or {}).get("sent_at")
+            # Entering review (each round), the case waits for the survey_delay timer, which no field shows.
+            survey = live.get("survey") or {}
+            this_round = survey.get("round") == live.get("reopen_count", 0) + 1
+            survey_timer = live["stage"] == "review" and not (this_round and survey.get("sent_at"))
             if not live.get("pending_actions") and not running and not survey_timer:
                 self._say("stuck-case", f"open case {cid} in {live['stage']} has no pending action and no running clock")
 
