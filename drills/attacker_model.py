@@ -159,6 +159,16 @@ class World:
             last = now
         return last
 
+    def last_audit_id(self) -> int:
+        with Session(self.engine) as session:
+            return session.exec(select(func.coalesce(func.max(AuditLog.id), 0))).one()
+
+    def only_timers_since(self, audit_id: int) -> bool:
+        """Whether every change since was a timer's (a survey sent, a deadline): the clock moves cases too."""
+        with Session(self.engine) as session:
+            kinds = session.exec(select(AuditLog.actor_kind).where(AuditLog.id > audit_id)).all()
+        return bool(kinds) and all(kind in ("deadline", "system") for kind in kinds)
+
     def books(self, cid: str) -> tuple[Any, ...]:
         with Session(self.engine) as session:
             audit = session.exec(select(func.count()).select_from(AuditLog)).one()
@@ -226,12 +236,14 @@ class AttackerModel(RuleBasedStateMachine):
     def _attempt(self, cid: str, path: str, user: str, body: dict[str, Any], live: dict[str, Any] | None) -> None:
         w = self.world
         before = (live, w.books(cid))
+        last_audit = w.last_audit_id()
         w.steps += 1
         response = w.request("POST", f"/complaints/{cid}/{path}", user, json=body)
         if response.status_code >= 400:
             w.refused += 1
-            if (w.live(cid), w.books(cid)) != before:
-                self._say("refused-step-changed", f"refused {path} as {w.users[user][0]} ({response.status_code}) changed the case {cid}")
+            if (w.live(cid), w.books(cid)) != before and not w.only_timers_since(last_audit):
+                self._say("refused-step-changed",
+                          f"refused {path} as {w.users[user][0]} ({response.status_code}) changed the case {cid}")
 
     @rule(slot=st.integers(0, 7), path=st.sampled_from(PATHS),
           actor=st.sampled_from(sorted(STAFF) + ["c0", "m0", "c1", "m1"]), evil=st.booleans(), seed=SEEDS)
