@@ -14,7 +14,7 @@ WORKDIR /app
 
 # Dependencies first, so a code change does not reinstall them.
 COPY pyproject.toml ./
-RUN mkdir -p workflows activities api models policy core adapters audit cli bench drills \
+RUN mkdir -p workflows activities api models policy core adapters audit cli bench drills console \
     && touch worker.py \
     && pip install . \
     && pip uninstall --yes complaintdesk
@@ -30,6 +30,8 @@ COPY core ./core
 COPY adapters ./adapters
 COPY audit ./audit
 COPY cli ./cli
+# The browser console the API serves at /console.
+COPY console ./console
 # Operators run `complaints bench` / `complaints drills` against a deployment too.
 COPY bench ./bench
 COPY drills ./drills

@@ -16,6 +16,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.errors import PermanentErrorInterceptor
+from activities.classify import ClassifyActivities
 from activities.intake import IntakeActivities
 from activities.money import MoneyActivities
 from activities.notifications import NotificationActivities
@@ -37,7 +38,8 @@ def activities_for(engine: Engine) -> list:
     records = RecordActivities(engine)
     money = MoneyActivities(DbMerchantDeposits(engine), DbPaymentGateway(engine))
     notifications = NotificationActivities(DbNotifier(engine))
-    return [intake.lookup_order, intake.count_open_complaints,
+    classify = ClassifyActivities(engine)
+    return [intake.lookup_order, intake.count_open_complaints, classify.classify_complaint,
             records.record_transition, records.record_evidence, records.record_offer, records.record_breach,
             records.record_survey, records.record_reshipment,
             money.freeze_deposit, money.unfreeze_deposit, money.move_money, money.reverse_money,
