@@ -29,7 +29,7 @@ from audit.anchors import AnchorActivities, ensure_anchor_workflow
 from audit.chain import chain_key
 from core.db import engine_from_settings
 from core.process_exit import exit_now
-from core.settings import Settings, get_settings
+from core.settings import Settings, get_settings, require_production_secrets
 from core.temporal import connect
 from workflows.anchor import AuditAnchorWorkflow
 from workflows.complaint import ComplaintWorkflow
@@ -102,7 +102,9 @@ async def run(settings: Settings) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(run(get_settings()))
+    settings = get_settings()
+    require_production_secrets(settings, "worker")
+    asyncio.run(run(settings))
     exit_now(0)
 
 

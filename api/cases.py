@@ -1,7 +1,8 @@
 """Reaching one case: read-model row, ownership, the workflow's state and its human-step updates.
 
 Ownership comes from the read model; for a case filed a moment ago whose first record is not yet
-written, from the workflow's own state. Consumers reach their own cases, merchants their shop's.
+written, from the workflow's own state. Consumers reach their own cases, merchants their shop's; to
+them another party's case answers exactly like one that does not exist (404), so ids cannot be probed.
 """
 
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Principal
-from api.errors import forbidden, invalid_stage, not_found
+from api.errors import ApiError, excerpt, invalid_stage, not_found
 from models.case import CaseInput, CaseState, PersonalDetails
 from models.enums import Role, Stage
 from models.tables import Complaint
@@ -43,11 +44,22 @@ def load_row(engine: Engine, complaint_id: str) -> Complaint | None:
         return session.get(Complaint, complaint_id)
 
 
-def check_owner(principal: Principal, owner: Owner) -> None:
-    if principal.role == Role.CONSUMER and owner.consumer_id != principal.consumer_id:
-        raise forbidden("not your complaint")
-    if principal.role == Role.MERCHANT and (owner.merchant_id is None or owner.merchant_id != principal.merchant_id):
-        raise forbidden("not a complaint about your shop")
+def no_complaint(complaint_id: str) -> ApiError:
+    return not_found(f"no complaint {excerpt(complaint_id)}")
+
+
+def owns(principal: Principal, consumer_id: str | None, merchant_id: str | None) -> bool:
+    """Whether a consumer or merchant may reach a case of this consumer and shop (staff: always)."""
+    if principal.role == Role.CONSUMER:
+        return consumer_id is not None and consumer_id == principal.consumer_id
+    if principal.role == Role.MERCHANT:
+        return merchant_id is not None and merchant_id == principal.merchant_id
+    return True
+
+
+def check_owner(principal: Principal, owner: Owner, complaint_id: str) -> None:
+    if not owns(principal, owner.consumer_id, owner.merchant_id):
+        raise no_complaint(complaint_id)
 
 
 async def query_state(client: Client, complaint_id: str) -> CaseState:
@@ -63,17 +75,17 @@ async def authorize(engine: Engine, client: Client | None, principal: Principal,
     """
     row = await run_in_threadpool(load_row, engine, complaint_id)
     if row is not None:
-        check_owner(principal, Owner(row.consumer_id, row.merchant_id, Stage(row.stage)))
+        check_owner(principal, Owner(row.consumer_id, row.merchant_id, Stage(row.stage)), complaint_id)
         return row, None
     if client is None:
-        raise not_found(f"no complaint {complaint_id!r}")
+        raise no_complaint(complaint_id)
     try:
         state = await query_state(client, complaint_id)
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
-            raise not_found(f"no complaint {complaint_id!r}") from None
+            raise no_complaint(complaint_id) from None
         raise
-    check_owner(principal, Owner(state.consumer_id, state.merchant_id, state.stage))
+    check_owner(principal, Owner(state.consumer_id, state.merchant_id, state.stage), complaint_id)
     return None, state
 
 
@@ -91,7 +103,7 @@ async def execute(client: Client, row: Complaint | None, complaint_id: str, upda
                 raise invalid_stage(f"case is in stage '{stage.value}'; {update} needs an open case",
                                     {"stage": stage.value, "expected": "an open case"}) from None
         if exc.status == RPCStatusCode.NOT_FOUND:
-            raise not_found(f"no complaint {complaint_id!r}") from None
+            raise no_complaint(complaint_id) from None
         raise
     # The update answers with the compact state (evidence by reference: the history stays small);
     # the response shows the full state. Should the query fail, the compact one answers.
@@ -108,7 +120,7 @@ async def filing_input(client: Client, complaint_id: str) -> CaseInput:
         payloads = event.workflow_execution_started_event_attributes.input.payloads
         [case_input] = await client.data_converter.decode(payloads, [CaseInput])
         return case_input
-    raise not_found(f"no complaint {complaint_id!r}")
+    raise no_complaint(complaint_id)
 
 
 async def current_personal(client: Client, complaint_id: str) -> PersonalDetails | None:

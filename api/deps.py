@@ -5,12 +5,13 @@ answers 403 (the role may not use this endpoint). Ownership of a case is checked
 """
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.client import Client
@@ -65,6 +66,14 @@ class Principal(BaseModel):
     role: Role
     consumer_id: str | None = None
     merchant_id: str | None = None
+    bound_at: datetime | None = Field(None, exclude=True, description="when this login was bound to its party")
+
+    def freshly_bound(self, settings: Settings) -> bool:
+        """A party login bound recently: its reads are audited like staff reads (an admin may have made it)."""
+        if self.bound_at is None or self.role not in (Role.CONSUMER, Role.MERCHANT):
+            return False
+        bound = self.bound_at if self.bound_at.tzinfo else self.bound_at.replace(tzinfo=UTC)
+        return datetime.now(UTC) - bound < timedelta(days=settings.fresh_binding_audit_days)
 
     @property
     def actor(self) -> Actor:
@@ -88,7 +97,8 @@ def get_current_principal(session: SessionDep, settings: SettingsDep, token: Tok
     if user is None or not user.active:
         raise unauthorized("unknown or deactivated user")
     principal = Principal(id=user.id, username=user.username, role=Role(user.role),
-                          consumer_id=user.consumer_id, merchant_id=user.merchant_id)
+                          consumer_id=user.consumer_id, merchant_id=user.merchant_id,
+                          bound_at=user.created_at if (user.consumer_id or user.merchant_id) else None)
     # Give the pooled connection back now: a write holds its request open through a workflow update,
     # and fifty such requests each pinning a connection would starve the pool (seen in bench/latency).
     session.rollback()
@@ -118,5 +128,7 @@ CASE_STAFF_READERS = (Role.AGENT, Role.SUPERVISOR, Role.AUDITOR)
 
 CaseReader = Annotated[Principal, Depends(require_roles(*CASE_READERS))]
 StaffCaseReader = Annotated[Principal, Depends(require_roles(*CASE_STAFF_READERS))]
-CodecUser = Annotated[Principal, Depends(require_roles(*STAFF))]
+# Decoding shows personal data in workflow histories: only the roles whose work is reading histories.
+CODEC_ROLES = (Role.SUPERVISOR, Role.AUDITOR)
+CodecUser = Annotated[Principal, Depends(require_roles(*CODEC_ROLES))]
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]

@@ -1,9 +1,11 @@
 """The one error contract, and the one place where every failure is mapped onto it.
 
 Body: {"error": {"code", "message", "details"}, "request_id"}. Codes and statuses:
-validation_error 422 · unauthorized 401 · forbidden 403 · not_found 404 · invalid_stage 409 ·
+validation_error 422 · unauthorized 401 · forbidden 403 · not_found 404 · payload_too_large 413 ·
+too_many_requests 429 · invalid_stage 409 ·
 conflict 409 · unavailable 503 (retry; nothing was done) · internal 500 (a bug: logged, never
-caused by what a client sends). Client input is never echoed back: it may hold personal data.
+caused by what a client sends). Client input is echoed at most as a short excerpt (field names and ids,
+EXCERPT_CHARS characters): it may hold personal data, and a huge value must not make a huge error.
 """
 
 import logging
@@ -18,13 +20,27 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import (
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 log = logging.getLogger("api.errors")
 
 RETRY_AFTER_SECONDS = "2"
+# The most of one client-supplied value (a field name, an id) an error message repeats.
+EXCERPT_CHARS = 40
+# The most validation problems one 422 lists: a body with 10,000 bad items gets the first ones.
+MAX_ERROR_DETAILS = 20
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """A client value as an error may quote it: repr'd (so control characters show escaped), cut short."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 class ErrorBody(BaseModel):
@@ -59,8 +75,10 @@ def forbidden(message: str) -> ApiError:
     return ApiError(403, "forbidden", message)
 
 
-def not_found(message: str) -> ApiError:
-    return ApiError(404, "not_found", message)
+def not_found(message: str, field: str | None = None) -> ApiError:
+    """404; with `field`, the details name the request field whose value was not found (or is not yours)."""
+    details = [{"field": field, "message": message}] if field else None
+    return ApiError(404, "not_found", f"{field}: {message}" if field else message, details)
 
 
 def conflict(message: str, details: Any = None) -> ApiError:
@@ -107,12 +125,14 @@ _TRANSIENT_RPC = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RP
 
 
 def _field_path(loc: tuple | list) -> str:
-    return ".".join(str(part) for part in loc)
+    # A location part can be a client-chosen key (an unexpected field): quote only its beginning.
+    return ".".join(str(part) if len(str(part)) <= EXCERPT_CHARS else str(part)[:EXCERPT_CHARS - 1] + "…"
+                    for part in loc)
 
 
 def from_validation(exc: RequestValidationError) -> ApiError:
-    errors = [{"field": _field_path(e.get("loc", ())), "message": e.get("msg", "invalid"),
-               "type": e.get("type", "value_error")} for e in exc.errors()]
+    errors = [{"field": _field_path(e.get("loc", ())), "message": str(e.get("msg", "invalid"))[:200],
+               "type": e.get("type", "value_error")} for e in exc.errors()[:MAX_ERROR_DETAILS]]
     first = errors[0] if errors else {"field": "body", "message": "invalid request"}
     return ApiError(422, "validation_error", f"{first['field']}: {first['message']}", errors)
 
@@ -147,6 +167,10 @@ def from_rpc(exc: RPCError) -> ApiError:
         return unavailable("the workflow service is unreachable; retry the request")
     if exc.status == RPCStatusCode.ALREADY_EXISTS:
         return conflict("the case was changed concurrently; reload and retry")
+    if exc.status == RPCStatusCode.FAILED_PRECONDITION:
+        # Temporal refuses the call in the workflow's present condition (it is completing, or its task is
+        # failing): nothing was done, and the case's read model still answers GET.
+        return conflict("the case cannot take this step in its present condition; reload it and retry")
     log.error("unexpected Temporal RPC status %s", exc.status.name if exc.status else "?")
     return ApiError(500, "internal", "the workflow service rejected the request")
 
@@ -178,6 +202,8 @@ _CONVERTERS: list[tuple[type[BaseException], Callable[[Any], ApiError]]] = [
     (WorkflowUpdateFailedError, from_update_failure),
     (WorkflowUpdateRPCTimeoutOrCancelledError,
      lambda e: unavailable("the case did not answer in time; retry with the same Idempotency-Key")),
+    (WorkflowQueryFailedError,
+     lambda e: unavailable("the case's workflow cannot answer right now; retry, or read GET /complaints/{id}")),
     (RPCError, from_rpc),
     (DBAPIError, from_database),
     (PoolTimeoutError, from_database),
@@ -206,11 +232,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
 _EXAMPLES: dict[int, tuple[str, str, str, Any]] = {
     401: ("Missing, invalid or expired token", "unauthorized", "missing or invalid bearer token", None),
-    403: ("Wrong role, or not your case", "forbidden", "role 'merchant' may not perform approve_tier3", None),
-    404: ("Unknown case or resource", "not_found", "no complaint 'c-2f1e'", None),
+    403: ("The role may not use this endpoint", "forbidden", "role 'merchant' may not perform approve_tier3", None),
+    404: ("Unknown case, order, line or resource (to consumers and merchants also another party's)", "not_found", "no complaint 'c-2f1e'", None),
     409: ("Not valid in the current stage, a concurrent change, or the same Idempotency-Key still in flight",
           "invalid_stage", "case is in stage 'evidence'; respond_to_offer expects 'negotiation' with a pending offer",
           {"stage": "evidence", "expected": "negotiation"}),
+    413: ("The request body is larger than the configured limit", "payload_too_large",
+          "the request body is larger than 1048576 bytes", None),
+    429: ("Too many failed logins: wait Retry-After seconds", "too_many_requests",
+          "too many failed logins for this username; try again later", {"retry_after_seconds": 60}),
     422: ("Invalid payload; details name each field", "validation_error",
           "body.refund_minor: Input should be greater than or equal to 0",
           [{"field": "body.refund_minor", "message": "Input should be greater than or equal to 0",

@@ -1,35 +1,43 @@
-"""Filing a complaint through core.cases: who may file for whom, and what the caller gets back."""
+"""Filing a complaint through core.cases: who may file for whom, and what the caller gets back.
+
+Ownership is checked here, before anything is written: the order must exist and belong to the consumer,
+and a named line must belong to the order. Otherwise the answer is 404 naming the field, and no
+workflow, read-model row or audit record exists. To a consumer, another consumer's order answers
+exactly like one that does not exist.
+"""
 
 from typing import Literal
 
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
-from temporalio.client import Client
 
 from adapters.db_platform import DbOrderLookup
-from api.cases import query_state
+from adapters.ports import OrderRecord
+from api.cases import owns, query_state
 from api.deps import Principal
-from api.errors import forbidden, invalid_field
+from api.errors import excerpt, forbidden, invalid_field, not_found
 from api.idempotency import update_id
 from api.policy_store import current_policy
+from api.temporal_link import TemporalLink
 from core.cases import NewComplaint, file_complaint
 from core.settings import Settings
-from models.case import CaseState, Contact, EvidenceRef, LongText, ShortText
+from models import limits
+from models.case import CaseState, Contact, EvidenceRef, Id, LongText
 from models.enums import Role, Stage
 
 
 class FilingRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    consumer_id: str | None = Field(None, description="required when an agent files; a consumer's own id otherwise",
-                                    examples=["C001"])
-    order_id: ShortText = Field(examples=["O1001"])
-    order_line_id: ShortText | None = Field(None, examples=["O1001-L1"])
+    consumer_id: Id | None = Field(None, description="required when an agent files; a consumer's own id otherwise",
+                                   examples=["C001"])
+    order_id: Id = Field(examples=["O1001"])
+    order_line_id: Id | None = Field(None, examples=["O1001-L1"])
     channel: Literal["app", "web", "hotline", "chat", "email", "social"] = "app"
     description: LongText = Field(examples=["The tea arrived spoiled and mouldy."])
     contact: Contact = Field(default_factory=Contact, description="personal data: encrypted in Temporal")
-    evidence: list[EvidenceRef] = Field(default_factory=list, max_length=20)
+    evidence: list[EvidenceRef] = Field(default_factory=list, max_length=limits.EVIDENCE_PER_FILING)
 
 
 class FilingResponse(BaseModel):
@@ -51,16 +59,28 @@ def _consumer_for(principal: Principal, body: FilingRequest) -> str:
     return body.consumer_id
 
 
-async def file(settings: Settings, client: Client, engine: Engine, principal: Principal, body: FilingRequest,
+def check_order(principal: Principal, consumer_id: str, order: OrderRecord | None, body: FilingRequest) -> None:
+    """The order is the consumer's and the line is the order's; refused before Temporal sees the filing.
+
+    Filing on another consumer's line would join *their* open case and hand back its state.
+    """
+    if order is None or (order.consumer_id != consumer_id and principal.role == Role.CONSUMER):
+        raise not_found(f"no order {excerpt(body.order_id)} of yours" if principal.role == Role.CONSUMER
+                        else f"no order {excerpt(body.order_id)}", field="body.order_id")
+    if order.consumer_id != consumer_id:
+        raise invalid_field("body.consumer_id", f"order {excerpt(body.order_id)} belongs to another consumer")
+    if body.order_line_id is not None and body.order_line_id not in {line.id for line in order.lines}:
+        raise not_found(f"no line {excerpt(body.order_line_id)} on order {excerpt(body.order_id)}",
+                        field="body.order_line_id")
+
+
+async def file(settings: Settings, link: TemporalLink, engine: Engine, principal: Principal, body: FilingRequest,
                key: str) -> tuple[int, FilingResponse]:
     consumer_id = _consumer_for(principal, body)
     orders = DbOrderLookup(engine)
     order = await run_in_threadpool(orders.find_order, body.order_id)
-    if order is not None and order.consumer_id != consumer_id:
-        # Filing on another consumer's order would join *their* open case: refuse before Temporal sees it.
-        if principal.role == Role.CONSUMER:
-            raise forbidden("this order belongs to another consumer")
-        raise invalid_field("body.consumer_id", f"order {body.order_id!r} belongs to another consumer")
+    check_order(principal, consumer_id, order, body)
+    client = await link.client()  # only now: a refused filing needs no Temporal
     policy = await run_in_threadpool(current_policy, settings)
     request = NewComplaint(consumer_id=consumer_id, order_id=body.order_id, order_line_id=body.order_line_id,
                            channel=body.channel, description=body.description, contact=body.contact,
@@ -69,9 +89,11 @@ async def file(settings: Settings, client: Client, engine: Engine, principal: Pr
                                   policy=policy, request=request, actor=principal.actor,
                                   update_id=update_id(principal.id, key))
     try:
-        state = await query_state(client, result.complaint_id)
+        state: CaseState | None = await query_state(client, result.complaint_id)
     except Exception:  # the filing stands; the caller can read the case with GET
         state = None
+    if state is not None and not owns(principal, state.consumer_id, state.merchant_id):
+        state = None  # a joined case is the consumer's own by the checks above; never hand back anyone else's
     response = FilingResponse(complaint_id=result.complaint_id, joined=result.joined, stage=result.stage,
                               state=state)
     return (200 if result.joined else 201), response

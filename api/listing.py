@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from api.deps import Principal
 from api.errors import forbidden
 from api.views import ComplaintPage, summary_for
+from models import limits
 from models.enums import ComplaintType, Role, Severity, Stage
 from models.tables import Complaint
 
@@ -37,9 +38,9 @@ class ComplaintFilters(Page):
     stage: list[Stage] = Field(default_factory=list)
     severity: list[Severity] = Field(default_factory=list)
     type: list[ComplaintType] = Field(default_factory=list)
-    merchant_id: str | None = None
-    consumer_id: str | None = None
-    assignee: str | None = Field(None, description="a user id; `me` for yourself")
+    merchant_id: str | None = Field(None, max_length=limits.ID_CHARS)
+    consumer_id: str | None = Field(None, max_length=limits.ID_CHARS)
+    assignee: str | None = Field(None, max_length=limits.ID_CHARS, description="a user id; `me` for yourself")
     is_open: bool | None = None
     overdue: bool | None = Field(None, description="open, and past its SLA due time or holding a breached clock")
     escalated: bool | None = Field(None, description="escalation level above zero")

@@ -6,13 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
 from api.errors import install_error_handlers
+from api.input_guard import BodyLimitMiddleware, reject_control_characters
+from api.login_guard import LoginGuard
 from api.routes import actions, auth, codec, complaints, events, fast_lane, health, insights, policy, queues, users
 from api.routes import audit as audit_routes
 from api.temporal_link import TemporalLink
@@ -20,7 +22,7 @@ from console import mount_console
 from core.codec import EncryptionCodec
 from core.db import engine_from_settings
 from core.migrate import upgrade_database
-from core.settings import Settings, get_settings
+from core.settings import Settings, get_settings, require_production_secrets
 from core.temporal import connect
 
 log = logging.getLogger("api")
@@ -33,9 +35,11 @@ send it as `Authorization: Bearer <token>`. In dev mode the demo users are alice
 agent1, agent2, super1 (supervisor), audit1 (auditor) and admin1, all with password `demo-password`.
 
 **Errors.** Every error has one shape: `{"error": {"code", "message", "details"}, "request_id"}`.
-401 no or bad token · 403 wrong role or not your case · 404 unknown case · 409 not valid in the current
-stage (`invalid_stage`) or a concurrent change (`conflict`) · 422 invalid payload (details name each
-field) · 503 Temporal or the database unreachable: nothing was done, retry after `Retry-After` seconds.
+401 no or bad token · 403 wrong role · 404 unknown case, order or line (another party's case answers the
+same) · 409 not valid in the current stage (`invalid_stage`) or a concurrent change (`conflict`) · 413 body
+too large · 422 invalid payload, NUL or control characters (details name each field) · 429 too many failed
+logins (`Retry-After`) · 503 Temporal or the database unreachable: nothing was done, retry after
+`Retry-After` seconds.
 
 **Idempotency.** Writes take an `Idempotency-Key` header (required on complaint writes). A retry with the same
 key and body returns the first response (header `Idempotent-Replayed: true`) and has no second effect.
@@ -94,6 +98,7 @@ def _seed_demo(engine: Engine) -> None:
 def create_app(settings: Settings | None = None, *, client: Client | None = None,
                engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
+    require_production_secrets(settings, "API")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -114,8 +119,9 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
                 app.state.engine.dispose()
 
     app = FastAPI(title="Complaint Desk API", version="1.0.0", description=DESCRIPTION, openapi_tags=TAGS,
-                  lifespan=lifespan)
+                  lifespan=lifespan, dependencies=[Depends(reject_control_characters)])
     app.state.settings = settings
+    app.state.login_guard = LoginGuard.from_settings(settings)
     key = settings.payload_key.get_secret_value() if settings.payload_key else None
     app.state.codec = EncryptionCodec.from_b64(key) if key else None
     install_error_handlers(app)
@@ -125,7 +131,10 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     mount_console(app)
     app.add_middleware(CORSMiddleware, allow_origins=ui_origins(settings), allow_credentials=True,
                        allow_methods=["GET", "POST", "PUT", "OPTIONS"],
-                       allow_headers=["Authorization", "Content-Type", "X-Namespace", "Idempotency-Key"])
+                       allow_headers=["Authorization", "Content-Type", "X-Namespace", "X-Workflow-Id",
+                                      "Idempotency-Key"])
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api_max_body_bytes,
+                       larger={"/codec/": settings.api_codec_max_body_bytes})
     app.add_middleware(RequestIdMiddleware)
     return app
 

@@ -7,6 +7,7 @@ port with every case intact: that is what the Temporal-restart drill relies on.
 
 import asyncio
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -164,7 +165,9 @@ def worker_env(*, temporal_address: str, database_url: str, task_queue: str, dat
     # Outside dev mode the worker needs the audit chain's key; the bench's books check verifies the chain
     # in this process (dev mode), so both use the development key.
     env = {"TEMPORAL_ADDRESS": temporal_address, "DATABASE_URL": database_url, "TEMPORAL_TASK_QUEUE": task_queue,
-           "DATA_DIR": str(data_dir), "DEV_MODE": "false", "AUDIT_CHAIN_KEY": DEV_CHAIN_KEY.decode()}
+           "DATA_DIR": str(data_dir), "DEV_MODE": "false", "AUDIT_CHAIN_KEY": DEV_CHAIN_KEY.decode(),
+           # Production mode refuses the built-in secret; a worker signs no tokens, so any private value does.
+           "JWT_SECRET": secrets.token_urlsafe(32)}
     env.update({k.upper(): str(v) for k, v in extra.items()})
     return env
 

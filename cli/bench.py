@@ -34,12 +34,16 @@ def bench_run(
 @drills_app.command("run")
 def drills_run(
     only: Annotated[list[str] | None, typer.Option(help="kill-worker, temporal-restart, pg-drop, duplicates, "
-                                                        "fuzz, agents")] = None,
+                                                        "fuzz, agents, model (the attacker model: only "
+                                                        "when named)")] = None,
+    sequences: Annotated[int, typer.Option(help="model: Hypothesis sequences")] = 50,
+    steps: Annotated[int, typer.Option(help="model: steps per sequence")] = 40,
 ) -> None:
     """Run the drills at full size; exit 1 if any finds a problem."""
-    from drills.run import DRILLS, run_drills
+    from drills.run import DEFAULT_DRILLS, DRILLS, model_drill, run_drills
 
-    names = only or list(DRILLS)
+    DRILLS["model"] = lambda: model_drill(sequences, steps)
+    names = only or DEFAULT_DRILLS
     unknown = set(names) - set(DRILLS)
     if unknown:
         raise typer.BadParameter(f"unknown drill(s) {sorted(unknown)}; choose from {', '.join(DRILLS)}")

@@ -3,6 +3,7 @@
 The first admin of a fresh production database is created here. Passwords are read from a hidden prompt (or stdin), never from the command line.
 """
 
+import getpass
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated
@@ -11,9 +12,10 @@ import typer
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from audit.chain import append_record
 from cli.console import fail
 from core.settings import Settings
-from models.enums import Role
+from models.enums import ActorKind, Role
 from models.tables import User
 
 user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
@@ -59,10 +61,17 @@ def create_user(
         with Session(engine) as session:
             if session.exec(select(User).where(User.username == username)).first():
                 raise fail(f"user {username!r} already exists")
-            session.add(User(id=f"user-{uuid.uuid4().hex[:12]}", username=username,
-                             hashed_password=hash_password(password), role=role.value,
-                             created_at=datetime.now(UTC), **links))
+            user = User(id=f"user-{uuid.uuid4().hex[:12]}", username=username,
+                        hashed_password=hash_password(password), role=role.value,
+                        created_at=datetime.now(UTC), **links)
+            session.add(user)
             try:
+                session.flush()  # a missing consumer or merchant fails here, before the audit record
+                # Like the API's user_created: who made the login and which party it is bound to, one commit.
+                append_record(session, event_key=f"cli:user-created:{user.id}", complaint_id=None,
+                              at=user.created_at, actor_kind=ActorKind.SYSTEM.value,
+                              actor_id=f"cli:{getpass.getuser()}", action="user_created", reason="",
+                              details={"user_id": user.id, "username": username, "role": role.value, **links})
                 session.commit()
             except IntegrityError:
                 # The username was checked above, so a failed foreign key is the usual cause.

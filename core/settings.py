@@ -7,6 +7,8 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_POLICY_FILE = Path(__file__).resolve().parent.parent / "policy" / "default.yaml"
+# Signs tokens in dev mode only: it is in the repository, so anyone can forge an admin token with it.
+DEV_JWT_SECRET = "dev-only-secret-change-me-in-production-0123456789"
 
 
 class Settings(BaseSettings):
@@ -31,8 +33,26 @@ class Settings(BaseSettings):
 
     policy_file: Path = DEFAULT_POLICY_FILE
 
-    jwt_secret: SecretStr = SecretStr("dev-only-secret-change-me-in-production-0123456789")
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_ttl_minutes: int = 60
+    jwt_max_age_minutes: int = Field(
+        720, ge=1, description="a token older than this (from its iat) is refused, whatever its exp says")
+
+    api_max_body_bytes: int = Field(1_048_576, ge=1024, description="larger request bodies get 413")
+    api_codec_max_body_bytes: int = Field(
+        16_777_216, ge=1024, description="body limit of /codec/* (the Temporal UI sends whole histories)")
+    fresh_binding_audit_days: int = Field(
+        30, ge=0, description="a consumer login this new has its personal-data reads audited like staff reads")
+
+    login_attempts_per_user: str = Field(
+        "5/minute;20/hour", description="failed logins per username (limits syntax, e.g. 5/minute)")
+    login_attempts_per_address: str = Field(
+        "30/minute;200/hour", description="failed logins per client address (limits syntax)")
+    login_lockout_base_seconds: int = Field(
+        60, ge=1, description="first lockout after the per-user limit; doubles with each further lockout")
+    login_lockout_max_seconds: int = Field(3600, ge=1)
+    rate_limit_storage: str = Field(
+        "memory://", description="limits storage URI: memory:// (one process) or redis://host:6379 (shared)")
     payload_key: SecretStr | None = Field(
         None, description="base64 of 32 bytes; when set, Temporal payloads are encrypted (AES-GCM)")
     dev_mode: bool = Field(True, description="seed demo data and demo users on start")
@@ -50,6 +70,25 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'complaints.db').as_posix()}"
+
+
+def production_secret_problem(settings: Settings) -> str | None:
+    """Why these settings must not run in production (DEV_MODE=false), or None when they may."""
+    if settings.dev_mode:
+        return None
+    secret = settings.jwt_secret.get_secret_value()
+    if not secret.strip():
+        return "JWT_SECRET is empty; set at least 32 random bytes (DEV_MODE=false)"
+    if secret == DEV_JWT_SECRET:
+        return "JWT_SECRET is the built-in development value; set your own (DEV_MODE=false)"
+    return None
+
+
+def require_production_secrets(settings: Settings, process: str) -> None:
+    """Refuse to start on a secret anyone can forge tokens with: one line on stderr, exit status 1."""
+    problem = production_secret_problem(settings)
+    if problem is not None:
+        raise SystemExit(f"error: the {process} refuses to start: {problem}")
 
 
 @lru_cache

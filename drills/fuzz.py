@@ -38,21 +38,34 @@ def generate(operation, examples: int) -> list:
     return cases
 
 
-def _request(case, base_url: str, headers: dict[str, str]) -> dict:
+def poison(value, n: int):
+    """Every third string NUL-laced, every third one huge: what the schema allows is not all a client sends."""
+    if isinstance(value, str):
+        return value + "\x00" if n % 3 == 1 else value + "x" * 200_000 if n % 3 == 2 else value
+    if isinstance(value, dict):
+        return {k: poison(v, n) for k, v in value.items()}
+    if isinstance(value, list):
+        return [poison(v, n) for v in value]
+    return value
+
+
+def _request(case, base_url: str, headers: dict[str, str], n: int = 0) -> dict:
     kwargs = case.as_transport_kwargs(base_url=base_url, headers=headers)
     out = {"method": kwargs["method"], "url": kwargs["url"], "headers": kwargs.get("headers") or {},
            "params": kwargs.get("params") or None}
+    if out["params"]:
+        out["params"] = {k: poison(v, n) if n % 3 == 1 else v for k, v in out["params"].items()}
     if "json" in kwargs:
-        out["json"] = kwargs["json"]
+        out["json"] = poison(kwargs["json"], n)
     elif kwargs.get("data") is not None:
         data = kwargs["data"]
         out["data" if isinstance(data, dict) else "content"] = data
     return out
 
 
-async def fuzz_drill(examples: int = 10) -> DrillResult:
-    result = DrillResult("schemathesis over the OpenAPI, every role")
-    async with bench_env() as env:
+async def fuzz_drill(examples: int = 10, database_url: str | None = None) -> DrillResult:
+    result = DrillResult("schemathesis over the OpenAPI, every role, strings with NUL and 200 KB tails")
+    async with bench_env(database_url=database_url) as env:
         queue = f"fuzz-{uuid.uuid4().hex[:6]}"
         [party] = make_parties(env.engine, 1)
         consumer, merchant = party_users(env, party)
@@ -73,7 +86,7 @@ async def fuzz_drill(examples: int = 10) -> DrillResult:
                     if "complaint_id" in (generated.path_parameters or {}) and n % 2 == 0:
                         generated.path_parameters["complaint_id"] = real_id
                     user, role = list(users.values())[(index + n) % len(users)]
-                    request = _request(generated, "http://api.drill", auth(user, role, uuid.uuid4().hex))
+                    request = _request(generated, "http://api.drill", auth(user, role, uuid.uuid4().hex), n)
                     try:
                         response = await asyncio.wait_for(http.request(**request), 60)
                     except Exception as exc:  # a request the app could not answer at all counts as a 5xx

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from models import limits
 from models.enums import (
     ActorKind,
     Category,
@@ -26,10 +27,25 @@ from models.enums import (
 from models.policy import Policy
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-Score = Annotated[int, Field(ge=0, le=100)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=limits.REF_CHARS)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                            max_length=limits.DESCRIPTION_CHARS)]
+Score = Annotated[int, Field(ge=0, le=100, strict=True)]
 Minor = Annotated[int, Field(ge=0, description="money in integer minor units (fen, cents)")]
+# Money a client sends: a JSON integer, never "100" or 100.0 or true.
+StrictMinor = Annotated[int, Field(ge=0, strict=True, description="money in integer minor units (fen, cents)")]
+
+
+def _text(max_chars: int) -> type[str]:
+    """Free text of at most max_chars characters (may be empty)."""
+    return Annotated[str, StringConstraints(max_length=max_chars)]  # type: ignore[return-value]
+
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=limits.ID_CHARS)]
+Note = _text(limits.NOTE_CHARS)
+Comment = _text(limits.COMMENT_CHARS)
+Description = _text(limits.DESCRIPTION_CHARS)
+EvidenceList = Annotated[list["EvidenceRef"], Field(max_length=limits.EVIDENCE_PER_FILING)]
 
 
 class _Model(BaseModel):
@@ -39,7 +55,7 @@ class _Model(BaseModel):
 class Actor(_Model):
     """Who performs an action. The API fills it from the token, never from the request body."""
 
-    id: str
+    id: Id
     role: Role
 
     @property
@@ -50,16 +66,19 @@ class Actor(_Model):
 class Contact(_Model):
     """Personal data: encrypted in Temporal payloads, never in search attributes."""
 
-    name: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    address: str | None = None
+    name: _text(limits.NAME_CHARS) | None = None  # type: ignore[valid-type]
+    phone: _text(limits.PHONE_CHARS) | None = None  # type: ignore[valid-type]
+    email: _text(limits.EMAIL_CHARS) | None = None  # type: ignore[valid-type]
+    address: _text(limits.ADDRESS_CHARS) | None = None  # type: ignore[valid-type]
 
 
 class EvidenceRef(_Model):
-    kind: ShortText = Field(examples=["photo"])
-    description: str = ""
-    attachment_ref: ShortText = Field(examples=["s3://evidence/c-1/photo-1.jpg"])
+    kind: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=limits.KIND_CHARS)] = \
+        Field(examples=["photo"])
+    description: Comment = ""
+    attachment_ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                     max_length=limits.ATTACHMENT_REF_CHARS)] = \
+        Field(examples=["s3://evidence/c-1/photo-1.jpg"])
     sha256: Sha256
 
 
@@ -84,14 +103,14 @@ class OrderFacts(_Model):
 class CaseInput(_Model):
     """Workflow input. The policy snapshot rides along so the case keeps the rules it started with."""
 
-    complaint_id: str
-    consumer_id: str
-    order_id: str
-    order_line_id: str | None = None
+    complaint_id: Annotated[str, StringConstraints(max_length=limits.REF_CHARS)]
+    consumer_id: Id
+    order_id: Id
+    order_line_id: Id | None = None
     channel: Literal["app", "web", "hotline", "chat", "email", "social"] = "app"
-    description: str = ""
+    description: Description = ""
     contact: Contact = Contact()
-    evidence: list[EvidenceRef] = []
+    evidence: EvidenceList = []
     filed_by: Actor
     policy: Policy
 
@@ -103,9 +122,9 @@ class Filing(_Model):
     """A (possibly duplicate) filing on the same order line: joins the open case."""
 
     actor: Actor
-    description: str = ""
-    evidence: list[EvidenceRef] = []
-    channel: str = "app"
+    description: Description = ""
+    evidence: EvidenceList = []
+    channel: Literal["app", "web", "hotline", "chat", "email", "social"] = "app"
 
 
 class FilingResult(_Model):
@@ -116,9 +135,9 @@ class FilingResult(_Model):
 
 class IntakeCompletion(_Model):
     actor: Actor
-    order_line_id: str | None = None
-    description: str | None = None
-    evidence: list[EvidenceRef] = []
+    order_line_id: Id | None = None
+    description: Description | None = None
+    evidence: EvidenceList = []
     contact: Contact | None = None
 
 
@@ -128,7 +147,7 @@ class ClassificationReview(_Model):
     type: ComplaintType | None = None
     dispute_class: DisputeClass | None = None
     severity: Severity | None = None
-    reason: str | None = None
+    reason: Note | None = None
 
 
 class EvidenceRequestCmd(_Model):
@@ -154,16 +173,16 @@ class OfferProposal(_Model):
 
     actor: Actor
     refund_mode: RefundMode = RefundMode.REFUND_ONLY
-    refund_minor: Minor | None = Field(None, description="defaults to the paid amount; never above it")
+    refund_minor: StrictMinor | None = Field(None, description="defaults to the paid amount; never above it")
     reship: bool = False
-    note: str = ""
+    note: Note = ""
 
 
 class OfferResponse(_Model):
     actor: Actor
-    offer_id: str
+    offer_id: Id
     accept: bool
-    reason: str | None = None
+    reason: Note | None = None
 
 
 class Tier3Approval(_Model):
@@ -181,12 +200,13 @@ class SurveyAnswer(_Model):
     actor: Actor
     resolved_score: Score
     communication_score: Score
-    comment: str | None = None
+    comment: Comment | None = None
 
 
 class Assignment(_Model):
     actor: Actor
-    assignee: str | None = Field(None, description="omit to claim the case for yourself")
+    assignee: Id | None = Field(None, description="omit to claim the case for yourself")
+    takeover: bool = Field(False, description="an agent claiming a case another agent holds must say so")
 
 
 class ClockControl(_Model):

@@ -36,6 +36,10 @@ class BusinessHours(_Strict):
 
     @model_validator(mode="after")
     def _start_before_end(self) -> "BusinessHours":
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            # The zone is `timezone`; an aware time beside a naive one cannot even be compared.
+            raise ValueError("business_hours.start and end are local times without a zone offset "
+                             "(the zone is business_hours.timezone)")
         if self.start >= self.end:
             raise ValueError("business_hours.start must be before business_hours.end")
         return self

@@ -46,6 +46,10 @@ def check_assign(case: Case, p: Assignment) -> None:
         raise not_allowed("agents can only claim cases for themselves")
     if (p.assignee or p.actor.id) == case.state.assignee:
         raise conflict(f"already assigned to {case.state.assignee}")
+    if p.actor.role == Role.AGENT and case.state.assignee not in (None, p.actor.id) and not escalated \
+            and not p.takeover:
+        # Another agent is working this case: taking it from them is a decision, said out loud and audited.
+        raise conflict(f"the case is claimed by {case.state.assignee}; send takeover: true to take it over")
     limits.check_assignment(case)
 
 
@@ -53,7 +57,10 @@ async def assign(case: Case, p: Assignment) -> None:
     before = case.state.assignee
     case.assignments += 1
     case.state.assignee = p.assignee or p.actor.id
-    await case.record("assigned", actor=p.actor, details={"from": before, "to": case.state.assignee})
+    details: dict[str, object] = {"from": before, "to": case.state.assignee}
+    if p.takeover and before is not None:
+        details["takeover"] = True
+    await case.record("assigned", actor=p.actor, details=details)
 
 
 def check_clock(case: Case, p: ClockControl) -> None:

@@ -13,14 +13,14 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, create_model
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
-from temporalio.client import Client
 
 from api.cases import ComplaintId, authorize, execute
-from api.deps import ClientDep, EngineDep, Principal, require_roles
-from api.errors import error_responses, forbidden, invalid_field
+from api.deps import EngineDep, LinkDep, Principal, require_roles
+from api.errors import error_responses, excerpt, forbidden, invalid_field
 from api.examples import ACTION_EXAMPLES
 from api.idempotency import RequiredKey, run_once, update_id
 from api.policy_store import current_policy
+from api.temporal_link import TemporalLink
 from api.views import MerchantCaseState, state_for
 from core.settings import Settings
 from models import case as payloads
@@ -94,16 +94,19 @@ def _check_assignee(engine: Engine, settings: Settings, assignee: str | None) ->
         user = session.exec(select(User).where(User.id == assignee, col(User.active),
                                                col(User.role).in_([A.value, S.value]))).first()
     if user is None:
-        raise invalid_field("body.assignee", f"no active agent or supervisor with id {assignee!r}")
+        raise invalid_field("body.assignee", f"no active agent or supervisor with id {excerpt(assignee)}")
 
 
-async def perform(request: Request, step: Step, client: Client, engine: Engine, principal: Principal,
+async def perform(request: Request, step: Step, link: TemporalLink, engine: Engine, principal: Principal,
                   complaint_id: str, body: BaseModel, key: str) -> tuple[int, CaseState | MerchantCaseState]:
+    # Connected only now: a request that is wrong in itself gets its 4xx even while Temporal is down.
+    client = await link.client()
     row, _ = await authorize(engine, client, principal, complaint_id)
+    fields = body.model_dump()
     if step.update == "submit_evidence":
         _check_party(principal, body)
     if step.update == "assign":
-        await run_in_threadpool(_check_assignee, engine, request.app.state.settings, getattr(body, "assignee"))
+        await run_in_threadpool(_check_assignee, engine, request.app.state.settings, fields.get("assignee"))
     payload = step.payload.model_validate({**body.model_dump(), "actor": principal.actor.model_dump()})
     state = await execute(client, row, complaint_id, step.update, payload, update_id(principal.id, key))
     return 200, state_for(state, principal.role)
@@ -115,10 +118,10 @@ def _endpoint(step: Step):
     examples = ACTION_EXAMPLES.get(step.update)
 
     async def act(request: Request, complaint_id: ComplaintId, principal: allowed,
-                  engine: EngineDep, client: ClientDep, key: RequiredKey,
+                  engine: EngineDep, link: LinkDep, key: RequiredKey,
                   body: Annotated[body_model, Body(openapi_examples=examples)]):
         return await run_once(request, engine, principal.id, key, body, lambda: perform(
-            request, step, client, engine, principal, complaint_id, body, key))
+            request, step, link, engine, principal, complaint_id, body, key))
 
     act.__name__ = step.update
     return act
@@ -131,7 +134,7 @@ def _register() -> None:
             f"/{{complaint_id}}/{step.path}", _endpoint(step), methods=["POST"],
             response_model=CaseState | MerchantCaseState, summary=step.summary, operation_id=step.update,
             description=f"Workflow update `{step.update}`. Allowed roles: {roles}.",
-            responses=error_responses(401, 403, 404, 409, 422, 503))
+            responses=error_responses(401, 403, 404, 409, 413, 422, 503))
 
 
 _register()

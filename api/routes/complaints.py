@@ -8,18 +8,20 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from api.audit import audited_roles, record
-from api.cases import ComplaintId, authorize, current_personal, filing_input, query_state
+from api.cases import ComplaintId, authorize, current_personal, filing_input, no_complaint, query_state
 from api.deps import CaseReader, ClientDep, EngineDep, LinkDep, Principal, SessionDep, require_roles
-from api.errors import error_responses, forbidden, request_id_of
+from api.errors import error_responses, request_id_of
 from api.examples import FILING_EXAMPLES
 from api.filing import FilingRequest, FilingResponse, file
 from api.idempotency import RequiredKey, run_once
 from api.listing import ComplaintFilters, filter_clauses, page, utcnow
 from api.temporal_link import is_connect_failure
 from api.views import ComplaintDetail, ComplaintPage, state_for, summary_for
+from core.settings import Settings
 from models.case import Contact
 from models.enums import Role
 from models.tables import Consumer
@@ -35,15 +37,15 @@ PersonalDataReader = Annotated[Principal, Depends(audited_roles(Role.CONSUMER, R
 
 @router.post("", status_code=201, response_model=FilingResponse,
              responses={200: {"model": FilingResponse, "description": "Joined the open case on this order line"},
-                        **error_responses(401, 403, 409, 422, 503)},
+                        **error_responses(401, 403, 404, 409, 413, 422, 503)},
              summary="File a complaint (a duplicate on the same order line joins the open case)")
-async def file_complaint(request: Request, principal: Filer, engine: EngineDep, client: ClientDep,
+async def file_complaint(request: Request, principal: Filer, engine: EngineDep, link: LinkDep,
                          key: RequiredKey,
                          body: Annotated[FilingRequest, Body(openapi_examples=FILING_EXAMPLES)]):
     """Consumers file for themselves (`consumer_id` may be omitted); agents file on a consumer's behalf and
     must name `consumer_id`. 201 with the new case, or 200 with the open case this filing joined."""
     return await run_once(request, engine, principal.id, key, body,
-                          lambda: file(request.app.state.settings, client, engine, principal, body, key))
+                          lambda: file(request.app.state.settings, link, engine, principal, body, key))
 
 
 @router.get("", response_model=ComplaintPage, responses=error_responses(401, 403, 422, 503),
@@ -70,6 +72,9 @@ async def get_complaint(complaint_id: ComplaintId, principal: CaseReader, engine
             state = await query_state(client, complaint_id)
         except RPCError as exc:
             live_error = f"live state unavailable ({exc.status.name if exc.status else 'error'})"
+        except WorkflowQueryFailedError:
+            # The workflow exists but cannot answer (a failing workflow task): the read model still can.
+            live_error = "live state unavailable (the case's workflow could not answer the query)"
         except RuntimeError as exc:
             if not is_connect_failure(exc):
                 raise
@@ -96,14 +101,19 @@ class PersonalData(BaseModel):
     channel: str
 
 
-def _consumer_and_audit(engine: Engine, principal: Principal, complaint_id: str, consumer_id: str,
-                        event_key: str) -> ConsumerContact | None:
+def _consumer_and_audit(engine: Engine, settings: Settings, principal: Principal, complaint_id: str,
+                        consumer_id: str, event_key: str) -> ConsumerContact | None:
     with Session(engine) as session:
         consumer = session.get(Consumer, consumer_id)
-        if principal.role != Role.CONSUMER:
-            # Recorded before anything is returned: a read that cannot be audited is not served.
+        fresh = principal.freshly_bound(settings)
+        if principal.role != Role.CONSUMER or fresh:
+            # Recorded before anything is returned: a read that cannot be audited is not served. A login
+            # bound to this consumer only recently could be an admin's doing, so it is audited like staff.
+            details: dict[str, object] = {"fields": ["description", "contact", "consumer"]}
+            if fresh:
+                details |= {"fresh_binding": True, "bound_at": principal.bound_at, "consumer_id": consumer_id}
             record(session, principal, event_key=event_key, action="personal_data_read",
-                   complaint_id=complaint_id, details={"fields": ["description", "contact", "consumer"]})
+                   complaint_id=complaint_id, details=details)
         session.commit()
         return ConsumerContact.model_validate(consumer, from_attributes=True) if consumer else None
 
@@ -118,9 +128,9 @@ async def get_personal_data(request: Request, complaint_id: ComplaintId, princip
     await authorize(engine, client, principal, complaint_id)
     filed = await filing_input(client, complaint_id)
     if principal.role == Role.CONSUMER and filed.consumer_id != principal.consumer_id:
-        raise forbidden("not your complaint")
-    consumer = await run_in_threadpool(_consumer_and_audit, engine, principal, complaint_id, filed.consumer_id,
-                                       f"api:{request_id_of(request)}")
+        raise no_complaint(complaint_id)
+    consumer = await run_in_threadpool(_consumer_and_audit, engine, request.app.state.settings, principal,
+                                       complaint_id, filed.consumer_id, f"api:{request_id_of(request)}")
     current = await current_personal(client, complaint_id) or filed  # intake may have corrected the filing
     return PersonalData(complaint_id=complaint_id, consumer=consumer, description=current.description,
                         contact=current.contact, channel=current.channel)

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from api.audit import record
 from api.deps import EngineDep, Principal, SettingsDep, require_roles
-from api.errors import ApiError, error_responses, invalid_field, not_found, request_id_of
+from api.errors import MAX_ERROR_DETAILS, ApiError, error_responses, invalid_field, not_found, request_id_of
 from api.idempotency import OptionalKey, run_once
 from api.policy_store import current_policy, install_policy, policy_source
 from audit.policy_archive import (
@@ -52,8 +52,9 @@ def _document(settings: Settings, policy: Policy, changed: bool = False) -> Poli
 
 def _problems_as_fields(exc: PolicyError) -> ApiError:
     details = []
-    for problem in exc.problems:
+    for problem in exc.problems[:MAX_ERROR_DETAILS]:
         where, _, message = problem.partition(": ")
+        where, message = where[:200], message[:300]  # a problem may quote an uploaded key
         details.append({"field": f"body.{where}" if where != "<root>" else "body", "message": message or where})
     return ApiError(422, "validation_error", f"invalid policy: {details[0]['field']}: {details[0]['message']}",
                     details)

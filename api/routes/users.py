@@ -13,9 +13,10 @@ from sqlmodel import Session, select
 
 from api.audit import record
 from api.deps import Admin, EngineDep, Principal, SessionDep
-from api.errors import conflict, error_responses, invalid_field, not_found, request_id_of
+from api.errors import conflict, error_responses, excerpt, invalid_field, not_found, request_id_of
 from api.idempotency import OptionalKey, run_once
 from api.security import hash_password
+from models import limits
 from models.enums import Role
 from models.tables import Consumer, Merchant, User
 
@@ -46,8 +47,10 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     password: str = Field(min_length=12, max_length=256)
     role: Role
-    consumer_id: str | None = Field(None, description="required for role consumer, refused otherwise")
-    merchant_id: str | None = Field(None, description="required for role merchant, refused otherwise")
+    consumer_id: str | None = Field(None, max_length=limits.ID_CHARS,
+                                    description="required for role consumer, refused otherwise")
+    merchant_id: str | None = Field(None, max_length=limits.ID_CHARS,
+                                    description="required for role merchant, refused otherwise")
 
 
 def _check_party_link(session: Session, body: UserCreate) -> None:
@@ -59,24 +62,26 @@ def _check_party_link(session: Session, body: UserCreate) -> None:
         if name != needed and value:
             raise invalid_field(f"body.{name}", f"not allowed for role {body.role.value}")
         if value and session.get(table, value) is None:
-            raise invalid_field(f"body.{name}", f"no {table.__tablename__} {value!r}")
+            raise invalid_field(f"body.{name}", f"no {table.__tablename__} {excerpt(value)}")
 
 
 def _create(engine: Engine, admin: Principal, body: UserCreate, event_key: str) -> tuple[int, UserOut]:
     with Session(engine, expire_on_commit=False) as session:
         _check_party_link(session, body)
         if session.exec(select(User).where(User.username == body.username)).first():
-            raise conflict(f"user {body.username!r} already exists")
+            raise conflict(f"user {excerpt(body.username)} already exists")
         user = User(id=f"user-{uuid.uuid4().hex[:12]}", username=body.username,
                     hashed_password=hash_password(body.password), role=body.role.value,
                     consumer_id=body.consumer_id, merchant_id=body.merchant_id, created_at=datetime.now(UTC))
         session.add(user)
+        # The binding decides whose cases and personal data this login reaches: it is part of the record.
         record(session, admin, event_key=event_key, action="user_created",
-               details={"user_id": user.id, "username": user.username, "role": user.role})
+               details={"user_id": user.id, "username": user.username, "role": user.role,
+                        "consumer_id": user.consumer_id, "merchant_id": user.merchant_id})
         try:
             session.commit()
         except IntegrityError:
-            raise conflict(f"user {body.username!r} already exists") from None
+            raise conflict(f"user {excerpt(body.username)} already exists") from None
         return 201, UserOut.of(user)
 
 
@@ -84,7 +89,7 @@ def _deactivate(engine: Engine, admin: Principal, user_id: str, event_key: str) 
     with Session(engine, expire_on_commit=False) as session:
         user = session.get(User, user_id)
         if user is None:
-            raise not_found(f"no user {user_id!r}")
+            raise not_found(f"no user {excerpt(user_id)}")
         if user.id == admin.id:
             raise conflict("an admin cannot deactivate their own account")
         if user.active:

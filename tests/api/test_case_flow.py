@@ -46,7 +46,7 @@ async def test_filing_refusals(live_api):
     assert_error(for_someone_else, 403, "forbidden")
     on_their_order = await live_api.http.post("/complaints", json=body,
                                               headers=as_user(live_api, other.consumer_user, other))
-    assert_error(on_their_order, 403, "forbidden")
+    assert assert_error(on_their_order, 404, "not_found")["error"]["details"][0]["field"] == "body.order_id"
     no_key = as_user(live_api, party.consumer_user, party)
     del no_key["Idempotency-Key"]
     missing = await live_api.http.post("/complaints", json=body, headers=no_key)
@@ -163,7 +163,15 @@ async def test_assignment_rules(live_api):
     assert assigned.status_code == 200 and assigned.json()["assignee"] == "U-agent2"
     for_someone_else = await act(live_api, cid, "assignment", {"assignee": "U-agent2"}, "U-agent1")
     assert_error(for_someone_else, 403, "forbidden")
-    claimed = await act(live_api, cid, "assignment", {}, "U-agent1")
+    # agent2 holds the case: agent1 taking it is explicit (409 without takeover) and audited as a takeover.
+    silent = await act(live_api, cid, "assignment", {}, "U-agent1")
+    assert assert_error(silent, 409, "conflict")["error"]["message"].startswith("the case is claimed by U-agent2")
+    claimed = await act(live_api, cid, "assignment", {"takeover": True}, "U-agent1")
     assert claimed.status_code == 200 and claimed.json()["assignee"] == "U-agent1"
+    with Session(live_api.engine) as session:
+        taken = session.exec(select(AuditLog).where(AuditLog.complaint_id == cid, AuditLog.action == "assigned")
+                             .order_by(AuditLog.id.desc())).first()
+    assert {k: taken.details.get(k) for k in ("from", "to", "takeover")} == \
+        {"from": "U-agent2", "to": "U-agent1", "takeover": True}
     mine = await live_api.http.get("/queues/mine", headers=as_user(live_api, "U-agent1"))
     assert cid in [item["id"] for item in mine.json()["items"]]

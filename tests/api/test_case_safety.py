@@ -2,7 +2,7 @@
 
 import asyncio
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
@@ -14,7 +14,7 @@ from core.db import make_engine
 from core.temporal import data_converter
 from models.case import Actor, ClassificationReview
 from models.enums import Role
-from models.tables import AuditLog, Complaint, IdempotencyRecord
+from models.tables import AuditLog, Complaint, IdempotencyRecord, User
 from tests.api.conftest import api_settings, make_party, new_key, start_api
 from tests.api.flow import act, as_user, file_case, wait_stage
 from tests.api.test_auth import assert_error
@@ -95,7 +95,18 @@ async def test_staff_reads_of_personal_data_are_audited(live_api):
     own = await live_api.http.get(f"/complaints/{cid}/personal-data",
                                   headers=as_user(live_api, party.consumer_user, party))
     assert own.status_code == 200
-    assert [a for a in _audit(live_api.engine, cid, party.consumer_user) if a.action == "personal_data_read"] == []
+    # This login was bound to the consumer a moment ago (as an admin could have done): audited like staff.
+    [fresh] = [a for a in _audit(live_api.engine, cid, party.consumer_user) if a.action == "personal_data_read"]
+    assert fresh.details["fresh_binding"] is True and fresh.details["consumer_id"] == party.consumer_id
+    with Session(live_api.engine) as session:
+        user = session.get(User, party.consumer_user)
+        user.created_at = user.created_at - timedelta(days=live_api.settings.fresh_binding_audit_days + 1)
+        session.add(user)
+        session.commit()
+    assert (await live_api.http.get(f"/complaints/{cid}/personal-data",
+                                    headers=as_user(live_api, party.consumer_user, party))).status_code == 200
+    assert len([a for a in _audit(live_api.engine, cid, party.consumer_user)
+                if a.action == "personal_data_read"]) == 1  # a long-standing login reads its own unaudited
     for user in (party.merchant_user, "U-admin1"):
         denied = await live_api.http.get(f"/complaints/{cid}/personal-data", headers=as_user(live_api, user, party))
         assert_error(denied, 403, "forbidden")

@@ -62,7 +62,10 @@ async def test_with_the_key_set_the_history_holds_no_phone_number_or_address(ts_
         with Session(live_engine) as session:
             audited = session.exec(select(AuditLog).where(AuditLog.action == "payloads_decoded",
                                                           AuditLog.actor_id == "U-super1")).all()
-        assert len(audited) == 1 and audited[0].details == {"count": 1, "namespace": "default"}
+        # The record names whose payloads were decoded: the case and its workflow.
+        assert len(audited) == 1 and audited[0].complaint_id == cid
+        assert audited[0].details == {"count": 1, "namespace": "default", "complaint_ids": [cid],
+                                      "workflow_ids": [workflow_id(cid)], "unidentified_payloads": 0}
 
 
 async def test_without_a_key_the_same_history_would_show_them(live_api, ts_env):
@@ -78,7 +81,7 @@ async def test_codec_round_trip_roles_and_bad_input(live_engine, tmp_path_factor
     async for api in start_api(settings, live_engine):
         plain = {"payloads": [{"metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
                                "data": base64.b64encode(b'{"phone": "139"}').decode()}]}
-        encoded = await api.http.post("/codec/encode", json=plain, headers=as_user(api, "U-agent1"))
+        encoded = await api.http.post("/codec/encode", json=plain, headers=as_user(api, "U-super1"))
         assert encoded.status_code == 200
         sealed = encoded.json()["payloads"][0]
         assert base64.b64decode(sealed["metadata"]["encoding"]) == b"binary/encrypted"
@@ -86,17 +89,25 @@ async def test_codec_round_trip_roles_and_bad_input(live_engine, tmp_path_factor
         decoded = await api.http.post("/codec/decode", json=encoded.json(), headers=as_user(api, "U-audit1"))
         assert decoded.json() == plain
 
-        for user in ("consumer", "merchant"):
-            headers = {"Authorization": f"Bearer {api.token('alice' if user == 'consumer' else 'shop1')}"}
+        # Only the roles that read histories: admins see no case data, agents use the audited endpoint.
+        for username in ("alice", "shop1", "admin1", "agent1"):
+            headers = {"Authorization": f"Bearer {api.token(username)}"}
             assert_error(await api.http.post("/codec/decode", json=plain, headers=headers), 403, "forbidden")
+        told = await api.http.post("/codec/decode", json=encoded.json(),
+                                   headers={**as_user(api, "U-audit1"), "X-Workflow-Id": "complaint-CMP-Q-1"})
+        assert told.status_code == 200
+        with Session(live_engine) as session:
+            last = session.exec(select(AuditLog).where(AuditLog.action == "payloads_decoded")
+                                .order_by(AuditLog.id.desc())).first()
+        assert last.details["workflow_ids"] == ["complaint-CMP-Q-1"] and last.details["unidentified_payloads"] == 1
         assert_error(await api.http.post("/codec/decode", json=plain), 401, "unauthorized")
 
         bad = {"payloads": [{"metadata": {}, "data": "***not base64***"}]}
-        error = assert_error(await api.http.post("/codec/decode", json=bad, headers=as_user(api, "U-agent1")),
+        error = assert_error(await api.http.post("/codec/decode", json=bad, headers=as_user(api, "U-audit1")),
                              422, "validation_error")["error"]
         assert error["details"][0]["field"] == "body.payloads.0.data"
         forged = {"payloads": [{**sealed, "data": base64.b64encode(b"x" * 40).decode()}]}
-        assert_error(await api.http.post("/codec/decode", json=forged, headers=as_user(api, "U-agent1")),
+        assert_error(await api.http.post("/codec/decode", json=forged, headers=as_user(api, "U-audit1")),
                      422, "validation_error")
 
 

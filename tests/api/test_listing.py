@@ -199,7 +199,13 @@ async def test_read_one_from_the_read_model_while_temporal_is_down(api):
 
 
 async def test_read_one_ownership_and_unknown_ids(api):
-    assert_error(await api.http.get("/complaints/LT-00", headers=token(api, "U-ct1", "consumer")), 403, "forbidden")
-    assert_error(await api.http.get("/complaints/LT-09", headers=token(api, "U-mt1", "merchant")), 403, "forbidden")
+    """To a consumer or merchant another party's case looks exactly like no case: ids cannot be probed."""
+    for user, role, theirs in (("U-ct1", "consumer", "LT-00"), ("U-mt1", "merchant", "LT-09")):
+        not_mine = await api.http.get(f"/complaints/{theirs}", headers=token(api, user, role))
+        missing = await api.http.get("/complaints/LT-98", headers=token(api, user, role))
+        assert_error(not_mine, 404, "not_found")
+        assert_error(missing, 404, "not_found")
+        assert not_mine.json()["error"]["message"].replace(theirs, "X") == \
+            missing.json()["error"]["message"].replace("LT-98", "X")
     assert_error(await api.http.get("/complaints/LT-99", headers=api.auth("agent1")), 404, "not_found")
     assert_error(await api.http.get("/complaints/LT-01", headers=api.auth("admin1")), 403, "forbidden")

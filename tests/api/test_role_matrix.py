@@ -1,4 +1,5 @@
-"""Role × endpoint: every allowed cell reaches the workflow, every denied cell is 403 and changes nothing.
+"""Role × endpoint: every allowed cell reaches the workflow, every denied cell is 403 and changes nothing
+(another party's case is a 404, like an unknown one).
 
 The expected table is the workflow interface's (notes/workflow-interface.md), written out here so the
 test checks the API against the specification rather than against itself.
@@ -102,10 +103,10 @@ async def test_consumers_and_merchants_reach_only_their_own_cases(live_api, matr
                        ("confirm_shipment", "merchant")):
         path = next(s.path for s in STEPS if s.update == step)
         response = await act(live_api, cid, path, _body(step, role), _user(role, stranger), stranger)
-        assert_error(response, 403, "forbidden")
+        assert_error(response, 404, "not_found")  # another party's case looks like no case at all
     for user in (stranger.consumer_user, stranger.merchant_user):
         assert_error(await live_api.http.get(f"/complaints/{cid}", headers=as_user(live_api, user, stranger)),
-                     403, "forbidden")
+                     404, "not_found")
 
 
 async def test_consumers_and_merchants_submit_evidence_only_as_themselves(live_api, matrix_case):
