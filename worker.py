@@ -24,11 +24,14 @@ from core.db import engine_from_settings
 from core.process_exit import exit_now
 from core.settings import Settings, get_settings
 from core.temporal import connect
+from observability.logs import configure_logging
+from observability.metrics import worker_runtime
+from observability.tracing import instrument_engine, provider_from_environment
 from workflows.complaint import ComplaintWorkflow
 
 # Deterministic modules shared with the workflow: passed through, not re-imported per workflow run.
 PASSTHROUGH = ("models", "policy", "adapters", "core", "pydantic", "pydantic_core", "annotated_types",
-               "zoneinfo", "yaml")
+               "zoneinfo", "yaml", "opentelemetry")
 
 
 def activities_for(engine: Engine) -> list:
@@ -65,8 +68,12 @@ def build_worker(client: Client, engine: Engine, settings: Settings, *, task_que
 
 
 async def run(settings: Settings) -> None:
+    tracer_provider = provider_from_environment("complaints-worker")  # None unless OTEL_ variables ask
     engine = engine_from_settings(settings)
-    client = await connect(settings)
+    instrument_engine(engine, tracer_provider)
+    # The runtime's core serves the SDK metrics on WORKER_METRICS_PORT (a taken port fails the start).
+    runtime = worker_runtime(settings.metrics_host, settings.worker_metrics_port)
+    client = await connect(settings, runtime=runtime, tracer_provider=tracer_provider)
     worker = build_worker(client, engine, settings)
     # SIGTERM (compose stop, Kubernetes, the dev supervisor) drains in-flight tasks instead of cutting them.
     stop = asyncio.Event()
@@ -78,11 +85,14 @@ async def run(settings: Settings) -> None:
     async with worker:
         await stop.wait()
     engine.dispose()
+    if tracer_provider is not None:
+        tracer_provider.shutdown()  # flush the spans still batched
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(run(get_settings()))
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    asyncio.run(run(settings))
     exit_now(0)
 
 

@@ -131,19 +131,22 @@ def token(username: str,
 
 
 @app.command()
-def health(url: Annotated[str | None, typer.Option(help="base URL of the API [API_HOST:API_PORT]")] = None) -> None:
-    """Ask the API's /health; exit 0 only when the database and Temporal are both reachable."""
-    import httpx
+def health(url: Annotated[str | None, typer.Option(help="base URL of the API [API_HOST:API_PORT]")] = None,
+           live: Annotated[bool, typer.Option("--live", help="only ask whether the API process answers")] = False,
+           worker: Annotated[bool, typer.Option("--worker", help="check this host's worker instead: its /metrics "
+                                                "on WORKER_METRICS_PORT answers")] = False) -> None:
+    """Report each part: the API, the database, Temporal and the workers polling the task queue.
+
+    Exit 0 only when all are ready (the API's /health/ready). `--live` asks /health/live; `--worker` is the
+    worker container's own check.
+    """
+    from cli.health import check_api, check_worker
 
     settings = Settings()
-    host = "127.0.0.1" if settings.api_host in ("0.0.0.0", "::") else settings.api_host
-    base = url or f"http://{host}:{settings.api_port}"
-    try:
-        response = httpx.get(f"{base.rstrip('/')}/health", timeout=5.0)
-    except httpx.HTTPError as exc:
-        raise fail(f"{base}/health unreachable: {exc}") from None
-    typer.echo(response.text)
-    if response.status_code != 200:
+    lines, ok = check_worker(settings) if worker else check_api(settings, url, live_only=live)
+    for line in lines:
+        typer.echo(line)
+    if not ok:
         raise typer.Exit(1)
 
 
