@@ -35,6 +35,7 @@ def up(
     temporal_port: Annotated[int | None, typer.Option(help="Temporal gRPC port [port of TEMPORAL_ADDRESS]")] = None,
     ui_port: Annotated[int | None, typer.Option(help="Temporal Web UI port [TEMPORAL_UI_PORT]")] = None,
     api_port: Annotated[int | None, typer.Option(help="API port [API_PORT]")] = None,
+    codec_port: Annotated[int, typer.Option(help="loopback-only payload codec for the UI (with PAYLOAD_KEY)")] = 8234,
 ) -> None:
     """Run everything locally: Temporal dev server + Web UI, migrations, demo data, worker and API."""
     from cli.devstack import StackConfig, run_stack
@@ -45,7 +46,9 @@ def up(
     default_port = int(settings.temporal_address.rsplit(":", 1)[-1])
     cfg = StackConfig(data_dir=resolved_dir, temporal_port=temporal_port or default_port,
                       ui_port=ui_port or settings.temporal_ui_port, api_port=api_port or settings.api_port,
-                      namespace=settings.temporal_namespace, task_queue=settings.temporal_task_queue)
+                      namespace=settings.temporal_namespace, task_queue=settings.temporal_task_queue,
+                      api_metrics_port=settings.api_metrics_port, worker_metrics_port=settings.worker_metrics_port,
+                      codec_port=codec_port)
     raise typer.Exit(run_stack(cfg, settings, say=typer.echo))
 
 
@@ -62,9 +65,12 @@ def api(workers: Annotated[int, typer.Option(help="uvicorn worker processes")] =
     """Serve the HTTP API on API_HOST:API_PORT against the configured Temporal and database."""
     import uvicorn
 
+    from observability.logs import configure_logging
+
     settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)  # uvicorn's loggers too (log_config=None)
     uvicorn.run("api.main:app", host=settings.api_host, port=settings.api_port, workers=workers,
-                proxy_headers=True)
+                proxy_headers=True, log_config=None)
 
 
 @app.command()
