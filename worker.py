@@ -26,12 +26,13 @@ from core.settings import Settings, get_settings
 from core.temporal import connect
 from observability.logs import configure_logging
 from observability.metrics import worker_runtime
+from observability.redaction import SafeDatabaseErrorsInterceptor
 from observability.tracing import instrument_engine, provider_from_environment
 from workflows.complaint import ComplaintWorkflow
 
 # Deterministic modules shared with the workflow: passed through, not re-imported per workflow run.
 PASSTHROUGH = ("models", "policy", "adapters", "core", "pydantic", "pydantic_core", "annotated_types",
-               "zoneinfo", "yaml", "opentelemetry")
+               "zoneinfo", "yaml", "opentelemetry", "observability")
 
 
 def activities_for(engine: Engine) -> list:
@@ -64,7 +65,9 @@ def build_worker(client: Client, engine: Engine, settings: Settings, *, task_que
         activity_executor=ThreadPoolExecutor(max_workers=threads), max_concurrent_activities=threads,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
         max_cached_workflows=settings.worker_max_cached_workflows, workflow_runner=workflow_runner(),
-        graceful_shutdown_timeout=timedelta(seconds=30))
+        graceful_shutdown_timeout=timedelta(seconds=30),
+        # A database error leaves an activity without the values in it (observability/redaction.py).
+        interceptors=[SafeDatabaseErrorsInterceptor()])
 
 
 async def run(settings: Settings) -> None:

@@ -11,10 +11,11 @@ import contextvars
 import logging
 import sys
 from collections.abc import MutableMapping
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from pythonjsonlogger.json import JsonFormatter
 
+from observability.redaction import redact
 from workflows.ids import WORKFLOW_PREFIX, complaint_id_from_workflow
 
 CONTEXT_FIELDS = ("complaint_id", "workflow_id", "trace_id", "request_id")
@@ -64,6 +65,9 @@ class ContextFilter(logging.Filter):
         record.trace_id = getattr(record, "trace_id", None) or _trace_id()
         record.request_id = getattr(record, "request_id", None) or (
             (scope.get("state") or {}).get("request_id") if scope is not None else None)
+        message = record.getMessage()
+        if redact(message) != message:  # a database error formatted into the message: drop its values
+            record.msg, record.args = redact(message), None
         return True
 
 
@@ -72,6 +76,9 @@ class TextFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__(TEXT_FORMAT)
+
+    def formatException(self, ei) -> str:  # noqa: ANN001, N802 - logging's signature
+        return redact(super().formatException(ei))
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
@@ -83,13 +90,25 @@ class TextFormatter(logging.Formatter):
         return f"{first} [{context}]{newline}{rest}"
 
 
+class RedactingJsonFormatter(JsonFormatter):
+    def formatException(self, ei) -> str:  # noqa: ANN001, N802 - logging's signature
+        return redact(super().formatException(ei))
+
+
 def json_formatter() -> JsonFormatter:
-    return JsonFormatter(JSON_FIELDS, rename_fields={"levelname": "level", "name": "logger", "asctime": "time"},
-                         timestamp=False)
+    return RedactingJsonFormatter(JSON_FIELDS, rename_fields={"levelname": "level", "name": "logger",
+                                                              "asctime": "time"}, timestamp=False)
 
 
 def formatter_for(log_format: Literal["text", "json"]) -> logging.Formatter:
     return json_formatter() if log_format == "json" else TextFormatter()
+
+
+def make_handler(stream: IO[str], log_format: Literal["text", "json"] = "text") -> logging.Handler:
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(formatter_for(log_format))
+    return handler
 
 
 def configure_logging(log_format: Literal["text", "json"] = "text", level: str = "INFO") -> None:
@@ -98,10 +117,8 @@ def configure_logging(log_format: Literal["text", "json"] = "text", level: str =
     for handler in list(root.handlers):
         if getattr(handler, "_complaints_handler", False):
             root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = make_handler(sys.stderr, log_format)
     handler._complaints_handler = True  # type: ignore[attr-defined]
-    handler.addFilter(ContextFilter())
-    handler.setFormatter(formatter_for(log_format))
     root.addHandler(handler)
     root.setLevel(level.upper())
     # uvicorn installs its own handlers; its records go through ours instead, in the same format.

@@ -21,6 +21,8 @@ from opentelemetry.trace import TracerProvider as TracerProviderApi
 from sqlalchemy.engine import Engine
 from temporalio.client import Interceptor
 
+from observability.redaction import redact_sql_span_errors
+
 INSTRUMENTATION_NAME = "complaintdesk"
 # Polled constantly by health checks and Prometheus: spans of them would drown the interesting ones.
 UNTRACED_URLS = "/health,/health/live,/health/ready,/metrics"
@@ -49,12 +51,13 @@ def provider_from_environment(service_name: str) -> TracerProvider | None:
 
 
 def temporal_interceptors(provider: TracerProviderApi | None) -> list[Interceptor]:
-    """TracingInterceptor on the client; workers built from that client inherit it (client and worker side)."""
+    """temporalio's TracingInterceptor (updates traced with their caller: observability.temporal_tracing) on
+    the client; workers built from that client inherit it, client and worker side."""
     if provider is None:
         return []
-    from temporalio.contrib.opentelemetry import TracingInterceptor
+    from observability.temporal_tracing import CaseTracingInterceptor
 
-    return [TracingInterceptor(tracer=provider.get_tracer(INSTRUMENTATION_NAME))]
+    return [CaseTracingInterceptor(tracer=provider.get_tracer(INSTRUMENTATION_NAME))]
 
 
 def instrument_engine(engine: Engine, provider: TracerProviderApi | None) -> None:
@@ -69,6 +72,7 @@ def instrument_engine(engine: Engine, provider: TracerProviderApi | None) -> Non
     # which patches create_engine globally and takes only the first provider it is given.
     meter = get_meter("opentelemetry.instrumentation.sqlalchemy", __version__)
     usage = meter.create_up_down_counter("db.client.connections.usage", unit="connections")
+    redact_sql_span_errors(engine)  # first: it must run before the tracer's own error handler
     EngineTracer(provider.get_tracer("opentelemetry.instrumentation.sqlalchemy", __version__), engine, usage)
     engine._complaints_traced = True  # type: ignore[attr-defined]
 

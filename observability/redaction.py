@@ -1,0 +1,74 @@
+"""No personal data out of the database layer: what an SQL error may say in logs, failures and spans.
+
+Engines hide bound parameters (core/db.py), but the server's own message can still carry values:
+PostgreSQL's DETAIL line repeats the failing row ("Failing row contains (…, <evidence text>, …)") or key.
+So a database error leaves this process as its driver class, the first line of the server's message and
+the statement text (placeholders only): enough to diagnose, nothing about the person.
+- Activities: `SafeDatabaseErrorsInterceptor` re-raises a DBAPIError as an ApplicationError of the same type
+  name (retry policies match it as before) with that summary: the SDK's log line, the failure stored in
+  Temporal's history and the activity span all see only the summary.
+- Logs: `redact` drops DETAIL lines and parameter dumps from any formatted message or traceback.
+- SQL spans: `redact_sql_span_errors` gives a failed statement's span the summary as its status.
+"""
+
+import logging
+import re
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, StatementError
+from temporalio import worker
+from temporalio.exceptions import ApplicationError
+
+log = logging.getLogger("observability.activities")
+
+_DETAIL = re.compile(r"^[ \t]*(DETAIL|HINT|CONTEXT|Failing row contains)\b.*$\n?", re.M)
+_PARAMETERS = re.compile(r"\[parameters: .*?\]$", re.M | re.S)
+
+
+def redact(text: str) -> str:
+    return _PARAMETERS.sub("[parameters redacted]", _DETAIL.sub("", text))
+
+
+def db_error_summary(exc: BaseException) -> str:
+    """`(CheckViolation) new row for relation "x" violates check constraint "y" [SQL: INSERT …]`."""
+    orig = getattr(exc, "orig", None) or exc
+    first_line = (str(orig).strip().splitlines() or [""])[0]
+    statement = getattr(exc, "statement", None) if isinstance(exc, StatementError) else None
+    return f"({type(orig).__name__}) {first_line}" + (f" [SQL: {statement}]" if statement else "")
+
+
+class _SafeActivityInbound(worker.ActivityInboundInterceptor):
+    async def execute_activity(self, input: worker.ExecuteActivityInput) -> Any:
+        try:
+            return await self.next.execute_activity(input)
+        except DBAPIError as exc:
+            summary = db_error_summary(exc)
+            # Logged here, inside the activity's span: this line carries the trace id (the SDK's own
+            # "Completing activity as failed" line comes after the span has ended).
+            log.warning("activity %s: database error %s", input.fn.__name__, summary)
+            raise ApplicationError(summary, type=type(exc).__name__) from None
+
+
+class SafeDatabaseErrorsInterceptor(worker.Interceptor):
+    def intercept_activity(self, next: worker.ActivityInboundInterceptor) -> worker.ActivityInboundInterceptor:
+        return _SafeActivityInbound(next)
+
+
+def redact_sql_span_errors(engine: Engine) -> None:
+    """Runs before the SQLAlchemy instrumentation's own handler, which would put str(error) on the span."""
+
+    @event.listens_for(engine, "handle_error")
+    def _summarise(context: Any) -> None:
+        execution = context.execution_context
+        span = getattr(execution, "_otel_span", None)  # set by opentelemetry-instrumentation-sqlalchemy
+        if span is None:
+            return
+        from opentelemetry.trace import Status, StatusCode
+
+        if span.is_recording():
+            span.set_status(Status(StatusCode.ERROR, db_error_summary(context.sqlalchemy_exception
+                                                                      or context.original_exception)))
+        span.end()
+        execution._otel_span = None  # the library's handler finds no span and leaves ours alone
