@@ -14,7 +14,7 @@ WORKDIR /app
 
 # Dependencies first, so a code change does not reinstall them.
 COPY pyproject.toml ./
-RUN mkdir -p workflows activities api models policy core adapters audit cli bench drills \
+RUN mkdir -p workflows activities api models policy core adapters audit cli bench drills observability \
     && touch worker.py \
     && pip install . \
     && pip uninstall --yes complaintdesk
@@ -30,6 +30,7 @@ COPY core ./core
 COPY adapters ./adapters
 COPY audit ./audit
 COPY cli ./cli
+COPY observability ./observability
 # Operators run `complaints bench` / `complaints drills` against a deployment too.
 COPY bench ./bench
 COPY drills ./drills
@@ -37,5 +38,6 @@ COPY drills ./drills
 RUN pip install --no-deps . && mkdir -p /app/data && chown app:app /app/data
 
 USER app
-EXPOSE 8000
+# 8000: the API; 9100 / 9101: the API's and a worker's /metrics (API_METRICS_PORT, WORKER_METRICS_PORT).
+EXPOSE 8000 9100 9101
 CMD ["complaints", "api"]

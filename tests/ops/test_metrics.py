@@ -1,6 +1,7 @@
 """Metrics: the worker's SDK exporter, the API's request metrics and business figures, all really exported;
 and the provisioned Grafana dashboard asks only for metrics that exist."""
 
+import asyncio
 import json
 import re
 from pathlib import Path
@@ -11,7 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from observability.business import FAMILIES
 from tests.api.conftest import make_party
-from tests.api.flow import act, file_case, wait_stage
+from tests.api.flow import act, evidence, file_case, wait_stage
+from tests.ops.conftest import evidence_store_fails
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "deploy" / "grafana" / "dashboards" / "complaints.json"
@@ -31,13 +33,19 @@ def exported_names(text: str) -> dict[str, dict[tuple, float]]:
 
 
 async def drive_one_case(observed) -> str:
+    """Filing, an agent's review and a piece of evidence whose first record attempt fails (so the worker's
+    failure counters exist too)."""
     api = observed.api
     party = make_party(api.engine)
     cid = (await file_case(api, party))["complaint_id"]
     await wait_stage(api, cid, "classification")
     reviewed = await act(api, cid, "classification-review", {"confirm": True}, "U-agent1")
     assert reviewed.status_code == 200, reviewed.text
-    await wait_stage(api, cid, "evidence")
+    with evidence_store_fails(api.engine):
+        submitted = asyncio.create_task(act(api, cid, "evidence", {"party": "consumer", "item": evidence("m")},
+                                            party.consumer_user, party))
+        await asyncio.sleep(0.5)
+    assert (await submitted).status_code == 200
     return cid
 
 
@@ -79,6 +87,7 @@ PROMQL_WORDS = {"sum", "rate", "irate", "increase", "histogram_quantile", "by", 
 def metric_names(expr: str) -> set[str]:
     without_labels = re.sub(r"\{[^}]*\}", "", re.sub(r'"[^"]*"', '""', expr))
     without_ranges = re.sub(r"\[[^\]]*\]", "", without_labels)
+    without_ranges = re.sub(r"(?<![\w.])\d+(?:\.\d+)?(?:e[-+]?\d+)?", "", without_ranges)  # numbers: 0.95, 1e-9
     words = set(re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", without_ranges))
     grouping = set(re.findall(r"(?:by|without|on|ignoring)\s*\(([^)]*)\)", without_ranges))
     labels = {w.strip() for group in grouping for w in group.split(",")}
@@ -97,4 +106,12 @@ async def test_every_dashboard_panel_asks_for_metrics_the_code_exports(observed)
         assert figure in titles, f"no panel about {figure}"
     unknown = {(title, name) for title, expr in queries for name in metric_names(expr) if name not in exported}
     assert not unknown, unknown
-    assert metric_names('sum by (stage) (rate(http_requests_total{handler="/x"}[5m]))') == {"http_requests_total"}
+    # Every label a panel groups by is one those metrics really carry (where the scrape has samples).
+    samples = {**worker, **api}
+    for title, expr in queries:
+        grouped = {w.strip() for g in re.findall(r"by \(([^)]*)\)", expr) for w in g.split(",")} - {"le"}
+        carried = {key for name in metric_names(expr) for labels in samples.get(name, {}) for key, _ in labels}
+        if carried:
+            assert grouped <= carried, (title, grouped - carried)
+    assert metric_names('sum by (stage) (rate(http_requests_total{handler="/x"}[5m])) / 1e-9') == {
+        "http_requests_total"}
