@@ -38,6 +38,6 @@ COPY drills ./drills
 RUN pip install --no-deps . && mkdir -p /app/data && chown app:app /app/data
 
 USER app
-# 8000: the API; 9100 / 9101: the API's and a worker's /metrics (API_METRICS_PORT, WORKER_METRICS_PORT).
-EXPOSE 8000 9100 9101
+# 8000: the API; 9180 / 9181: the API's and a worker's /metrics (API_METRICS_PORT, WORKER_METRICS_PORT).
+EXPOSE 8000 9180 9181
 CMD ["complaints", "api"]

@@ -14,10 +14,10 @@ from typing import Annotated
 
 from cryptography.exceptions import InvalidTag
 from fastapi import FastAPI, Header, Request
-from google.protobuf.message import DecodeError
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from google.protobuf.message import DecodeError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -61,7 +61,7 @@ def create_codec_app(settings: Settings, engine: Engine) -> FastAPI:
                        allow_methods=["POST", "OPTIONS"], allow_headers=["Content-Type", "X-Namespace"])
 
     @app.middleware("http")
-    async def loopback_only(request: Request, call_next):  # noqa: ANN001, ANN202 - starlette's signature
+    async def loopback_only(request: Request, call_next):
         if not _loopback(request):
             return JSONResponse({"error": {"code": "forbidden", "message": NOTICE}}, status_code=403)
         response = await call_next(request)

@@ -48,8 +48,8 @@ class StackConfig:
     api_port: int = 8000
     namespace: str = "default"
     task_queue: str = "complaints"
-    api_metrics_port: int = 9100  # 0: off
-    worker_metrics_port: int = 9101  # 0: off
+    api_metrics_port: int = 9180  # 0: off
+    worker_metrics_port: int = 9181  # 0: off
     codec_port: int = 8234  # the dev codec's, used only when payloads are encrypted
     host: str = "127.0.0.1"  # loopback only: the dev server skips security checks
 

@@ -30,8 +30,8 @@ def check_api(settings: Settings, url: str | None, *, live_only: bool = False) -
         f"api        alive ({base})",
         f"database   {body.get('database', '?')}",
         f"temporal   {body.get('temporal', '?')}",
-        f"workers    {workers.get('status', '?')} on task queue {workers.get('task_queue', '?')} "
-        f"({workers.get('workflow_pollers', 0)} workflow, {workers.get('activity_pollers', 0)} activity pollers)",
+        (f"workers    {workers.get('status', '?')} on task queue {workers.get('task_queue', '?')} "
+         f"({workers.get('workflow_pollers', 0)} workflow, {workers.get('activity_pollers', 0)} activity pollers)"),
         f"ready      {'yes' if response.status_code == 200 else 'no'}",
     ]
     return lines, response.status_code == 200

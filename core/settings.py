@@ -46,8 +46,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field("text", description="text (readable) or json (one object a line)")
     log_level: str = "INFO"
     metrics_host: str = Field("127.0.0.1", description="address the /metrics servers bind (0.0.0.0 in a container)")
-    api_metrics_port: int = Field(9100, description="the API's /metrics (HTTP and business figures); 0: off")
-    worker_metrics_port: int = Field(9101, description="the worker's /metrics (Temporal SDK); 0: off")
+    api_metrics_port: int = Field(9180, description="the API's /metrics (HTTP and business figures); 0: off")
+    worker_metrics_port: int = Field(9181, description="the worker's /metrics (Temporal SDK); 0: off")
     business_metrics_cache_seconds: int = 15
 
     @property

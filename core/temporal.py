@@ -2,11 +2,11 @@
 
 import dataclasses
 
-from temporalio.client import Client, TLSConfig
-from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.runtime import Runtime
 from opentelemetry.trace import TracerProvider
+from temporalio.client import Client, TLSConfig
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.runtime import Runtime
 
 from core.codec import EncryptionCodec
 from core.settings import Settings

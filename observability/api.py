@@ -2,7 +2,6 @@
 app is built, `start_api_operations` in its lifespan (its return value stops what it started)."""
 
 from collections.abc import Callable
-from typing import Any
 
 from fastapi import FastAPI
 from opentelemetry.trace import TracerProvider
@@ -55,11 +54,11 @@ def start_api_operations(app: FastAPI, settings: Settings, *, own_process: bool)
         return lambda: None
     logs.configure_logging(settings.log_format, settings.log_level)
     stop_metrics = metrics.serve(app.state.metrics_registry, settings.metrics_host, settings.api_metrics_port, "API")
-    provider: Any = app.state.tracer_provider
+    provider = tracing.provider_from_environment("complaints-api")
 
     def stop() -> None:
         stop_metrics()
-        if provider is not None and provider is tracing.provider_from_environment("complaints-api"):
-            provider.force_flush()
+        if provider is not None and app.state.tracer_provider is provider:
+            provider.force_flush()  # spans still batched leave before the process does
 
     return stop

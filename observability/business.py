@@ -21,7 +21,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.tables import AuditLog, Complaint, LedgerEntry, Offer, SlaBreach, Survey
 
@@ -40,8 +40,8 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "complaints_sla_warnings": ("counter", "SLA warnings given, by clock (audit log)."),
     "complaints_sla_breaches": ("counter", "SLA breaches recorded, by clock."),
     "complaints_offers": ("counter", "Offers made, by tier and current status."),
-    "complaints_money_moved_minor_units": ("counter", "Money booked in the ledger, by kind and currency, in minor "
-                                                      "units (cents, fen)."),
+    "complaints_money_moved_minor_units": ("counter", (
+        "Money booked in the ledger, by kind and currency, in minor units (cents, fen).")),
     "complaints_ledger_entries": ("counter", "Ledger entries, by kind."),
     "complaints_survey_score": ("histogram", "Answered review surveys: score 0-100 by dimension."),
     "complaints_early_warning_flags": ("gauge", "Open early-warning flags by kind (when a flag source exists)."),
@@ -59,7 +59,7 @@ def _label(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _rows(session: Session, statement) -> list[tuple]:  # noqa: ANN001 - any SELECT
+def _rows(session: Session, statement) -> list[tuple]:  # any SELECT
     return [tuple(row) for row in session.execute(statement).all()]
 
 
@@ -74,7 +74,7 @@ def _query(session: Session) -> list:
     closed = GaugeMetricFamily("complaints_closed_cases", FAMILIES["complaints_closed_cases"][1],
                                labels=["stage", "outcome"])
     for stage, outcome, count in _rows(session, select(c.stage, c.outcome, func.count())
-                                       .where(c.is_open.is_(False)).group_by(c.stage, c.outcome)):
+                                       .where(col(c.is_open).is_(False)).group_by(c.stage, c.outcome)):
         closed.add_metric([stage, _label(outcome)], count)
 
     warnings = CounterMetricFamily("complaints_sla_warnings", FAMILIES["complaints_sla_warnings"][1],
@@ -110,7 +110,7 @@ def _query(session: Session) -> list:
     surveys = HistogramMetricFamily("complaints_survey_score", FAMILIES["complaints_survey_score"][1],
                                     labels=["dimension"])
     for dimension, column in SURVEY_DIMENSIONS.items():
-        scores = _rows(session, select(column, func.count()).where(column.is_not(None)).group_by(column))
+        scores = _rows(session, select(column, func.count()).where(col(column).is_not(None)).group_by(column))
         buckets = [(str(bound), sum(n for score, n in scores if score <= bound)) for bound in SURVEY_BUCKETS]
         total = sum(n for _, n in scores)
         surveys.add_metric([dimension], buckets + [("+Inf", total)], sum_value=sum(s * n for s, n in scores))

@@ -77,7 +77,7 @@ class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__(TEXT_FORMAT)
 
-    def formatException(self, ei) -> str:  # noqa: ANN001, N802 - logging's signature
+    def formatException(self, ei) -> str:  # logging's name and signature
         return redact(super().formatException(ei))
 
     def format(self, record: logging.LogRecord) -> str:
@@ -91,7 +91,7 @@ class TextFormatter(logging.Formatter):
 
 
 class RedactingJsonFormatter(JsonFormatter):
-    def formatException(self, ei) -> str:  # noqa: ANN001, N802 - logging's signature
+    def formatException(self, ei) -> str:  # logging's name and signature
         return redact(super().formatException(ei))
 
 

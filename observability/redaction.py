@@ -23,8 +23,8 @@ from temporalio.exceptions import ApplicationError
 
 log = logging.getLogger("observability.activities")
 
-_DETAIL = re.compile(r"^[ \t]*(DETAIL|HINT|CONTEXT|Failing row contains)\b.*$\n?", re.M)
-_PARAMETERS = re.compile(r"\[parameters: .*?\]$", re.M | re.S)
+_DETAIL = re.compile(r"^[ \t]*(DETAIL|HINT|CONTEXT|Failing row contains)\b.*$\n?", re.MULTILINE)
+_PARAMETERS = re.compile(r"\[parameters: .*?\]$", re.MULTILINE | re.DOTALL)
 
 
 def redact(text: str) -> str:

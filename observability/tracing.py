@@ -11,7 +11,7 @@ instruments, so a test with an in-memory exporter sees exactly its own spans.
 
 import os
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 
 from fastapi import FastAPI
 from opentelemetry.sdk.resources import Resource
@@ -36,7 +36,7 @@ def enabled(environ: Mapping[str, str] = os.environ) -> bool:
     return "otlp" in exporters and bool(endpoint)
 
 
-@lru_cache(maxsize=None)
+@cache
 def provider_from_environment(service_name: str) -> TracerProvider | None:
     """This process's provider with an OTLP/HTTP exporter, or None when tracing is off (the default)."""
     if not enabled():

@@ -5,9 +5,9 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest_asyncio
@@ -16,13 +16,14 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from sqlalchemy.engine import Engine
 
+from api.main import create_app
 from core.db import make_engine
 from core.migrate import upgrade_database
 from core.seed import seed_demo
 from core.temporal import connect
 from observability.metrics import worker_runtime
-from api.main import create_app
-from tests.api.conftest import Api, _terminate_open_cases as terminate_open_cases, api_settings
+from tests.api.conftest import Api, api_settings
+from tests.api.conftest import _terminate_open_cases as terminate_open_cases
 from tests.conftest import create_pg_schema, drop_pg_schema
 from worker import build_worker
 

@@ -50,7 +50,8 @@ async def drive_one_case(observed) -> str:
 
 
 async def scrape(observed) -> tuple[dict, dict]:
-    worker = exported_names(httpx.get(observed.worker_metrics_url, timeout=10).text)
+    async with httpx.AsyncClient(timeout=10) as http:
+        worker = exported_names((await http.get(observed.worker_metrics_url)).text)
     api = exported_names(generate_latest(observed.api.app.state.metrics_registry).decode())
     return worker, api
 
