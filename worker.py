@@ -74,7 +74,7 @@ async def run(settings: Settings) -> None:
     tracer_provider = provider_from_environment("complaints-worker")  # None unless OTEL_ variables ask
     engine = engine_from_settings(settings)
     instrument_engine(engine, tracer_provider)
-    # The runtime's core serves the SDK metrics on WORKER_METRICS_PORT (a taken port fails the start).
+    # The runtime's core serves the SDK metrics on WORKER_METRICS_PORT (a taken port: no metrics, logged).
     runtime = worker_runtime(settings.metrics_host, settings.worker_metrics_port)
     client = await connect(settings, runtime=runtime, tracer_provider=tracer_provider)
     worker = build_worker(client, engine, settings)

@@ -30,11 +30,19 @@ LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
 def worker_runtime(host: str, port: int) -> Runtime | None:
-    """A Temporal runtime whose core serves Prometheus metrics on host:port; None when port is 0."""
+    """A Temporal runtime whose core serves Prometheus metrics on host:port; None when port is 0.
+
+    A taken port is logged and the worker runs without metrics: a second worker on the same host must still
+    work its cases (its `complaints health --worker` then fails, which is how the operator notices).
+    """
     if not port:
         return None
-    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(
-        bind_address=f"{host}:{port}", counters_total_suffix=True, durations_as_seconds=True)))
+    try:
+        return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(
+            bind_address=f"{host}:{port}", counters_total_suffix=True, durations_as_seconds=True)))
+    except ValueError as exc:  # the SDK reports a failed bind as ValueError("Failed starting Prometheus ...")
+        log.warning("worker metrics not served on %s:%d: %s", host, port, exc)
+        return None
 
 
 def instrument_api(app: FastAPI, registry: CollectorRegistry) -> None:

@@ -1,4 +1,5 @@
-"""The dev stack's codec: decodes for the dev UI from this machine only, audits every decode first."""
+"""Parts of the dev stack and the worker's metrics: the loopback codec (decodes for the dev UI from this machine
+only, audits every decode first), its wiring, and a worker whose metrics port is taken."""
 
 import base64
 import os
@@ -59,3 +60,16 @@ def test_the_stack_points_the_ui_at_the_codec_only_when_payloads_are_encrypted(t
     assert "--ui-codec-endpoint" not in temporal_command(cfg, None)
     assert 18234 in [port for port, *_ in stack_ports(cfg, with_codec=True)]
     assert 18234 not in [port for port, *_ in stack_ports(cfg, with_codec=False)]
+
+
+def test_a_second_worker_on_a_taken_metrics_port_runs_without_metrics(caplog):
+    import socket
+
+    from observability.metrics import worker_runtime
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        assert worker_runtime("127.0.0.1", holder.getsockname()[1]) is None
+    assert "worker metrics not served" in caplog.text
+    assert worker_runtime("127.0.0.1", 0) is None
