@@ -15,6 +15,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.errors import PermanentErrorInterceptor
 from activities.intake import IntakeActivities
 from activities.money import MoneyActivities
 from activities.notifications import NotificationActivities
@@ -66,8 +67,9 @@ def build_worker(client: Client, engine: Engine, settings: Settings, *, task_que
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
         max_cached_workflows=settings.worker_max_cached_workflows, workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=30),
-        # A database error leaves an activity without the values in it (observability/redaction.py).
-        interceptors=[SafeDatabaseErrorsInterceptor()])
+        # Outermost first: database errors leave an activity without the values in them (observability/
+        # redaction.py), after PermanentErrorInterceptor has classified them as permanent or retryable.
+        interceptors=[SafeDatabaseErrorsInterceptor(), PermanentErrorInterceptor()])
 
 
 async def run(settings: Settings) -> None:

@@ -31,7 +31,8 @@ class MoneyActivities:
     def move_money(self, m: MoneyMovement) -> LedgerReceipt:
         try:
             return self._payments.pay(m.key, m.complaint_id, m.kind, m.amount_minor, m.payer, m.payee,
-                                      merchant_id=m.merchant_id, reference=m.reference)
+                                      merchant_id=m.merchant_id, reference=m.reference,
+                                      order_line_id=m.order_line_id, line_paid_minor=m.line_paid_minor)
         except PermanentFailure as err:
             raise _permanent(err) from err
 

@@ -78,7 +78,11 @@ class MerchantDeposits(Protocol):
 
 class PaymentGateway(Protocol):
     def pay(self, key: str, complaint_id: str, kind: LedgerKind, amount_minor: int, payer: str, payee: str,
-            merchant_id: str | None = None, reference: str | None = None) -> LedgerReceipt: ...
+            merchant_id: str | None = None, reference: str | None = None, order_line_id: str | None = None,
+            line_paid_minor: int | None = None) -> LedgerReceipt:
+        """Book one payment. Refunds and platform advances for `order_line_id` never add up past what
+        the line cost (`line_paid_minor`, or the platform's own price of the line): PermanentFailure."""
+        ...
 
     def reverse(self, key: str, original_key: str) -> LedgerReceipt | None:
         """Book the opposite of `original_key`; None when the original was never booked."""

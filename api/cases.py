@@ -82,8 +82,8 @@ async def execute(client: Client, row: Complaint | None, complaint_id: str, upda
     """Run one human-step update; a finished workflow answers 409 naming its final stage."""
     handle = client.get_workflow_handle(workflow_id(complaint_id))
     try:
-        return await handle.execute_update(update, payload, id=update_id, result_type=CaseState,
-                                           rpc_timeout=UPDATE_TIMEOUT)
+        compact = await handle.execute_update(update, payload, id=update_id, result_type=CaseState,
+                                              rpc_timeout=UPDATE_TIMEOUT)
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND and row is not None:
             stage = Stage(row.stage)
@@ -93,6 +93,12 @@ async def execute(client: Client, row: Complaint | None, complaint_id: str, upda
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise not_found(f"no complaint {complaint_id!r}") from None
         raise
+    # The update answers with the compact state (evidence by reference: the history stays small);
+    # the response shows the full state. Should the query fail, the compact one answers.
+    try:
+        return await query_state(client, complaint_id)
+    except (RPCError, WorkflowQueryFailedError):
+        return compact
 
 
 async def filing_input(client: Client, complaint_id: str) -> CaseInput:

@@ -98,7 +98,9 @@ _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
                429: "too_many_requests", 503: "unavailable"}
 
 _APPLICATION_ERRORS = {"InvalidStage": (409, "invalid_stage"), "Conflict": (409, "conflict"),
-                       "InvalidInput": (422, "validation_error"), "NotAllowed": (403, "forbidden")}
+                       "InvalidInput": (422, "validation_error"), "NotAllowed": (403, "forbidden"),
+                       # A step whose effect the database refused for good (workflows/failures.py).
+                       "StepFailed": (422, "step_failed")}
 
 _TRANSIENT_RPC = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED,
                   RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.ABORTED}

@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from audit.case_driver import AGENT, SUPERVISOR, CaseDriver, Parties, evidence
-from models.case import (ClassificationReview, EvidenceRequestCmd, EvidenceSubmission, OfferProposal,
-                         SupervisorReview, Tier3Approval, Withdrawal)
+from models.case import (ClassificationReview, EvidenceRequestCmd, EvidenceSubmission, MerchantRefundConfirmation,
+                         OfferProposal, SupervisorReview, Tier3Approval, Withdrawal)
 from models.enums import Party, Stage
 from workflows.complaint import ComplaintWorkflow as W
 
@@ -52,6 +52,27 @@ async def tier3_reopened_then_closed_by_supervisor(d: CaseDriver) -> str:
     await d.stage(cid, Stage.REOPENED)
     await d.act(cid, W.supervisor_review, SupervisorReview(actor=SUPERVISOR, decision="close",
                                                            reason="the refund was fair and complete"))
+    return cid
+
+
+async def partial_refund_reopened_then_remainder(d: CaseDriver) -> str:
+    """A partial refund, re-opened and renegotiated: round 2 offers only the remainder and waits for a
+    merchant confirmation of its own (patch `merchant-refund-per-round`)."""
+    who = await d.parties(paid_minor=12900)
+    cid = await d.file(who, "屏幕破损 the screen arrived cracked")
+    await d.to_negotiation(cid)
+    state = await d.act(cid, W.make_offer, OfferProposal(actor=AGENT, refund_minor=10000))
+    await d.respond(cid, who, state.offers[-1].offer_id, accept=True)
+    await d.execute(cid, who)
+    await d.survey(cid, who, 60)
+    await d.stage(cid, Stage.REOPENED)
+    await d.act(cid, W.supervisor_review, SupervisorReview(actor=SUPERVISOR, decision="renegotiate",
+                                                           reason="return postage not covered"))
+    state = await d.act(cid, W.make_offer, OfferProposal(actor=AGENT))  # the remainder, 2,900
+    await d.respond(cid, who, state.offers[-1].offer_id, accept=True)
+    await d.pending(cid, "confirm_merchant_refund")
+    await d.act(cid, W.confirm_merchant_refund, MerchantRefundConfirmation(actor=who.merchant, reference="RF-2"))
+    await d.survey(cid, who, 95)
     return cid
 
 
@@ -147,5 +168,6 @@ Scenario = Callable[[CaseDriver], Awaitable[str]]
 
 SCENARIOS: dict[str, Scenario] = {fn.__name__: fn for fn in (
     tier1_resolved, tier2_no_survey_answer, tier3_reopened_then_closed_by_supervisor,
+    partial_refund_reopened_then_remainder,
     merchant_silent_offer_lapsed_withdrawn, consumer_evidence_silent, withdrawn_in_classification,
     rejected_not_your_order, incomplete_intake_rejected, food_safety_fast_path, late_perishable_circuit_breaker)}

@@ -80,6 +80,9 @@ class MoneyMovement(BaseModel):
     payee: str
     merchant_id: str | None = None
     reference: str | None = None
+    # Refunds and platform advances count against the line's price, across every round of every case.
+    order_line_id: str | None = None
+    line_paid_minor: int | None = None
 
 
 class DepositHold(BaseModel):

@@ -151,6 +151,17 @@ class EscalationPolicy(_Strict):
     max_level: PositiveInt = 3
 
 
+class LimitsPolicy(_Strict):
+    """How often a step may repeat in one case. Each repeat adds to the case's Temporal history, so these
+    bound its longest legal life far below Temporal's limits (see docs/RELIABILITY.md, history budget)."""
+
+    joined_filings: PositiveInt = 20
+    evidence_per_party: PositiveInt = 20
+    evidence_requests_per_party: PositiveInt = 5
+    clock_pauses: PositiveInt = Field(200, description="manual pauses of the SLA clock per case")
+    assignments: PositiveInt = 100
+
+
 class Policy(_Strict):
     version: str = "default"
     currency: str = "CNY"
@@ -163,3 +174,4 @@ class Policy(_Strict):
     penalties: PenaltyPolicy = PenaltyPolicy()
     review: ReviewPolicy = ReviewPolicy()
     escalation: EscalationPolicy = EscalationPolicy()
+    limits: LimitsPolicy = LimitsPolicy()

@@ -165,6 +165,8 @@ class LedgerEntry(SQLModel, table=True):
     __tablename__ = "ledger_entry"
     __table_args__ = (
         CheckConstraint("amount_minor >= 0", name="ledger_amount_nonneg"),
+        # Points are counted in points, never as CNY minor units: the unit follows the kind.
+        CheckConstraint("kind = 'reversal' OR ((kind = 'points') = (currency = 'POINTS'))", name="ledger_points_unit"),
         # An entry is reversed at most once, whatever key the second reversal carries (NULLs are distinct).
         Index("ux_ledger_entry_reverses_key", "reverses_key", unique=True),
     )
@@ -180,7 +182,27 @@ class LedgerEntry(SQLModel, table=True):
     payee: str
     reverses_key: str | None = None
     reference: str | None = None
+    # The order line the money is for: consumer money (refunds, platform advances) counts against its cap.
+    order_line_id: str | None = Field(default=None, index=True)
     created_at: datetime = _ts()
+
+
+class ConsumerLineTotal(SQLModel, table=True):
+    """Money to the consumer for one order line, across every case and round: never above what was paid.
+
+    The payment gateway adds each refund or platform advance here in the transaction that books it, and
+    takes a reversal off again; the CHECK refuses the write that would pay more than the line's price.
+    """
+
+    __tablename__ = "consumer_line_total"
+    __table_args__ = (
+        CheckConstraint("refunded_minor >= 0", name="consumer_line_refunded_nonneg"),
+        CheckConstraint("refunded_minor <= paid_minor", name="consumer_line_refunded_le_paid"),
+    )
+
+    order_line_id: str = Field(primary_key=True)
+    paid_minor: int
+    refunded_minor: int = 0
 
 
 class Penalty(SQLModel, table=True):

@@ -4,9 +4,10 @@ Engines hide bound parameters (core/db.py), but the server's own message can sti
 PostgreSQL's DETAIL line repeats the failing row ("Failing row contains (…, <evidence text>, …)") or key.
 So a database error leaves this process as its driver class, the first line of the server's message and
 the statement text (placeholders only): enough to diagnose, nothing about the person.
-- Activities: `SafeDatabaseErrorsInterceptor` re-raises a DBAPIError as an ApplicationError of the same type
-  name (retry policies match it as before) with that summary: the SDK's log line, the failure stored in
-  Temporal's history and the activity span all see only the summary.
+- Activities: `SafeDatabaseErrorsInterceptor`, the outermost, re-raises a DBAPIError as an ApplicationError of
+  the same type name (retry policies match it as before) with that summary, and strips the raw database
+  cause from an ApplicationError that activities/errors.py made of one (keeping its type and retryability):
+  the SDK's log line, the failure stored in Temporal's history and the activity span see only summaries.
 - Logs: `redact` drops DETAIL lines and parameter dumps from any formatted message or traceback.
 - SQL spans: `redact_sql_span_errors` gives a failed statement's span the summary as its status.
 """
@@ -39,16 +40,38 @@ def db_error_summary(exc: BaseException) -> str:
     return f"({type(orig).__name__}) {first_line}" + (f" [SQL: {statement}]" if statement else "")
 
 
+def _db_cause(exc: BaseException) -> DBAPIError | None:
+    seen = exc.__cause__ or exc.__context__
+    while seen is not None and not isinstance(seen, DBAPIError):
+        seen = seen.__cause__ or seen.__context__
+    return seen
+
+
 class _SafeActivityInbound(worker.ActivityInboundInterceptor):
+    """Outermost activity interceptor: whatever the inner ones made of a database error, it leaves here
+    without the error's full text (the failure converter would otherwise carry the cause chain along)."""
+
     async def execute_activity(self, input: worker.ExecuteActivityInput) -> Any:
         try:
             return await self.next.execute_activity(input)
         except DBAPIError as exc:
             summary = db_error_summary(exc)
-            # Logged here, inside the activity's span: this line carries the trace id (the SDK's own
-            # "Completing activity as failed" line comes after the span has ended).
-            log.warning("activity %s: database error %s", input.fn.__name__, summary)
+            _log(input, summary)
             raise ApplicationError(summary, type=type(exc).__name__) from None
+        except ApplicationError as exc:
+            cause = _db_cause(exc)
+            if cause is None:
+                raise
+            # Already classified (activities/errors.py: permanent or not); keep that, drop the raw cause.
+            _log(input, db_error_summary(cause))
+            raise ApplicationError(exc.message, *exc.details, type=exc.type, non_retryable=exc.non_retryable,
+                                   next_retry_delay=exc.next_retry_delay, category=exc.category) from None
+
+
+def _log(input: worker.ExecuteActivityInput, summary: str) -> None:
+    # Logged here, inside the activity's span: this line carries the trace id (the SDK's own
+    # "Completing activity as failed" line comes after the span has ended).
+    log.warning("activity %s: database error %s", input.fn.__name__, summary)
 
 
 class SafeDatabaseErrorsInterceptor(worker.Interceptor):

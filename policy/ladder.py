@@ -5,7 +5,7 @@ from pydantic import BaseModel
 from models.case import ClassificationResult, OrderFacts
 from models.enums import Category, ComplaintType, Party, RefundMode, Severity, Tier
 from models.policy import GiftPolicy, Policy
-from policy.money import percent_of
+from policy.money import percent_of, refund_remainder
 
 PERISHABLE_CATEGORIES = frozenset({Category.FRESH, Category.FOOD})
 _LADDER = (Tier.REFUND, Tier.REFUND_PLUS_GIFT, Tier.PLATFORM_ADVANCE)
@@ -66,16 +66,26 @@ def gift_coupon_minor(paid_minor: int, gift: GiftPolicy) -> int:
 
 
 def build_offer(*, tier: Tier, order: OrderFacts, refund_minor: int | None, refund_mode: RefundMode, reship: bool,
-                liability: Party | None, fast_path_reasons: list[str], policy: Policy) -> OfferTerms:
-    """The complete terms of an offer at `tier`, every amount from the policy, every choice explained."""
+                liability: Party | None, fast_path_reasons: list[str], policy: Policy,
+                refunded_minor: int = 0) -> OfferTerms:
+    """The complete terms of an offer at `tier`, every amount from the policy, every choice explained.
+
+    `refunded_minor` is what earlier rounds already paid the consumer for the line (refunds and platform
+    advances): a later round offers at most the remainder, and defaults to it.
+    """
     paid = order.paid_minor
-    if refund_minor is not None and refund_minor > paid:
-        raise LadderError(f"refund_minor {refund_minor} exceeds the paid amount {paid} (the limit)")
+    remainder = refund_remainder(paid, refunded_minor)
+    if refund_minor is not None and refund_minor > remainder:
+        limit = (f"the paid amount {paid}" if remainder == paid
+                 else f"the remainder {remainder} ({paid} paid, {refunded_minor} already refunded)")
+        raise LadderError(f"refund_minor {refund_minor} exceeds {limit} (the limit)")
     if refund_minor is not None and refund_minor < 0:
         raise LadderError(f"refund_minor {refund_minor} is negative; the lowest allowed is 0")
-    refund = paid if refund_minor is None else refund_minor
+    refund = remainder if refund_minor is None else refund_minor
     reasons = [f"tier {tier.rank} ({tier.value})"]
     reasons.append(f"refund {refund} of {paid} paid" + (" (the full paid amount)" if refund == paid else ""))
+    if refunded_minor > 0:
+        reasons.append(f"{refunded_minor} already refunded in earlier rounds: at most {remainder} remains")
 
     coupon = points = 0
     if tier.rank >= 2:

@@ -11,3 +11,11 @@ def percent_of(amount_minor: int, percent: float) -> int:
     """
     exact = Decimal(amount_minor) * Decimal(str(percent)) / Decimal(100)
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def refund_remainder(paid_minor: int, refunded_minor: int) -> int:
+    """What may still go to the consumer for a line of `paid_minor` after `refunded_minor` went already.
+
+    Refunds and platform advances of every earlier round count; never negative.
+    """
+    return max(paid_minor - max(refunded_minor, 0), 0)

@@ -6,12 +6,14 @@ Workflow-safe: time comes from workflow.now(), ids from counters, effects only t
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from activities.notifications import NotificationActivities
+    from activities.records import RecordActivities
     from core import search_attributes as sa
     from models.activity_io import BreachRecord, NotificationRequest
     from models.case import Actor, CaseInput, CaseState, EvidenceRef, TransitionRecord
@@ -25,6 +27,9 @@ RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interv
 RECORD_TIMEOUT = timedelta(seconds=30)
 
 SYSTEM = (ActorKind.SYSTEM, "system")
+A = TypeVar("A")
+R = TypeVar("R")
+CONSUMER_MONEY_STEPS = ("merchant_refund", "platform_advance")
 
 
 class Case:
@@ -48,10 +53,13 @@ class Case:
         self.initial_filing_acknowledged = False
         self.fast_path: list[str] = []
         self.manual_pause = False
+        self.manual_pauses = 0  # counted against policy.limits.clock_pauses
+        self.assignments = 0  # counted against policy.limits.assignments
         self.consumer_wait = False
         self.first_contact_made = False
         self.execution_decision: str | None = None
         self.merchant_refund_ref: str | None = None
+        self.merchant_refund_refs: list[str] = []  # every confirmed reference: one per execution round
         self.shipment: tuple[str, str] | None = None
         self.execution_round = 0
         self.arbitrated_offer_id: str | None = None
@@ -77,17 +85,36 @@ class Case:
     def changed(self) -> None:
         self.version += 1
 
+    def consumer_refunded_minor(self) -> int:
+        """Refunds and platform advances paid to the consumer in every round so far (compensated ones undone)."""
+        return sum(step.amount_minor for step in self.state.execution
+                   if step.name in CONSUMER_MONEY_STEPS and step.status == "done")
+
     def snapshot(self) -> CaseState:
+        """The full state, for queries (which never enter the history)."""
         snap = self.state.model_copy(deep=True)
         snap.pending_actions = pending.actions(self)
         return snap
 
+    def compact(self) -> CaseState:
+        """The state as it travels through history (audit records, update results): evidence by reference.
+
+        Evidence descriptions are free text of unbounded number; the evidence table keeps them, the
+        `state` query returns them. What is left is bounded by policy.limits and the payload bounds.
+        """
+        snap = self.snapshot()
+        for item in snap.evidence:
+            item.item.description = ""
+        return snap
+
     # ---- effects ------------------------------------------------------------------------------
 
-    async def activity(self, name: str, arg: Any, *, result_type: type | None = None,
-                       retry: RetryPolicy = RECORD_RETRY, timeout: timedelta = RECORD_TIMEOUT) -> Any:
-        return await workflow.execute_activity(name, arg, result_type=result_type, retry_policy=retry,
-                                               start_to_close_timeout=timeout)
+    async def activity(self, method: Callable[[Any, A], R], arg: A, *, retry: RetryPolicy = RECORD_RETRY,
+                       timeout: timedelta = RECORD_TIMEOUT) -> R:
+        """Run an activity named by its method (the activity name and result type come from it)."""
+        result: R = await workflow.execute_activity_method(method, arg, retry_policy=retry,
+                                                           start_to_close_timeout=timeout)
+        return result
 
     async def record(self, action: str, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM,
                      reason: str = "", details: dict | None = None, stage_before: Stage | None = None) -> None:
@@ -95,15 +122,15 @@ class Case:
         self.seq += 1
         kind, actor_id = (actor.kind, actor.id) if actor else by
         self.push_search_attributes()
-        await self.activity("record_transition", TransitionRecord(
+        await self.activity(RecordActivities.record_transition, TransitionRecord(
             complaint_id=self.state.complaint_id, seq=self.seq, at=self.now(), actor_kind=kind,
             actor_id=actor_id, action=action, reason=reason, stage_before=stage_before or self.state.stage,
-            stage_after=self.state.stage, details=details or {}, snapshot=self.snapshot()))
+            stage_after=self.state.stage, details=details or {}, snapshot=self.compact()))
         self.changed()
 
     async def notify(self, recipient: str, template: str, **body: Any) -> None:
         key = f"{self.state.complaint_id}:{self.next_id('N')}"
-        await self.activity("send_notification", NotificationRequest(
+        await self.activity(NotificationActivities.send_notification, NotificationRequest(
             key=key, recipient=recipient, template=template, complaint_id=self.state.complaint_id, body=body))
 
     def push_search_attributes(self) -> None:
@@ -195,7 +222,7 @@ class Case:
         s.priority = s.escalation_level
         s.assignee = self.policy.escalation.supervisor_queue
         now = self.now()
-        await self.activity("record_breach", BreachRecord(
+        await self.activity(RecordActivities.record_breach, BreachRecord(
             complaint_id=s.complaint_id, clock=f"{clock}#{self.next_id('B')}", level=s.escalation_level,
             due_at=due_at, breached_at=now))
         await self.record("escalated", by=by, reason=reason, details={

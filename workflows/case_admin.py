@@ -6,6 +6,7 @@ with workflow.unsafe.imports_passed_through():
     from models.case import (Assignment, ClockControl, MerchantRefundConfirmation, ShipmentConfirmation,
                              Withdrawal)
     from models.enums import Role, Stage
+    from workflows import limits
     from workflows.case import Case
     from workflows.guards import conflict, invalid_stage, not_allowed, require_stage
 
@@ -35,10 +36,12 @@ def check_assign(case: Case, p: Assignment) -> None:
         raise not_allowed("agents can only claim cases for themselves")
     if (p.assignee or p.actor.id) == case.state.assignee:
         raise conflict(f"already assigned to {case.state.assignee}")
+    limits.check_assignment(case)
 
 
 async def assign(case: Case, p: Assignment) -> None:
     before = case.state.assignee
+    case.assignments += 1
     case.state.assignee = p.assignee or p.actor.id
     await case.record("assigned", actor=p.actor, details={"from": before, "to": case.state.assignee})
 
@@ -47,9 +50,12 @@ def check_clock(case: Case, p: ClockControl) -> None:
     require_stage(case.stage, "control_clock", *PAUSABLE_STAGES)
     if p.pause == case.manual_pause:
         raise conflict("the clock is already " + ("paused" if p.pause else "running"))
+    if p.pause:
+        limits.check_pause(case)
 
 
 async def control_clock(case: Case, p: ClockControl) -> None:
+    case.manual_pauses += p.pause
     await case.set_manual_pause(p.pause, p.reason, p.actor)
 
 
@@ -58,10 +64,13 @@ def check_merchant_refund(case: Case, p: MerchantRefundConfirmation) -> None:
         raise invalid_stage(case.stage, "confirm_merchant_refund", "execution awaiting the merchant's refund")
     if case.merchant_refund_ref is not None:
         raise conflict("the merchant refund is already confirmed")
+    if p.reference in case.merchant_refund_refs:
+        raise conflict(f"refund reference {p.reference!r} already confirmed an earlier round's refund")
 
 
 async def confirm_merchant_refund(case: Case, p: MerchantRefundConfirmation) -> None:
     case.merchant_refund_ref = p.reference
+    case.merchant_refund_refs.append(p.reference)
     await case.record("merchant_refund_confirmed", actor=p.actor, details={"reference": p.reference})
 
 

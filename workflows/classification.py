@@ -3,7 +3,8 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models.activity_io import ImpactCounts, ImpactQuery
+    from activities.intake import IntakeActivities
+    from models.activity_io import ImpactQuery
     from models.case import Actor, ClassificationReview
     from models.enums import ActorKind, Stage
     from policy import classification as classification_policy
@@ -17,9 +18,9 @@ async def enter(case: Case, *, actor: Actor | None = None, by: tuple[ActorKind, 
                 reason: str = "") -> None:
     s = case.state
     order = s.order
-    counts = await case.activity("count_open_complaints", ImpactQuery(
+    counts = await case.activity(IntakeActivities.count_open_complaints, ImpactQuery(
         complaint_id=s.complaint_id, merchant_id=order.merchant_id, sku=order.sku,
-        since=case.now() - case.policy.classification.group_window), result_type=ImpactCounts)
+        since=case.now() - case.policy.classification.group_window))
     s.classification = classification_policy.classify(
         description=case.description, order=order, open_on_merchant=counts.open_on_merchant,
         open_on_sku=counts.open_on_sku, policy=case.policy.classification)

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from models.case import (Assignment, CaseInput, CaseState, ClassificationReview, ClockControl,
@@ -16,7 +17,8 @@ with workflow.unsafe.imports_passed_through():
                              LiabilityDecision, MerchantRefundConfirmation, OfferProposal, OfferResponse, PersonalDetails,
                              ShipmentConfirmation, SupervisorReview, SurveyAnswer, Tier3Approval, Withdrawal)
     from models.enums import Stage
-    from workflows import case_admin, classification, evidence, execution, intake, negotiation, review
+    from workflows import case_admin, classification, evidence, execution, failures, intake, negotiation, review
+    from workflows.applied_steps import AppliedSteps
     from workflows.case import Case
 
 RUNNERS: dict[Stage, Callable[[Case], Awaitable[None]]] = {
@@ -29,20 +31,36 @@ RUNNERS: dict[Stage, Callable[[Case], Awaitable[None]]] = {
 }
 
 
+def _update_name() -> str:
+    info = workflow.current_update_info()
+    return info.name if info else "step"
+
+
+def _update_id() -> str | None:
+    info = workflow.current_update_info()
+    return info.id if info else None
+
+
 @workflow.defn
 class ComplaintWorkflow:
     @workflow.init
     def __init__(self, inp: CaseInput) -> None:
         self.case = Case(inp)
+        self.steps = AppliedSteps()
 
     @workflow.run
     async def run(self, inp: CaseInput) -> CaseState:
         await intake.run(self.case)
         while not self.case.stage.is_terminal:
             # Intake finished its own waiting before the loop; any other stage without a runner just waits.
-            await RUNNERS.get(self.case.stage, Case.until_stage_changes)(self.case)
+            try:
+                await RUNNERS.get(self.case.stage, Case.until_stage_changes)(self.case)
+            except ActivityError as err:
+                if not workflow.patched(failures.STEP_FAILURES_HANDLED):
+                    raise
+                await failures.runner_failed(self.case, err)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return self.case.snapshot()
+        return self.case.compact()
 
     @workflow.query
     def state(self) -> CaseState:
@@ -53,24 +71,46 @@ class ComplaintWorkflow:
         return PersonalDetails(description=self.case.description, contact=self.case.contact,
                                channel=self.case.input.channel)
 
+    def _redelivered(self) -> bool:
+        """This update's id is one the case already accepted: a re-delivery (e.g. after a server restart)."""
+        return self.steps.knows(_update_id())
+
     async def _act(self, check: Callable[[Case, Any], None], apply: Callable[[Case, Any], Awaitable[None]],
                    payload: Any) -> CaseState:
+        return await self.steps.once(_update_id(), lambda: self._apply(check, apply, payload), self.case.compact)
+
+    async def _apply(self, check: Callable[[Case, Any], None], apply: Callable[[Case, Any], Awaitable[None]],
+                     payload: Any) -> CaseState:
         await workflow.wait_condition(lambda: self.case.filed_recorded)  # "filed" is always audit record 1
         async with self.case.lock:
             check(self.case, payload)  # the world may have moved since the validator ran
+            before = self.case.state.model_copy(deep=True)
             self.case.touch(payload.actor)
-            await apply(self.case, payload)
-            return self.case.snapshot()
+            try:
+                await apply(self.case, payload)
+            except ActivityError as err:
+                if not workflow.patched(failures.STEP_FAILURES_HANDLED):
+                    raise
+                raise await failures.step_failed(self.case, _update_name(), before, err) from None
+            return self.case.compact()
 
     # ---- intake ---------------------------------------------------------------------------------------
 
     @workflow.update
     async def file(self, p: Filing) -> FilingResult:
-        intake.check_filing(self.case, p)
-        return await intake.file(self.case, p)
+        async def apply() -> FilingResult:
+            intake.check_filing(self.case, p)
+            return await intake.file(self.case, p)
+
+        def current() -> FilingResult:
+            return FilingResult(complaint_id=self.case.state.complaint_id, joined=True, stage=self.case.stage)
+
+        return await self.steps.once(_update_id(), apply, current)
 
     @file.validator
     def _validate_file(self, p: Filing) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
         intake.check_filing(self.case, p)
 
     @workflow.update
@@ -79,6 +119,8 @@ class ComplaintWorkflow:
 
     @complete_intake.validator
     def _validate_complete_intake(self, p: IntakeCompletion) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
         intake.check_completion(self.case, p)
 
     # ---- classification and evidence ------------------------------------------------------------------
@@ -89,6 +131,8 @@ class ComplaintWorkflow:
 
     @review_classification.validator
     def _validate_review_classification(self, p: ClassificationReview) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
         classification.check_review(self.case, p)
 
     @workflow.update
@@ -97,6 +141,8 @@ class ComplaintWorkflow:
 
     @request_evidence.validator
     def _validate_request_evidence(self, p: EvidenceRequestCmd) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
         evidence.check_request(self.case, p)
 
     @workflow.update
@@ -105,6 +151,8 @@ class ComplaintWorkflow:
 
     @submit_evidence.validator
     def _validate_submit_evidence(self, p: EvidenceSubmission) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
         evidence.check_submit(self.case, p)
 
     @workflow.update
@@ -113,6 +161,8 @@ class ComplaintWorkflow:
 
     @set_liability.validator
     def _validate_set_liability(self, p: LiabilityDecision) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
         evidence.check_liability(self.case, p)
 
     # ---- negotiation -----------------------------------------------------------------------------------
@@ -123,6 +173,8 @@ class ComplaintWorkflow:
 
     @make_offer.validator
     def _validate_make_offer(self, p: OfferProposal) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
         negotiation.check_offer(self.case, p)
 
     @workflow.update
@@ -131,6 +183,8 @@ class ComplaintWorkflow:
 
     @respond_to_offer.validator
     def _validate_respond_to_offer(self, p: OfferResponse) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
         negotiation.check_response(self.case, p)
 
     @workflow.update
@@ -139,6 +193,8 @@ class ComplaintWorkflow:
 
     @approve_tier3.validator
     def _validate_approve_tier3(self, p: Tier3Approval) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
         negotiation.check_approval(self.case, p)
 
     # ---- execution and review --------------------------------------------------------------------------
@@ -149,6 +205,8 @@ class ComplaintWorkflow:
 
     @confirm_merchant_refund.validator
     def _validate_confirm_merchant_refund(self, p: MerchantRefundConfirmation) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
         case_admin.check_merchant_refund(self.case, p)
 
     @workflow.update
@@ -157,6 +215,8 @@ class ComplaintWorkflow:
 
     @confirm_shipment.validator
     def _validate_confirm_shipment(self, p: ShipmentConfirmation) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
         case_admin.check_shipment(self.case, p)
 
     @workflow.update
@@ -165,6 +225,8 @@ class ComplaintWorkflow:
 
     @answer_survey.validator
     def _validate_answer_survey(self, p: SurveyAnswer) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
         review.check_answer(self.case, p)
 
     @workflow.update
@@ -173,6 +235,8 @@ class ComplaintWorkflow:
 
     @supervisor_review.validator
     def _validate_supervisor_review(self, p: SupervisorReview) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
         review.check_supervisor_review(self.case, p)
 
     # ---- any open stage --------------------------------------------------------------------------------
@@ -183,6 +247,8 @@ class ComplaintWorkflow:
 
     @withdraw.validator
     def _validate_withdraw(self, p: Withdrawal) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
         case_admin.check_withdraw(self.case, p)
 
     @workflow.update
@@ -191,6 +257,8 @@ class ComplaintWorkflow:
 
     @assign.validator
     def _validate_assign(self, p: Assignment) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
         case_admin.check_assign(self.case, p)
 
     @workflow.update
@@ -199,4 +267,6 @@ class ComplaintWorkflow:
 
     @control_clock.validator
     def _validate_control_clock(self, p: ClockControl) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
         case_admin.check_clock(self.case, p)

@@ -3,12 +3,13 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.records import RecordActivities
     from models.activity_io import EvidenceRecord
     from models.case import (Actor, EvidenceItemState, EvidenceRef, EvidenceRequestCmd, EvidenceRequestState,
                              EvidenceSubmission, LiabilityDecision, LiabilityState)
     from models.enums import ActorKind, ComplaintType, Party, Stage
     from policy import liability as liability_policy
-    from workflows import negotiation
+    from workflows import limits, negotiation
     from workflows.case import SYSTEM, Case
     from workflows.guards import conflict, invalid_stage, require_stage
 
@@ -32,7 +33,7 @@ async def _sync_consumer_wait(case: Case) -> None:
 async def _store(case: Case, party: Party, item: EvidenceRef, submitted_by: str) -> None:
     evidence_id = case.next_id("E")
     now = case.now()
-    await case.activity("record_evidence", EvidenceRecord(
+    await case.activity(RecordActivities.record_evidence, EvidenceRecord(
         complaint_id=case.state.complaint_id, evidence_id=evidence_id, party=party, item=item,
         submitted_by=submitted_by, at=now))
     case.state.evidence.append(EvidenceItemState(evidence_id=evidence_id, party=party, item=item,
@@ -110,6 +111,7 @@ def check_request(case: Case, p: EvidenceRequestCmd) -> None:
     require_stage(case.stage, "request_evidence", Stage.EVIDENCE)
     if any(r.party == p.party for r in _open_requests(case)):
         raise conflict(f"an evidence request to the {p.party.value} is already open", party=p.party.value)
+    limits.check_evidence_request(case, p.party)
 
 
 async def request(case: Case, p: EvidenceRequestCmd) -> None:
@@ -121,6 +123,7 @@ def check_submit(case: Case, p: EvidenceSubmission) -> None:
     require_stage(case.stage, "submit_evidence", Stage.EVIDENCE)
     if any(e.item.sha256 == p.item.sha256 and e.party == p.party for e in case.state.evidence):
         raise conflict("this attachment (same sha256) was already submitted", sha256=p.item.sha256)
+    limits.check_evidence(case, p.party)
 
 
 async def submit(case: Case, p: EvidenceSubmission) -> None:

@@ -1,13 +1,17 @@
 """Execution as a saga: every money step idempotent by key; a permanent failure compensates in reverse."""
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from adapters.ports import LedgerReceipt, MerchantStanding
+    from activities.money import MoneyActivities
+    from activities.records import RecordActivities
+    from adapters.ports import LedgerReceipt
     from models.activity_io import (DepositHold, MoneyMovement, PenaltyOrder, ReshipmentRecord, ReversalOrder,
                                     StandingQuery)
     from models.case import ExecutionStep, OfferState
@@ -17,6 +21,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case import Case
 
 DEADLINE = (ActorKind.DEADLINE, "deadline:execution")
+# docs/VERSIONING.md: cases started before it reuse round 1's merchant refund reference in later rounds.
+REFUND_PER_ROUND = "merchant-refund-per-round"
 
 
 def accepted_offer(case: Case) -> OfferState:
@@ -42,13 +48,13 @@ class _Saga:
         c = self.case
         return f"{c.state.complaint_id}:{self.offer.offer_id}:r{c.execution_round}:{step}"
 
-    async def _step(self, name: str, activity: str, arg, amount: int, detail: str = "") -> LedgerReceipt:
-        receipt = await self.case.activity(activity, arg, result_type=LedgerReceipt, retry=_money_retry(self.case),
-                                           timeout=timedelta(seconds=30))
+    async def _step(self, name: str, activity: Callable[[Any, Any], LedgerReceipt], arg: Any, amount: int,
+                    detail: str = "") -> LedgerReceipt:
+        receipt = await self.case.activity(activity, arg, retry=_money_retry(self.case), timeout=timedelta(seconds=30))
         self.done.append((name, arg.key, receipt.amount_minor))
         self.case.state.execution.append(ExecutionStep(name=name, key=arg.key, status="done",
                                                        amount_minor=receipt.amount_minor, detail=detail))
-        await self.case.record("money_moved" if activity == "move_money" else name, details={
+        await self.case.record("money_moved" if activity is MoneyActivities.move_money else name, details={
             "step": name, "key": arg.key, "amount_minor": receipt.amount_minor, "detail": detail,
             "first_time": receipt.created})
         return receipt
@@ -56,15 +62,19 @@ class _Saga:
     async def pay(self, name: str, kind: LedgerKind, amount: int, payer: str, payee: str,
                   reference: str | None = None) -> None:
         s = self.case.state
-        await self._step(name, "move_money", MoneyMovement(
+        # Money to the consumer for the line is capped by the ledger at what the line cost, across rounds.
+        capped = kind in (LedgerKind.MERCHANT_REFUND, LedgerKind.PLATFORM_ADVANCE)
+        await self._step(name, MoneyActivities.move_money, MoneyMovement(
             key=self.key(name), complaint_id=s.complaint_id, kind=kind, amount_minor=amount, payer=payer,
-            payee=payee, merchant_id=s.merchant_id, reference=reference), amount, f"{payer} → {payee}")
+            payee=payee, merchant_id=s.merchant_id, reference=reference,
+            order_line_id=s.order.order_line_id if capped else None,
+            line_paid_minor=s.order.paid_minor if capped else None), amount, f"{payer} → {payee}")
 
     async def freeze(self, amount: int) -> None:
         s = self.case.state
         hold = DepositHold(key=self.key("freeze"), complaint_id=s.complaint_id, merchant_id=s.merchant_id,
                            amount_minor=amount)
-        receipt = await self._step("deposit_frozen", "freeze_deposit", hold, amount)
+        receipt = await self._step("deposit_frozen", MoneyActivities.freeze_deposit, hold, amount)
         self.frozen = (hold.key, receipt.amount_minor)
 
     async def unfreeze(self, suffix: str = "unfreeze") -> None:
@@ -74,7 +84,7 @@ class _Saga:
         hold = DepositHold(key=self.key(suffix), complaint_id=s.complaint_id, merchant_id=s.merchant_id,
                            amount_minor=self.frozen[1])
         # Releasing a hold must eventually succeed: retried until it does, never compensated.
-        await self.case.activity("unfreeze_deposit", hold, result_type=LedgerReceipt)
+        await self.case.activity(MoneyActivities.unfreeze_deposit, hold)
         s.execution.append(ExecutionStep(name="deposit_unfrozen", key=hold.key, status="done",
                                          amount_minor=self.frozen[1]))
         await self.case.record("deposit_unfrozen", details={"key": hold.key, "amount_minor": self.frozen[1]})
@@ -133,6 +143,9 @@ async def _steps(case: Case, saga: _Saga) -> None:
 
 
 async def _merchant_refund(case: Case, saga: _Saga, consumer: str, merchant: str) -> None:
+    if workflow.patched(REFUND_PER_ROUND):
+        # Each round's refund needs its own confirmation: an earlier round's reference pays nothing again.
+        case.merchant_refund_ref = None
     until = case.now() + case.policy.execution.merchant_refund
     case.awaiting_merchant_refund_until = until
     await case.record("merchant_refund_requested", details={"due_at": until.isoformat(),
@@ -154,13 +167,14 @@ async def _reship(case: Case, saga: _Saga) -> None:
     ship_by = case.now() + case.policy.execution.reship
     key = saga.key("reship")
     case.awaiting_shipment_until = ship_by
-    await case.activity("record_reshipment", ReshipmentRecord(key=key, complaint_id=s.complaint_id, ship_by=ship_by))
+    await case.activity(RecordActivities.record_reshipment,
+                        ReshipmentRecord(key=key, complaint_id=s.complaint_id, ship_by=ship_by))
     await case.notify(case.merchant(), "reship_due", ship_by=ship_by.isoformat())
     shipped = await case.wait_for(lambda: case.shipment is not None, ship_by)
     case.awaiting_shipment_until = None
     if shipped and case.shipment:
         carrier, tracking = case.shipment
-        await case.activity("record_reshipment", ReshipmentRecord(
+        await case.activity(RecordActivities.record_reshipment, ReshipmentRecord(
             key=key, complaint_id=s.complaint_id, ship_by=ship_by, carrier=carrier, tracking_number=tracking,
             shipped_at=case.now()))
         s.execution.append(ExecutionStep(name="reshipped", key=key, status="done", detail=f"{carrier} {tracking}"))
@@ -173,15 +187,14 @@ async def _reship(case: Case, saga: _Saga) -> None:
 async def _penalise(case: Case, saga: _Saga) -> None:
     s = case.state
     now = case.now()
-    standing = await case.activity("merchant_standing", StandingQuery(
-        merchant_id=s.merchant_id, since=now - case.policy.penalties.repeat_offender_window),
-        result_type=MerchantStanding)
+    standing = await case.activity(MoneyActivities.merchant_standing, StandingQuery(
+        merchant_id=s.merchant_id, since=now - case.policy.penalties.repeat_offender_window))
     terms = penalties.compute_penalty(paid_minor=s.order.paid_minor, penalties_in_window=standing.penalties_in_window,
                                       now=now, policy=case.policy.penalties)
     order = PenaltyOrder(key=saga.key("penalty"), complaint_id=s.complaint_id, merchant_id=s.merchant_id,
                          deduction_minor=terms.deduction_minor, listing_blocked_until=terms.listing_blocked_until,
                          deposit_multiplier=terms.deposit_multiplier, repeat_offender=terms.repeat_offender)
-    await saga._step("penalty", "apply_penalty", order, terms.deduction_minor, "; ".join(terms.reasons))
+    await saga._step("penalty", MoneyActivities.apply_penalty, order, terms.deduction_minor, "; ".join(terms.reasons))
 
 
 async def _compensate(case: Case, saga: _Saga, cause: str) -> None:
@@ -192,7 +205,7 @@ async def _compensate(case: Case, saga: _Saga, cause: str) -> None:
         if name == "deposit_frozen":
             await saga.unfreeze("compensate-unfreeze")
         elif name != "penalty":
-            await case.activity("reverse_money", ReversalOrder(key=f"{key}:reversal", original_key=key))
+            await case.activity(MoneyActivities.reverse_money, ReversalOrder(key=f"{key}:reversal", original_key=key))
         else:
             continue
         undone.append(name)

@@ -3,12 +3,12 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models.activity_io import OrderLookupResult
+    from activities.intake import IntakeActivities
     from models.case import Filing, FilingResult, IntakeCompletion
     from models.enums import ActorKind, Stage
     from policy import intake as intake_policy
     from policy import sla
-    from workflows import classification, clocks
+    from workflows import classification, clocks, limits
     from workflows.case import Case
     from workflows.guards import conflict, invalid_input, require_stage
 
@@ -32,7 +32,7 @@ def _adopt(case: Case, result) -> None:
 
 async def run(case: Case) -> None:
     """Entry point of every case: called once, before any other stage."""
-    lookup = await case.activity("lookup_order", case.state.order_id, result_type=OrderLookupResult)
+    lookup = await case.activity(IntakeActivities.lookup_order, case.state.order_id)
     case.order_record = lookup.order
     result = _check(case, case.state.order_line_id, case.description, case.evidence_refs)
     _adopt(case, result)
@@ -114,6 +114,8 @@ def check_filing(case: Case, p: Filing) -> None:
     if case.stage.is_terminal and case.initial_filing_acknowledged:
         raise conflict(f"case {case.state.complaint_id} is {case.stage.value}; file a new complaint",
                        stage=case.stage.value)
+    if case.initial_filing_acknowledged:
+        limits.check_joined_filing(case)
 
 
 async def file(case: Case, p: Filing) -> FilingResult:

@@ -3,6 +3,7 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.records import RecordActivities
     from models.activity_io import OfferRecord
     from models.case import Actor, LiabilityState, OfferProposal, OfferResponse, OfferState, Tier3Approval
     from models.enums import ActorKind, OfferStatus, Party, RefundMode, Stage, Tier
@@ -38,7 +39,7 @@ async def enter_fast_path(case: Case, *, actor: Actor) -> None:
                          details={"tier": s.tier.value, "liability": party.value, "reasons": case.fast_path})
     terms = ladder.build_offer(tier=s.tier, order=s.order, refund_minor=None, refund_mode=RefundMode.REFUND_ONLY,
                                reship=carrier_fault, liability=party, fast_path_reasons=case.fast_path,
-                               policy=case.policy)
+                               policy=case.policy, refunded_minor=case.consumer_refunded_minor())
     await _place(case, terms, made_by="policy", note="fast path: refund first")
 
 
@@ -53,7 +54,7 @@ async def _place(case: Case, terms: "ladder.OfferTerms", *, made_by: str, note: 
         status=OfferStatus.AWAITING_APPROVAL if awaiting else OfferStatus.PENDING, made_at=now, made_by=made_by,
         due_at=None if awaiting else now + case.policy.negotiation.offer_response, note=note)
     case.state.offers.append(offer)
-    await case.activity("record_offer", OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
+    await case.activity(RecordActivities.record_offer, OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
     await case.record("offer_made", actor=actor, details={**offer.model_dump(mode="json"), "reasons": terms.reasons})
     if awaiting:
         clocks.start(case.state, "tier3_approval", now, case.policy.negotiation.supervisor_approval, case.policy)
@@ -70,7 +71,7 @@ async def _offer_to_consumer(case: Case, offer: OfferState) -> None:
 
 
 async def _save(case: Case, offer: OfferState) -> None:
-    await case.activity("record_offer", OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
+    await case.activity(RecordActivities.record_offer, OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
 
 
 async def climb(case: Case, reason: str, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM) -> None:
@@ -133,7 +134,8 @@ def _terms(case: Case, p: OfferProposal) -> "ladder.OfferTerms":
     try:
         return ladder.build_offer(tier=s.tier, order=s.order, refund_minor=p.refund_minor, refund_mode=p.refund_mode,
                                   reship=p.reship, liability=s.liability.party if s.liability else None,
-                                  fast_path_reasons=case.fast_path, policy=case.policy)
+                                  fast_path_reasons=case.fast_path, policy=case.policy,
+                                  refunded_minor=case.consumer_refunded_minor())
     except ladder.LadderError as err:
         raise invalid_input("refund_minor", str(err)) from None
 

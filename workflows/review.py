@@ -3,6 +3,7 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.records import RecordActivities
     from models.activity_io import SurveyRecord
     from models.case import SupervisorReview, SurveyAnswer, SurveyState
     from models.enums import ActorKind, Stage
@@ -38,7 +39,7 @@ async def _send_survey(case: Case) -> None:
     s = case.state
     now = case.now()
     s.survey = SurveyState(round=s.reopen_count + 1, sent_at=now, due_at=now + case.policy.review.survey_window)
-    await case.activity("record_survey", SurveyRecord(complaint_id=s.complaint_id, round=s.survey.round,
+    await case.activity(RecordActivities.record_survey, SurveyRecord(complaint_id=s.complaint_id, round=s.survey.round,
                                                       sent_at=now, due_at=s.survey.due_at))
     await case.notify(case.consumer(), "survey", round=s.survey.round, due_at=s.survey.due_at.isoformat())
     await case.record("survey_sent", by=(ActorKind.DEADLINE, "deadline:survey_delay"),
@@ -57,7 +58,7 @@ async def answer(case: Case, p: SurveyAnswer) -> None:
     survey = s.survey
     survey.resolved_score, survey.communication_score = p.resolved_score, p.communication_score
     survey.answered_at = case.now()
-    await case.activity("record_survey", SurveyRecord(
+    await case.activity(RecordActivities.record_survey, SurveyRecord(
         complaint_id=s.complaint_id, round=survey.round, sent_at=survey.sent_at, due_at=survey.due_at,
         answered_at=survey.answered_at, resolved_score=p.resolved_score, communication_score=p.communication_score))
     satisfied, why = review_policy.survey_satisfied(p.resolved_score, p.communication_score, case.policy.review)

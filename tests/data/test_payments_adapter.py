@@ -11,7 +11,7 @@ from adapters.ports import PermanentFailure
 from core.db import session_scope
 from models.enums import LedgerKind
 from models.tables import LedgerEntry, Notification
-from tests.data.factories import NOW, add_complaint, add_consumer, add_merchant, add_order, uid
+from tests.data.factories import NOW, add_complaint, add_consumer, add_merchant, add_order, add_world, uid
 
 
 def entries(engine, complaint_id):
@@ -156,3 +156,71 @@ def test_order_lookup_returns_the_order_with_its_lines(engine):
                                                                                          2_000, NOW)
     assert [line.id for line in order.lines] == [f"{order_id}-L1", f"{order_id}-L2"]
     assert lookup.find_order(uid("no-such-order")) is None
+
+
+def test_consumer_money_for_a_line_never_exceeds_its_price_across_cases_and_kinds(engine):
+    """The line cost 1000: refunds and platform advances together stop there, under the ledger's lock."""
+    world = add_world(engine)
+    other_case = add_complaint(engine)
+    line = f"{world.order}-L1"
+    gateway = DbPaymentGateway(engine)
+
+    def to_consumer(key, complaint, kind, amount):
+        return gateway.pay(key, complaint, kind, amount, "merchant:M1", "consumer:C1", order_line_id=line,
+                           line_paid_minor=1000)
+
+    to_consumer(uid("r1"), world.complaint, LedgerKind.MERCHANT_REFUND, 600)
+    again = to_consumer(uid("r2"), other_case, LedgerKind.PLATFORM_ADVANCE, 400)
+    assert again.created and gateway.consumer_total(line) == 1000
+    with pytest.raises(PermanentFailure, match="refused by the database"):
+        to_consumer(uid("r3"), world.complaint, LedgerKind.MERCHANT_REFUND, 1)
+    assert gateway.consumer_total(line) == 1000 and len(entries(engine, world.complaint)) == 1
+
+    # A reversal gives the room back; a coupon never counts against it.
+    first = entries(engine, world.complaint)[0].idempotency_key
+    gateway.reverse(uid("rev"), first)
+    assert gateway.consumer_total(line) == 400
+    gateway.pay(uid("c"), world.complaint, LedgerKind.COUPON, 5000, "platform", "consumer:C1")
+    to_consumer(uid("r4"), world.complaint, LedgerKind.MERCHANT_REFUND, 600)
+    assert gateway.consumer_total(line) == 1000
+
+
+def test_the_line_price_comes_from_the_order_system_not_the_caller(engine):
+    world = add_world(engine)
+    gateway = DbPaymentGateway(engine)
+    with pytest.raises(PermanentFailure):
+        gateway.pay(uid("r"), world.complaint, LedgerKind.MERCHANT_REFUND, 5000, "merchant:M1", "consumer:C1",
+                    order_line_id=f"{world.order}-L1", line_paid_minor=99_999)
+
+
+def test_concurrent_refunds_for_one_line_cannot_overpay(engine):
+    world = add_world(engine)
+    line = f"{world.order}-L1"
+    gateway = DbPaymentGateway(engine)
+    barrier = Barrier(4)
+
+    def refund_700(n: int) -> bool:
+        barrier.wait()
+        try:
+            gateway.pay(uid(f"race{n}"), world.complaint, LedgerKind.MERCHANT_REFUND, 700, "merchant:M1",
+                        "consumer:C1", order_line_id=line, line_paid_minor=1000)
+            return True
+        except PermanentFailure:
+            return False
+
+    with ThreadPoolExecutor(4) as pool:
+        booked = list(pool.map(refund_700, range(4)))
+    assert booked.count(True) == 1 and gateway.consumer_total(line) == 700
+
+
+def test_points_are_booked_in_points_not_cny(engine):
+    complaint = add_complaint(engine)
+    gateway = DbPaymentGateway(engine)
+    gateway.pay(uid("p"), complaint, LedgerKind.POINTS, 200, "platform", "consumer:C1")
+    [entry] = entries(engine, complaint)
+    assert (entry.kind, entry.currency, entry.amount_minor) == ("points", "POINTS", 200)
+    with pytest.raises(Exception):
+        with session_scope(engine) as session:
+            session.add(LedgerEntry(idempotency_key=uid("bad"), complaint_id=complaint, kind="points",
+                                    amount_minor=1, currency="CNY", payer="platform", payee="consumer:C1",
+                                    created_at=NOW))

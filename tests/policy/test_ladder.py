@@ -158,3 +158,18 @@ def test_refund_is_never_above_paid_nor_negative(paid, asked, tier):
     else:
         assert 0 <= terms.refund_minor <= paid
         assert terms.refund_minor == (paid if asked is None else asked)
+
+
+@given(paid=st.integers(0, 10**7), refunded=st.integers(0, 2 * 10**7), asked=st.none() | st.integers(0, 2 * 10**7),
+       tier=st.sampled_from(list(Tier)))
+def test_a_later_round_offers_at_most_the_remainder(paid, refunded, asked, tier):
+    facts = order_facts(paid_minor=paid)
+    try:
+        terms = build_offer(tier=tier, order=facts, refund_minor=asked, refund_mode=RefundMode.REFUND_ONLY,
+                            reship=False, liability=Party.MERCHANT, fast_path_reasons=[], policy=POLICY,
+                            refunded_minor=refunded)
+    except LadderError:
+        assert asked is not None and asked > max(paid - refunded, 0)
+        return
+    assert refunded + terms.refund_minor <= max(paid, refunded)
+    assert terms.refund_minor == (max(paid - refunded, 0) if asked is None else asked)
