@@ -99,7 +99,8 @@ async def observed_on_each_database(request, dev_env, tmp_path_factory) -> Async
 
 @contextmanager
 def evidence_store_fails(engine: Engine) -> Iterator[None]:
-    """Every evidence INSERT fails inside the database until the block ends (the retry then succeeds).
+    """Every evidence INSERT fails inside the database until the block ends: a permanent data error for the
+    worker (activities/errors.py), so the step is rolled back and the API answers 422 step_failed.
 
     PostgreSQL: a CHECK constraint no row can meet, whose error repeats the failing row (DETAIL), the way
     a real constraint violation would. SQLite: a trigger that aborts the insert.
@@ -108,9 +109,9 @@ def evidence_store_fails(engine: Engine) -> Iterator[None]:
         create = "ALTER TABLE evidence_item ADD CONSTRAINT evidence_store_offline CHECK (false) NOT VALID"
         drop = "ALTER TABLE evidence_item DROP CONSTRAINT evidence_store_offline"
     else:
-        create = ("CREATE TRIGGER evidence_store_offline BEFORE INSERT ON evidence_item "
+        create = ("CREATE TRIGGER IF NOT EXISTS evidence_store_offline BEFORE INSERT ON evidence_item "
                   "BEGIN SELECT RAISE(ABORT, 'evidence store offline'); END")
-        drop = "DROP TRIGGER evidence_store_offline"
+        drop = "DROP TRIGGER IF EXISTS evidence_store_offline"
     with engine.begin() as conn:
         conn.exec_driver_sql(create)
     try:
