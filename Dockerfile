@@ -14,7 +14,7 @@ WORKDIR /app
 
 # Dependencies first, so a code change does not reinstall them.
 COPY pyproject.toml ./
-RUN mkdir -p workflows activities api models policy core adapters audit cli bench drills observability \
+RUN mkdir -p workflows activities api models policy core adapters audit cli bench drills console observability \
     && touch worker.py \
     && pip install . \
     && pip uninstall --yes complaintdesk
@@ -31,6 +31,8 @@ COPY adapters ./adapters
 COPY audit ./audit
 COPY cli ./cli
 COPY observability ./observability
+# The browser console the API serves at /console.
+COPY console ./console
 # Operators run `complaints bench` / `complaints drills` against a deployment too.
 COPY bench ./bench
 COPY drills ./drills

@@ -13,9 +13,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
 from api.errors import install_error_handlers
-from api.routes import actions, auth, codec, complaints, health, policy, queues, users
+from api.routes import actions, auth, codec, complaints, events, health, policy, queues, users
 from api.routes import audit as audit_routes
 from api.temporal_link import TemporalLink
+from console import mount_console
 from core.codec import EncryptionCodec
 from core.db import engine_from_settings
 from core.migrate import upgrade_database
@@ -121,8 +122,9 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     key = settings.payload_key.get_secret_value() if settings.payload_key else None
     app.state.codec = EncryptionCodec.from_b64(key) if key else None
     install_error_handlers(app)
-    for module in (auth, complaints, actions, queues, users, policy, codec, health, audit_routes):
+    for module in (auth, complaints, actions, queues, users, policy, codec, health, audit_routes, events):
         app.include_router(module.router)
+    mount_console(app)
     app.add_middleware(CORSMiddleware, allow_origins=ui_origins(settings), allow_credentials=True,
                        allow_methods=["GET", "POST", "PUT", "OPTIONS"],
                        allow_headers=["Authorization", "Content-Type", "X-Namespace", "Idempotency-Key"])
