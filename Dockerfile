@@ -14,7 +14,7 @@ WORKDIR /app
 
 # Dependencies first, so a code change does not reinstall them.
 COPY pyproject.toml ./
-RUN mkdir -p workflows activities api models policy core adapters audit cli bench drills console observability \
+RUN mkdir -p workflows activities api models policy core adapters audit cli bench drills console insights observability \
     && touch worker.py \
     && pip install . \
     && pip uninstall --yes complaintdesk
@@ -36,6 +36,7 @@ COPY console ./console
 # Operators run `complaints bench` / `complaints drills` against a deployment too.
 COPY bench ./bench
 COPY drills ./drills
+COPY insights ./insights
 # The console script `complaints`, without reinstalling the dependencies.
 RUN pip install --no-deps . && mkdir -p /app/data && chown app:app /app/data
 

@@ -16,11 +16,14 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.errors import PermanentErrorInterceptor
+from activities.classify import ClassifyActivities
+from activities.insights import InsightsActivities
 from activities.intake import IntakeActivities
 from activities.money import MoneyActivities
 from activities.notifications import NotificationActivities
 from activities.records import RecordActivities
 from adapters.db_platform import DbMerchantDeposits, DbNotifier, DbOrderLookup, DbPaymentGateway
+from adapters.ledger_book import utc_now
 from core.db import engine_from_settings
 from core.process_exit import exit_now
 from core.settings import Settings, get_settings
@@ -30,23 +33,29 @@ from observability.metrics import worker_runtime
 from observability.redaction import SafeDatabaseErrorsInterceptor
 from observability.tracing import instrument_engine, provider_from_environment
 from workflows.complaint import ComplaintWorkflow
+from workflows.insights_scan import InsightsScanWorkflow
 
 # Deterministic modules shared with the workflow: passed through, not re-imported per workflow run.
 PASSTHROUGH = ("models", "policy", "adapters", "core", "pydantic", "pydantic_core", "annotated_types",
                "zoneinfo", "yaml", "opentelemetry", "observability")
 
 
-def activities_for(engine: Engine) -> list:
+def activities_for(engine: Engine, settings: Settings | None = None) -> list:
+    from api.policy_store import current_policy  # the policy an admin installed, else the operator's file
+
     intake = IntakeActivities(DbOrderLookup(engine), engine)
+    live = settings or get_settings()
+    insights = InsightsActivities(engine, DbNotifier(engine), lambda: current_policy(live), utc_now)
     records = RecordActivities(engine)
     money = MoneyActivities(DbMerchantDeposits(engine), DbPaymentGateway(engine))
     notifications = NotificationActivities(DbNotifier(engine))
-    return [intake.lookup_order, intake.count_open_complaints,
+    classify = ClassifyActivities(engine)
+    return [intake.lookup_order, intake.count_open_complaints, classify.classify_complaint,
             records.record_transition, records.record_evidence, records.record_offer, records.record_breach,
             records.record_survey, records.record_reshipment,
             money.freeze_deposit, money.unfreeze_deposit, money.move_money, money.reverse_money,
             money.merchant_standing, money.apply_penalty,
-            notifications.send_notification]
+            notifications.send_notification, insights.scan, insights.standing_for_case]
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
@@ -61,8 +70,9 @@ def build_worker(client: Client, engine: Engine, settings: Settings, *, task_que
     """
     threads = settings.worker_activity_threads
     return Worker(
-        client, task_queue=task_queue or settings.temporal_task_queue, workflows=workflows or [ComplaintWorkflow],
-        activities=activities if activities is not None else activities_for(engine),
+        client, task_queue=task_queue or settings.temporal_task_queue,
+        workflows=workflows or [ComplaintWorkflow, InsightsScanWorkflow],
+        activities=activities if activities is not None else activities_for(engine, settings),
         activity_executor=ThreadPoolExecutor(max_workers=threads), max_concurrent_activities=threads,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
         max_cached_workflows=settings.worker_max_cached_workflows, workflow_runner=workflow_runner(),

@@ -9,6 +9,7 @@ from temporalio import activity
 from activities.read_model import project
 from audit.chain import append_record
 from core.db import session_scope
+from insights.facts import refresh_case
 from models.activity_io import BreachRecord, EvidenceRecord, OfferRecord, ReshipmentRecord, SurveyRecord
 from models.case import TransitionRecord
 from models.tables import Complaint, EvidenceItem, Offer, Reshipment, SlaBreach, Survey
@@ -43,6 +44,7 @@ class RecordActivities:
             project(rec.snapshot, row, channel=row.channel if row.last_seq else rec.details.get("channel", "app"))
             row.last_seq = rec.seq
             row.updated_at = audit.at
+            refresh_case(session, rec.complaint_id)  # the insights rollup moves with the read model
 
     @activity.defn(name="record_evidence")
     def record_evidence(self, rec: EvidenceRecord) -> None:

@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
 
 from api.errors import install_error_handlers
-from api.routes import actions, auth, codec, complaints, events, health, policy, queues, users
+from api.routes import actions, auth, codec, complaints, events, fast_lane, health, insights, policy, queues, users
 from api.routes import audit as audit_routes
 from api.temporal_link import TemporalLink
 from console import mount_console
@@ -52,6 +52,8 @@ TAGS = [
     {"name": "codec", "description": "Remote payload codec for the Temporal Web UI (staff only, audited)."},
     {"name": "health", "description": "Reachability of the database and Temporal."},
     {"name": "audit", "description": "Auditor only: timelines, history export, replay, past state, log chain, what-if."},
+    {"name": "insights", "description": "Supervisors and auditors: attribution figures, early-warning flags, "
+                                        "merchant standing (CSV with format=csv)."},
 ]
 
 
@@ -122,7 +124,8 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     key = settings.payload_key.get_secret_value() if settings.payload_key else None
     app.state.codec = EncryptionCodec.from_b64(key) if key else None
     install_error_handlers(app)
-    for module in (auth, complaints, actions, queues, users, policy, codec, health, audit_routes, events):
+    for module in (auth, complaints, actions, queues, users, policy, codec, health, audit_routes, events, insights,
+                   fast_lane):
         app.include_router(module.router)
     mount_console(app)
     app.add_middleware(CORSMiddleware, allow_origins=ui_origins(settings), allow_credentials=True,

@@ -18,7 +18,7 @@ from workflows.complaint import ComplaintWorkflow as W
 
 async def tier1_resolved(d: CaseDriver) -> str:
     who = await d.parties()
-    cid = await d.file(who, "屏幕破损 the screen arrived cracked")
+    cid = await d.file(who, "屏幕破损 the screen cracked after two days of use")
     await d.to_negotiation(cid)
     await d.offer(cid, who, accept=True)
     await d.execute(cid, who)
@@ -59,7 +59,7 @@ async def partial_refund_reopened_then_remainder(d: CaseDriver) -> str:
     """A partial refund, re-opened and renegotiated: round 2 offers only the remainder and waits for a
     merchant confirmation of its own (patch `merchant-refund-per-round`)."""
     who = await d.parties(paid_minor=12900)
-    cid = await d.file(who, "屏幕破损 the screen arrived cracked")
+    cid = await d.file(who, "屏幕破损 the screen cracked after two days of use")
     await d.to_negotiation(cid)
     state = await d.act(cid, W.make_offer, OfferProposal(actor=AGENT, refund_minor=10000))
     await d.respond(cid, who, state.offers[-1].offer_id, accept=True)
@@ -117,6 +117,15 @@ async def withdrawn_in_classification(d: CaseDriver) -> str:
     return cid
 
 
+async def after_sales_by_the_classifier(d: CaseDriver) -> str:
+    """Classified by the classify_complaint activity (patch 'classifier-activity'), confirmed, then withdrawn."""
+    who = await d.parties()
+    cid = await d.file(who, "申请退货一个星期了，商家一直不处理，也不回消息")
+    await d.stage(cid, Stage.CLASSIFICATION)
+    await d.act(cid, W.withdraw, Withdrawal(actor=who.consumer, reason="the merchant answered at last"))
+    return cid
+
+
 async def rejected_not_your_order(d: CaseDriver) -> str:
     who, other = await d.parties(), await d.parties()
     return await d.file(who, "broken", order_id=other.order_id, line=False)
@@ -170,4 +179,5 @@ SCENARIOS: dict[str, Scenario] = {fn.__name__: fn for fn in (
     tier1_resolved, tier2_no_survey_answer, tier3_reopened_then_closed_by_supervisor,
     partial_refund_reopened_then_remainder,
     merchant_silent_offer_lapsed_withdrawn, consumer_evidence_silent, withdrawn_in_classification,
-    rejected_not_your_order, incomplete_intake_rejected, food_safety_fast_path, late_perishable_circuit_breaker)}
+    rejected_not_your_order, incomplete_intake_rejected, food_safety_fast_path, late_perishable_circuit_breaker,
+    after_sales_by_the_classifier)}

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from bench.databases import postgres_reachable, postgres_schema, sqlite_database
 from bench.env import bench_env
+from bench.insights import add_to_report as add_insights
+from bench.insights import measure as measure_insights
 from bench.lateness import LATENESS_SCALE, run_lateness
 from bench.latency import run_latency
 from bench.listing import measure
@@ -25,7 +27,7 @@ from bench.throughput import run_throughput
 from core.settings import DEFAULT_POLICY_FILE, Settings
 from policy.loader import load_policy, scaled
 
-ALL = ("throughput", "replay", "latency", "lateness", "listing", "memory")
+ALL = ("throughput", "replay", "latency", "lateness", "listing", "memory", "insights")
 
 
 @dataclass
@@ -44,6 +46,8 @@ class BenchConfig:
     list_repeats: int = 20
     memory_checkpoints: list[int] = field(default_factory=lambda: [1_000, 10_000])
     replay_histories: int = 100
+    insight_rows: int = 100_000
+    insight_repeats: int = 20
     worker_settings: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -51,7 +55,7 @@ class BenchConfig:
         """Minutes, not an hour: every figure, from samples too small to quote."""
         values = dict(cases=30, concurrency=15, rounds=1, agents=10, agent_seconds=10.0, lateness_cases=10,
                       lateness_watch=25.0, list_rows=10_000, list_repeats=5, memory_checkpoints=[100, 300],
-                      replay_histories=20)
+                      replay_histories=20, insight_rows=10_000, insight_repeats=5)
         return cls(**{**values, **overrides})
 
 
@@ -108,6 +112,17 @@ async def run_all(config: BenchConfig, say=print, json_path: Path | None = None)
                 report.add_listing(measure(url, "PostgreSQL", config.list_rows, config.list_repeats))
         else:
             report.notes.append(f"PostgreSQL list query skipped: {reason}")
+    if "insights" in config.only:
+        say(f"Insights over {config.insight_rows:,} cases ...")
+        with tempfile.TemporaryDirectory(prefix="complaints-insights-") as tmp:
+            add_insights(report, measure_insights(sqlite_database(Path(tmp)), "SQLite", config.insight_rows,
+                                                  config.insight_repeats))
+        reason = postgres_reachable()
+        if reason is None:
+            with postgres_schema() as url:
+                add_insights(report, measure_insights(url, "PostgreSQL", config.insight_rows, config.insight_repeats))
+        else:
+            report.notes.append(f"PostgreSQL insights skipped: {reason}")
     say(report.render())
     if json_path is not None:
         json_path.write_text(json.dumps(report.as_dict(), indent=2, default=str))

@@ -13,7 +13,7 @@ drills_app = typer.Typer(help="Reliability drills (docs/RELIABILITY.md).", no_ar
 
 @bench_app.command("run")
 def bench_run(
-    only: Annotated[list[str] | None, typer.Option(help="throughput, replay, latency, lateness, listing, memory")]
+    only: Annotated[list[str] | None, typer.Option(help="throughput, replay, latency, lateness, listing, memory, insights")]
     = None,
     quick: Annotated[bool, typer.Option(help="small samples: a smoke run in minutes, not figures to quote")] = False,
     worker_setting: Annotated[list[str] | None, typer.Option(help="KEY=VALUE worker settings to try, e.g. "

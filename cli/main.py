@@ -14,7 +14,9 @@ import typer
 
 from cli.audit import audit_app
 from cli.bench import bench_app, drills_app
+from cli.classifier import classifier_app
 from cli.console import fail
+from cli.insights import insights_app
 from core.process_exit import exit_now
 from cli.users import user_app
 from core.settings import Settings
@@ -27,6 +29,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(bench_app, name="bench")
 app.add_typer(drills_app, name="drills")
+app.add_typer(classifier_app, name="classifier")
+app.add_typer(insights_app, name="insights")
 
 
 @app.command()

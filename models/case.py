@@ -224,6 +224,9 @@ class ClassificationResult(_Model):
     confirmed: bool = False
     overridden: bool = False
     reason: str | None = None
+    # Set by the classifier (policy/classifier.py); None on cases classified by the keyword rules alone.
+    confidence: float | None = Field(None, ge=0, le=1, description="the classifier's probability of its type")
+    needs_agent: bool = Field(False, description="the text was unclear: the agent chooses the type")
 
 
 class EvidenceRequestState(_Model):

@@ -318,3 +318,7 @@ class IdempotencyRecord(SQLModel, table=True):
     status_code: int | None = None
     response: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = _ts()
+
+
+# Insights tables live in their own module; importing it here registers them on the same metadata.
+from models.insight_tables import InsightCase, InsightDayTotals, InsightFlag, InsightOrderDay, MerchantStandingRecord  # noqa: E402,F401

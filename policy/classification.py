@@ -1,4 +1,7 @@
-"""Suggesting a complaint's type, dispute class and severity from its text and its order.
+"""Suggesting a complaint's type, dispute class and severity from its text and its order: keyword rules.
+
+`classify` is the first version, run inside the workflow; cases recorded with it replay with it,
+so its behaviour must not change. New cases are classified by policy/classifier.py in an activity.
 
 The result is a suggestion the agent confirms or overrides; `rules_fired` says in plain words why
 each part was chosen, so the agent (and later the auditor) can check the reasoning.
@@ -18,6 +21,17 @@ SERVICE_TYPES = frozenset({ComplaintType.AFTER_SALES, ComplaintType.PLATFORM_SER
 # Categories where a food-safety complaint is a health matter, hence urgent on its own.
 HEALTH_CATEGORIES = frozenset({Category.FRESH, Category.FOOD, Category.COSMETICS})
 _RAISED = {Severity.C: Severity.B, Severity.B: Severity.A, Severity.A: Severity.A}
+# How each type reads to people. The enum values stay as recorded in histories; food_safety covers
+# anything that harms the body (a cosmetic allergy too), so it reads "food safety / health".
+TYPE_LABELS: dict[ComplaintType, str] = {
+    ComplaintType.QUALITY_DEFECT: "quality defect",
+    ComplaintType.NOT_AS_DESCRIBED: "not as described / false advertising",
+    ComplaintType.COUNTERFEIT: "counterfeit",
+    ComplaintType.LOGISTICS: "logistics (delay, loss, damage, wrong item)",
+    ComplaintType.AFTER_SALES: "after-sales service",
+    ComplaintType.PLATFORM_SERVICE: "platform service",
+    ComplaintType.FOOD_SAFETY: "food safety / health",
+}
 
 
 def keyword_hits(text: str, keywords: Iterable[str]) -> list[str]:

@@ -8,6 +8,7 @@ Workflows import this package passed through the sandbox: it is pure and determi
 the sandbox's proxied ZoneInfo cannot serve as a datetime's tzinfo.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -137,3 +138,46 @@ def resume(due_at: datetime, warn_at: datetime, paused_at: datetime, resumed_at:
         return add_business_time(resumed_at, business_time_between(paused_at, instant, hours), hours)
 
     return shifted(due_at), shifted(warn_at)
+
+
+# ---- escalation: one missed deadline, one escalation ----------------------------------------------
+
+@dataclass(frozen=True)
+class Breach:
+    clock: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class EscalationPlan:
+    """One escalation for every clock that fell due together: the level it raises the case to, and why."""
+
+    level: int
+    clocks: tuple[str, ...]
+    due_at: datetime  # the earliest of the breached deadlines
+    reason: str
+
+
+def plan_escalation(*, breaches: list[Breach], stage: Stage, level: int, max_level: int,
+                    escalated: frozenset[tuple[str, int, str]]) -> EscalationPlan | None:
+    """The single escalation owed for `breaches` (every clock due at this instant), or None.
+
+    Clocks that fall due together raise the case one level, not one level each. A clock escalates
+    at most once per level and stage: `escalated` holds the (clock, level, stage) already done,
+    so re-arming a clock never turns one missed deadline into two levels.
+    """
+    target = min(level + 1, max_level)
+    fresh = sorted({b.clock: b for b in breaches
+                    if (b.clock, target, stage.value) not in escalated}.values(), key=lambda b: (b.due_at, b.clock))
+    if not fresh:
+        return None
+    names = tuple(b.clock for b in fresh)
+    listed = ", ".join(f"{b.clock} (due {b.due_at.isoformat()})" for b in fresh)
+    return EscalationPlan(level=target, clocks=names, due_at=fresh[0].due_at,
+                          reason=f"{len(names)} clock{'s' if len(names) > 1 else ''} breached in {stage.value}: "
+                                 f"{listed} → level {target}")
+
+
+def escalation_keys(plan: EscalationPlan, stage: Stage) -> frozenset[tuple[str, int, str]]:
+    """What to add to `escalated` once the plan has been carried out."""
+    return frozenset((clock, plan.level, stage.value) for clock in plan.clocks)

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from models.enums import ActorKind, Role, Stage
     from policy import review as review_policy
     from policy import sla
+    from policy.recipients import staff_recipient
     from workflows import clocks, pending
     from workflows.ids import workflow_id
 
@@ -154,6 +155,10 @@ class Case:
     def merchant(self) -> str:
         return f"merchant:{self.state.merchant_id}"
 
+    def staff(self) -> str:
+        """The assignee as a recipient: the supervisors' queue, a person, or the agents' queue."""
+        return staff_recipient(self.state.assignee, self.policy.escalation.supervisor_queue)
+
     def touch(self, actor: Actor) -> None:
         """The first staff action meets the first-contact clock."""
         if actor.role in (Role.AGENT, Role.SUPERVISOR) and not self.first_contact_made:
@@ -227,7 +232,7 @@ class Case:
             due_at=due_at, breached_at=now))
         await self.record("escalated", by=by, reason=reason, details={
             "clock": clock, "due_at": due_at.isoformat(), "level": s.escalation_level, "assignee": s.assignee})
-        await self.notify(f"queue:{s.assignee}", "case_escalated", level=s.escalation_level, clock=clock)
+        await self.notify(self.staff(), "case_escalated", level=s.escalation_level, clock=clock)
 
     async def fire_due_clocks(self) -> None:
         now = self.now()
@@ -238,7 +243,7 @@ class Case:
                 clock.warned = True
                 await self.record("sla_warning", by=by, reason=f"{clock.name} due at {clock.due_at.isoformat()}",
                                   details={"clock": clock.name, "due_at": clock.due_at.isoformat()})
-                await self.notify(f"agent:{self.state.assignee or 'unassigned'}", "sla_warning", clock=clock.name)
+                await self.notify(self.staff(), "sla_warning", clock=clock.name)
                 continue
             due = clock.due_at
             if self.state.escalation_level + 1 >= self.policy.escalation.max_level:

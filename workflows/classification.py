@@ -3,7 +3,9 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.classify import ClassifyActivities
     from activities.intake import IntakeActivities
+    from models.classify_io import ClassifyRequest
     from models.activity_io import ImpactQuery
     from models.case import Actor, ClassificationReview
     from models.enums import ActorKind, Stage
@@ -14,20 +16,30 @@ with workflow.unsafe.imports_passed_through():
     from workflows.guards import invalid_input, require_stage
 
 
+CLASSIFIER_ACTIVITY = "classifier-activity"
+
+
 async def enter(case: Case, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM,
                 reason: str = "") -> None:
     s = case.state
     order = s.order
-    counts = await case.activity(IntakeActivities.count_open_complaints, ImpactQuery(
-        complaint_id=s.complaint_id, merchant_id=order.merchant_id, sku=order.sku,
-        since=case.now() - case.policy.classification.group_window))
-    s.classification = classification_policy.classify(
-        description=case.description, order=order, open_on_merchant=counts.open_on_merchant,
-        open_on_sku=counts.open_on_sku, policy=case.policy.classification)
+    since = case.now() - case.policy.classification.group_window
+    details: dict = {}
+    if workflow.patched(CLASSIFIER_ACTIVITY):
+        # The classifier (policy/classifier.py) runs in an activity: history records its answer.
+        s.classification = await case.activity(ClassifyActivities.classify_complaint, ClassifyRequest(
+            complaint_id=s.complaint_id, description=case.description, order=order,
+            policy=case.policy.classification, group_since=since))
+    else:  # cases started before the classifier keep the keyword rules they were classified with
+        counts = await case.activity(IntakeActivities.count_open_complaints, ImpactQuery(
+            complaint_id=s.complaint_id, merchant_id=order.merchant_id, sku=order.sku, since=since))
+        s.classification = classification_policy.classify(
+            description=case.description, order=order, open_on_merchant=counts.open_on_merchant,
+            open_on_sku=counts.open_on_sku, policy=case.policy.classification)
+        details = {"open_on_merchant": counts.open_on_merchant, "open_on_sku": counts.open_on_sku}
     _retime_case_clocks(case)
     await case.set_stage(Stage.CLASSIFICATION, "classification_suggested", actor=actor, by=by, reason=reason,
-                         details={"suggested": s.classification.model_dump(mode="json"),
-                                  "open_on_merchant": counts.open_on_merchant, "open_on_sku": counts.open_on_sku})
+                         details={"suggested": s.classification.model_dump(mode="json"), **details})
 
 
 def _retime_case_clocks(case: Case) -> None:

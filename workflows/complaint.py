@@ -17,7 +17,9 @@ with workflow.unsafe.imports_passed_through():
                              LiabilityDecision, MerchantRefundConfirmation, OfferProposal, OfferResponse, PersonalDetails,
                              ShipmentConfirmation, SupervisorReview, SurveyAnswer, Tier3Approval, Withdrawal)
     from models.enums import Stage
-    from workflows import case_admin, classification, evidence, execution, failures, intake, negotiation, review
+    from models.fast_lane import MerchantSettlement
+    from workflows import (case_admin, classification, evidence, execution, failures, fast_lane, intake, negotiation,
+                           review)
     from workflows.applied_steps import AppliedSteps
     from workflows.case import Case
 
@@ -270,3 +272,15 @@ class ComplaintWorkflow:
         if self._redelivered():
             return  # answered as history says, by the handler
         case_admin.check_clock(self.case, p)
+
+    # ---- the trusted merchant's fast lane (workflows/fast_lane.py) -----------------------------------
+
+    @workflow.update
+    async def merchant_settle(self, p: MerchantSettlement) -> CaseState:
+        return await self._act(fast_lane.check, fast_lane.settle, p)
+
+    @merchant_settle.validator
+    def _validate_merchant_settle(self, p: MerchantSettlement) -> None:
+        if self._redelivered():
+            return  # answered as history says, by the handler
+        fast_lane.check(self.case, p)

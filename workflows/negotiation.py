@@ -83,7 +83,7 @@ async def climb(case: Case, reason: str, *, actor: Actor | None = None, by: tupl
         s.tier = nxt
         await case.record("tier_raised", actor=actor, by=by, reason=reason,
                           details={"from": before.value, "to": nxt.value})
-        await case.notify(f"agent:{s.assignee or 'unassigned'}", "make_next_offer", tier=nxt.value)
+        await case.notify(case.staff(), "make_next_offer", tier=nxt.value)
         return
     offer = latest_offer(case)
     case.arbitrated_offer_id = offer.offer_id

@@ -73,7 +73,7 @@ async def answer(case: Case, p: SurveyAnswer) -> None:
         s.assignee = case.policy.escalation.supervisor_queue
         await case.set_stage(Stage.REOPENED, "reopened", actor=p.actor, reason=why,
                              details={"reopen_count": s.reopen_count})
-        await case.notify(f"queue:{s.assignee}", "case_reopened", reason=why)
+        await case.notify(case.staff(), "case_reopened", reason=why)
 
 
 def check_supervisor_review(case: Case, p: SupervisorReview) -> None:

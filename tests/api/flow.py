@@ -24,7 +24,7 @@ def as_user(api: Api, user_id: str, party: Party | None = None, key: str | None 
     return headers_for(api, user_id, role, key or new_key())
 
 
-async def file_case(api: Api, party: Party, *, description: str = "屏幕破损 the screen arrived cracked",
+async def file_case(api: Api, party: Party, *, description: str = "屏幕破损 the screen cracked after two days of use",
                     line: int = 0, contact: dict | None = None) -> dict:
     body = {"order_id": party.order_id, "order_line_id": party.lines[line], "description": description,
             "evidence": [evidence(party.order_id)], **({"contact": contact} if contact else {})}

@@ -55,7 +55,7 @@ async def test_an_update_in_flight_across_a_temporal_restart_completes_once():
             await wait_for_pollers(env.client, queue)
             driver = Driver(env, env.engine, queue, policy)
             ids = make_order(env.engine)
-            filed = await driver.file(ids, "屏幕破损 the screen arrived cracked")
+            filed = await driver.file(ids, "屏幕破损 the screen cracked after two days of use")
             cid = filed.complaint_id
             await driver.stage(cid, Stage.CLASSIFICATION)
             handle = driver.handle(cid)

@@ -5,7 +5,28 @@ from models.policy import ClassificationPolicy
 from policy.classification import classify, detect_type, keyword_hits
 from tests.policy.builders import order_facts
 
-POLICY = ClassificationPolicy()
+# The keyword rules (v1) as they shipped: cases recorded under them must replay with them, so these
+# tests pin that behaviour with the keyword lists of the time, not today's longer defaults.
+POLICY = ClassificationPolicy(
+    keywords={
+            ComplaintType.FOOD_SAFETY: ["变质", "spoiled", "过敏", "allergy", "allergic", "食物中毒", "food poisoning",
+                                        "发霉", "mould", "mold", "rotten", "腐烂", "异物", "foreign object"],
+            ComplaintType.COUNTERFEIT: ["假货", "counterfeit", "fake", "仿冒", "replica", "防伪"],
+            ComplaintType.QUALITY_DEFECT: ["破损", "damaged", "broken", "坏了", "defect", "defective", "质量",
+                                           "故障", "not working", "cracked"],
+            ComplaintType.LOGISTICS: ["丢件", "lost", "延误", "late", "delayed", "错发", "wrong item", "未收到",
+                                      "not received", "快递", "courier"],
+            ComplaintType.NOT_AS_DESCRIBED: ["色差", "colour difference", "color difference", "与描述不符",
+                                             "not as described", "虚假宣传", "false advertising", "尺码不符"],
+            ComplaintType.AFTER_SALES: ["不退款", "refuses refund", "拒绝售后", "不理", "ignored", "stalling",
+                                        "拖延", "no reply"],
+            ComplaintType.PLATFORM_SERVICE: ["支付失败", "payment failed", "无法取消", "cannot cancel", "扣款",
+                                             "charged twice"],
+        },
+    severity_a_keywords=["过敏", "allergy", "allergic", "变质", "spoiled",
+                                                     "食物中毒", "food poisoning", "安全", "safety", "burn",
+                                                     "烧伤", "injury", "受伤"],
+    severity_c_keywords=["建议", "suggest", "suggestion", "希望", "would be nice"])
 
 
 @pytest.mark.parametrize(("description", "expected"), [

@@ -6,8 +6,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.enums import DisputeClass, Severity, Stage
+from models.enums import Stage as _Stage
 from models.policy import BusinessHours, Policy, SlaPolicy
-from policy.sla import add_business_time, business_time_between, case_clocks, deadline, resume, stage_clock
+from policy.sla import (
+    Breach,
+    add_business_time,
+    business_time_between,
+    case_clocks,
+    deadline,
+    escalation_keys,
+    plan_escalation,
+    resume,
+    stage_clock,
+)
 from tests.policy.builders import classification
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -208,3 +219,45 @@ def test_resume_preserves_the_remaining_working_time(hours, start, duration, pau
         assert business_time_between(resumed_at, new_due, hours) == business_time_between(paused_at, due_at, hours)
     else:
         assert new_due == due_at
+
+
+# ---- one missed deadline, one escalation -----------------------------------------------------------
+
+
+_DUE = datetime(2026, 11, 2, 10, tzinfo=UTC)
+
+
+def test_clocks_falling_due_together_make_one_escalation_listing_every_clock():
+    plan = plan_escalation(breaches=[Breach("plan", _DUE), Breach("first_contact", _DUE)],
+                           stage=_Stage.CLASSIFICATION, level=0, max_level=3, escalated=frozenset())
+    assert plan is not None
+    assert plan.level == 1 and plan.clocks == ("first_contact", "plan")
+    assert "2 clocks breached in classification" in plan.reason and "→ level 1" in plan.reason
+
+
+def test_a_clock_escalates_at_most_once_per_level_and_stage():
+    stage = _Stage.EVIDENCE
+    first = plan_escalation(breaches=[Breach("evidence", _DUE)], stage=stage, level=0, max_level=3,
+                            escalated=frozenset())
+    assert first is not None
+    done = escalation_keys(first, stage)
+    # the same breach seen again (re-delivered timer, a second check at the same instant) owes nothing
+    assert plan_escalation(breaches=[Breach("evidence", _DUE)], stage=stage, level=0, max_level=3,
+                           escalated=done) is None
+    # at the top level a clock escalates once, then never again in that stage
+    top = plan_escalation(breaches=[Breach("evidence", _DUE)], stage=stage, level=3, max_level=3,
+                          escalated=frozenset())
+    assert top is not None and top.level == 3
+    assert plan_escalation(breaches=[Breach("evidence", _DUE)], stage=stage, level=3, max_level=3,
+                           escalated=escalation_keys(top, stage)) is None
+    # a new stage is a new deadline
+    assert plan_escalation(breaches=[Breach("evidence", _DUE)], stage=_Stage.NEGOTIATION, level=3, max_level=3,
+                           escalated=escalation_keys(top, stage)) is not None
+
+
+def test_only_the_clocks_not_yet_escalated_at_that_level_are_listed():
+    stage = _Stage.CLASSIFICATION
+    done = frozenset({("plan", 1, stage.value)})
+    plan = plan_escalation(breaches=[Breach("plan", _DUE), Breach("first_contact", _DUE + timedelta(seconds=1))],
+                           stage=stage, level=0, max_level=3, escalated=done)
+    assert plan is not None and plan.clocks == ("first_contact",)

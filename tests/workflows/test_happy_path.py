@@ -10,7 +10,7 @@ from workflows.complaint import ComplaintWorkflow as W
 
 async def test_tier1_refund_accepted_runs_to_closed(driver):
     ids = make_order(driver.engine)
-    filed = await driver.file(ids, "屏幕破损 the screen arrived cracked")
+    filed = await driver.file(ids, "屏幕破损 the screen cracked after two days of use")
     assert not filed.joined
     cid = filed.complaint_id
     s = await driver.stage(cid, Stage.CLASSIFICATION)

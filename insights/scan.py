@@ -1,0 +1,43 @@
+"""One insights scan: re-count recent orders, catch up stale facts, evaluate warnings, re-assess standing.
+
+Run by the scheduled InsightsScanWorkflow through InsightsActivities.scan (docs/INSIGHTS.md), or by
+an operator with `complaints insights scan`. Every step is idempotent: a repeated scan at the same
+instant changes nothing, and a scan that dies half-way is completed by the next one.
+"""
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from adapters.ports import Notifier
+from insights import facts, orders
+from insights.early_warning import scan_warnings
+from insights.standing import scan_standing
+from models.policy import Policy
+
+
+class ScanResult(BaseModel):
+    at: datetime
+    order_rows: int
+    facts_refreshed: int
+    evaluated: int
+    raised: list[str]
+    cleared: list[str]
+    active_flags: int
+    standings_assessed: int
+    standing_changes: list[str]
+
+
+def run_scan(engine: Engine, notifier: Notifier, policy: Policy, now: datetime) -> ScanResult:
+    last = now.date()
+    order_rows = orders.refresh_days(engine, last - timedelta(days=policy.insights.order_refresh_days - 1), last)
+    with Session(engine) as session:
+        stale = facts.stale_ids(session)
+    refreshed = facts.rebuild(engine, stale) if stale else 0
+    warnings = scan_warnings(engine, notifier, policy, now)
+    standing = scan_standing(engine, notifier, policy, now)
+    return ScanResult(at=now, order_rows=order_rows, facts_refreshed=refreshed, evaluated=warnings.evaluated,
+                      raised=warnings.raised, cleared=warnings.cleared, active_flags=warnings.active,
+                      standings_assessed=standing.assessed, standing_changes=standing.changed)

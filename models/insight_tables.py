@@ -1,0 +1,132 @@
+"""Insights tables: per-case facts, daily order counts, early-warning flags and merchant standing.
+
+`insight_case` and `insight_order_day` are derived data (rollups): every value in them is recomputed
+from the read model, the ledger and the order tables by insights.facts / insights.orders, so they can
+be rebuilt at any time (`complaints insights rebuild`). Flags and standing are records of their own.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Date, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime
+
+
+def _ts(nullable: bool = False):
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+class InsightCase(SQLModel, table=True):
+    """One row per complaint: the figures insights adds up, flattened so one pass answers a query."""
+
+    __tablename__ = "insight_case"
+    __table_args__ = (
+        # Covers the resolution times of a window: read from the index alone.
+        Index("ix_insight_case_created", "created_at", "resolution_seconds"),
+        # (stage last: the per-merchant and per-SKU counts of a window are read from the index alone)
+        Index("ix_insight_case_merchant_created", "merchant_id", "created_at", "stage"),
+        Index("ix_insight_case_sku_created", "sku", "created_at", "stage"),
+        Index("ix_insight_case_category_created", "category", "created_at"),
+    )
+
+    complaint_id: str = Field(primary_key=True, foreign_key="complaint.id")
+    created_at: datetime = _ts()
+    closed_at: datetime | None = _ts(nullable=True)
+    merchant_id: str | None = None
+    sku: str | None = None
+    category: str | None = None
+    type: str | None = None
+    dispute_class: str | None = None
+    channel: str = "app"
+    severity: str | None = None
+    stage: str
+    root_cause: str | None = None
+    resolution_seconds: int | None = Field(default=None, description="filing to close, closed cases only")
+    escalated: bool = False
+    reopened: bool = False
+    breached_first_contact: bool = False
+    breached_plan: bool = False
+    breached_solution: bool = False
+    breached_dispute_limit: bool = False
+    breaches: int = 0
+    survey_sent: bool = False
+    survey_answered: bool = False
+    resolved_score: int | None = None
+    communication_score: int | None = None
+    refund_minor: int = 0
+    advance_minor: int = 0
+    recovery_minor: int = 0
+    penalty_minor: int = 0
+    coupon_minor: int = 0
+    points: int = 0
+    source_updated_at: datetime = _ts()
+
+
+class InsightDayTotals(SQLModel, table=True):
+    """Every additive figure of the complaints filed on one UTC day in one category (a rollup of
+    `insight_case`, re-aggregated by the read-model writer whenever one of that day's facts changes)."""
+
+    __tablename__ = "insight_day_totals"
+
+    day: date = Field(sa_column=Column(Date(), primary_key=True))
+    category: str = Field(default="", primary_key=True)
+    totals: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class InsightOrderDay(SQLModel, table=True):
+    """Order lines placed per day at three grains: 'sku', 'merchant' (sku '') and 'category' (both '')."""
+
+    __tablename__ = "insight_order_day"
+    __table_args__ = (
+        UniqueConstraint("grain", "day", "merchant_id", "sku", "category", name="insight_order_day_key"),
+        Index("ix_insight_order_day_merchant", "grain", "merchant_id", "day"),
+        Index("ix_insight_order_day_sku", "grain", "sku", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    grain: str
+    day: date = Field(sa_column=Column(Date(), nullable=False))
+    merchant_id: str = ""
+    sku: str = ""
+    category: str = ""
+    lines: int = 0
+
+
+class InsightFlag(SQLModel, table=True):
+    """An early warning on a merchant or a SKU: raised with its evidence, cleared with the evidence of its return."""
+
+    __tablename__ = "insight_flag"
+    __table_args__ = (
+        # At most one active flag per subject, enforced by the database itself.
+        Index("ux_insight_flag_active", "subject_kind", "subject_id", unique=True,
+              sqlite_where=text("cleared_at IS NULL"), postgresql_where=text("cleared_at IS NULL")),
+        Index("ix_insight_flag_merchant", "merchant_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject_kind: str = Field(description="merchant or sku")
+    subject_id: str
+    merchant_id: str | None = None
+    category: str | None = None
+    raised_at: datetime = _ts()
+    cleared_at: datetime | None = _ts(nullable=True)
+    evidence: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    clear_evidence: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    last_evaluated_at: datetime = _ts()
+
+
+class MerchantStandingRecord(SQLModel, table=True):
+    """The standing tier a merchant has now, why, and what of its consequences is applied."""
+
+    __tablename__ = "merchant_standing"
+
+    merchant_id: str = Field(primary_key=True, foreign_key="merchant.id")
+    tier: str
+    reason: str
+    since: datetime = _ts()
+    computed_at: datetime = _ts()
+    changes: int = 0
+    deposit_multiplier: int = 1
+    evidence: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    policy_version: str = "default"

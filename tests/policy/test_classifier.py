@@ -1,0 +1,179 @@
+"""The classifier (policy/classifier.py): held-out figures, negation, suggestions, low confidence, keywords."""
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from temporalio.testing import ActivityEnvironment
+
+from activities.classify import ClassifyActivities
+from models.classify_io import ClassifyRequest
+from models.enums import Category, ComplaintType, DisputeClass, Severity
+from models.policy import ClassificationPolicy
+from policy import classifier, classifier_eval, classifier_report, corpus, linear_model
+from policy.classifier import MERCHANT_FAULT_TYPES
+from policy.group_impact import GroupVolumes
+from tests.policy.builders import order_facts
+
+POLICY = ClassificationPolicy()
+DOC = Path(__file__).resolve().parents[2] / "docs" / "CLASSIFIER.md"
+
+
+def suggest(text: str, policy: ClassificationPolicy = POLICY, volumes: GroupVolumes | None = None, **order):
+    return classifier.suggest(description=text, order=order_facts(**order), volumes=volumes, policy=policy)
+
+
+@pytest.fixture(scope="module")
+def held_out() -> classifier_eval.Report:
+    return classifier_eval.evaluate(corpus.part("test"), classifier_eval.model_classifier())
+
+
+def test_the_corpus_is_large_varied_and_split_by_text():
+    items = corpus.load()
+    assert len(items) >= 400
+    test = [item for item in items if item.split == "test"]
+    assert 0.2 < len(test) / len(items) < 0.4
+    assert {item.type for item in test} == set(ComplaintType)
+    assert {item.severity for item in test} == set(Severity)
+    assert corpus.split_of("  同一句话 ") == corpus.split_of("同一句话")
+
+
+def test_no_suggestion_on_the_held_out_split_is_typed_a_merchant_fault(held_out):
+    assert held_out.suggestions_as_merchant_fault == []
+
+
+def test_held_out_figures_beat_the_keyword_rules_and_stay_above_their_floor(held_out):
+    rules = classifier_eval.evaluate(corpus.part("test"), classifier_eval.rules_classifier())
+    assert held_out.type_accuracy >= rules.type_accuracy + 0.1
+    assert held_out.severity_a_recall >= rules.severity_a_recall + 0.2
+    # Regression floor at today's figures (docs/CLASSIFIER.md), below the issue's targets.
+    assert held_out.type_accuracy >= 0.87
+    assert held_out.severity_a_recall >= 0.86
+
+
+@pytest.mark.xfail(strict=True, reason="below the targets (type ≥ 90 %, A recall ≥ 98 %): see docs/CLASSIFIER.md")
+def test_held_out_figures_meet_the_targets(held_out):
+    assert held_out.type_accuracy >= 0.90
+    assert held_out.severity_a_recall >= 0.98
+
+
+def test_docs_show_the_current_figures():
+    assert DOC.read_text(encoding="utf-8") == classifier_report.render(), \
+        "docs/CLASSIFIER.md is stale: run `complaints classifier evaluate`"
+
+
+def test_training_is_deterministic_and_reproduces_the_shipped_weights(tmp_path):
+    pytest.importorskip("sklearn")
+    from policy import classifier_train
+
+    path = tmp_path / "model.json"
+    linear_model.write_artifact(path, classifier_train.train())
+    assert path.read_bytes() == linear_model.ARTIFACT.read_bytes()
+
+
+def test_training_refuses_the_test_split():
+    pytest.importorskip("sklearn")
+    from policy import classifier_train
+
+    with pytest.raises(ValueError, match="train split only"):
+        classifier_train.train(corpus.part("test")[:5])
+
+
+@pytest.mark.parametrize(("text", "not_type"), [
+    ("没有变质，就是瓶子在路上摔裂了，漏了一箱子", ComplaintType.FOOD_SAFETY),
+    ("it's not broken, it is just a totally different colour from the photos", ComplaintType.QUALITY_DEFECT),
+    ("不是假货，是正品，就是用了两天就开不了机", ComplaintType.COUNTERFEIT),
+])
+def test_a_denied_problem_is_not_the_problem(text, not_type):
+    result = suggest(text)
+    assert result.type != not_type
+    assert any("denied" in rule for rule in result.rules_fired)
+
+
+def test_a_denied_urgent_word_does_not_make_the_complaint_urgent():
+    result = suggest("没有过敏，也没有变质，就是颜色跟图片差太多", category=Category.COSMETICS)
+    assert result.severity == Severity.B
+    assert "urgent keyword '过敏' denied in the text (not counted)" in result.rules_fired
+
+
+@pytest.mark.parametrize("text", [
+    "建议增加晚上的配送时段，白天家里没人",
+    "It would be nice to pick a delivery time slot",
+    "东西挺好的，希望店家以后多出几个颜色",
+    "suggestion: the product page could show unit prices",
+])
+def test_a_suggestion_is_c_and_never_a_merchant_fault(text):
+    result = suggest(text)
+    assert result.severity == Severity.C
+    assert result.type not in MERCHANT_FAULT_TYPES
+    assert result.dispute_class == DisputeClass.SERVICE
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("快递盒子都被压扁了，拆开电饭煲外壳碎了", ComplaintType.LOGISTICS),
+    ("申请退货一个星期了，商家一直不处理，也不回消息", ComplaintType.AFTER_SALES),
+    ("用了这个面霜脸上起了一片红疹子，又痒又疼", ComplaintType.FOOD_SAFETY),
+])
+def test_the_three_complaints_of_the_issue(text, expected):
+    result = suggest(text)
+    assert result.type == expected
+    assert result.needs_agent is False
+    assert result.rules_fired[0]
+
+
+def test_an_allergy_to_a_cosmetic_is_urgent_and_reads_food_safety_health():
+    result = suggest("用了这个精华液以后脸肿了，过敏", category=Category.COSMETICS)
+    assert (result.type, result.severity) == (ComplaintType.FOOD_SAFETY, Severity.A)
+    assert any("food safety / health" in rule for rule in result.rules_fired)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x01", "zzzz qqqq", "我想问一下"])
+def test_an_unclear_text_goes_to_the_agent(text):
+    result = suggest(text)
+    assert result.needs_agent
+    assert result.confidence is not None and result.confidence < POLICY.min_confidence
+    assert any("the agent chooses the type" in rule for rule in result.rules_fired)
+
+
+def test_rules_fired_name_the_deciding_words():
+    result = suggest("the box arrived crushed and the lamp inside is shattered")
+    assert result.type == ComplaintType.LOGISTICS
+    model_rule = next(rule for rule in result.rules_fired if rule.startswith("model: logistics"))
+    assert "decided over" in model_rule and "'crushed'" in model_rule
+
+
+def test_an_operator_keyword_moves_the_decision_without_retraining():
+    text = "zqxv zqxv"
+    assert suggest(text).needs_agent
+    custom = POLICY.model_copy(update={"keywords": {**POLICY.keywords, ComplaintType.LOGISTICS: ["zqxv"]}})
+    result = suggest(text, custom)
+    assert result.type == ComplaintType.LOGISTICS
+    assert "keyword 'zqxv' → logistics" in result.rules_fired
+
+
+def test_group_impact_raises_severity_and_explains_the_rate():
+    volumes = GroupVolumes(complaints_on_sku=4, orders_on_sku=40, complaints_on_merchant=4, orders_on_merchant=5000)
+    result = suggest("屏幕有坏点", volumes=volumes)
+    assert result.group_impact and result.severity == Severity.A
+    assert any("5 complaints / 40 orders" in rule and "12.5%" in rule for rule in result.rules_fired)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(max_size=300) | st.text(alphabet="假货没有变质不是破损 notbrken,，。!\x00\u202e🙂", max_size=300))
+def test_any_text_gets_a_valid_deterministic_answer(text):
+    first, second = suggest(text), suggest(text)
+    assert first == second
+    assert 0.0 <= (first.confidence or 0.0) <= 1.0
+
+
+def test_the_longest_text_is_classified():
+    assert suggest("快递丢件了。" * 700).type == ComplaintType.LOGISTICS
+
+
+def test_the_activity_returns_the_classifiers_answer():
+    request = ClassifyRequest(complaint_id="c-1", description="包裹丢了，物流三天没更新", order=order_facts(),
+                              policy=POLICY)
+    result = ActivityEnvironment().run(ClassifyActivities(None).classify_complaint, request)
+    assert result == suggest("包裹丢了，物流三天没更新")
+    assert result.type == ComplaintType.LOGISTICS
