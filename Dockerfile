@@ -14,7 +14,7 @@ WORKDIR /app
 
 # Dependencies first, so a code change does not reinstall them.
 COPY pyproject.toml ./
-RUN mkdir -p workflows activities api models policy core adapters audit cli bench drills console \
+RUN mkdir -p workflows activities api models policy core adapters audit cli bench drills console insights observability \
     && touch worker.py \
     && pip install . \
     && pip uninstall --yes complaintdesk
@@ -30,6 +30,7 @@ COPY core ./core
 COPY adapters ./adapters
 COPY audit ./audit
 COPY cli ./cli
+COPY observability ./observability
 # The browser console the API serves at /console.
 COPY console ./console
 # Operators run `complaints bench` / `complaints drills` against a deployment too.
@@ -40,5 +41,6 @@ COPY insights ./insights
 RUN pip install --no-deps . && mkdir -p /app/data && chown app:app /app/data
 
 USER app
-EXPOSE 8000
+# 8000: the API; 9180 / 9181: the API's and a worker's /metrics (API_METRICS_PORT, WORKER_METRICS_PORT).
+EXPOSE 8000 9180 9181
 CMD ["complaints", "api"]

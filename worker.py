@@ -32,12 +32,16 @@ from core.process_exit import exit_now
 from core.settings import Settings, get_settings, require_production_secrets
 from core.temporal import connect
 from workflows.anchor import AuditAnchorWorkflow
+from observability.logs import configure_logging
+from observability.metrics import worker_runtime
+from observability.redaction import SafeDatabaseErrorsInterceptor
+from observability.tracing import instrument_engine, provider_from_environment
 from workflows.complaint import ComplaintWorkflow
 from workflows.insights_scan import InsightsScanWorkflow
 
 # Deterministic modules shared with the workflow: passed through, not re-imported per workflow run.
 PASSTHROUGH = ("models", "policy", "adapters", "core", "pydantic", "pydantic_core", "annotated_types",
-               "zoneinfo", "yaml")
+               "zoneinfo", "yaml", "opentelemetry", "observability")
 
 
 def activities_for(engine: Engine, settings: Settings | None = None) -> list:
@@ -78,14 +82,20 @@ def build_worker(client: Client, engine: Engine, settings: Settings, *, task_que
         activity_executor=ThreadPoolExecutor(max_workers=threads), max_concurrent_activities=threads,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
         max_cached_workflows=settings.worker_max_cached_workflows, workflow_runner=workflow_runner(),
-        interceptors=[PermanentErrorInterceptor()],
-        graceful_shutdown_timeout=timedelta(seconds=30))
+        graceful_shutdown_timeout=timedelta(seconds=30),
+        # Outermost first: database errors leave an activity without the values in them (observability/
+        # redaction.py), after PermanentErrorInterceptor has classified them as permanent or retryable.
+        interceptors=[SafeDatabaseErrorsInterceptor(), PermanentErrorInterceptor()])
 
 
 async def run(settings: Settings) -> None:
     chain_key()  # no AUDIT_CHAIN_KEY outside DEV_MODE: refuse to start rather than stall every audit write
+    tracer_provider = provider_from_environment("complaints-worker")  # None unless OTEL_ variables ask
     engine = engine_from_settings(settings)
-    client = await connect(settings)
+    instrument_engine(engine, tracer_provider)
+    # The runtime's core serves the SDK metrics on WORKER_METRICS_PORT (a taken port: no metrics, logged).
+    runtime = worker_runtime(settings.metrics_host, settings.worker_metrics_port)
+    client = await connect(settings, runtime=runtime, tracer_provider=tracer_provider)
     worker = build_worker(client, engine, settings)
     # SIGTERM (compose stop, Kubernetes, the dev supervisor) drains in-flight tasks instead of cutting them.
     stop = asyncio.Event()
@@ -98,11 +108,13 @@ async def run(settings: Settings) -> None:
         await ensure_anchor_workflow(client, settings.temporal_task_queue, settings.audit_anchor_interval_seconds)
         await stop.wait()
     engine.dispose()
+    if tracer_provider is not None:
+        tracer_provider.shutdown()  # flush the spans still batched
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
     require_production_secrets(settings, "worker")
     asyncio.run(run(settings))
     exit_now(0)

@@ -24,6 +24,8 @@ from core.db import engine_from_settings
 from core.migrate import upgrade_database
 from core.settings import Settings, get_settings, require_production_secrets
 from core.temporal import connect
+from observability.api import instrument_api_app, start_api_operations
+from opentelemetry.trace import TracerProvider
 
 log = logging.getLogger("api")
 
@@ -96,7 +98,7 @@ def _seed_demo(engine: Engine) -> None:
 
 
 def create_app(settings: Settings | None = None, *, client: Client | None = None,
-               engine: Engine | None = None) -> FastAPI:
+               engine: Engine | None = None, tracer_provider: TracerProvider | None = None) -> FastAPI:
     settings = settings or get_settings()
     require_production_secrets(settings, "API")
 
@@ -109,12 +111,15 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
             upgrade_database(settings.db_url)
             if settings.dev_mode:
                 _seed_demo(app.state.engine)
-        app.state.temporal = TemporalLink(lambda: connect(settings), client=client)
+        stop_operations = start_api_operations(app, settings, own_process=owned_engine)
+        app.state.temporal = TemporalLink(lambda: connect(settings, tracer_provider=app.state.tracer_provider),
+                                          client=client)
         if client is None:
             await app.state.temporal.try_connect()  # down now is fine: endpoints reconnect lazily
         try:
             yield
         finally:
+            stop_operations()
             if owned_engine:
                 app.state.engine.dispose()
 
@@ -136,6 +141,7 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api_max_body_bytes,
                        larger={"/codec/": settings.api_codec_max_body_bytes})
     app.add_middleware(RequestIdMiddleware)
+    instrument_api_app(app, settings, tracer_provider)  # metrics, traces, log context (observability/)
     return app
 
 

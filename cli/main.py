@@ -39,6 +39,7 @@ def up(
     temporal_port: Annotated[int | None, typer.Option(help="Temporal gRPC port [port of TEMPORAL_ADDRESS]")] = None,
     ui_port: Annotated[int | None, typer.Option(help="Temporal Web UI port [TEMPORAL_UI_PORT]")] = None,
     api_port: Annotated[int | None, typer.Option(help="API port [API_PORT]")] = None,
+    codec_port: Annotated[int, typer.Option(help="loopback-only payload codec for the UI (with PAYLOAD_KEY)")] = 8234,
 ) -> None:
     """Run everything locally: Temporal dev server + Web UI, migrations, demo data, worker and API."""
     from cli.devstack import StackConfig, run_stack
@@ -49,7 +50,9 @@ def up(
     default_port = int(settings.temporal_address.rsplit(":", 1)[-1])
     cfg = StackConfig(data_dir=resolved_dir, temporal_port=temporal_port or default_port,
                       ui_port=ui_port or settings.temporal_ui_port, api_port=api_port or settings.api_port,
-                      namespace=settings.temporal_namespace, task_queue=settings.temporal_task_queue)
+                      namespace=settings.temporal_namespace, task_queue=settings.temporal_task_queue,
+                      api_metrics_port=settings.api_metrics_port, worker_metrics_port=settings.worker_metrics_port,
+                      codec_port=codec_port)
     raise typer.Exit(run_stack(cfg, settings, say=typer.echo))
 
 
@@ -66,9 +69,12 @@ def api(workers: Annotated[int, typer.Option(help="uvicorn worker processes")] =
     """Serve the HTTP API on API_HOST:API_PORT against the configured Temporal and database."""
     import uvicorn
 
+    from observability.logs import configure_logging
+
     settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)  # uvicorn's loggers too (log_config=None)
     uvicorn.run("api.main:app", host=settings.api_host, port=settings.api_port, workers=workers,
-                proxy_headers=True)
+                proxy_headers=True, log_config=None)
 
 
 @app.command()
@@ -135,19 +141,22 @@ def token(username: str,
 
 
 @app.command()
-def health(url: Annotated[str | None, typer.Option(help="base URL of the API [API_HOST:API_PORT]")] = None) -> None:
-    """Ask the API's /health; exit 0 only when the database and Temporal are both reachable."""
-    import httpx
+def health(url: Annotated[str | None, typer.Option(help="base URL of the API [API_HOST:API_PORT]")] = None,
+           live: Annotated[bool, typer.Option("--live", help="only ask whether the API process answers")] = False,
+           worker: Annotated[bool, typer.Option("--worker", help="check this host's worker instead: its /metrics "
+                                                "on WORKER_METRICS_PORT answers")] = False) -> None:
+    """Report each part: the API, the database, Temporal and the workers polling the task queue.
+
+    Exit 0 only when all are ready (the API's /health/ready). `--live` asks /health/live; `--worker` is the
+    worker container's own check.
+    """
+    from cli.health import check_api, check_worker
 
     settings = Settings()
-    host = "127.0.0.1" if settings.api_host in ("0.0.0.0", "::") else settings.api_host
-    base = url or f"http://{host}:{settings.api_port}"
-    try:
-        response = httpx.get(f"{base.rstrip('/')}/health", timeout=5.0)
-    except httpx.HTTPError as exc:
-        raise fail(f"{base}/health unreachable: {exc}") from None
-    typer.echo(response.text)
-    if response.status_code != 200:
+    lines, ok = check_worker(settings) if worker else check_api(settings, url, live_only=live)
+    for line in lines:
+        typer.echo(line)
+    if not ok:
         raise typer.Exit(1)
 
 

@@ -3,6 +3,7 @@
 Every child is a session leader (start_new_session): the terminal's Ctrl-C reaches only the supervisor,
 which then stops the children in reverse start order, SIGTERM first and SIGKILL after a grace period.
 On Linux each child also gets SIGTERM if the supervisor dies without cleaning up (PR_SET_PDEATHSIG).
+A child that died can be started again in its place (`restart`); `Backoff` spaces such restarts out.
 """
 
 import ctypes
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -35,6 +36,11 @@ class Child:
     name: str
     process: subprocess.Popen
     log_path: Path | None = None
+    argv: Sequence[str] = ()
+    env: Mapping[str, str] | None = None
+    cwd: Path | None = None
+    started_at: float = field(default_factory=time.monotonic)
+    restarts: int = 0
 
     @property
     def pid(self) -> int:
@@ -70,7 +76,7 @@ class Supervisor:
                 list(argv), env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL,
                 stdout=log if log else None, stderr=subprocess.STDOUT if log else None,
                 start_new_session=True, preexec_fn=_prepare_child)
-            child = Child(name, process, log_path)
+            child = Child(name, process, log_path, argv=list(argv), env=dict(env), cwd=cwd)
             self.children.append(child)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
@@ -80,6 +86,20 @@ class Supervisor:
 
     def first_exited(self) -> Child | None:
         return next((c for c in self.children if not c.running()), None)
+
+    def exited(self) -> list[Child]:
+        return [c for c in self.children if not c.running()]
+
+    def restart(self, dead: Child) -> Child:
+        """Start `dead`'s command again in its place (same position in the stop order)."""
+        index = self.children.index(dead)
+        self._stop(dead, lambda: True)  # reap it and anything it left in its group
+        self.children.remove(dead)
+        child = self.start(dead.name, dead.argv, dead.env or {}, cwd=dead.cwd, log_path=dead.log_path)
+        self.children.remove(child)
+        self.children.insert(index, child)
+        child.restarts = dead.restarts + 1
+        return child
 
     def stop_all(self, force: Callable[[], bool] = lambda: False) -> None:
         """Stop in reverse start order: the API before the worker before the server they talk to."""
@@ -99,6 +119,33 @@ class Supervisor:
         deadline = time.monotonic() + 5.0
         while group_members(pgid) and time.monotonic() < deadline:  # grandchildren die asynchronously
             time.sleep(0.05)
+
+
+@dataclass
+class Backoff:
+    """Restart delays that double while a child keeps dying young, and start over once it ran long enough."""
+
+    initial: float = 1.0
+    maximum: float = 30.0
+    healthy_after: float = 60.0
+    _failures: int = 0
+
+    def next_delay(self, uptime: float) -> float:
+        if uptime >= self.healthy_after:
+            self._failures = 0
+        delay = min(self.maximum, self.initial * 2 ** self._failures)
+        self._failures += 1
+        return delay
+
+
+def describe_exit(returncode: int | None) -> str:
+    """`code 3`, or `killed by SIGKILL` for a child ended by a signal."""
+    if returncode is not None and returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"code {returncode}"
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:

@@ -1,4 +1,8 @@
-"""Engine and sessions. One engine per process, sized for the worker's activity threads."""
+"""Engine and sessions. One engine per process, sized for the worker's activity threads.
+
+Every engine hides SQL parameters from its error messages (hide_parameters): a failed INSERT would otherwise
+carry evidence text, names or phone numbers into logs, activity failures and Temporal's history.
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +20,8 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
             from pathlib import Path
 
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _):
@@ -27,7 +32,7 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, hide_parameters=True)
 
 
 def engine_from_settings(settings: Settings) -> Engine:

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -64,6 +65,14 @@ class Settings(BaseSettings):
     worker_activity_threads: int = 8
     worker_max_concurrent_workflow_tasks: int = 20
     worker_max_cached_workflows: int = 1000
+
+    # Operations (observability/, docs/OPERATIONS.md). Tracing is configured by the standard OTEL_* variables.
+    log_format: Literal["text", "json"] = Field("text", description="text (readable) or json (one object a line)")
+    log_level: str = "INFO"
+    metrics_host: str = Field("127.0.0.1", description="address the /metrics servers bind (0.0.0.0 in a container)")
+    api_metrics_port: int = Field(9180, description="the API's /metrics (HTTP and business figures); 0: off")
+    worker_metrics_port: int = Field(9181, description="the worker's /metrics (Temporal SDK); 0: off")
+    business_metrics_cache_seconds: int = 15
 
     @property
     def db_url(self) -> str:

@@ -2,9 +2,11 @@
 
 import dataclasses
 
+from opentelemetry.trace import TracerProvider
 from temporalio.client import Client, TLSConfig
-from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.runtime import Runtime
 
 from core.codec import EncryptionCodec
 from core.settings import Settings
@@ -35,8 +37,13 @@ def _tls(settings: Settings) -> TLSConfig | bool:
                      client_private_key=read(settings.temporal_tls_key))
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, *, runtime: Runtime | None = None,
+                  tracer_provider: TracerProvider | None = None) -> Client:
+    """`runtime`: the worker's, with the SDK's Prometheus exporter; `tracer_provider`: traces every client
+    call and, in a worker built from this client, every workflow and activity (observability.tracing)."""
+    from observability.tracing import temporal_interceptors
+
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
                                 data_converter=converter_from_settings(settings), tls=_tls(settings),
-                                api_key=api_key)
+                                api_key=api_key, runtime=runtime, interceptors=temporal_interceptors(tracer_provider))

@@ -56,7 +56,9 @@ async def test_no_operation_answers_500_to_hostile_input(live_api, real_case):
                     response = await live_api.http.request(method, url, content=body, headers=headers,
                                                            params={"limit": "-1", "sort": "'; drop table"})
                     sent += 1
-                    if response.status_code >= 500:
+                    # Readiness answers 503 by contract when no worker polls (the time-skipping server
+                    # reports no pollers); that is an answer about the deployment, not about the input.
+                    if response.status_code >= 500 and (path, response.status_code) != ("/health/ready", 503):
                         failures.append((method, url[:60], user, body[:40] if body else body,
                                          response.status_code, response.text[:200]))
     assert failures == []

@@ -5,7 +5,7 @@ import pytest
 from api.main import create_app
 from api.routes.actions import STEPS
 
-PUBLIC = {("/health", "get"), ("/auth/token", "post")}
+PUBLIC = {("/health", "get"), ("/health/live", "get"), ("/health/ready", "get"), ("/auth/token", "post")}
 EVERY_ROLE = {("/auth/me", "get")}  # any valid token: nothing to forbid
 
 

@@ -23,9 +23,11 @@ from tests.stack.compose_render import (COMPOSE_FILE, ENV_EXAMPLE, ROOT, Missing
 
 SCHEMA = json.loads((Path(__file__).parent / "compose_spec.json").read_text())
 APP_SERVICES = ("api", "worker", "migrate", "temporal-setup")
-SECRETS = ("POSTGRES_PASSWORD", "JWT_SECRET", "PAYLOAD_KEY", "AUDIT_CHAIN_KEY")
+SECRETS = ("POSTGRES_PASSWORD", "JWT_SECRET", "PAYLOAD_KEY", "AUDIT_CHAIN_KEY", "GRAFANA_ADMIN_PASSWORD")
 SAMPLE_SECRETS = {"POSTGRES_PASSWORD": "pg-secret", "JWT_SECRET": "j" * 48, "PAYLOAD_KEY": "A" * 43 + "=",
-                  "AUDIT_CHAIN_KEY": "c" * 43}
+                  "AUDIT_CHAIN_KEY": "c" * 43, "GRAFANA_ADMIN_PASSWORD": "grafana-secret"}
+# Read by OpenTelemetry's own SDK and exporter (observability/tracing.py), not by Settings.
+OTEL_VARIABLES = {"OTEL_EXPORTER_OTLP_ENDPOINT"}
 
 
 @pytest.fixture(scope="module")
@@ -79,12 +81,13 @@ def test_env_example_documents_every_variable_the_file_uses():
 def test_app_environment_is_exactly_what_settings_reads(services, name, monkeypatch):
     environment = services[name]["environment"]
     fields = set(Settings.model_fields)
-    unknown = [key for key in environment if key.lower() not in fields]
+    unknown = [key for key in environment if key.lower() not in fields and key not in OTEL_VARIABLES]
     assert not unknown, f"{name} sets variables no Settings field reads: {unknown}"
     for key, value in environment.items():
         monkeypatch.setenv(key, str(value))
     settings = Settings(_env_file=None)
     assert settings.dev_mode is False, "production must not seed demo users"
+    assert settings.log_format == "json" and settings.metrics_host == "0.0.0.0"
     assert settings.api_host == "0.0.0.0"
     assert settings.jwt_secret.get_secret_value() == SAMPLE_SECRETS["JWT_SECRET"]
     assert settings.payload_key.get_secret_value() == SAMPLE_SECRETS["PAYLOAD_KEY"]
@@ -115,7 +118,8 @@ def test_commands_are_real_entry_points(services):
         else:
             assert argv[:1] == ["python"] and (ROOT / argv[1]).is_file(), f"{name}: {argv} runs no repo file"
     health = services["api"]["healthcheck"]["test"]
-    assert health[:3] == ["CMD", "complaints", "health"] and "health" in commands
+    assert health == ["CMD", "complaints", "health"] and "health" in commands, "the API is healthy when ready"
+    assert services["worker"]["healthcheck"]["test"] == ["CMD", "complaints", "health", "--worker"]
     assert services["worker"]["command"] == ["python", "worker.py"]
     assert services["temporal-setup"]["command"] == ["complaints", "temporal-setup"]
 
@@ -228,3 +232,43 @@ def test_dockerfile_builds_from_files_that_exist():
 def test_dockerignore_keeps_secrets_and_local_state_out():
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".env", ".venv", "data", ".git"} <= ignored
+
+
+def _mounts(service: dict) -> dict[str, Path]:
+    """container path -> repository path of a service's bind mounts."""
+    binds = [volume.split(":") for volume in service.get("volumes", []) if volume.startswith("./")]
+    return {target: ROOT / source for source, target, *_ in binds}
+
+
+def test_prometheus_scrapes_the_api_and_every_worker_on_their_metrics_ports(services):
+    import yaml
+
+    prometheus = services["prometheus"]
+    config_path = _mounts(prometheus)["/etc/prometheus/prometheus.yml"]
+    assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
+    jobs = {job["job_name"]: job for job in yaml.safe_load(config_path.read_text())["scrape_configs"]}
+    api_env = services["api"]["environment"]
+    assert jobs["complaints-api"]["static_configs"][0]["targets"] == [f"api:{api_env['API_METRICS_PORT']}"]
+    [workers] = jobs["complaints-worker"]["dns_sd_configs"]
+    assert workers["names"] == ["worker"] and str(workers["port"]) == services["worker"]["environment"][
+        "WORKER_METRICS_PORT"], "one target per replica, on the port the worker serves"
+    assert api_env["METRICS_HOST"] == "0.0.0.0", "reachable from the prometheus container"
+    assert "healthcheck" in prometheus
+
+
+def test_grafana_is_provisioned_with_the_datasource_and_dashboard_it_shows(services):
+    import yaml
+
+    grafana = services["grafana"]
+    mounts = _mounts(grafana)
+    provisioning = mounts["/etc/grafana/provisioning"]
+    [datasource] = yaml.safe_load((provisioning / "datasources" / "prometheus.yml").read_text())["datasources"]
+    assert datasource["url"] == "http://prometheus:9090" and "prometheus" in services
+    [provider] = yaml.safe_load((provisioning / "dashboards" / "dashboards.yml").read_text())["providers"]
+    dashboards_dir = mounts[provider["options"]["path"]]
+    dashboard = json.loads((dashboards_dir / "complaints.json").read_text())
+    uids = {target["datasource"]["uid"] for panel in dashboard["panels"] for target in panel.get("targets", [])}
+    assert uids == {datasource["uid"]}, "every panel queries the provisioned datasource"
+    home = Path(grafana["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"])
+    assert (mounts[str(home.parent)] / home.name).is_file()
+    assert grafana["depends_on"] == {"prometheus": {"condition": "service_healthy"}}

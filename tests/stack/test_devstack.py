@@ -74,11 +74,13 @@ class RunningStack:
 
 @pytest.fixture
 def stack_env(tmp_path: Path) -> Iterator[dict]:
-    temporal_port, ui_port, api_port = free_ports(3)
+    temporal_port, ui_port, api_port, api_metrics, worker_metrics = free_ports(5)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PAYLOAD_KEY")}
     env.update(DATA_DIR=str(tmp_path / "data"), TEMPORAL_ADDRESS=f"127.0.0.1:{temporal_port}",
-               TEMPORAL_UI_PORT=str(ui_port), API_PORT=str(api_port), DEV_MODE="true")
-    yield {"env": env, "ports": (temporal_port, ui_port, api_port), "dir": tmp_path}
+               TEMPORAL_UI_PORT=str(ui_port), API_PORT=str(api_port), DEV_MODE="true",
+               API_METRICS_PORT=str(api_metrics), WORKER_METRICS_PORT=str(worker_metrics))
+    yield {"env": env, "ports": (temporal_port, ui_port, api_port), "dir": tmp_path,
+           "metrics": (api_metrics, worker_metrics)}
 
 
 def start(stack_env: dict, name: str) -> RunningStack:
@@ -103,7 +105,9 @@ def stop_and_assert_nothing_left(stack: RunningStack, groups: list[int],
         assert group_members(pgid) == [], f"process group {pgid} still has members after Ctrl-C"
 
 
-def test_up_serves_then_ctrl_c_leaves_no_process_and_a_restart_keeps_the_data(stack_env):
+def test_up_serves_heals_a_killed_worker_and_api_then_ctrl_c_leaves_nothing_and_a_restart_keeps_the_data(
+        stack_env):
+    """The second start follows the first stop at once: its ports (in TIME_WAIT) must be taken as free."""
     stack = start(stack_env, "first")
     try:
         stack.wait_for_banner()
@@ -118,6 +122,14 @@ def test_up_serves_then_ctrl_c_leaves_no_process_and_a_restart_keeps_the_data(st
         assert ui.status_code == 200 and "<html" in ui.text.lower()
         assert httpx.get(f"http://127.0.0.1:{stack.api_port}/docs", timeout=10).status_code == 200
         assert "seeded now (first run)" in stack.output()
+        api_metrics, worker_metrics = stack_env["metrics"]
+        assert "complaints_open_cases" in httpx.get(f"http://127.0.0.1:{api_metrics}/metrics", timeout=10).text
+        assert "temporal_" in httpx.get(f"http://127.0.0.1:{worker_metrics}/metrics", timeout=10).text
+
+        for name, marker_in_cmdline in (("worker", "-m worker"), ("api", "uvicorn api.main:app")):
+            kill_and_wait_for_restart(stack, name, marker_in_cmdline)
+        ready = wait_ready(stack.api_port)
+        assert ready["workers"]["status"] == "ok", ready
         marker = asyncio.run(_start_marker_workflow(stack.temporal_port))
     finally:
         if stack.process.poll() is None:
@@ -131,6 +143,34 @@ def test_up_serves_then_ctrl_c_leaves_no_process_and_a_restart_keeps_the_data(st
     finally:
         if again.process.poll() is None:  # SIGTERM this time: what a service manager sends
             stop_and_assert_nothing_left(again, list(children_of(again.process.pid)), signal.SIGTERM)
+
+
+def kill_and_wait_for_restart(stack: RunningStack, name: str, marker_in_cmdline: str) -> None:
+    """kill -9 one child: the stack logs it, starts it again with back-off and keeps running."""
+    [pid] = [pid for pid, cmd in children_of(stack.process.pid).items() if marker_in_cmdline in cmd]
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while f"{name} restarted (pid" not in stack.output():
+        assert stack.process.poll() is None, f"the stack died with its {name}:\n{stack.output()}"
+        assert time.monotonic() < deadline, f"{name} not restarted:\n{stack.output()}"
+        time.sleep(0.25)
+    assert f"{name} exited (killed by SIGKILL); restarting it in 1s (restart #1)" in stack.output()
+    [fresh] = [p for p, cmd in children_of(stack.process.pid).items() if marker_in_cmdline in cmd]
+    assert fresh != pid and os.getpgid(fresh) == fresh
+
+
+def wait_ready(api_port: int) -> dict:
+    """/health/ready once the restarted processes are back: database, Temporal and polling workers."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while True:
+        try:
+            response = httpx.get(f"http://127.0.0.1:{api_port}/health/ready", timeout=10)
+            if response.status_code == 200:
+                return response.json()
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "not ready again after the restarts"
+        time.sleep(0.5)
 
 
 async def _start_marker_workflow(port: int) -> str:
@@ -155,5 +195,6 @@ def test_up_refuses_a_taken_port_with_a_clear_message(stack_env):
         code = stack.process.wait(timeout=60)
     assert code == 1
     assert f"port {stack.api_port} (API) is already in use" in stack.output()
+    assert "Traceback" not in stack.output() and len(stack.output().strip().splitlines()) == 1, stack.output()
     assert not (Path(stack_env["env"]["DATA_DIR"]) / "temporal.db").exists(), "refused before starting anything"
     assert "--api-port" in stack.output()

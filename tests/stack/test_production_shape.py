@@ -69,6 +69,7 @@ async def test_one_shots_then_api_and_worker_serve_on_postgresql(fresh_pg_schema
            "TEMPORAL_ADDRESS": bare_temporal.client.service_client.config.target_host,
            "TEMPORAL_TASK_QUEUE": f"prod-shape-{uuid.uuid4().hex[:6]}", "API_HOST": "127.0.0.1",
            "API_PORT": str(api_port), "JWT_SECRET": "p" * 48, "AUDIT_CHAIN_KEY": "a" * 43,
+           "API_METRICS_PORT": str(free_port()), "WORKER_METRICS_PORT": str(free_port()),
            "PAYLOAD_KEY": base64.b64encode(os.urandom(32)).decode()}
     await complaints("migrate", env=env)
     setup = await complaints("temporal-setup", env=env)
@@ -95,7 +96,6 @@ async def test_one_shots_then_api_and_worker_serve_on_postgresql(fresh_pg_schema
             assert (await http.get("/health")).json() == {"database": "ok", "temporal": "ok"}
             me = await http.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
             assert me.status_code == 200 and "admin" in me.text
-        assert (await complaints("health", "--url", base, env=env)).strip().startswith("{")
 
         async def polling() -> bool:
             described = await bare_temporal.client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
@@ -104,6 +104,10 @@ async def test_one_shots_then_api_and_worker_serve_on_postgresql(fresh_pg_schema
             return bool(described.pollers)
 
         await wait_for(polling, "the worker polling its task queue")
+        report = await complaints("health", "--url", base, env=env)  # exits 0 only when ready
+        for line in ("database   ok", "temporal   ok", "workers    ok", "ready      yes"):
+            assert line in report, report
+        assert "worker     alive" in await complaints("health", "--worker", env=env)  # the worker's healthcheck
     finally:
         for process in (api, worker):
             if process.returncode is None:
