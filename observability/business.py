@@ -6,15 +6,14 @@ a restart loses nothing. Results are kept for BUSINESS_METRICS_CACHE_SECONDS: se
 Prometheus pair) cost the database one round of queries per interval. A failed round is reported as
 `complaints_business_metrics_up 0` instead of failing the whole scrape.
 
-Early-warning flags are computed elsewhere: a flags module registers a source with
-`register_early_warning_source(fn)`, where `fn(session)` returns counts of open flags by kind; they are
-exported as `complaints_early_warning_flags{flag=...}`. Until a source is registered the metric is absent.
+Early-warning flags are raised and cleared by the insights scan (insights/warning.py); the open ones are
+counted here by what they watch, as `complaints_early_warning_flags{flag="merchant"|"sku"}`.
 """
 
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
@@ -23,12 +22,10 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from models.insight_tables import InsightFlag
 from models.tables import AuditLog, Complaint, LedgerEntry, Offer, SlaBreach, Survey
 
 log = logging.getLogger("observability.business")
-
-EarlyWarningSource = Callable[[Session], Mapping[str, int]]
-_early_warning_sources: list[EarlyWarningSource] = []
 
 SURVEY_BUCKETS = (20, 40, 60, 80, 100)
 SURVEY_DIMENSIONS = {"resolved": Survey.resolved_score, "communication": Survey.communication_score}
@@ -44,15 +41,9 @@ FAMILIES: dict[str, tuple[str, str]] = {
         "Money booked in the ledger, by kind and currency, in minor units (cents, fen).")),
     "complaints_ledger_entries": ("counter", "Ledger entries, by kind."),
     "complaints_survey_score": ("histogram", "Answered review surveys: score 0-100 by dimension."),
-    "complaints_early_warning_flags": ("gauge", "Open early-warning flags by kind (when a flag source exists)."),
+    "complaints_early_warning_flags": ("gauge", "Open early-warning flags, by what they watch (merchant, sku)."),
     "complaints_business_metrics_up": ("gauge", "1 when the last round of business queries succeeded."),
 }
-
-
-def register_early_warning_source(source: EarlyWarningSource) -> None:
-    """The hook for early-warning flags: `source(session) -> {flag kind: open count}`."""
-    if source not in _early_warning_sources:
-        _early_warning_sources.append(source)
 
 
 def _label(value: object) -> str:
@@ -116,13 +107,12 @@ def _query(session: Session) -> list:
         surveys.add_metric([dimension], buckets + [("+Inf", total)], sum_value=sum(s * n for s, n in scores))
 
     families: list = [open_cases, closed, warnings, breaches, offers, money, entries, surveys]
-    if _early_warning_sources:
-        flags = GaugeMetricFamily("complaints_early_warning_flags", FAMILIES["complaints_early_warning_flags"][1],
-                                  labels=["flag"])
-        for source in _early_warning_sources:
-            for flag, count in source(session).items():
-                flags.add_metric([flag], count)
-        families.append(flags)
+    flags = GaugeMetricFamily("complaints_early_warning_flags", FAMILIES["complaints_early_warning_flags"][1],
+                              labels=["flag"])
+    open_flags = select(InsightFlag.subject_kind, func.count()).where(col(InsightFlag.cleared_at).is_(None))
+    for kind, count in _rows(session, open_flags.group_by(InsightFlag.subject_kind)):
+        flags.add_metric([_label(kind)], count)
+    families.append(flags)
     return families
 
 

@@ -5,9 +5,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from audit.chain import append_record
 from core.db import session_scope
+from models.insight_tables import InsightFlag
 from models.tables import Complaint, LedgerEntry, Offer, SlaBreach, Survey
-from observability import business
-from observability.business import BusinessCollector, register_early_warning_source
+from observability.business import BusinessCollector
 from tests.data.factories import NOW, add_consumer, add_merchant, uid
 
 
@@ -26,8 +26,7 @@ def moved(before: dict, after: dict) -> dict:
             if after.get(key, 0) != before.get(key, 0) and not key[0].endswith("_created")}
 
 
-def test_each_figure_moves_by_what_was_booked(engine, monkeypatch):
-    monkeypatch.setattr(business, "_early_warning_sources", [])  # the hook's registry, for this test only
+def test_each_figure_moves_by_what_was_booked(engine):
     before = figures(engine)
     consumer, merchant, cid = add_consumer(engine), add_merchant(engine), uid("CMP")
     clock = f"clock-{cid[-6:]}"
@@ -46,7 +45,10 @@ def test_each_figure_moves_by_what_was_booked(engine, monkeypatch):
                            communication_score=None))
         append_record(session, event_key=f"{cid}:000001", complaint_id=cid, at=NOW, actor_kind="deadline",
                       actor_id=f"deadline:{clock}", action="sla_warning", details={"clock": clock})
-    register_early_warning_source(lambda session: {"test-flag": 3})
+        session.add(InsightFlag(subject_kind="merchant", subject_id=merchant, merchant_id=merchant, raised_at=NOW,
+                                last_evaluated_at=NOW, evidence={"rate_per_1000": 90.0}))
+        session.add(InsightFlag(subject_kind="sku", subject_id=f"{merchant}-SKU", merchant_id=merchant,
+                                raised_at=NOW, cleared_at=NOW, last_evaluated_at=NOW, evidence={}))  # cleared
 
     delta = moved(before, figures(engine))
     assert delta[("complaints_open_cases", ("escalation_level", "1"), ("severity", "B"), ("stage", "negotiation"))] == 1
@@ -57,7 +59,8 @@ def test_each_figure_moves_by_what_was_booked(engine, monkeypatch):
     assert delta[("complaints_survey_score_bucket", ("dimension", "resolved"), ("le", "80"))] == 1
     assert delta[("complaints_survey_score_sum", ("dimension", "resolved"))] == 70
     assert ("complaints_survey_score_count", ("dimension", "communication")) not in delta
-    assert figures(engine)[("complaints_early_warning_flags", ("flag", "test-flag"))] == 3
+    assert delta[("complaints_early_warning_flags", ("flag", "merchant"))] == 1
+    assert ("complaints_early_warning_flags", ("flag", "sku")) not in delta  # a cleared flag is not open
     assert figures(engine)[("complaints_business_metrics_up",)] == 1
 
 
