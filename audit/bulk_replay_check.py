@@ -22,7 +22,7 @@ from api.security import create_access_token
 from audit.case_driver import CaseDriver
 from audit.scenarios import rejected_not_your_order, tier1_resolved, withdrawn_in_classification
 from core import search_attributes
-from core.binaries import find_binary
+from core.binaries import SERVER_STARTUP_TIMEOUT, find_binary
 from core.db import make_engine, session_scope
 from core.migrate import upgrade_database
 from core.settings import DEFAULT_POLICY_FILE, Settings
@@ -58,7 +58,7 @@ async def main(count: int) -> int:
         with session_scope(engine) as s:
             s.add(User(id="U-bulk-auditor", username="bulk-auditor", hashed_password="-", role="auditor",
                        created_at=datetime.now(UTC)))
-        env = await WorkflowEnvironment.start_time_skipping(
+        env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
             test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
         try:
             await search_attributes.register(env.client)

@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from audit.scenarios import SCENARIOS, CaseDriver
 from core import search_attributes
-from core.binaries import find_binary
+from core.binaries import SERVER_STARTUP_TIMEOUT, find_binary
 from core.db import make_engine
 from core.migrate import upgrade_database
 from core.settings import DEFAULT_POLICY_FILE, Settings
@@ -47,7 +47,7 @@ async def record(names: list[str], out_dir: Path = HISTORY_DIR) -> list[Path]:
         url = f"sqlite:///{Path(tmp) / 'record.db'}"
         upgrade_database(url)
         engine = make_engine(url)
-        env = await WorkflowEnvironment.start_time_skipping(
+        env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
             test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
         try:
             await search_attributes.register(env.client)

@@ -30,7 +30,7 @@ from audit.policy_archive import PolicyDifference
 from audit.whatif_path import PathStep, path_differences, path_of, policy_diff
 from audit.whatif_world import RecordedFacts, RecordedWorld, recorded_facts
 from core import search_attributes
-from core.binaries import find_binary
+from core.binaries import SERVER_STARTUP_TIMEOUT, find_binary
 from core.db import make_engine
 from core.migrate import upgrade_database
 from core.settings import Settings
@@ -176,7 +176,7 @@ async def simulation(converter: DataConverter) -> AsyncIterator[Simulation]:
     from worker import build_worker
 
     with tempfile.TemporaryDirectory(prefix="whatif-") as tmp:
-        env = await WorkflowEnvironment.start_time_skipping(
+        env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
             test_server_existing_path=find_binary("temporal-test-server"), data_converter=converter)
         engines = []
         try:

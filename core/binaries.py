@@ -2,7 +2,11 @@
 
 import shutil
 import sys
+from datetime import timedelta
 from pathlib import Path
+
+# The SDK waits 5 s for an ephemeral server by default; a busy 2-core machine (CI, parallel sessions) can need more.
+SERVER_STARTUP_TIMEOUT = timedelta(seconds=60)
 
 
 def find_binary(name: str) -> str:

@@ -88,7 +88,7 @@ async def events(request: Request, principal: CaseReader, engine: EngineDep,
         row = await run_in_threadpool(load_row, engine, complaint_id)
         if row is None:
             raise not_found(f"no complaint {complaint_id!r}")
-        check_owner(principal, Owner(row.consumer_id, row.merchant_id, Stage(row.stage)))
+        check_owner(principal, Owner(row.consumer_id, row.merchant_id, Stage(row.stage)), complaint_id)
     else:
         scope(principal)  # admins read no cases: 403 now, not an empty stream
     return StreamingResponse(_stream(request, engine, principal, complaint_id), media_type="text/event-stream",

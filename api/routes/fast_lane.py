@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from api.cases import ComplaintId
-from api.deps import ClientDep, EngineDep, Principal, require_roles
+from api.deps import LinkDep, EngineDep, Principal, require_roles
 from api.errors import error_responses
 from api.idempotency import RequiredKey, run_once
 from api.routes.actions import Step, perform, request_model
@@ -37,8 +37,8 @@ EXAMPLES: dict[str, Any] = {
              description="Workflow update `merchant_settle`. Allowed roles: merchant (its own cases, standing "
                          "trusted). Before execution, with no open or declined offer; docs/INSIGHTS.md, 'Fast lane'.")
 async def merchant_settle(request: Request, complaint_id: ComplaintId, principal: Merchant, engine: EngineDep,
-                          client: ClientDep, key: RequiredKey,
+                          link: LinkDep, key: RequiredKey,
                           body: Annotated[SettlementBody, Body(openapi_examples=EXAMPLES)],  # type: ignore[valid-type]
                           ) -> Any:
     return await run_once(request, engine, principal.id, key, body, lambda: perform(
-        request, SETTLE, client, engine, principal, complaint_id, body, key))
+        request, SETTLE, link, engine, principal, complaint_id, body, key))

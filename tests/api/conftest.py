@@ -22,7 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.main import create_app
 from api.security import create_access_token
 from core import search_attributes
-from core.binaries import find_binary
+from core.binaries import SERVER_STARTUP_TIMEOUT, find_binary
 from core.db import make_engine, session_scope
 from core.migrate import upgrade_database
 from core.seed import seed_demo
@@ -210,7 +210,7 @@ async def live_api(ts_env, live_engine, tmp_path_factory) -> AsyncIterator[Api]:
 @pytest_asyncio.fixture
 async def isolated_live_api(live_engine, tmp_path_factory) -> AsyncIterator[tuple[Api, WorkflowEnvironment]]:
     """For a test that skips days: skipped time fires every open case's timers, so it gets a server of its own."""
-    env = await WorkflowEnvironment.start_time_skipping(
+    env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
         test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
     try:
         await search_attributes.register(env.client)

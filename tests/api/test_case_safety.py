@@ -9,7 +9,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.idempotency import update_id
 from core import search_attributes
-from core.binaries import find_binary
+from core.binaries import SERVER_STARTUP_TIMEOUT, find_binary
 from core.db import make_engine
 from core.temporal import data_converter
 from models.case import Actor, ClassificationReview
@@ -144,7 +144,7 @@ async def test_the_api_reconnects_when_temporal_comes_up(live_engine, tmp_path_f
     settings = api_settings(tmp_path_factory.mktemp("late"), temporal_address=f"127.0.0.1:{port}")
     async for api in start_api(settings, live_engine):
         assert (await api.http.get("/health")).json()["temporal"] == "unreachable"
-        env = await WorkflowEnvironment.start_time_skipping(
+        env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
             test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter(),
             port=port)
         try:

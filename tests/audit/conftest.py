@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from audit.case_driver import CaseDriver
 from audit.scenarios import merchant_silent_offer_lapsed_withdrawn, tier1_resolved
 from core import search_attributes
-from core.binaries import find_binary
+from core.binaries import SERVER_STARTUP_TIMEOUT, find_binary
 from core.db import make_engine
 from core.migrate import upgrade_database
 from core.seed import seed_demo
@@ -77,7 +77,7 @@ async def audit_stack(request, tmp_path_factory):
         url, schema = _fresh_postgres()
     eng = make_engine(url)
     seed_demo(eng, now=datetime.now(UTC))
-    env = await WorkflowEnvironment.start_time_skipping(
+    env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
         test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
     try:
         await search_attributes.register(env.client)

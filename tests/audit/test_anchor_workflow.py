@@ -11,7 +11,7 @@ from temporalio.worker import Worker
 from audit import service
 from audit.anchors import ANCHOR_WORKFLOW_ID, AnchorActivities, anchor_now, ensure_anchor_workflow
 from audit.chain import append_record
-from core.binaries import find_binary
+from core.binaries import SERVER_STARTUP_TIMEOUT, find_binary
 from core.db import session_scope
 from core.temporal import data_converter
 from workflows.anchor import AuditAnchorWorkflow
@@ -24,7 +24,7 @@ async def test_checkpoints_in_the_anchor_workflows_history_reveal_a_deleted_tail
         with session_scope(chain_engine) as s:
             append_record(s, event_key=f"a-{i}", complaint_id="c", at=T0 + timedelta(seconds=i), actor_kind="system",
                           actor_id="w", action="tick")
-    env = await WorkflowEnvironment.start_time_skipping(
+    env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
         test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
     try:
         queue = f"anchor-{uuid.uuid4().hex[:8]}"

@@ -11,7 +11,7 @@ from audit.case_driver import CaseDriver
 from audit.replay import replay_verdict
 from audit.scenarios import tier2_no_survey_answer
 from core import search_attributes
-from core.binaries import find_binary
+from core.binaries import SERVER_STARTUP_TIMEOUT, find_binary
 from core.settings import DEFAULT_POLICY_FILE
 from core.temporal import data_converter
 from models.tables import AuditLog
@@ -30,7 +30,7 @@ async def local_case(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('local') / 'local.db'}"
     upgrade_database(url)
     engine = make_engine(url)
-    env = await WorkflowEnvironment.start_time_skipping(
+    env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
         test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
     try:
         await search_attributes.register(env.client)

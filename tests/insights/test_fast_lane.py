@@ -90,7 +90,7 @@ async def test_merchant_not_trusted_is_refused_and_nothing_is_written(isolated_l
 
     assert refused.status_code == 403 and "stands as watch" in refused.json()["error"]["message"], refused.text
     assert too_much.status_code == 422 and "coupon" in too_much.json()["error"]["message"], too_much.text
-    assert not_theirs.status_code == 403
+    assert not_theirs.status_code == 404  # not yours reads as does not exist
     with Session(api.engine) as session:
         assert len(session.exec(select(AuditLog).where(AuditLog.complaint_id == cid)).all()) == before
     assert (await read(api, cid))["live"]["stage"] == "classification"

@@ -19,7 +19,7 @@ from api.security import decode_access_token, verify_password
 from cli.main import app
 from cli.temporal_setup import SearchAttributeConflict, register_search_attributes
 from core import search_attributes
-from core.binaries import find_binary
+from core.binaries import SERVER_STARTUP_TIMEOUT, find_binary
 from core.db import make_engine
 from core.settings import DEFAULT_POLICY_FILE, Settings
 from models.tables import Consumer, User
@@ -139,7 +139,7 @@ async def _custom_attributes(env: WorkflowEnvironment) -> dict[str, int]:
 
 
 async def test_temporal_setup_registers_every_key_once_and_detects_conflicts():
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=find_binary("temporal"), ui=False)
+    env = await WorkflowEnvironment.start_local(dev_server_startup_timeout=SERVER_STARTUP_TIMEOUT, dev_server_existing_path=find_binary("temporal"), ui=False)
     try:
         address = env.client.service_client.config.target_host
         process = await asyncio.create_subprocess_exec(

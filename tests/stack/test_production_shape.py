@@ -17,7 +17,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.testing import WorkflowEnvironment
 
 from core import search_attributes
-from core.binaries import find_binary
+from core.binaries import SERVER_STARTUP_TIMEOUT, find_binary
 from tests.conftest import create_pg_schema, drop_pg_schema
 
 READY_SECONDS = 120
@@ -34,7 +34,7 @@ def fresh_pg_schema() -> Iterator[str]:
 @pytest_asyncio.fixture
 async def bare_temporal() -> AsyncIterator[WorkflowEnvironment]:
     """A server with none of our search attributes, like a fresh cluster."""
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=find_binary("temporal"), ui=False)
+    env = await WorkflowEnvironment.start_local(dev_server_startup_timeout=SERVER_STARTUP_TIMEOUT, dev_server_existing_path=find_binary("temporal"), ui=False)
     yield env
     await env.shutdown()
 

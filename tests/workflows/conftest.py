@@ -6,7 +6,7 @@ import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
 from core import search_attributes
-from core.binaries import find_binary
+from core.binaries import SERVER_STARTUP_TIMEOUT, find_binary
 from core.db import make_engine
 from core.settings import DEFAULT_POLICY_FILE, Settings
 from core.temporal import data_converter
@@ -31,7 +31,7 @@ def policy():
 async def case_env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server of the test's own (~0.1 s to start): its clock is global, so a case from
     another test could otherwise hold time still or fire timers in the middle of this one."""
-    env = await WorkflowEnvironment.start_time_skipping(
+    env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
         test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
     await search_attributes.register(env.client)
     yield env
