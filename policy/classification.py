@@ -74,7 +74,7 @@ def _ranked_types(policy: ClassificationPolicy) -> list[ComplaintType]:
 def classify(*, description: str, order: OrderFacts, open_on_merchant: int, open_on_sku: int,
              policy: ClassificationPolicy) -> ClassificationResult:
     ctype, rules = _complaint_type(description, order, policy)
-    dispute_class, class_rule = _dispute_class(ctype, order)
+    dispute_class, class_rule = dispute_class_of(ctype, order)
     rules.append(class_rule)
     severity, severity_rule = _severity(description, ctype, order, policy)
     rules.append(severity_rule)
@@ -101,7 +101,7 @@ def _complaint_type(description: str, order: OrderFacts,
     return ComplaintType.QUALITY_DEFECT, [f"no keyword matched → {ComplaintType.QUALITY_DEFECT.value} (default)"]
 
 
-def _dispute_class(ctype: ComplaintType, order: OrderFacts) -> tuple[DisputeClass, str]:
+def dispute_class_of(ctype: ComplaintType, order: OrderFacts) -> tuple[DisputeClass, str]:
     if ctype == ComplaintType.LOGISTICS:
         why = ("tracking shows the parcel lost" if order.tracking_status == TrackingStatus.LOST
                else "a logistics complaint")

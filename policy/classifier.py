@@ -16,14 +16,14 @@ re-runs it, so retraining the model never changes a recorded case.
 import math
 
 from models.case import ClassificationResult, OrderFacts
-from models.enums import ComplaintType, DisputeClass, Severity, TrackingStatus
+from models.enums import ComplaintType, DisputeClass, Severity
 from models.policy import ClassificationPolicy
 from policy import group_impact, keyword_match, linear_model
 from policy.classification import (
     HEALTH_CATEGORIES,
     LOGISTICS_TRACKING_TROUBLE,
-    QUALITY_TYPES,
     TYPE_LABELS,
+    dispute_class_of,
 )
 from policy.text_features import features
 
@@ -131,14 +131,7 @@ def _severity(feats: dict[str, float], hits: keyword_match.Hits, ctype: Complain
 def _dispute_class(ctype: ComplaintType, severity: Severity, order: OrderFacts) -> tuple[DisputeClass, str]:
     if severity == Severity.C:
         return DisputeClass.SERVICE, "a suggestion → service class: study it, trace the service step"
-    if ctype == ComplaintType.LOGISTICS:
-        why = ("tracking shows the parcel lost" if order.tracking_status == TrackingStatus.LOST
-               else "a logistics complaint")
-        return DisputeClass.IMMEDIATE, f"{why} → immediate class: respond fast, reship or refund first"
-    if ctype in QUALITY_TYPES:
-        return DisputeClass.QUALITY, (f"{ctype.value} → quality class: judge against warranty rules "
-                                      "and platform QC standards")
-    return DisputeClass.SERVICE, f"{ctype.value} → service class: trace the service step that failed"
+    return dispute_class_of(ctype, order)
 
 
 def _named(ctype: ComplaintType) -> str:
