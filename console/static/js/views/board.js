@@ -66,6 +66,10 @@ export async function boardPage() {
     root.replaceChildren(h("h1", {}, t("board")), ...parts);
   }
   await reload();
-  const stop = watch(null, throttle(() => (root.contains(document.activeElement) && document.activeElement !== document.body ? null : reload()), LIST_REFRESH_MS));
+  // A change elsewhere must not redraw the board under the supervisor: not while a form has focus, and not while
+  // a refused step's message is on screen (a redraw would wipe it before it is read).
+  const busy = () => (root.contains(document.activeElement) && document.activeElement !== document.body)
+    || [...root.querySelectorAll(".field-error, .form-error")].some((el) => el.textContent.trim() !== "");
+  const stop = watch(null, throttle(() => (busy() ? null : reload()), LIST_REFRESH_MS));
   return { node: root, stop };
 }
