@@ -171,7 +171,9 @@ export async function casePage(id) {
   const onChange = debounce(async (mark) => {
     if (shown && mark.updated_at && new Date(mark.updated_at).getTime() === new Date(shown).getTime()) return;
     if (pointer || root.querySelector("form button:disabled")) { onChange(mark); return; }
-    if (!dirty) { await reload(); return; }
+    // A refused step's message stays until it is read: a change then offers a reload instead of wiping it.
+    const refusalShown = [...root.querySelectorAll(".field-error, .form-error")].some((el) => el.textContent.trim() !== "");
+    if (!dirty && !refusalShown) { await reload(); return; }
     notice(t("changed_reload"), "info");
     const banner = h("p", { class: "warn", id: "changed" }, t("changed_reload"), " ",
                      h("button", { type: "button", onclick: () => reload() }, t("reload")));
