@@ -22,6 +22,7 @@ from api.errors import ApiError, excerpt, invalid_stage, not_found
 from models.case import CaseInput, CaseState, PersonalDetails
 from models.enums import Role, Stage
 from models.tables import Complaint
+from workflows.complaint import ComplaintWorkflow
 from workflows.ids import workflow_id
 
 ComplaintId = Annotated[str, Path(min_length=1, max_length=200, examples=["CMP-O1001-L1-1"])]
@@ -64,7 +65,7 @@ def check_owner(principal: Principal, owner: Owner, complaint_id: str) -> None:
 
 async def query_state(client: Client, complaint_id: str) -> CaseState:
     handle = client.get_workflow_handle(workflow_id(complaint_id))
-    return await handle.query("state", result_type=CaseState, rpc_timeout=QUERY_TIMEOUT)
+    return await handle.query(ComplaintWorkflow.state, rpc_timeout=QUERY_TIMEOUT)
 
 
 async def authorize(engine: Engine, client: Client | None, principal: Principal,
@@ -127,6 +128,6 @@ async def current_personal(client: Client, complaint_id: str) -> PersonalDetails
     """The description and contact as they stand now; None when no worker can answer the query."""
     handle = client.get_workflow_handle(workflow_id(complaint_id))
     try:
-        return await handle.query("personal", result_type=PersonalDetails, rpc_timeout=QUERY_TIMEOUT)
+        return await handle.query(ComplaintWorkflow.personal, rpc_timeout=QUERY_TIMEOUT)
     except (RPCError, WorkflowQueryFailedError):
         return None
