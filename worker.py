@@ -40,8 +40,19 @@ from workflows.complaint import ComplaintWorkflow
 from workflows.insights_scan import InsightsScanWorkflow
 
 # Deterministic modules shared with the workflow: passed through, not re-imported per workflow run.
-PASSTHROUGH = ("models", "policy", "adapters", "core", "pydantic", "pydantic_core", "annotated_types",
-               "zoneinfo", "yaml", "opentelemetry", "observability")
+PASSTHROUGH = (
+    "models",
+    "policy",
+    "adapters",
+    "core",
+    "pydantic",
+    "pydantic_core",
+    "annotated_types",
+    "zoneinfo",
+    "yaml",
+    "opentelemetry",
+    "observability",
+)
 
 
 def activities_for(engine: Engine, settings: Settings | None = None) -> list:
@@ -54,38 +65,63 @@ def activities_for(engine: Engine, settings: Settings | None = None) -> list:
     money = MoneyActivities(DbMerchantDeposits(engine), DbPaymentGateway(engine))
     notifications = NotificationActivities(DbNotifier(engine))
     classify = ClassifyActivities(engine)
-    return [intake.lookup_order, intake.count_open_complaints, classify.classify_complaint,
-            TriageActivities().urgency_at_filing,
-            records.record_transition, records.record_evidence, records.record_offer, records.record_breach,
-            records.record_survey, records.record_reshipment,
-            money.freeze_deposit, money.unfreeze_deposit, money.move_money, money.reverse_money,
-            money.merchant_standing, money.apply_penalty,
-            notifications.send_notification, insights.scan, insights.standing_for_case,
-            AnchorActivities(engine).read_chain_head]
+    return [
+        intake.lookup_order,
+        intake.count_open_complaints,
+        classify.classify_complaint,
+        TriageActivities().urgency_at_filing,
+        records.record_transition,
+        records.record_evidence,
+        records.record_offer,
+        records.record_breach,
+        records.record_survey,
+        records.record_reshipment,
+        money.freeze_deposit,
+        money.unfreeze_deposit,
+        money.move_money,
+        money.reverse_money,
+        money.merchant_standing,
+        money.apply_penalty,
+        notifications.send_notification,
+        insights.scan,
+        insights.standing_for_case,
+        AnchorActivities(engine).read_chain_head,
+    ]
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
     return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH))
 
 
-def build_worker(client: Client, engine: Engine, settings: Settings, *, task_queue: str | None = None,
-                 activities: list | None = None, workflows: list | None = None) -> Worker:
+def build_worker(
+    client: Client,
+    engine: Engine,
+    settings: Settings,
+    *,
+    task_queue: str | None = None,
+    activities: list | None = None,
+    workflows: list | None = None,
+) -> Worker:
     """Sync activities on a thread pool sized with the database pool: one connection per running activity.
 
     `workflows`/`activities` replace the defaults (the benchmark's bare workflow runs with the same tuning).
     """
     threads = settings.worker_activity_threads
     return Worker(
-        client, task_queue=task_queue or settings.temporal_task_queue,
+        client,
+        task_queue=task_queue or settings.temporal_task_queue,
         workflows=workflows or [ComplaintWorkflow, InsightsScanWorkflow, AuditAnchorWorkflow],
         activities=activities if activities is not None else activities_for(engine, settings),
-        activity_executor=ThreadPoolExecutor(max_workers=threads), max_concurrent_activities=threads,
+        activity_executor=ThreadPoolExecutor(max_workers=threads),
+        max_concurrent_activities=threads,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
-        max_cached_workflows=settings.worker_max_cached_workflows, workflow_runner=workflow_runner(),
+        max_cached_workflows=settings.worker_max_cached_workflows,
+        workflow_runner=workflow_runner(),
         graceful_shutdown_timeout=timedelta(seconds=30),
         # Outermost first: database errors leave an activity without the values in them (observability/
         # redaction.py), after PermanentErrorInterceptor has classified them as permanent or retryable.
-        interceptors=[SafeDatabaseErrorsInterceptor(), PermanentErrorInterceptor()])
+        interceptors=[SafeDatabaseErrorsInterceptor(), PermanentErrorInterceptor()],
+    )
 
 
 async def run(settings: Settings) -> None:
@@ -102,8 +138,9 @@ async def run(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    logging.getLogger(__name__).info("worker polling task queue %s on %s", settings.temporal_task_queue,
-                                     settings.temporal_address)
+    logging.getLogger(__name__).info(
+        "worker polling task queue %s on %s", settings.temporal_task_queue, settings.temporal_address
+    )
     async with worker:
         await ensure_anchor_workflow(client, settings.temporal_task_queue, settings.audit_anchor_interval_seconds)
         await stop.wait()

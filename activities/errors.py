@@ -41,8 +41,9 @@ def as_permanent(err: BaseException) -> ApplicationError | None:
     if isinstance(err, PermanentFailure):
         return ApplicationError(short_message(err), type=PERMANENT_FAILURE, non_retryable=True)
     if isinstance(err, DataError) or (isinstance(err, IntegrityError) and not is_unique_violation(err)):
-        return ApplicationError(f"{type(err).__name__}: {short_message(err)}", type=PERMANENT_DATA_ERROR,
-                                non_retryable=True)
+        return ApplicationError(
+            f"{type(err).__name__}: {short_message(err)}", type=PERMANENT_DATA_ERROR, non_retryable=True
+        )
     return None
 
 

@@ -35,8 +35,9 @@ class CaseStanding(BaseModel):
 
 
 class InsightsActivities:
-    def __init__(self, engine: Engine, notifier: Notifier, policy: Callable[[], Policy],
-                 clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, engine: Engine, notifier: Notifier, policy: Callable[[], Policy], clock: Callable[[], datetime]
+    ) -> None:
         self._engine = engine
         self._notifier = notifier
         self._policy = policy
@@ -52,5 +53,11 @@ class InsightsActivities:
             record = standing_of(session, q.merchant_id)
         if record is None:
             return CaseStanding(merchant_id=q.merchant_id, tier=Tier.NORMAL, reason="never assessed")
-        return CaseStanding(merchant_id=q.merchant_id, tier=Tier(record.tier), reason=record.reason,
-                            since=record.since, computed_at=record.computed_at, policy_version=record.policy_version)
+        return CaseStanding(
+            merchant_id=q.merchant_id,
+            tier=Tier(record.tier),
+            reason=record.reason,
+            since=record.since,
+            computed_at=record.computed_at,
+            policy_version=record.policy_version,
+        )

@@ -22,12 +22,18 @@ class IntakeActivities:
     @activity.defn(name="count_open_complaints")
     def count_open_complaints(self, q: ImpactQuery) -> ImpactCounts:
         """Group impact reads the read model: open cases other than this one, filed within the window."""
+
         def count(*where) -> int:
-            stmt = select(func.count()).select_from(Complaint).where(
-                Complaint.is_open.is_(True), Complaint.id != q.complaint_id, Complaint.created_at >= q.since, *where)
+            stmt = (
+                select(func.count())
+                .select_from(Complaint)
+                .where(
+                    Complaint.is_open.is_(True), Complaint.id != q.complaint_id, Complaint.created_at >= q.since, *where
+                )
+            )
             with Session(self._engine) as session:
                 return int(session.exec(stmt).one())
 
-        return ImpactCounts(open_on_merchant=count(Complaint.merchant_id == q.merchant_id),
-                            open_on_sku=count(Complaint.sku == q.sku))
-
+        return ImpactCounts(
+            open_on_merchant=count(Complaint.merchant_id == q.merchant_id), open_on_sku=count(Complaint.sku == q.sku)
+        )

@@ -30,9 +30,18 @@ class MoneyActivities:
     @activity.defn(name="move_money")
     def move_money(self, m: MoneyMovement) -> LedgerReceipt:
         try:
-            return self._payments.pay(m.key, m.complaint_id, m.kind, m.amount_minor, m.payer, m.payee,
-                                      merchant_id=m.merchant_id, reference=m.reference,
-                                      order_line_id=m.order_line_id, line_paid_minor=m.line_paid_minor)
+            return self._payments.pay(
+                m.key,
+                m.complaint_id,
+                m.kind,
+                m.amount_minor,
+                m.payer,
+                m.payee,
+                merchant_id=m.merchant_id,
+                reference=m.reference,
+                order_line_id=m.order_line_id,
+                line_paid_minor=m.line_paid_minor,
+            )
         except PermanentFailure as err:
             raise _permanent(err) from err
 
@@ -47,7 +56,14 @@ class MoneyActivities:
     @activity.defn(name="apply_penalty")
     def apply_penalty(self, p: PenaltyOrder) -> LedgerReceipt:
         try:
-            return self._deposits.apply_penalty(p.key, p.complaint_id, p.merchant_id, p.deduction_minor,
-                                                p.listing_blocked_until, p.deposit_multiplier, p.repeat_offender)
+            return self._deposits.apply_penalty(
+                p.key,
+                p.complaint_id,
+                p.merchant_id,
+                p.deduction_minor,
+                p.listing_blocked_until,
+                p.deposit_multiplier,
+                p.repeat_offender,
+            )
         except PermanentFailure as err:
             raise _permanent(err) from err

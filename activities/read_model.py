@@ -31,8 +31,11 @@ def project(snapshot: CaseState, row: Complaint, *, channel: str) -> None:
     row.priority = s.priority
     row.assignee = s.assignee
     row.policy_version = s.policy_version
-    row.refunded_minor = sum(step.amount_minor for step in s.execution if step.status == "done" and step.name in
-                             ("merchant_refund", "platform_advance"))
+    row.refunded_minor = sum(
+        step.amount_minor
+        for step in s.execution
+        if step.status == "done" and step.name in ("merchant_refund", "platform_advance")
+    )
     row.outcome = s.outcome
     row.root_cause = s.root_cause
     row.created_at = s.created_at

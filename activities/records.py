@@ -28,16 +28,29 @@ class RecordActivities:
         """Audit record and read-model row in one transaction; a retry finds the record and stops."""
         with session_scope(self._engine) as session:
             audit = append_record(
-                session, event_key=event_key(rec.complaint_id, rec.seq), complaint_id=rec.complaint_id, at=rec.at,
-                actor_kind=rec.actor_kind.value, actor_id=rec.actor_id, action=rec.action, reason=rec.reason,
+                session,
+                event_key=event_key(rec.complaint_id, rec.seq),
+                complaint_id=rec.complaint_id,
+                at=rec.at,
+                actor_kind=rec.actor_kind.value,
+                actor_id=rec.actor_id,
+                action=rec.action,
+                reason=rec.reason,
                 stage_before=rec.stage_before.value if rec.stage_before else None,
                 stage_after=rec.stage_after.value,
-                details={**rec.details, "seq": rec.seq, "snapshot": rec.snapshot.model_dump(mode="json")})
+                details={**rec.details, "seq": rec.seq, "snapshot": rec.snapshot.model_dump(mode="json")},
+            )
             row = session.get(Complaint, rec.complaint_id)
             if row is None:
-                row = Complaint(id=rec.complaint_id, workflow_id=rec.snapshot.workflow_id, stage=rec.stage_after.value,
-                                consumer_id=rec.snapshot.consumer_id, order_id=rec.snapshot.order_id,
-                                created_at=rec.snapshot.created_at, updated_at=rec.at)
+                row = Complaint(
+                    id=rec.complaint_id,
+                    workflow_id=rec.snapshot.workflow_id,
+                    stage=rec.stage_after.value,
+                    consumer_id=rec.snapshot.consumer_id,
+                    order_id=rec.snapshot.order_id,
+                    created_at=rec.snapshot.created_at,
+                    updated_at=rec.at,
+                )
                 session.add(row)
             elif row.last_seq >= rec.seq:
                 return  # an older record arriving late never overwrites a newer projection
@@ -51,19 +64,35 @@ class RecordActivities:
         key = f"{rec.complaint_id}:{rec.evidence_id}"
         with session_scope(self._engine) as session:
             if session.get(EvidenceItem, key) is None:
-                session.add(EvidenceItem(id=key, complaint_id=rec.complaint_id, party=rec.party.value,
-                                         kind=rec.item.kind, description=rec.item.description,
-                                         attachment_ref=rec.item.attachment_ref, sha256=rec.item.sha256,
-                                         submitted_by=rec.submitted_by, submitted_at=rec.at))
+                session.add(
+                    EvidenceItem(
+                        id=key,
+                        complaint_id=rec.complaint_id,
+                        party=rec.party.value,
+                        kind=rec.item.kind,
+                        description=rec.item.description,
+                        attachment_ref=rec.item.attachment_ref,
+                        sha256=rec.item.sha256,
+                        submitted_by=rec.submitted_by,
+                        submitted_at=rec.at,
+                    )
+                )
 
     @activity.defn(name="record_offer")
     def record_offer(self, rec: OfferRecord) -> None:
         o = rec.offer
         key = f"{rec.complaint_id}:{o.offer_id}"
         with session_scope(self._engine) as session:
-            row = session.get(Offer, key) or Offer(id=key, complaint_id=rec.complaint_id, made_at=o.made_at,
-                                                   made_by=o.made_by, tier=o.tier.value, refund_mode="",
-                                                   refund_minor=0, status="")
+            row = session.get(Offer, key) or Offer(
+                id=key,
+                complaint_id=rec.complaint_id,
+                made_at=o.made_at,
+                made_by=o.made_by,
+                tier=o.tier.value,
+                refund_mode="",
+                refund_minor=0,
+                status="",
+            )
             row.tier, row.refund_mode, row.refund_minor = o.tier.value, o.refund_mode.value, o.refund_minor
             row.gift_coupon_minor, row.gift_points, row.reship = o.gift_coupon_minor, o.gift_points, o.reship
             row.platform_advance, row.status, row.responded_at = o.platform_advance, o.status.value, o.responded_at
@@ -74,15 +103,24 @@ class RecordActivities:
         key = f"{rec.complaint_id}:{rec.clock}"
         with session_scope(self._engine) as session:
             if session.get(SlaBreach, key) is None:
-                session.add(SlaBreach(id=key, complaint_id=rec.complaint_id, clock=rec.clock.split("#")[0],
-                                      level=rec.level, due_at=rec.due_at, breached_at=rec.breached_at,
-                                      recorded_at=datetime.now(UTC)))
+                session.add(
+                    SlaBreach(
+                        id=key,
+                        complaint_id=rec.complaint_id,
+                        clock=rec.clock.split("#")[0],
+                        level=rec.level,
+                        due_at=rec.due_at,
+                        breached_at=rec.breached_at,
+                        recorded_at=datetime.now(UTC),
+                    )
+                )
 
     @activity.defn(name="record_survey")
     def record_survey(self, rec: SurveyRecord) -> None:
         with session_scope(self._engine) as session:
-            row = session.exec(select(Survey).where(Survey.complaint_id == rec.complaint_id,
-                                                    Survey.round == rec.round)).first()
+            row = session.exec(
+                select(Survey).where(Survey.complaint_id == rec.complaint_id, Survey.round == rec.round)
+            ).first()
             row = row or Survey(complaint_id=rec.complaint_id, round=rec.round, sent_at=rec.sent_at, due_at=rec.due_at)
             row.answered_at = rec.answered_at
             row.resolved_score, row.communication_score = rec.resolved_score, rec.communication_score
@@ -91,9 +129,9 @@ class RecordActivities:
     @activity.defn(name="record_reshipment")
     def record_reshipment(self, rec: ReshipmentRecord) -> None:
         with session_scope(self._engine) as session:
-            row = session.get(Reshipment, rec.key) or Reshipment(id=rec.key, complaint_id=rec.complaint_id,
-                                                                  ship_by=rec.ship_by)
+            row = session.get(Reshipment, rec.key) or Reshipment(
+                id=rec.key, complaint_id=rec.complaint_id, ship_by=rec.ship_by
+            )
             if rec.tracking_number:
                 row.carrier, row.tracking_number, row.shipped_at = rec.carrier, rec.tracking_number, rec.shipped_at
             session.add(row)
-

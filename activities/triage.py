@@ -14,5 +14,7 @@ class TriageActivities:
     @activity.defn(name="urgency_at_filing")
     def urgency_at_filing(self, request: UrgencyRequest) -> Urgency:
         hits = keyword_match.find(request.description, request.policy)
-        return Urgency(urgent=bool(hits.urgent), rules_fired=[f"urgent keyword '{w}' → A (urgent) at filing"
-                                                             for w in hits.urgent[:3]])
+        return Urgency(
+            urgent=bool(hits.urgent),
+            rules_fired=[f"urgent keyword '{w}' → A (urgent) at filing" for w in hits.urgent[:3]],
+        )

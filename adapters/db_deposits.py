@@ -39,13 +39,20 @@ class DbMerchantDeposits:
             if merchant is None:
                 raise PermanentFailure(f"unknown merchant {merchant_id!r}")
             penalties = session.exec(
-                select(func.count()).select_from(Penalty)
-                .where(Penalty.merchant_id == merchant_id, Penalty.created_at >= since)).one()
+                select(func.count())
+                .select_from(Penalty)
+                .where(Penalty.merchant_id == merchant_id, Penalty.created_at >= since)
+            ).one()
             return MerchantStanding(
-                merchant_id=merchant.id, deposit_minor=merchant.deposit_minor,
-                frozen_minor=merchant.frozen_minor, deposit_required_minor=merchant.deposit_required_minor,
-                risk_level=merchant.risk_level, trusted=merchant.trusted,
-                listing_blocked_until=merchant.listing_blocked_until, penalties_in_window=penalties)
+                merchant_id=merchant.id,
+                deposit_minor=merchant.deposit_minor,
+                frozen_minor=merchant.frozen_minor,
+                deposit_required_minor=merchant.deposit_required_minor,
+                risk_level=merchant.risk_level,
+                trusted=merchant.trusted,
+                listing_blocked_until=merchant.listing_blocked_until,
+                penalties_in_window=penalties,
+            )
 
     def freeze(self, key: str, complaint_id: str, merchant_id: str, amount_minor: int) -> LedgerReceipt:
         """Hold up to `amount_minor` of the deposit; a short deposit is frozen as far as it goes.
@@ -59,9 +66,17 @@ class DbMerchantDeposits:
             frozen = min(amount_minor, merchant.deposit_minor - merchant.frozen_minor)
             merchant.frozen_minor += frozen
             session.add(merchant)
-            return self._book(session, key, complaint_id, merchant_id, LedgerKind.DEPOSIT_FREEZE, frozen,
-                              payer=merchant_account(merchant_id), payee=PLATFORM_ACCOUNT,
-                              reference=f"requested {amount_minor}")
+            return self._book(
+                session,
+                key,
+                complaint_id,
+                merchant_id,
+                LedgerKind.DEPOSIT_FREEZE,
+                frozen,
+                payer=merchant_account(merchant_id),
+                payee=PLATFORM_ACCOUNT,
+                reference=f"requested {amount_minor}",
+            )
 
         return self._once(key, LedgerKind.DEPOSIT_FREEZE, write)
 
@@ -75,15 +90,30 @@ class DbMerchantDeposits:
             released = min(amount_minor, held, merchant.frozen_minor)
             merchant.frozen_minor -= released
             session.add(merchant)
-            return self._book(session, key, complaint_id, merchant_id, LedgerKind.DEPOSIT_UNFREEZE, released,
-                              payer=PLATFORM_ACCOUNT, payee=merchant_account(merchant_id),
-                              reference=f"requested {amount_minor}")
+            return self._book(
+                session,
+                key,
+                complaint_id,
+                merchant_id,
+                LedgerKind.DEPOSIT_UNFREEZE,
+                released,
+                payer=PLATFORM_ACCOUNT,
+                payee=merchant_account(merchant_id),
+                reference=f"requested {amount_minor}",
+            )
 
         return self._once(key, LedgerKind.DEPOSIT_UNFREEZE, write)
 
-    def apply_penalty(self, key: str, complaint_id: str, merchant_id: str, deduction_minor: int,
-                      listing_blocked_until: datetime, deposit_multiplier: int,
-                      repeat_offender: bool) -> LedgerReceipt:
+    def apply_penalty(
+        self,
+        key: str,
+        complaint_id: str,
+        merchant_id: str,
+        deduction_minor: int,
+        listing_blocked_until: datetime,
+        deposit_multiplier: int,
+        repeat_offender: bool,
+    ) -> LedgerReceipt:
         """Deduct from the deposit, block listings, raise a repeat offender's required deposit: all or nothing.
 
         The deduction comes out of the unfrozen part of the deposit only: frozen money is held for a
@@ -100,22 +130,39 @@ class DbMerchantDeposits:
             available = merchant.deposit_minor - merchant.frozen_minor
             if available < deduction_minor:
                 raise PermanentFailure(
-                    f"merchant {merchant_id} has {available} available of its deposit, "
-                    f"penalty needs {deduction_minor}")
+                    f"merchant {merchant_id} has {available} available of its deposit, penalty needs {deduction_minor}"
+                )
             merchant.deposit_minor -= deduction_minor
             current_block = merchant.listing_blocked_until
-            merchant.listing_blocked_until = (listing_blocked_until if current_block is None
-                                              else max(current_block, listing_blocked_until))
+            merchant.listing_blocked_until = (
+                listing_blocked_until if current_block is None else max(current_block, listing_blocked_until)
+            )
             if repeat_offender:
                 merchant.deposit_required_minor *= deposit_multiplier
             session.add(merchant)
-            session.add(Penalty(
-                idempotency_key=key, complaint_id=complaint_id, merchant_id=merchant_id,
-                deduction_minor=deduction_minor, listing_blocked_until=listing_blocked_until,
-                repeat_offender=repeat_offender, deposit_multiplier=deposit_multiplier,
-                created_at=self._clock()))
-            return self._book(session, key, complaint_id, merchant_id, LedgerKind.PENALTY, deduction_minor,
-                              payer=merchant_account(merchant_id), payee=PLATFORM_ACCOUNT, reference=None)
+            session.add(
+                Penalty(
+                    idempotency_key=key,
+                    complaint_id=complaint_id,
+                    merchant_id=merchant_id,
+                    deduction_minor=deduction_minor,
+                    listing_blocked_until=listing_blocked_until,
+                    repeat_offender=repeat_offender,
+                    deposit_multiplier=deposit_multiplier,
+                    created_at=self._clock(),
+                )
+            )
+            return self._book(
+                session,
+                key,
+                complaint_id,
+                merchant_id,
+                LedgerKind.PENALTY,
+                deduction_minor,
+                payer=merchant_account(merchant_id),
+                payee=PLATFORM_ACCOUNT,
+                reference=None,
+            )
 
         return self._once(key, LedgerKind.PENALTY, write)
 
@@ -125,11 +172,30 @@ class DbMerchantDeposits:
         result, _ = write_once(self._engine, lambda session: existing_receipt(session, key, kind), write)
         return result
 
-    def _book(self, session: Session, key: str, complaint_id: str, merchant_id: str, kind: LedgerKind,
-              amount_minor: int, *, payer: str, payee: str, reference: str | None) -> LedgerReceipt:
-        entry = LedgerEntry(idempotency_key=key, complaint_id=complaint_id, merchant_id=merchant_id,
-                            kind=kind.value, amount_minor=amount_minor, payer=payer, payee=payee,
-                            reference=reference, created_at=self._clock())
+    def _book(
+        self,
+        session: Session,
+        key: str,
+        complaint_id: str,
+        merchant_id: str,
+        kind: LedgerKind,
+        amount_minor: int,
+        *,
+        payer: str,
+        payee: str,
+        reference: str | None,
+    ) -> LedgerReceipt:
+        entry = LedgerEntry(
+            idempotency_key=key,
+            complaint_id=complaint_id,
+            merchant_id=merchant_id,
+            kind=kind.value,
+            amount_minor=amount_minor,
+            payer=payer,
+            payee=payee,
+            reference=reference,
+            created_at=self._clock(),
+        )
         session.add(entry)
         return receipt(entry, created=True)
 
@@ -139,8 +205,11 @@ class DbMerchantDeposits:
 
         def total(kind: LedgerKind) -> int:
             return session.exec(
-                select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0))
-                .where(LedgerEntry.complaint_id == complaint_id, LedgerEntry.merchant_id == merchant_id,
-                       LedgerEntry.kind == kind.value)).one()
+                select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0)).where(
+                    LedgerEntry.complaint_id == complaint_id,
+                    LedgerEntry.merchant_id == merchant_id,
+                    LedgerEntry.kind == kind.value,
+                )
+            ).one()
 
         return total(LedgerKind.DEPOSIT_FREEZE) - total(LedgerKind.DEPOSIT_UNFREEZE)

@@ -42,16 +42,32 @@ class DbOrderLookup:
             order = session.get(Order, order_id)
             if order is None:
                 return None
-            lines = session.exec(select(OrderLine).where(OrderLine.order_id == order_id)
-                                 .order_by(OrderLine.id)).all()
+            lines = session.exec(select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.id)).all()
             return OrderRecord(
-                id=order.id, consumer_id=order.consumer_id, merchant_id=order.merchant_id,
-                paid_minor=order.paid_minor, currency=order.currency, placed_at=order.placed_at,
-                shipped_at=order.shipped_at, promised_by=order.promised_by, delivered_at=order.delivered_at,
-                carrier=order.carrier, tracking_number=order.tracking_number,
+                id=order.id,
+                consumer_id=order.consumer_id,
+                merchant_id=order.merchant_id,
+                paid_minor=order.paid_minor,
+                currency=order.currency,
+                placed_at=order.placed_at,
+                shipped_at=order.shipped_at,
+                promised_by=order.promised_by,
+                delivered_at=order.delivered_at,
+                carrier=order.carrier,
+                tracking_number=order.tracking_number,
                 tracking_status=order.tracking_status,
-                lines=[OrderLineRecord(id=line.id, sku=line.sku, title=line.title, category=line.category,
-                                       quantity=line.quantity, paid_minor=line.paid_minor) for line in lines])
+                lines=[
+                    OrderLineRecord(
+                        id=line.id,
+                        sku=line.sku,
+                        title=line.title,
+                        category=line.category,
+                        quantity=line.quantity,
+                        paid_minor=line.paid_minor,
+                    )
+                    for line in lines
+                ],
+            )
 
 
 class DbPaymentGateway:
@@ -59,9 +75,19 @@ class DbPaymentGateway:
         self._engine = engine
         self._clock = clock
 
-    def pay(self, key: str, complaint_id: str, kind: LedgerKind, amount_minor: int, payer: str, payee: str,
-            merchant_id: str | None = None, reference: str | None = None, order_line_id: str | None = None,
-            line_paid_minor: int | None = None) -> LedgerReceipt:
+    def pay(
+        self,
+        key: str,
+        complaint_id: str,
+        kind: LedgerKind,
+        amount_minor: int,
+        payer: str,
+        payee: str,
+        merchant_id: str | None = None,
+        reference: str | None = None,
+        order_line_id: str | None = None,
+        line_paid_minor: int | None = None,
+    ) -> LedgerReceipt:
         """Book one payment. A refund or platform advance for `order_line_id` is added to the line's
         running total in the same transaction; past what the line cost, the database refuses it
         (PermanentFailure). The cap is the order system's price of the line when it knows the line,
@@ -77,17 +103,27 @@ class DbPaymentGateway:
         def find_existing(session: Session) -> LedgerReceipt | None:
             found = existing_receipt(session, key, kind)
             if found is not None and found.amount_minor != amount_minor:
-                raise PermanentFailure(f"idempotency key {key!r} was already booked for "
-                                       f"{found.amount_minor}, not {amount_minor}")
+                raise PermanentFailure(
+                    f"idempotency key {key!r} was already booked for {found.amount_minor}, not {amount_minor}"
+                )
             return found
 
         def write(session: Session) -> LedgerReceipt:
             if capped:
                 _add_to_line(session, order_line_id, amount_minor)
-            entry = LedgerEntry(idempotency_key=key, complaint_id=complaint_id, merchant_id=merchant_id,
-                                kind=kind.value, amount_minor=amount_minor, currency=unit_of(kind), payer=payer,
-                                payee=payee, reference=reference, order_line_id=order_line_id if capped else None,
-                                created_at=self._clock())
+            entry = LedgerEntry(
+                idempotency_key=key,
+                complaint_id=complaint_id,
+                merchant_id=merchant_id,
+                kind=kind.value,
+                amount_minor=amount_minor,
+                currency=unit_of(kind),
+                payer=payer,
+                payee=payee,
+                reference=reference,
+                order_line_id=order_line_id if capped else None,
+                created_at=self._clock(),
+            )
             session.add(entry)
             return receipt(entry, created=True)
 
@@ -134,15 +170,24 @@ class DbPaymentGateway:
             if original is None:
                 return None
             if original.kind in _DEPOSIT_KINDS or original.kind == LedgerKind.REVERSAL:
-                raise PermanentFailure(f"ledger entry {original_key!r} ({original.kind}) cannot be reversed "
-                                       "through the payment gateway")
+                raise PermanentFailure(
+                    f"ledger entry {original_key!r} ({original.kind}) cannot be reversed through the payment gateway"
+                )
             if original.order_line_id is not None:
                 _add_to_line(session, original.order_line_id, -original.amount_minor)
-            entry = LedgerEntry(idempotency_key=key, complaint_id=original.complaint_id,
-                                merchant_id=original.merchant_id, kind=LedgerKind.REVERSAL.value,
-                                amount_minor=original.amount_minor, currency=original.currency,
-                                payer=original.payee, payee=original.payer, reverses_key=original_key,
-                                reference=original.reference, created_at=self._clock())
+            entry = LedgerEntry(
+                idempotency_key=key,
+                complaint_id=original.complaint_id,
+                merchant_id=original.merchant_id,
+                kind=LedgerKind.REVERSAL.value,
+                amount_minor=original.amount_minor,
+                currency=original.currency,
+                payer=original.payee,
+                payee=original.payer,
+                reverses_key=original_key,
+                reference=original.reference,
+                created_at=self._clock(),
+            )
             session.add(entry)
             return receipt(entry, created=True)
 
@@ -154,8 +199,10 @@ def _add_to_line(session: Session, order_line_id: str, delta_minor: int) -> None
     """Move the line's running total. The UPDATE locks the row (PostgreSQL row lock, SQLite write lock)
     until the transaction ends, and the CHECK refunded_minor <= paid_minor refuses an overpayment."""
     session.connection().execute(
-        update(ConsumerLineTotal).where(ConsumerLineTotal.order_line_id == order_line_id)
-        .values(refunded_minor=ConsumerLineTotal.refunded_minor + delta_minor))
+        update(ConsumerLineTotal)
+        .where(ConsumerLineTotal.order_line_id == order_line_id)
+        .values(refunded_minor=ConsumerLineTotal.refunded_minor + delta_minor)
+    )
 
 
 class DbNotifier:
@@ -170,8 +217,16 @@ class DbNotifier:
             return True if session.get(Notification, key) is not None else None
 
         def write(session: Session) -> bool:
-            session.add(Notification(id=key, complaint_id=complaint_id, recipient=recipient, template=template,
-                                     body=body, created_at=self._clock()))
+            session.add(
+                Notification(
+                    id=key,
+                    complaint_id=complaint_id,
+                    recipient=recipient,
+                    template=template,
+                    body=body,
+                    created_at=self._clock(),
+                )
+            )
             return True
 
         _, created = write_once(self._engine, find_existing, write)

@@ -26,8 +26,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def write_once(engine: Engine, find_existing: Callable[[Session], T | None],
-               write: Callable[[Session], T]) -> tuple[T, bool]:
+def write_once(
+    engine: Engine, find_existing: Callable[[Session], T | None], write: Callable[[Session], T]
+) -> tuple[T, bool]:
     """Return (result, created). `write` runs in one transaction and only when nothing exists yet."""
     try:
         with session_scope(engine) as session:
@@ -48,8 +49,12 @@ def write_once(engine: Engine, find_existing: Callable[[Session], T | None],
 
 
 def receipt(entry: LedgerEntry, created: bool) -> LedgerReceipt:
-    return LedgerReceipt(idempotency_key=entry.idempotency_key, kind=LedgerKind(entry.kind),
-                         amount_minor=entry.amount_minor, created=created)
+    return LedgerReceipt(
+        idempotency_key=entry.idempotency_key,
+        kind=LedgerKind(entry.kind),
+        amount_minor=entry.amount_minor,
+        created=created,
+    )
 
 
 def find_entry(session: Session, key: str) -> LedgerEntry | None:
@@ -75,8 +80,8 @@ def lock_merchant(session: Session, merchant_id: str) -> Merchant:
     if session.get_bind().dialect.name == "sqlite":
         session.connection().execute(text("UPDATE merchant SET id = id WHERE id = :id"), {"id": merchant_id})
     merchant = session.exec(
-        select(Merchant).where(Merchant.id == merchant_id).with_for_update()
-        .execution_options(populate_existing=True)).first()
+        select(Merchant).where(Merchant.id == merchant_id).with_for_update().execution_options(populate_existing=True)
+    ).first()
     if merchant is None:
         raise PermanentFailure(f"unknown merchant {merchant_id!r}")
     return merchant

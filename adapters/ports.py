@@ -71,15 +71,32 @@ class MerchantDeposits(Protocol):
 
     def unfreeze(self, key: str, complaint_id: str, merchant_id: str, amount_minor: int) -> LedgerReceipt: ...
 
-    def apply_penalty(self, key: str, complaint_id: str, merchant_id: str, deduction_minor: int,
-                      listing_blocked_until: datetime, deposit_multiplier: int,
-                      repeat_offender: bool) -> LedgerReceipt: ...
+    def apply_penalty(
+        self,
+        key: str,
+        complaint_id: str,
+        merchant_id: str,
+        deduction_minor: int,
+        listing_blocked_until: datetime,
+        deposit_multiplier: int,
+        repeat_offender: bool,
+    ) -> LedgerReceipt: ...
 
 
 class PaymentGateway(Protocol):
-    def pay(self, key: str, complaint_id: str, kind: LedgerKind, amount_minor: int, payer: str, payee: str,
-            merchant_id: str | None = None, reference: str | None = None, order_line_id: str | None = None,
-            line_paid_minor: int | None = None) -> LedgerReceipt:
+    def pay(
+        self,
+        key: str,
+        complaint_id: str,
+        kind: LedgerKind,
+        amount_minor: int,
+        payer: str,
+        payee: str,
+        merchant_id: str | None = None,
+        reference: str | None = None,
+        order_line_id: str | None = None,
+        line_paid_minor: int | None = None,
+    ) -> LedgerReceipt:
         """Book one payment. Refunds and platform advances for `order_line_id` never add up past what
         the line cost (`line_paid_minor`, or the platform's own price of the line): PermanentFailure."""
         ...

@@ -68,8 +68,9 @@ async def query_state(client: Client, complaint_id: str) -> CaseState:
     return await handle.query(ComplaintWorkflow.state, rpc_timeout=QUERY_TIMEOUT)
 
 
-async def authorize(engine: Engine, client: Client | None, principal: Principal,
-                    complaint_id: str) -> tuple[Complaint | None, CaseState | None]:
+async def authorize(
+    engine: Engine, client: Client | None, principal: Principal, complaint_id: str
+) -> tuple[Complaint | None, CaseState | None]:
     """The case's row (and its state when the row had to be bypassed), after the ownership check.
 
     404 when neither the read model nor Temporal knows the case.
@@ -90,19 +91,23 @@ async def authorize(engine: Engine, client: Client | None, principal: Principal,
     return None, state
 
 
-async def execute(client: Client, row: Complaint | None, complaint_id: str, update: str, payload: BaseModel,
-                  update_id: str) -> CaseState:
+async def execute(
+    client: Client, row: Complaint | None, complaint_id: str, update: str, payload: BaseModel, update_id: str
+) -> CaseState:
     """Run one human-step update; a finished workflow answers 409 naming its final stage."""
     handle = client.get_workflow_handle(workflow_id(complaint_id))
     try:
-        compact = await handle.execute_update(update, payload, id=update_id, result_type=CaseState,
-                                              rpc_timeout=UPDATE_TIMEOUT)
+        compact = await handle.execute_update(
+            update, payload, id=update_id, result_type=CaseState, rpc_timeout=UPDATE_TIMEOUT
+        )
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND and row is not None:
             stage = Stage(row.stage)
             if stage.is_terminal:
-                raise invalid_stage(f"case is in stage '{stage.value}'; {update} needs an open case",
-                                    {"stage": stage.value, "expected": "an open case"}) from None
+                raise invalid_stage(
+                    f"case is in stage '{stage.value}'; {update} needs an open case",
+                    {"stage": stage.value, "expected": "an open case"},
+                ) from None
         if exc.status == RPCStatusCode.NOT_FOUND:
             raise no_complaint(complaint_id) from None
         raise

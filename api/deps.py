@@ -96,9 +96,14 @@ def get_current_principal(session: SessionDep, settings: SettingsDep, token: Tok
     user = session.get(User, user_id)
     if user is None or not user.active:
         raise unauthorized("unknown or deactivated user")
-    principal = Principal(id=user.id, username=user.username, role=Role(user.role),
-                          consumer_id=user.consumer_id, merchant_id=user.merchant_id,
-                          bound_at=user.created_at if (user.consumer_id or user.merchant_id) else None)
+    principal = Principal(
+        id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        consumer_id=user.consumer_id,
+        merchant_id=user.merchant_id,
+        bound_at=user.created_at if (user.consumer_id or user.merchant_id) else None,
+    )
     # Give the pooled connection back now: a write holds its request open through a workflow update,
     # and fifty such requests each pinning a connection would starve the pool (seen in bench/latency).
     session.rollback()

@@ -40,7 +40,7 @@ MAX_ERROR_DETAILS = 20
 def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
     """A client value as an error may quote it: repr'd (so control characters show escaped), cut short."""
     text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class ErrorBody(BaseModel):
@@ -57,8 +57,9 @@ class ErrorResponse(BaseModel):
 class ApiError(Exception):
     """Raised by routes and dependencies; rendered as the error contract."""
 
-    def __init__(self, status_code: int, code: str, message: str, details: Any = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status_code: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.code = code
@@ -103,36 +104,63 @@ def request_id_of(request: Request) -> str:
 
 
 def render(request: Request, err: ApiError) -> JSONResponse:
-    body = ErrorResponse(error=ErrorBody(code=err.code, message=err.message, details=err.details),
-                         request_id=request_id_of(request))
+    body = ErrorResponse(
+        error=ErrorBody(code=err.code, message=err.message, details=err.details), request_id=request_id_of(request)
+    )
     return JSONResponse(body.model_dump(mode="json"), status_code=err.status_code, headers=err.headers)
 
 
 # ---- mapping of library exceptions ---------------------------------------------------------------
 
-_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
-               413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error",
-               429: "too_many_requests", 503: "unavailable"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    503: "unavailable",
+}
 
-_APPLICATION_ERRORS = {"InvalidStage": (409, "invalid_stage"), "Conflict": (409, "conflict"),
-                       "InvalidInput": (422, "validation_error"), "NotAllowed": (403, "forbidden"),
-                       # A step whose effect the database refused for good (workflows/failures.py).
-                       "StepFailed": (422, "step_failed")}
+_APPLICATION_ERRORS = {
+    "InvalidStage": (409, "invalid_stage"),
+    "Conflict": (409, "conflict"),
+    "InvalidInput": (422, "validation_error"),
+    "NotAllowed": (403, "forbidden"),
+    # A step whose effect the database refused for good (workflows/failures.py).
+    "StepFailed": (422, "step_failed"),
+}
 
-_TRANSIENT_RPC = {RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED,
-                  RPCStatusCode.RESOURCE_EXHAUSTED, RPCStatusCode.ABORTED}
+_TRANSIENT_RPC = {
+    RPCStatusCode.UNAVAILABLE,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.CANCELLED,
+    RPCStatusCode.RESOURCE_EXHAUSTED,
+    RPCStatusCode.ABORTED,
+}
 
 
 def _field_path(loc: tuple | list) -> str:
     # A location part can be a client-chosen key (an unexpected field): quote only its beginning.
-    return ".".join(str(part) if len(str(part)) <= EXCERPT_CHARS else str(part)[:EXCERPT_CHARS - 1] + "…"
-                    for part in loc)
+    return ".".join(
+        str(part) if len(str(part)) <= EXCERPT_CHARS else str(part)[: EXCERPT_CHARS - 1] + "…" for part in loc
+    )
 
 
 def from_validation(exc: RequestValidationError) -> ApiError:
-    errors = [{"field": _field_path(e.get("loc", ())), "message": str(e.get("msg", "invalid"))[:200],
-               "type": e.get("type", "value_error")} for e in exc.errors()[:MAX_ERROR_DETAILS]]
+    errors = [
+        {
+            "field": _field_path(e.get("loc", ())),
+            "message": str(e.get("msg", "invalid"))[:200],
+            "type": e.get("type", "value_error"),
+        }
+        for e in exc.errors()[:MAX_ERROR_DETAILS]
+    ]
     first = errors[0] if errors else {"field": "body", "message": "invalid request"}
     return ApiError(422, "validation_error", f"{first['field']}: {first['message']}", errors)
 
@@ -200,10 +228,14 @@ _CONVERTERS: list[tuple[type[BaseException], Callable[[Any], ApiError]]] = [
     (RequestValidationError, from_validation),
     (StarletteHTTPException, from_http),
     (WorkflowUpdateFailedError, from_update_failure),
-    (WorkflowUpdateRPCTimeoutOrCancelledError,
-     lambda e: unavailable("the case did not answer in time; retry with the same Idempotency-Key")),
-    (WorkflowQueryFailedError,
-     lambda e: unavailable("the case's workflow cannot answer right now; retry, or read GET /complaints/{id}")),
+    (
+        WorkflowUpdateRPCTimeoutOrCancelledError,
+        lambda e: unavailable("the case did not answer in time; retry with the same Idempotency-Key"),
+    ),
+    (
+        WorkflowQueryFailedError,
+        lambda e: unavailable("the case's workflow cannot answer right now; retry, or read GET /complaints/{id}"),
+    ),
     (RPCError, from_rpc),
     (DBAPIError, from_database),
     (PoolTimeoutError, from_database),
@@ -233,20 +265,48 @@ def install_error_handlers(app: FastAPI) -> None:
 _EXAMPLES: dict[int, tuple[str, str, str, Any]] = {
     401: ("Missing, invalid or expired token", "unauthorized", "missing or invalid bearer token", None),
     403: ("The role may not use this endpoint", "forbidden", "role 'merchant' may not perform approve_tier3", None),
-    404: ("Unknown case, order, line or resource (to consumers and merchants also another party's)", "not_found", "no complaint 'c-2f1e'", None),
-    409: ("Not valid in the current stage, a concurrent change, or the same Idempotency-Key still in flight",
-          "invalid_stage", "case is in stage 'evidence'; respond_to_offer expects 'negotiation' with a pending offer",
-          {"stage": "evidence", "expected": "negotiation"}),
-    413: ("The request body is larger than the configured limit", "payload_too_large",
-          "the request body is larger than 1048576 bytes", None),
-    429: ("Too many failed logins: wait Retry-After seconds", "too_many_requests",
-          "too many failed logins for this username; try again later", {"retry_after_seconds": 60}),
-    422: ("Invalid payload; details name each field", "validation_error",
-          "body.refund_minor: Input should be greater than or equal to 0",
-          [{"field": "body.refund_minor", "message": "Input should be greater than or equal to 0",
-            "type": "greater_than_equal"}]),
-    503: ("Temporal or the database is unreachable; nothing was done, retry (see Retry-After)", "unavailable",
-          "the workflow service is unreachable; retry the request", None),
+    404: (
+        "Unknown case, order, line or resource (to consumers and merchants also another party's)",
+        "not_found",
+        "no complaint 'c-2f1e'",
+        None,
+    ),
+    409: (
+        "Not valid in the current stage, a concurrent change, or the same Idempotency-Key still in flight",
+        "invalid_stage",
+        "case is in stage 'evidence'; respond_to_offer expects 'negotiation' with a pending offer",
+        {"stage": "evidence", "expected": "negotiation"},
+    ),
+    413: (
+        "The request body is larger than the configured limit",
+        "payload_too_large",
+        "the request body is larger than 1048576 bytes",
+        None,
+    ),
+    429: (
+        "Too many failed logins: wait Retry-After seconds",
+        "too_many_requests",
+        "too many failed logins for this username; try again later",
+        {"retry_after_seconds": 60},
+    ),
+    422: (
+        "Invalid payload; details name each field",
+        "validation_error",
+        "body.refund_minor: Input should be greater than or equal to 0",
+        [
+            {
+                "field": "body.refund_minor",
+                "message": "Input should be greater than or equal to 0",
+                "type": "greater_than_equal",
+            }
+        ],
+    ),
+    503: (
+        "Temporal or the database is unreachable; nothing was done, retry (see Retry-After)",
+        "unavailable",
+        "the workflow service is unreachable; retry the request",
+        None,
+    ),
 }
 
 
@@ -255,8 +315,13 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     out: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
         description, code, message, details = _EXAMPLES[status]
-        example = {"error": {"code": code, "message": message, "details": details},
-                   "request_id": "5f0c6f7e6c5b4f7f9a3c2d1e0b9a8f7e"}
-        out[status] = {"model": ErrorResponse, "description": description,
-                       "content": {"application/json": {"example": example}}}
+        example = {
+            "error": {"code": code, "message": message, "details": details},
+            "request_id": "5f0c6f7e6c5b4f7f9a3c2d1e0b9a8f7e",
+        }
+        out[status] = {
+            "model": ErrorResponse,
+            "description": description,
+            "content": {"application/json": {"example": example}},
+        }
     return out

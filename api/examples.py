@@ -10,50 +10,113 @@ def _ex(summary: str, value: dict[str, Any]) -> dict[str, Any]:
 
 
 FILING_EXAMPLES = {
-    "consumer": _ex("A consumer files for themselves", {
-        "order_id": "O1001", "order_line_id": "O1001-L1", "channel": "app",
-        "description": "The tea arrived spoiled and mouldy.",
-        "contact": {"phone": "+86 138 0000 0000"},
-        "evidence": [{"kind": "photo", "description": "mould on the leaves",
-                      "attachment_ref": "s3://evidence/O1001/photo-1.jpg", "sha256": SHA}]}),
-    "agent": _ex("An agent files from a hotline call", {
-        "consumer_id": "C001", "order_id": "O1001", "order_line_id": "O1001-L1", "channel": "hotline",
-        "description": "Caller reports the parcel never arrived."}),
+    "consumer": _ex(
+        "A consumer files for themselves",
+        {
+            "order_id": "O1001",
+            "order_line_id": "O1001-L1",
+            "channel": "app",
+            "description": "The tea arrived spoiled and mouldy.",
+            "contact": {"phone": "+86 138 0000 0000"},
+            "evidence": [
+                {
+                    "kind": "photo",
+                    "description": "mould on the leaves",
+                    "attachment_ref": "s3://evidence/O1001/photo-1.jpg",
+                    "sha256": SHA,
+                }
+            ],
+        },
+    ),
+    "agent": _ex(
+        "An agent files from a hotline call",
+        {
+            "consumer_id": "C001",
+            "order_id": "O1001",
+            "order_line_id": "O1001-L1",
+            "channel": "hotline",
+            "description": "Caller reports the parcel never arrived.",
+        },
+    ),
 }
 
 ACTION_EXAMPLES: dict[str, dict[str, dict[str, Any]]] = {
-    "complete_intake": {"supplement": _ex("Add the missing order line and a photo", {
-        "order_line_id": "O1001-L1",
-        "evidence": [{"kind": "photo", "attachment_ref": "s3://evidence/O1001/photo-2.jpg", "sha256": SHA}]})},
+    "complete_intake": {
+        "supplement": _ex(
+            "Add the missing order line and a photo",
+            {
+                "order_line_id": "O1001-L1",
+                "evidence": [{"kind": "photo", "attachment_ref": "s3://evidence/O1001/photo-2.jpg", "sha256": SHA}],
+            },
+        )
+    },
     "review_classification": {
         "confirm": _ex("Accept the suggested classification", {"confirm": True}),
-        "override": _ex("Override type and severity", {
-            "confirm": False, "type": "food_safety", "severity": "A", "reason": "customer reports an allergy"})},
-    "request_evidence": {"merchant": _ex("Ask the merchant for the outbound QC record", {
-        "party": "merchant", "note": "outbound record and QC report for order O1001"})},
-    "submit_evidence": {"merchant": _ex("A merchant uploads its QC report", {
-        "party": "merchant", "item": {"kind": "qc_report", "description": "batch 42 passed QC",
-                                      "attachment_ref": "s3://evidence/O1001/qc.pdf", "sha256": SHA}})},
-    "set_liability": {"merchant": _ex("The merchant is liable", {
-        "party": "merchant", "reason": "QC report shows the batch was past its date"})},
-    "make_offer": {"refund": _ex("Offer a refund of the paid amount", {"refund_mode": "refund_only"}),
-                   "partial": _ex("A partial refund with reshipment", {
-                       "refund_mode": "refund_only", "refund_minor": 1500, "reship": True})},
-    "respond_to_offer": {"accept": _ex("Accept the offer", {"offer_id": "O1", "accept": True}),
-                         "decline": _ex("Decline it", {"offer_id": "O1", "accept": False,
-                                                       "reason": "the refund does not cover shipping"})},
-    "approve_tier3": {"approve": _ex("Approve the platform advance", {
-        "approve": True, "reason": "merchant unresponsive for 5 days"})},
+        "override": _ex(
+            "Override type and severity",
+            {"confirm": False, "type": "food_safety", "severity": "A", "reason": "customer reports an allergy"},
+        ),
+    },
+    "request_evidence": {
+        "merchant": _ex(
+            "Ask the merchant for the outbound QC record",
+            {"party": "merchant", "note": "outbound record and QC report for order O1001"},
+        )
+    },
+    "submit_evidence": {
+        "merchant": _ex(
+            "A merchant uploads its QC report",
+            {
+                "party": "merchant",
+                "item": {
+                    "kind": "qc_report",
+                    "description": "batch 42 passed QC",
+                    "attachment_ref": "s3://evidence/O1001/qc.pdf",
+                    "sha256": SHA,
+                },
+            },
+        )
+    },
+    "set_liability": {
+        "merchant": _ex(
+            "The merchant is liable", {"party": "merchant", "reason": "QC report shows the batch was past its date"}
+        )
+    },
+    "make_offer": {
+        "refund": _ex("Offer a refund of the paid amount", {"refund_mode": "refund_only"}),
+        "partial": _ex(
+            "A partial refund with reshipment", {"refund_mode": "refund_only", "refund_minor": 1500, "reship": True}
+        ),
+    },
+    "respond_to_offer": {
+        "accept": _ex("Accept the offer", {"offer_id": "O1", "accept": True}),
+        "decline": _ex(
+            "Decline it", {"offer_id": "O1", "accept": False, "reason": "the refund does not cover shipping"}
+        ),
+    },
+    "approve_tier3": {
+        "approve": _ex("Approve the platform advance", {"approve": True, "reason": "merchant unresponsive for 5 days"})
+    },
     "withdraw": {"withdraw": _ex("Withdraw the complaint", {"reason": "the merchant resolved it directly"})},
-    "answer_survey": {"happy": _ex("Satisfied", {"resolved_score": 95, "communication_score": 90}),
-                      "unhappy": _ex("Not satisfied: the case is reviewed again", {
-                          "resolved_score": 40, "communication_score": 70, "comment": "still broken"})},
-    "assign": {"claim": _ex("Claim the case for yourself", {}),
-               "assign": _ex("Assign to a colleague", {"assignee": "user-agent2"})},
+    "answer_survey": {
+        "happy": _ex("Satisfied", {"resolved_score": 95, "communication_score": 90}),
+        "unhappy": _ex(
+            "Not satisfied: the case is reviewed again",
+            {"resolved_score": 40, "communication_score": 70, "comment": "still broken"},
+        ),
+    },
+    "assign": {
+        "claim": _ex("Claim the case for yourself", {}),
+        "assign": _ex("Assign to a colleague", {"assignee": "user-agent2"}),
+    },
     "control_clock": {"pause": _ex("Pause the SLA clock", {"pause": True, "reason": "waiting for the lab report"})},
-    "supervisor_review": {"renegotiate": _ex("Send back to negotiation", {
-        "decision": "renegotiate", "reason": "survey score 40: offer a gift"})},
+    "supervisor_review": {
+        "renegotiate": _ex(
+            "Send back to negotiation", {"decision": "renegotiate", "reason": "survey score 40: offer a gift"}
+        )
+    },
     "confirm_merchant_refund": {"paid": _ex("The merchant paid the refund", {"reference": "REF-2026-0001"})},
-    "confirm_shipment": {"shipped": _ex("The replacement shipped", {
-        "carrier": "SF Express", "tracking_number": "SF1234567890"})},
+    "confirm_shipment": {
+        "shipped": _ex("The replacement shipped", {"carrier": "SF Express", "tracking_number": "SF1234567890"})
+    },
 }

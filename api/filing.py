@@ -30,8 +30,9 @@ from models.enums import Role, Stage
 class FilingRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    consumer_id: Id | None = Field(None, description="required when an agent files; a consumer's own id otherwise",
-                                   examples=["C001"])
+    consumer_id: Id | None = Field(
+        None, description="required when an agent files; a consumer's own id otherwise", examples=["C001"]
+    )
     order_id: Id = Field(examples=["O1001"])
     order_line_id: Id | None = Field(None, examples=["O1001-L1"])
     channel: Literal["app", "web", "hotline", "chat", "email", "social"] = "app"
@@ -65,35 +66,53 @@ def check_order(principal: Principal, consumer_id: str, order: OrderRecord | Non
     Filing on another consumer's line would join *their* open case and hand back its state.
     """
     if order is None or (order.consumer_id != consumer_id and principal.role == Role.CONSUMER):
-        raise not_found(f"no order {excerpt(body.order_id)} of yours" if principal.role == Role.CONSUMER
-                        else f"no order {excerpt(body.order_id)}", field="body.order_id")
+        raise not_found(
+            f"no order {excerpt(body.order_id)} of yours"
+            if principal.role == Role.CONSUMER
+            else f"no order {excerpt(body.order_id)}",
+            field="body.order_id",
+        )
     if order.consumer_id != consumer_id:
         raise invalid_field("body.consumer_id", f"order {excerpt(body.order_id)} belongs to another consumer")
     if body.order_line_id is not None and body.order_line_id not in {line.id for line in order.lines}:
-        raise not_found(f"no line {excerpt(body.order_line_id)} on order {excerpt(body.order_id)}",
-                        field="body.order_line_id")
+        raise not_found(
+            f"no line {excerpt(body.order_line_id)} on order {excerpt(body.order_id)}", field="body.order_line_id"
+        )
 
 
-async def file(settings: Settings, link: TemporalLink, engine: Engine, principal: Principal, body: FilingRequest,
-               key: str) -> tuple[int, FilingResponse]:
+async def file(
+    settings: Settings, link: TemporalLink, engine: Engine, principal: Principal, body: FilingRequest, key: str
+) -> tuple[int, FilingResponse]:
     consumer_id = _consumer_for(principal, body)
     orders = DbOrderLookup(engine)
     order = await run_in_threadpool(orders.find_order, body.order_id)
     check_order(principal, consumer_id, order, body)
     client = await link.client()  # only now: a refused filing needs no Temporal
     policy = await run_in_threadpool(current_policy, settings)
-    request = NewComplaint(consumer_id=consumer_id, order_id=body.order_id, order_line_id=body.order_line_id,
-                           channel=body.channel, description=body.description, contact=body.contact,
-                           evidence=body.evidence)
-    result = await file_complaint(client, engine, orders, task_queue=settings.temporal_task_queue,
-                                  policy=policy, request=request, actor=principal.actor,
-                                  update_id=update_id(principal.id, key))
+    request = NewComplaint(
+        consumer_id=consumer_id,
+        order_id=body.order_id,
+        order_line_id=body.order_line_id,
+        channel=body.channel,
+        description=body.description,
+        contact=body.contact,
+        evidence=body.evidence,
+    )
+    result = await file_complaint(
+        client,
+        engine,
+        orders,
+        task_queue=settings.temporal_task_queue,
+        policy=policy,
+        request=request,
+        actor=principal.actor,
+        update_id=update_id(principal.id, key),
+    )
     try:
         state: CaseState | None = await query_state(client, result.complaint_id)
     except Exception:  # the filing stands; the caller can read the case with GET
         state = None
     if state is not None and not owns(principal, state.consumer_id, state.merchant_id):
         state = None  # a joined case is the consumer's own by the checks above; never hand back anyone else's
-    response = FilingResponse(complaint_id=result.complaint_id, joined=result.joined, stage=result.stage,
-                              state=state)
+    response = FilingResponse(complaint_id=result.complaint_id, joined=result.joined, stage=result.stage, state=state)
     return (200 if result.joined else 201), response

@@ -33,12 +33,24 @@ REPLAY_HEADER = "Idempotent-Replayed"
 # A claim older than this was left by a crashed request: a retry may take it over.
 STALE_AFTER = timedelta(minutes=2)
 
-_KEY_DOC = ("Unique per intended write (a UUID is ideal). Retrying with the same key and body returns the "
-            "first response without a second effect; the same key with a different body is refused.")
-RequiredKey = Annotated[str, Header(alias=HEADER, min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$",
-                                    description=_KEY_DOC, examples=["3f1c2a9e-6b2d-4e43-9a57-1d2b8c7e5f10"])]
-OptionalKey = Annotated[str | None, Header(alias=HEADER, min_length=8, max_length=128,
-                                           pattern=r"^[A-Za-z0-9._:\-]+$", description=_KEY_DOC)]
+_KEY_DOC = (
+    "Unique per intended write (a UUID is ideal). Retrying with the same key and body returns the "
+    "first response without a second effect; the same key with a different body is refused."
+)
+RequiredKey = Annotated[
+    str,
+    Header(
+        alias=HEADER,
+        min_length=8,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:\-]+$",
+        description=_KEY_DOC,
+        examples=["3f1c2a9e-6b2d-4e43-9a57-1d2b8c7e5f10"],
+    ),
+]
+OptionalKey = Annotated[
+    str | None, Header(alias=HEADER, min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$", description=_KEY_DOC)
+]
 
 Outcome = tuple[int, Any]
 Work = Callable[[], Awaitable[Outcome]]
@@ -46,8 +58,11 @@ Work = Callable[[], Awaitable[Outcome]]
 
 def fingerprint(request: Request, body: Any) -> str:
     """Method, path and the validated body: two requests meaning the same thing hash the same."""
-    canonical = json.dumps({"method": request.method, "path": request.url.path,
-                            "body": to_jsonable_python(body)}, sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(
+        {"method": request.method, "path": request.url.path, "body": to_jsonable_python(body)},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -67,16 +82,23 @@ def _claim(engine: Engine, user_id: str, key: str, request_hash: str) -> Idempot
     except IntegrityError:
         pass
     with Session(engine, expire_on_commit=False) as session:
-        held = session.exec(select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)).first()
+        held = session.exec(
+            select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
+        ).first()
         if held is None:  # released between our insert and this read: try once more
             session.add(IdempotencyRecord(user_id=user_id, key=key, request_hash=request_hash, created_at=now))
             session.commit()
             return None
         if held.status_code is None and held.request_hash == request_hash and held.created_at < now - STALE_AFTER:
-            taken = session.execute(update(IdempotencyRecord).where(
-                IdempotencyRecord.id == held.id, IdempotencyRecord.status_code.is_(None),
-                IdempotencyRecord.created_at == held.created_at).values(created_at=now))
+            taken = session.execute(
+                update(IdempotencyRecord)
+                .where(
+                    IdempotencyRecord.id == held.id,
+                    IdempotencyRecord.status_code.is_(None),
+                    IdempotencyRecord.created_at == held.created_at,
+                )
+                .values(created_at=now)
+            )
             session.commit()
             if taken.rowcount == 1:
                 log.warning("took over an abandoned Idempotency-Key claim (record %s)", held.id)
@@ -86,31 +108,39 @@ def _claim(engine: Engine, user_id: str, key: str, request_hash: str) -> Idempot
 
 def _complete(engine: Engine, user_id: str, key: str, status_code: int, response: Any) -> None:
     with Session(engine) as session:
-        session.execute(update(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key).values(
-            status_code=status_code, response=response))
+        session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
+            .values(status_code=status_code, response=response)
+        )
         session.commit()
 
 
 def _release(engine: Engine, user_id: str, key: str) -> None:
     with Session(engine) as session:
-        session.execute(delete(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key,
-            IdempotencyRecord.status_code.is_(None)))
+        session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.user_id == user_id,
+                IdempotencyRecord.key == key,
+                IdempotencyRecord.status_code.is_(None),
+            )
+        )
         session.commit()
 
 
 def _replay_or_refuse(held: IdempotencyRecord, request_hash: str) -> JSONResponse:
     if held.request_hash != request_hash:
-        raise invalid_field(f"header.{HEADER}",
-                            "this key was already used for a different request; use a new key for a new write")
+        raise invalid_field(
+            f"header.{HEADER}", "this key was already used for a different request; use a new key for a new write"
+        )
     if held.status_code is None:
         raise conflict(f"a request with this {HEADER} is still in progress; retry shortly")
     return JSONResponse(held.response, status_code=held.status_code, headers={REPLAY_HEADER: "true"})
 
 
-async def run_once(request: Request, engine: Engine, user_id: str, key: str | None, body: Any,
-                   work: Work) -> JSONResponse:
+async def run_once(
+    request: Request, engine: Engine, user_id: str, key: str | None, body: Any, work: Work
+) -> JSONResponse:
     """Run `work` at most once per (user, key); replay its stored outcome for retries."""
     if key is None:
         status, payload = await work()
@@ -126,8 +156,9 @@ async def run_once(request: Request, engine: Engine, user_id: str, key: str | No
         if err.status_code >= 500:
             await _release_quietly(engine, user_id, key)
             raise err from exc
-        stored = ErrorResponse(error=ErrorBody(code=err.code, message=err.message, details=err.details),
-                               request_id=request_id_of(request)).model_dump(mode="json")
+        stored = ErrorResponse(
+            error=ErrorBody(code=err.code, message=err.message, details=err.details), request_id=request_id_of(request)
+        ).model_dump(mode="json")
         await run_in_threadpool(_complete, engine, user_id, key, err.status_code, stored)
         raise err from exc
     body_json = to_jsonable_python(payload)

@@ -33,8 +33,12 @@ def _refuse(field: str, text: str) -> ApiError:
     found = FORBIDDEN.search(text)
     code = f"U+{ord(found.group()):04X}" if found else "?"
     message = f"contains the control character {code}; only {ALLOWED_CONTROLS} are allowed"
-    return ApiError(422, "validation_error", f"{field}: {message}",
-                    [{"field": field, "message": message, "type": "control_character"}])
+    return ApiError(
+        422,
+        "validation_error",
+        f"{field}: {message}",
+        [{"field": field, "message": message, "type": "control_character"}],
+    )
 
 
 def _short(name: str) -> str:
@@ -128,5 +132,9 @@ class BodyLimitMiddleware:
 
 
 def too_large(limit: int) -> ApiError:
-    return ApiError(413, "payload_too_large", f"the request body is larger than {limit} bytes",
-                    [{"field": "body", "message": f"at most {limit} bytes", "type": "too_large"}])
+    return ApiError(
+        413,
+        "payload_too_large",
+        f"the request body is larger than {limit} bytes",
+        [{"field": "body", "message": f"at most {limit} bytes", "type": "too_large"}],
+    )

@@ -62,20 +62,30 @@ def scope(principal: Principal) -> list[ColumnElement[bool]]:
 
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
     """Open and either past the running due time, or holding a clock that breached (re-armed or run out)."""
-    running_late = and_(col(Complaint.sla_due_at).is_not(None), col(Complaint.sla_due_at) < now,
-                        not_(col(Complaint.sla_paused)))
+    running_late = and_(
+        col(Complaint.sla_due_at).is_not(None), col(Complaint.sla_due_at) < now, not_(col(Complaint.sla_paused))
+    )
     return and_(col(Complaint.is_open), or_(running_late, col(Complaint.sla_breached)))
 
 
 def at_risk_clause(now: datetime, within: timedelta) -> ColumnElement[bool]:
-    return and_(col(Complaint.is_open), not_(col(Complaint.sla_paused)),
-                col(Complaint.sla_due_at) >= now, col(Complaint.sla_due_at) < now + within)
+    return and_(
+        col(Complaint.is_open),
+        not_(col(Complaint.sla_paused)),
+        col(Complaint.sla_due_at) >= now,
+        col(Complaint.sla_due_at) < now + within,
+    )
 
 
 def escalated_clause(supervisor_queue: str) -> ColumnElement[bool]:
-    return and_(col(Complaint.is_open), or_(col(Complaint.escalation_level) > 0,
-                                            col(Complaint.assignee) == supervisor_queue,
-                                            col(Complaint.stage) == Stage.REOPENED.value))
+    return and_(
+        col(Complaint.is_open),
+        or_(
+            col(Complaint.escalation_level) > 0,
+            col(Complaint.assignee) == supervisor_queue,
+            col(Complaint.stage) == Stage.REOPENED.value,
+        ),
+    )
 
 
 def filter_clauses(f: ComplaintFilters, principal: Principal, now: datetime) -> list[ColumnElement[bool]]:
@@ -114,15 +124,14 @@ def order_by(sort: str) -> list:
     return [ordered.nulls_last(), col(Complaint.id).asc()]
 
 
-def page(session: Session, principal: Principal, where: list[ColumnElement[bool]], sort: str,
-         limit: int, offset: int) -> ComplaintPage:
+def page(
+    session: Session, principal: Principal, where: list[ColumnElement[bool]], sort: str, limit: int, offset: int
+) -> ComplaintPage:
     clauses = scope(principal) + where
     total = session.exec(select(func.count()).select_from(Complaint).where(*clauses)).one()
     rows = session.exec(select(Complaint).where(*clauses).order_by(*order_by(sort)).limit(limit).offset(offset)).all()
-    return ComplaintPage(items=[summary_for(r, principal.role) for r in rows], total=total, limit=limit,
-                         offset=offset)
+    return ComplaintPage(items=[summary_for(r, principal.role) for r in rows], total=total, limit=limit, offset=offset)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-

@@ -39,10 +39,13 @@ class LoginGuard:
         storage = storage_from_string(settings.rate_limit_storage)
         if not isinstance(storage, Storage):  # an async storage (async+redis://) cannot serve this sync path
             raise ValueError(f"RATE_LIMIT_STORAGE {settings.rate_limit_storage!r} is not a synchronous storage")
-        return cls(storage=storage,
-                   per_user=parse_many(settings.login_attempts_per_user),
-                   per_address=parse_many(settings.login_attempts_per_address),
-                   lockout_base=settings.login_lockout_base_seconds, lockout_max=settings.login_lockout_max_seconds)
+        return cls(
+            storage=storage,
+            per_user=parse_many(settings.login_attempts_per_user),
+            per_address=parse_many(settings.login_attempts_per_address),
+            lockout_base=settings.login_lockout_base_seconds,
+            lockout_max=settings.login_lockout_max_seconds,
+        )
 
     @property
     def limiter(self) -> MovingWindowRateLimiter:
@@ -86,5 +89,10 @@ class LoginGuard:
 
 def _too_many(message: str, until: float) -> ApiError:
     retry_after = max(1, math.ceil(until - time.time()))
-    return ApiError(429, "too_many_requests", message, {"retry_after_seconds": retry_after},
-                    headers={"Retry-After": str(retry_after)})
+    return ApiError(
+        429,
+        "too_many_requests",
+        message,
+        {"retry_after_seconds": retry_after},
+        headers={"Retry-After": str(retry_after)},
+    )

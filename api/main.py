@@ -55,9 +55,15 @@ TAGS = [
     {"name": "admin", "description": "Users and the policy (admin; auditors may read the policy)."},
     {"name": "codec", "description": "Remote payload codec for the Temporal Web UI (staff only, audited)."},
     {"name": "health", "description": "Reachability of the database and Temporal."},
-    {"name": "audit", "description": "Auditor only: timelines, history export, replay, past state, log chain, what-if."},
-    {"name": "insights", "description": "Supervisors and auditors: attribution figures, early-warning flags, "
-                                        "merchant standing (CSV with format=csv)."},
+    {
+        "name": "audit",
+        "description": "Auditor only: timelines, history export, replay, past state, log chain, what-if.",
+    },
+    {
+        "name": "insights",
+        "description": "Supervisors and auditors: attribution figures, early-warning flags, "
+        "merchant standing (CSV with format=csv).",
+    },
 ]
 
 
@@ -72,8 +78,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum() \
-            else uuid.uuid4().hex
+        request_id = incoming if 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum() else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:
@@ -97,8 +102,13 @@ def _seed_demo(engine: Engine) -> None:
     seed_demo(engine, now=datetime.now(UTC))
 
 
-def create_app(settings: Settings | None = None, *, client: Client | None = None,
-               engine: Engine | None = None, tracer_provider: TracerProvider | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    client: Client | None = None,
+    engine: Engine | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> FastAPI:
     settings = settings or get_settings()
     require_production_secrets(settings, "API")
 
@@ -112,8 +122,9 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
             if settings.dev_mode:
                 _seed_demo(app.state.engine)
         stop_operations = start_api_operations(app, settings, own_process=owned_engine)
-        app.state.temporal = TemporalLink(lambda: connect(settings, tracer_provider=app.state.tracer_provider),
-                                          client=client)
+        app.state.temporal = TemporalLink(
+            lambda: connect(settings, tracer_provider=app.state.tracer_provider), client=client
+        )
         if client is None:
             await app.state.temporal.try_connect()  # down now is fine: endpoints reconnect lazily
         try:
@@ -123,23 +134,47 @@ def create_app(settings: Settings | None = None, *, client: Client | None = None
             if owned_engine:
                 app.state.engine.dispose()
 
-    app = FastAPI(title="Complaint Desk API", version="1.0.0", description=DESCRIPTION, openapi_tags=TAGS,
-                  lifespan=lifespan, dependencies=[Depends(reject_control_characters)])
+    app = FastAPI(
+        title="Complaint Desk API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        dependencies=[Depends(reject_control_characters)],
+    )
     app.state.settings = settings
     app.state.login_guard = LoginGuard.from_settings(settings)
     key = settings.payload_key.get_secret_value() if settings.payload_key else None
     app.state.codec = EncryptionCodec.from_b64(key) if key else None
     install_error_handlers(app)
-    for module in (auth, complaints, actions, queues, users, policy, codec, health, audit_routes, events, insights,
-                   fast_lane):
+    for module in (
+        auth,
+        complaints,
+        actions,
+        queues,
+        users,
+        policy,
+        codec,
+        health,
+        audit_routes,
+        events,
+        insights,
+        fast_lane,
+    ):
         app.include_router(module.router)
     mount_console(app)
-    app.add_middleware(CORSMiddleware, allow_origins=ui_origins(settings), allow_credentials=True,
-                       allow_methods=["GET", "POST", "PUT", "OPTIONS"],
-                       allow_headers=["Authorization", "Content-Type", "X-Namespace", "X-Workflow-Id",
-                                      "Idempotency-Key"])
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.api_max_body_bytes,
-                       larger={"/codec/": settings.api_codec_max_body_bytes})
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=ui_origins(settings),
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PUT", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Namespace", "X-Workflow-Id", "Idempotency-Key"],
+    )
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.api_max_body_bytes,
+        larger={"/codec/": settings.api_codec_max_body_bytes},
+    )
     app.add_middleware(RequestIdMiddleware)
     instrument_api_app(app, settings, tracer_provider)  # metrics, traces, log context (observability/)
     return app

@@ -39,8 +39,7 @@ def token_lifetime(settings: Settings, requested: timedelta | None = None) -> ti
     return min(ttl, timedelta(minutes=settings.jwt_max_age_minutes))
 
 
-def create_access_token(settings: Settings, *, user_id: str, role: str,
-                        expires_in: timedelta | None = None) -> str:
+def create_access_token(settings: Settings, *, user_id: str, role: str, expires_in: timedelta | None = None) -> str:
     now = datetime.now(UTC)
     ttl = token_lifetime(settings, expires_in)
     claims = {"sub": user_id, "role": role, "iat": now, "exp": now + ttl}
@@ -53,8 +52,12 @@ def decode_access_token(settings: Settings, token: str) -> str:
     Whatever `exp` says, a token is refused once it is older than jwt_max_age_minutes (from `iat`):
     a token signed with a far-future expiry, by a leaked key or an old release, does not live forever.
     """
-    claims = jwt.decode(token, settings.jwt_secret.get_secret_value(), algorithms=[ALGORITHM],
-                        options={"require": ["sub", "exp", "iat"]})
+    claims = jwt.decode(
+        token,
+        settings.jwt_secret.get_secret_value(),
+        algorithms=[ALGORITHM],
+        options={"require": ["sub", "exp", "iat"]},
+    )
     issued = datetime.fromtimestamp(claims["iat"], UTC)
     now = datetime.now(UTC)
     if issued > now + IAT_LEEWAY:

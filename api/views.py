@@ -50,8 +50,11 @@ class MerchantComplaintSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None = None
-    legacy: bool = Field(False, description="a seeded case from before the running system: no Temporal history "
-                                            "and no audit records, read model and ledger only")
+    legacy: bool = Field(
+        False,
+        description="a seeded case from before the running system: no Temporal history "
+        "and no audit records, read model and ledger only",
+    )
 
 
 class ComplaintSummary(MerchantComplaintSummary):
@@ -128,10 +131,12 @@ class MerchantCaseState(BaseModel):
 
 class ComplaintDetail(BaseModel):
     complaint: ComplaintSummary | MerchantComplaintSummary | None = Field(
-        description="the read model; null only in the moment between filing and the first record")
+        description="the read model; null only in the moment between filing and the first record"
+    )
     live: CaseState | MerchantCaseState | None = Field(
         description="the workflow's own state (with pending_actions: who acts next, by when); null when "
-                    "Temporal is unreachable, see live_error")
+        "Temporal is unreachable, see live_error"
+    )
     live_error: str | None = Field(None, examples=[None])
 
 
@@ -142,17 +147,28 @@ def summary_for(row: Complaint, role: Role) -> ComplaintSummary | MerchantCompla
 
 def merchant_state(state: CaseState) -> MerchantCaseState:
     order = MerchantOrderFacts.model_validate(state.order.model_dump()) if state.order else None
-    classification = (MerchantClassification.model_validate(state.classification.model_dump())
-                      if state.classification else None)
-    evidence = [MerchantEvidenceItem(
-        evidence_id=e.evidence_id, party=e.party, kind=e.item.kind, attachment_ref=e.item.attachment_ref,
-        sha256=e.item.sha256, submitted_at=e.submitted_at,
-        description=e.item.description if e.party == Party.MERCHANT else None) for e in state.evidence]
+    classification = (
+        MerchantClassification.model_validate(state.classification.model_dump()) if state.classification else None
+    )
+    evidence = [
+        MerchantEvidenceItem(
+            evidence_id=e.evidence_id,
+            party=e.party,
+            kind=e.item.kind,
+            attachment_ref=e.item.attachment_ref,
+            sha256=e.item.sha256,
+            submitted_at=e.submitted_at,
+            description=e.item.description if e.party == Party.MERCHANT else None,
+        )
+        for e in state.evidence
+    ]
     offers = [o.model_copy(update={"note": ""}) for o in state.offers]
-    data: dict[str, Any] = {name: getattr(state, name) for name in MerchantCaseState.model_fields
-                            if name not in ("order", "classification", "evidence", "offers")}
-    return MerchantCaseState(**data, order=order, classification=classification, evidence=evidence,
-                             offers=offers)
+    data: dict[str, Any] = {
+        name: getattr(state, name)
+        for name in MerchantCaseState.model_fields
+        if name not in ("order", "classification", "evidence", "offers")
+    }
+    return MerchantCaseState(**data, order=order, classification=classification, evidence=evidence, offers=offers)
 
 
 def state_for(state: CaseState, role: Role) -> CaseState | MerchantCaseState:

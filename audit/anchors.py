@@ -52,8 +52,9 @@ class AnchorCheckpoint(ChainHead):
 def read_head(session: Session) -> ChainHead:
     newest = session.execute(select(AuditLog.id, AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).first()
     count = session.execute(select(func.count()).select_from(AuditLog)).scalar_one()
-    return ChainHead(seq=newest[0] if newest else None, hash=newest[1] if newest else None, count=count,
-                     at=datetime.now(UTC))
+    return ChainHead(
+        seq=newest[0] if newest else None, hash=newest[1] if newest else None, count=count, at=datetime.now(UTC)
+    )
 
 
 class AnchorActivities:
@@ -87,15 +88,21 @@ def check_anchors(verdict: "ChainVerdict", heads: dict[int, str], anchors: Seque
         if anchor.seq not in heads:
             if anchor.seq > newest:
                 lost = anchor.count - len(ids)
-                broken(anchor.seq, f"newest rows deleted: row {anchor.seq} was the head of {anchor.count} rows, "
-                                   f"{when}; the log now ends at row {newest or 'none'} with {len(ids)} rows, so "
-                                   f"at least {max(lost, 1)} row(s) after row {newest} are gone")
+                broken(
+                    anchor.seq,
+                    f"newest rows deleted: row {anchor.seq} was the head of {anchor.count} rows, "
+                    f"{when}; the log now ends at row {newest or 'none'} with {len(ids)} rows, so "
+                    f"at least {max(lost, 1)} row(s) after row {newest} are gone",
+                )
             else:
                 broken(anchor.seq, f"row {anchor.seq} ({when}) is missing: deleted")
             continue
         if heads[anchor.seq] != anchor.hash:
-            broken(anchor.seq, f"row {anchor.seq} no longer carries the hash {when} ({anchor.hash[:14]}…, now "
-                               f"{heads[anchor.seq][:14]}…): the chain up to it was rewritten (a full rehash)")
+            broken(
+                anchor.seq,
+                f"row {anchor.seq} no longer carries the hash {when} ({anchor.hash[:14]}…, now "
+                f"{heads[anchor.seq][:14]}…): the chain up to it was rewritten (a full rehash)",
+            )
             continue
         kept = sum(1 for i in ids if i <= anchor.seq)
         if kept != anchor.count:
@@ -105,9 +112,11 @@ def check_anchors(verdict: "ChainVerdict", heads: dict[int, str], anchors: Seque
         verdict.last_anchor_seq, verdict.last_anchor_at = last.seq, last.at
         verdict.unanchored_rows = sum(1 for i in ids if i > last.seq)
         if verdict.unanchored_rows:
-            verdict.findings.append(f"{verdict.unanchored_rows} row(s) after row {last.seq} are newer than the last "
-                                    f"anchor ({last.at.isoformat(timespec='seconds')}): deleting them would not be "
-                                    "detected until they are anchored")
+            verdict.findings.append(
+                f"{verdict.unanchored_rows} row(s) after row {last.seq} are newer than the last "
+                f"anchor ({last.at.isoformat(timespec='seconds')}): deleting them would not be "
+                "detected until they are anchored"
+            )
     else:
         verdict.findings.append("no anchor checked: deleting the newest rows could not be detected")
 
@@ -184,9 +193,13 @@ async def ensure_anchor_workflow(client: Any, task_queue: str, interval_seconds:
     from workflows.anchor import AuditAnchorWorkflow
 
     try:
-        await client.start_workflow(AuditAnchorWorkflow.run, AnchorInput(interval_seconds=interval_seconds),
-                                    id=ANCHOR_WORKFLOW_ID, task_queue=task_queue,
-                                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
+        await client.start_workflow(
+            AuditAnchorWorkflow.run,
+            AnchorInput(interval_seconds=interval_seconds),
+            id=ANCHOR_WORKFLOW_ID,
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
     except WorkflowAlreadyStartedError:
         pass
 

@@ -42,7 +42,7 @@ async def make_closed_cases(driver: CaseDriver, count: int) -> None:
     rest = count - full
     quick = [withdrawn_in_classification] * (rest // 2) + [rejected_not_your_order] * (rest - rest // 2)
     for i in range(0, len(quick), BATCH):
-        batch = quick[i:i + BATCH]
+        batch = quick[i : i + BATCH]
         cids = await asyncio.gather(*(path(driver) for path in batch))
         await asyncio.gather(*(driver.finish(cid) for cid in cids))
         print(f"closed cases: {full + i + len(batch)}/{count} ({time.monotonic() - started:.0f}s)", file=sys.stderr)
@@ -56,10 +56,20 @@ async def main(count: int) -> int:
         upgrade_database(url)
         engine = make_engine(url)
         with session_scope(engine) as s:
-            s.add(User(id="U-bulk-auditor", username="bulk-auditor", hashed_password="-", role="auditor",
-                       created_at=datetime.now(UTC)))
-        env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
-            test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
+            s.add(
+                User(
+                    id="U-bulk-auditor",
+                    username="bulk-auditor",
+                    hashed_password="-",
+                    role="auditor",
+                    created_at=datetime.now(UTC),
+                )
+            )
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+            test_server_existing_path=find_binary("temporal-test-server"),
+            data_converter=data_converter(),
+        )
         try:
             await search_attributes.register(env.client)
             begin = await env.get_current_time()
@@ -69,12 +79,27 @@ async def main(count: int) -> int:
             end = await env.get_current_time() + timedelta(minutes=1)
             secret = uuid.uuid4().hex * 2
             token = create_access_token(Settings(jwt_secret=secret), user_id="U-bulk-auditor", role="auditor")
-            cli_env = {**os.environ, "DATABASE_URL": url, "JWT_SECRET": secret, "COMPLAINTS_TOKEN": token,
-                       "TEMPORAL_ADDRESS": env.client.service_client.config.target_host}
+            cli_env = {
+                **os.environ,
+                "DATABASE_URL": url,
+                "JWT_SECRET": secret,
+                "COMPLAINTS_TOKEN": token,
+                "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
+            }
             started = time.monotonic()
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "cli.main", "audit", "replay-closed", "--from", begin.isoformat(),
-                "--to", end.isoformat(), env=cli_env, stdout=asyncio.subprocess.DEVNULL)
+                sys.executable,
+                "-m",
+                "cli.main",
+                "audit",
+                "replay-closed",
+                "--from",
+                begin.isoformat(),
+                "--to",
+                end.isoformat(),
+                env=cli_env,
+                stdout=asyncio.subprocess.DEVNULL,
+            )
             code = await proc.wait()
             print(f"replay-closed exited {code} after {time.monotonic() - started:.1f}s", file=sys.stderr)
             return code

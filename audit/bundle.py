@@ -28,8 +28,18 @@ from audit.replay import ReplayVerdict, replay_verdict
 from models.tables import AuditLog
 
 FORMAT = "complaints-audit-bundle/1"
-ROW_FIELDS = ("event_key", "complaint_id", "at", "actor_kind", "actor_id", "action", "reason", "stage_before",
-              "stage_after", "details")
+ROW_FIELDS = (
+    "event_key",
+    "complaint_id",
+    "at",
+    "actor_kind",
+    "actor_id",
+    "action",
+    "reason",
+    "stage_before",
+    "stage_after",
+    "details",
+)
 
 
 class BundleVerdict(BaseModel):
@@ -51,27 +61,43 @@ def _row_json(row: AuditLog) -> dict[str, Any]:
     return {k: data[k] for k in ("id", *ROW_FIELDS, "prev_hash", "hash")}
 
 
-async def export_bundle(history: WorkflowHistory, converter: DataConverter, session: Session,
-                        anchors: list[AnchorCheckpoint]) -> dict[str, Any]:
-    complaint = (await case_input(history, converter))
+async def export_bundle(
+    history: WorkflowHistory, converter: DataConverter, session: Session, anchors: list[AnchorCheckpoint]
+) -> dict[str, Any]:
+    complaint = await case_input(history, converter)
     cid = complaint.complaint_id
     own = session.execute(select(AuditLog).where(AuditLog.complaint_id == cid).order_by(AuditLog.id)).scalars().all()
     if not own:
         raise ValueError(f"{cid}: no audit rows to prove")
-    closing = min((a for a in anchors if a.seq is not None and a.seq >= own[-1].id), key=lambda a: a.seq,
-                  default=None)
-    last_id = closing.seq if closing else session.execute(select(AuditLog.id).order_by(AuditLog.id.desc())
-                                                          .limit(1)).scalar_one()
-    stretch = session.execute(select(AuditLog).where(AuditLog.id >= own[0].id, AuditLog.id <= last_id)
-                              .order_by(AuditLog.id)).scalars()
-    proof = [{"id": r.id, "prev_hash": r.prev_hash, "hash": r.hash, "digest": row_digest(r),
-              "case_row": r.complaint_id == cid} for r in stretch]
+    closing = min((a for a in anchors if a.seq is not None and a.seq >= own[-1].id), key=lambda a: a.seq, default=None)
+    last_id = (
+        closing.seq
+        if closing
+        else session.execute(select(AuditLog.id).order_by(AuditLog.id.desc()).limit(1)).scalar_one()
+    )
+    stretch = session.execute(
+        select(AuditLog).where(AuditLog.id >= own[0].id, AuditLog.id <= last_id).order_by(AuditLog.id)
+    ).scalars()
+    proof = [
+        {
+            "id": r.id,
+            "prev_hash": r.prev_hash,
+            "hash": r.hash,
+            "digest": row_digest(r),
+            "case_row": r.complaint_id == cid,
+        }
+        for r in stretch
+    ]
     policy = complaint.policy.model_dump(mode="json")
-    return {"format": FORMAT, "complaint_id": cid, "exported_at": datetime.now(UTC).isoformat(),
-            "history": json.loads(history.to_json()) | {"workflowId": history.workflow_id},
-            "audit_rows": [_row_json(r) for r in own],
-            "chain_proof": {"rows": proof, "anchor": closing.model_dump(mode="json") if closing else None},
-            "policy": {"version": complaint.policy.version, "sha256": policy_sha256(policy), "policy": policy}}
+    return {
+        "format": FORMAT,
+        "complaint_id": cid,
+        "exported_at": datetime.now(UTC).isoformat(),
+        "history": json.loads(history.to_json()) | {"workflowId": history.workflow_id},
+        "audit_rows": [_row_json(r) for r in own],
+        "chain_proof": {"rows": proof, "anchor": closing.model_dump(mode="json") if closing else None},
+        "policy": {"version": complaint.policy.version, "sha256": policy_sha256(policy), "policy": policy},
+    }
 
 
 def _check_proof(bundle: dict[str, Any], key: bytes | None) -> tuple[bool, list[str], str | None]:
@@ -115,7 +141,16 @@ async def verify_bundle(bundle: dict[str, Any], converter: DataConverter, key: b
     if not matches:
         findings.append("the bundle's policy is not the one in the case's history input")
     replay = await replay_verdict(history, converter, audit_rows=bundle["audit_rows"])
-    return BundleVerdict(complaint_id=bundle["complaint_id"], ok=chain_ok and matches and replay.replays_cleanly,
-                         chain_ok=chain_ok, hmac_checked=key is not None, proof_rows=len(bundle["chain_proof"]["rows"]),
-                         case_rows=len(bundle["audit_rows"]), anchored_by=anchored_by, findings=findings,
-                         policy_version=policy["version"], policy_matches_history=matches, replay=replay)
+    return BundleVerdict(
+        complaint_id=bundle["complaint_id"],
+        ok=chain_ok and matches and replay.replays_cleanly,
+        chain_ok=chain_ok,
+        hmac_checked=key is not None,
+        proof_rows=len(bundle["chain_proof"]["rows"]),
+        case_rows=len(bundle["audit_rows"]),
+        anchored_by=anchored_by,
+        findings=findings,
+        policy_version=policy["version"],
+        policy_matches_history=matches,
+        replay=replay,
+    )

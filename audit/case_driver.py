@@ -18,9 +18,19 @@ from temporalio.testing import WorkflowEnvironment
 from adapters.db_platform import DbOrderLookup
 from core.cases import NewComplaint, file_complaint
 from core.db import session_scope
-from models.case import (Actor, CaseState, ClassificationReview, EvidenceRef, LiabilityDecision,
-                         MerchantRefundConfirmation, OfferProposal, OfferResponse, ShipmentConfirmation,
-                         SurveyAnswer, Tier3Approval)
+from models.case import (
+    Actor,
+    CaseState,
+    ClassificationReview,
+    EvidenceRef,
+    LiabilityDecision,
+    MerchantRefundConfirmation,
+    OfferProposal,
+    OfferResponse,
+    ShipmentConfirmation,
+    SurveyAnswer,
+    Tier3Approval,
+)
 from models.enums import Party, Role, Stage
 from models.policy import Policy
 from models.tables import Consumer, Merchant, Order, OrderLine
@@ -32,8 +42,12 @@ SUPERVISOR = Actor(id="super1", role=Role.SUPERVISOR)
 
 
 def evidence(name: str) -> EvidenceRef:
-    return EvidenceRef(kind="photo", description="close-up of the problem", attachment_ref=f"s3://ev/{name}.jpg",
-                       sha256=hashlib.sha256(name.encode()).hexdigest())
+    return EvidenceRef(
+        kind="photo",
+        description="close-up of the problem",
+        attachment_ref=f"s3://ev/{name}.jpg",
+        sha256=hashlib.sha256(name.encode()).hexdigest(),
+    )
 
 
 @dataclass
@@ -44,26 +58,62 @@ class Parties:
     line_id: str
 
 
-def seed_order(engine: Engine, now: datetime, *, category: str = "electronics", paid_minor: int = 19900,
-               perishable_late: bool = False) -> Parties:
+def seed_order(
+    engine: Engine,
+    now: datetime,
+    *,
+    category: str = "electronics",
+    paid_minor: int = 19900,
+    perishable_late: bool = False,
+) -> Parties:
     """A consumer, a merchant with a deposit and a one-line order, all fresh, dated relative to `now`."""
     tag = uuid.uuid4().hex[:8]
     placed = now - timedelta(days=5)
     with session_scope(engine) as s:
         s.add(Consumer(id=f"C-{tag}", name="Li Lei", phone="13800138000", created_at=placed))
-        s.add(Merchant(id=f"M-{tag}", name=f"Shop {tag}", deposit_minor=500_000, deposit_required_minor=500_000,
-                       created_at=placed))
+        s.add(
+            Merchant(
+                id=f"M-{tag}",
+                name=f"Shop {tag}",
+                deposit_minor=500_000,
+                deposit_required_minor=500_000,
+                created_at=placed,
+            )
+        )
         s.flush()
-        s.add(Order(id=f"O-{tag}", consumer_id=f"C-{tag}", merchant_id=f"M-{tag}", paid_minor=paid_minor,
-                    placed_at=placed, shipped_at=placed + timedelta(hours=12),
-                    promised_by=placed + timedelta(days=1 if perishable_late else 5),
-                    delivered_at=None if perishable_late else now - timedelta(days=2), carrier="SF",
-                    tracking_number=f"SF{tag}", tracking_status="overdue" if perishable_late else "delivered"))
+        s.add(
+            Order(
+                id=f"O-{tag}",
+                consumer_id=f"C-{tag}",
+                merchant_id=f"M-{tag}",
+                paid_minor=paid_minor,
+                placed_at=placed,
+                shipped_at=placed + timedelta(hours=12),
+                promised_by=placed + timedelta(days=1 if perishable_late else 5),
+                delivered_at=None if perishable_late else now - timedelta(days=2),
+                carrier="SF",
+                tracking_number=f"SF{tag}",
+                tracking_status="overdue" if perishable_late else "delivered",
+            )
+        )
         s.flush()
-        s.add(OrderLine(id=f"O-{tag}-L1", order_id=f"O-{tag}", sku=f"SKU-{tag}", title="Item", category=category,
-                        quantity=1, paid_minor=paid_minor))
-    return Parties(consumer=Actor(id=f"C-{tag}", role=Role.CONSUMER),
-                   merchant=Actor(id=f"M-{tag}", role=Role.MERCHANT), order_id=f"O-{tag}", line_id=f"O-{tag}-L1")
+        s.add(
+            OrderLine(
+                id=f"O-{tag}-L1",
+                order_id=f"O-{tag}",
+                sku=f"SKU-{tag}",
+                title="Item",
+                category=category,
+                quantity=1,
+                paid_minor=paid_minor,
+            )
+        )
+    return Parties(
+        consumer=Actor(id=f"C-{tag}", role=Role.CONSUMER),
+        merchant=Actor(id=f"M-{tag}", role=Role.MERCHANT),
+        order_id=f"O-{tag}",
+        line_id=f"O-{tag}-L1",
+    )
 
 
 class CaseDriver:
@@ -72,14 +122,31 @@ class CaseDriver:
     def __init__(self, env: WorkflowEnvironment, engine: Engine, task_queue: str, policy: Policy) -> None:
         self.env, self.engine, self.task_queue, self.policy = env, engine, task_queue, policy
 
-    async def file(self, who: Parties, description: str, *, with_evidence: bool = True,
-                   order_id: str | None = None, line: bool = True) -> str:
-        request = NewComplaint(consumer_id=who.consumer.id, order_id=order_id or who.order_id,
-                               order_line_id=who.line_id if line else None, description=description,
-                               evidence=[evidence(who.order_id)] if with_evidence else [])
-        result = await file_complaint(self.env.client, self.engine, DbOrderLookup(self.engine),
-                                      task_queue=self.task_queue, policy=self.policy, request=request,
-                                      actor=who.consumer)
+    async def file(
+        self,
+        who: Parties,
+        description: str,
+        *,
+        with_evidence: bool = True,
+        order_id: str | None = None,
+        line: bool = True,
+    ) -> str:
+        request = NewComplaint(
+            consumer_id=who.consumer.id,
+            order_id=order_id or who.order_id,
+            order_line_id=who.line_id if line else None,
+            description=description,
+            evidence=[evidence(who.order_id)] if with_evidence else [],
+        )
+        result = await file_complaint(
+            self.env.client,
+            self.engine,
+            DbOrderLookup(self.engine),
+            task_queue=self.task_queue,
+            policy=self.policy,
+            request=request,
+            actor=who.consumer,
+        )
         return result.complaint_id
 
     async def parties(self, **order) -> Parties:
@@ -124,8 +191,9 @@ class CaseDriver:
     async def to_negotiation(self, cid: str) -> None:
         await self.stage(cid, Stage.CLASSIFICATION)
         await self.act(cid, W.review_classification, ClassificationReview(actor=AGENT, confirm=True))
-        await self.act(cid, W.set_liability, LiabilityDecision(actor=AGENT, party=Party.MERCHANT,
-                                                               reason="photo shows the defect"))
+        await self.act(
+            cid, W.set_liability, LiabilityDecision(actor=AGENT, party=Party.MERCHANT, reason="photo shows the defect")
+        )
 
     async def offer(self, cid: str, who: Parties, *, accept: bool) -> None:
         state = await self.act(cid, W.make_offer, OfferProposal(actor=AGENT))
@@ -135,8 +203,13 @@ class CaseDriver:
         await self.respond(cid, who, offer.offer_id, accept=accept)
 
     async def respond(self, cid: str, who: Parties, offer_id: str, *, accept: bool) -> None:
-        await self.act(cid, W.respond_to_offer, OfferResponse(actor=who.consumer, offer_id=offer_id, accept=accept,
-                                                              reason=None if accept else "not enough"))
+        await self.act(
+            cid,
+            W.respond_to_offer,
+            OfferResponse(
+                actor=who.consumer, offer_id=offer_id, accept=accept, reason=None if accept else "not enough"
+            ),
+        )
 
     async def execute(self, cid: str, who: Parties) -> None:
         """Answer whatever the merchant is asked during execution until the case reaches review."""
@@ -146,17 +219,24 @@ class CaseDriver:
                 return
             actions = {p.action for p in state.pending_actions}
             if "confirm_merchant_refund" in actions:
-                await self.act(cid, W.confirm_merchant_refund,
-                               MerchantRefundConfirmation(actor=who.merchant, reference="RF-1"))
+                await self.act(
+                    cid, W.confirm_merchant_refund, MerchantRefundConfirmation(actor=who.merchant, reference="RF-1")
+                )
             elif "confirm_shipment" in actions:
-                await self.act(cid, W.confirm_shipment,
-                               ShipmentConfirmation(actor=who.merchant, carrier="SF", tracking_number="SF-R1"))
-            await self.until(cid, lambda s, before=actions: s.stage != Stage.EXECUTION
-                             or {p.action for p in s.pending_actions} != before)
+                await self.act(
+                    cid,
+                    W.confirm_shipment,
+                    ShipmentConfirmation(actor=who.merchant, carrier="SF", tracking_number="SF-R1"),
+                )
+            await self.until(
+                cid,
+                lambda s, before=actions: s.stage != Stage.EXECUTION or {p.action for p in s.pending_actions} != before,
+            )
 
     async def survey(self, cid: str, who: Parties, score: int) -> None:
         await self.stage(cid, Stage.REVIEW)
         await self.skip(self.policy.review.survey_delay + timedelta(minutes=1))
         await self.pending(cid, "answer_survey")
-        await self.act(cid, W.answer_survey, SurveyAnswer(actor=who.consumer, resolved_score=score,
-                                                          communication_score=score))
+        await self.act(
+            cid, W.answer_survey, SurveyAnswer(actor=who.consumer, resolved_score=score, communication_score=score)
+        )

@@ -84,25 +84,65 @@ def canonical_at(at: datetime) -> str:
 
 
 def _canonical(content: dict[str, Any]) -> bytes:
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode(
+        "utf-8"
+    )
 
 
-def _content(*, event_key: str, complaint_id: str | None, at: datetime, actor_kind: str, actor_id: str,
-             action: str, reason: str, stage_before: str | None, stage_after: str | None,
-             details: dict) -> dict[str, Any]:
-    return {"event_key": event_key, "complaint_id": complaint_id, "at": canonical_at(at),
-            "actor_kind": actor_kind, "actor_id": actor_id, "action": action, "reason": reason,
-            "stage_before": stage_before, "stage_after": stage_after, "details": details}
+def _content(
+    *,
+    event_key: str,
+    complaint_id: str | None,
+    at: datetime,
+    actor_kind: str,
+    actor_id: str,
+    action: str,
+    reason: str,
+    stage_before: str | None,
+    stage_after: str | None,
+    details: dict,
+) -> dict[str, Any]:
+    return {
+        "event_key": event_key,
+        "complaint_id": complaint_id,
+        "at": canonical_at(at),
+        "actor_kind": actor_kind,
+        "actor_id": actor_id,
+        "action": action,
+        "reason": reason,
+        "stage_before": stage_before,
+        "stage_after": stage_after,
+        "details": details,
+    }
 
 
-def compute_hash(*, event_key: str, complaint_id: str | None, at: datetime, actor_kind: str,
-                 actor_id: str, action: str, reason: str, stage_before: str | None,
-                 stage_after: str | None, details: dict, prev_hash: str) -> str:
+def compute_hash(
+    *,
+    event_key: str,
+    complaint_id: str | None,
+    at: datetime,
+    actor_kind: str,
+    actor_id: str,
+    action: str,
+    reason: str,
+    stage_before: str | None,
+    stage_after: str | None,
+    details: dict,
+    prev_hash: str,
+) -> str:
     """The legacy (v0) formula: public, so anyone can recompute it. Kept to verify old rows."""
-    content = _content(event_key=event_key, complaint_id=complaint_id, at=at, actor_kind=actor_kind,
-                       actor_id=actor_id, action=action, reason=reason, stage_before=stage_before,
-                       stage_after=stage_after, details=details)
+    content = _content(
+        event_key=event_key,
+        complaint_id=complaint_id,
+        at=at,
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        action=action,
+        reason=reason,
+        stage_before=stage_before,
+        stage_after=stage_after,
+        details=details,
+    )
     return hashlib.sha256(_canonical({**content, "prev_hash": prev_hash})).hexdigest()
 
 
@@ -121,9 +161,18 @@ def is_keyed(hash_value: str) -> bool:
 
 
 def _row_fields(row: AuditLog) -> dict[str, Any]:
-    return {"event_key": row.event_key, "complaint_id": row.complaint_id, "at": row.at, "actor_kind": row.actor_kind,
-            "actor_id": row.actor_id, "action": row.action, "reason": row.reason, "stage_before": row.stage_before,
-            "stage_after": row.stage_after, "details": row.details}
+    return {
+        "event_key": row.event_key,
+        "complaint_id": row.complaint_id,
+        "at": row.at,
+        "actor_kind": row.actor_kind,
+        "actor_id": row.actor_id,
+        "action": row.action,
+        "reason": row.reason,
+        "stage_before": row.stage_before,
+        "stage_after": row.stage_after,
+        "details": row.details,
+    }
 
 
 def row_digest(row: AuditLog) -> str:
@@ -161,10 +210,20 @@ def _lock_chain(session: Session) -> None:
         raise RuntimeError(f"audit chain locking is not implemented for {dialect}")
 
 
-def append_record(session: Session, *, event_key: str, complaint_id: str | None, at: datetime,
-                  actor_kind: str, actor_id: str, action: str, reason: str = "",
-                  stage_before: str | None = None, stage_after: str | None = None,
-                  details: dict | None = None) -> AuditLog:
+def append_record(
+    session: Session,
+    *,
+    event_key: str,
+    complaint_id: str | None,
+    at: datetime,
+    actor_kind: str,
+    actor_id: str,
+    action: str,
+    reason: str = "",
+    stage_before: str | None = None,
+    stage_after: str | None = None,
+    details: dict | None = None,
+) -> AuditLog:
     """Append one keyed record to the chain; a retry with the same event_key returns the existing row.
 
     The caller commits. Under PostgreSQL the session must use READ COMMITTED (the default) so the
@@ -179,13 +238,32 @@ def append_record(session: Session, *, event_key: str, complaint_id: str | None,
     prev_hash = tail or GENESIS_HASH
     at_utc = at.astimezone(UTC) if at.tzinfo else at  # a naive time is refused in canonical_at
     clean = _normalize_details(details)
-    digest = content_digest(event_key=event_key, complaint_id=complaint_id, at=at_utc, actor_kind=actor_kind,
-                            actor_id=actor_id, action=action, reason=reason, stage_before=stage_before,
-                            stage_after=stage_after, details=clean)
-    row = AuditLog(event_key=event_key, complaint_id=complaint_id, at=at_utc, actor_kind=str(actor_kind),
-                   actor_id=actor_id, action=action, reason=reason, stage_before=stage_before,
-                   stage_after=stage_after, details=clean, prev_hash=prev_hash,
-                   hash=keyed_link(prev_hash, digest, key))
+    digest = content_digest(
+        event_key=event_key,
+        complaint_id=complaint_id,
+        at=at_utc,
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        action=action,
+        reason=reason,
+        stage_before=stage_before,
+        stage_after=stage_after,
+        details=clean,
+    )
+    row = AuditLog(
+        event_key=event_key,
+        complaint_id=complaint_id,
+        at=at_utc,
+        actor_kind=str(actor_kind),
+        actor_id=actor_id,
+        action=action,
+        reason=reason,
+        stage_before=stage_before,
+        stage_after=stage_after,
+        details=clean,
+        prev_hash=prev_hash,
+        hash=keyed_link(prev_hash, digest, key),
+    )
     session.add(row)
     session.flush()
     return row
@@ -199,8 +277,9 @@ class LinkProblem(BaseModel):
     reason: str
 
 
-def check_links(rows: Iterable[tuple[int, str, str, str | None]], key: bytes | None,
-                expected_prev: str = GENESIS_HASH) -> Iterator[tuple[int, str, LinkProblem | None]]:
+def check_links(
+    rows: Iterable[tuple[int, str, str, str | None]], key: bytes | None, expected_prev: str = GENESIS_HASH
+) -> Iterator[tuple[int, str, LinkProblem | None]]:
     """Walk (id, prev_hash, hash, digest-or-None) in id order; yield (id, hash, problem) per row.
 
     `digest` None means "recompute nothing" (the caller already compared the content); the key None means
@@ -211,24 +290,33 @@ def check_links(rows: Iterable[tuple[int, str, str, str | None]], key: bytes | N
     for row_id, prev_hash, hash_value, digest in rows:
         problem = None
         if prev_hash != expected_prev:
-            problem = LinkProblem(row_id=row_id, reason="link broken: prev_hash does not match the preceding "
-                                                        "row's hash (a row before it was deleted, inserted or "
-                                                        "reordered)")
+            problem = LinkProblem(
+                row_id=row_id,
+                reason="link broken: prev_hash does not match the preceding "
+                "row's hash (a row before it was deleted, inserted or "
+                "reordered)",
+            )
         elif is_keyed(hash_value):
             seen_keyed = True
             if key is not None and digest is not None and keyed_link(prev_hash, digest, key) != hash_value:
-                problem = LinkProblem(row_id=row_id, reason="content altered: the row's keyed hash (HMAC) does not "
-                                                            "match its fields; whoever changed it did not have the "
-                                                            "chain key")
+                problem = LinkProblem(
+                    row_id=row_id,
+                    reason="content altered: the row's keyed hash (HMAC) does not "
+                    "match its fields; whoever changed it did not have the "
+                    "chain key",
+                )
         elif seen_keyed:
-            problem = LinkProblem(row_id=row_id, reason="rewritten without the key: a row chained with the public "
-                                                        "legacy formula follows keyed rows")
+            problem = LinkProblem(
+                row_id=row_id,
+                reason="rewritten without the key: a row chained with the public legacy formula follows keyed rows",
+            )
         yield row_id, hash_value, problem
         expected_prev = hash_value
 
 
-def verify_chain(session: Session, batch_size: int = 1000, *, key: bytes | None = None,
-                 anchors: list[Any] | None = None) -> ChainVerdict:
+def verify_chain(
+    session: Session, batch_size: int = 1000, *, key: bytes | None = None, anchors: list[Any] | None = None
+) -> ChainVerdict:
     """Walk the chain in id order; report the first row whose content or link does not hold, then check the
     anchors (audit/anchors.py) against what is left."""
     from audit.anchors import check_anchors
@@ -243,8 +331,9 @@ def verify_chain(session: Session, batch_size: int = 1000, *, key: bytes | None 
         nonlocal legacy_problem
         for row in rows.scalars():
             if not is_keyed(row.hash) and row_hash(row) != row.hash and legacy_problem is None:
-                legacy_problem = LinkProblem(row_id=row.id, reason="content altered: the row's fields no longer "
-                                                                   "match its hash")
+                legacy_problem = LinkProblem(
+                    row_id=row.id, reason="content altered: the row's fields no longer match its hash"
+                )
             yield row.id, row.prev_hash, row.hash, row_digest(row)
 
     for row_id, hash_value, problem in check_links(walk(), key):
@@ -260,7 +349,9 @@ def verify_chain(session: Session, batch_size: int = 1000, *, key: bytes | None 
             verdict.findings.append(f"row {problem.row_id}: {problem.reason}")
     verdict.head_id = max(heads) if heads else None
     if verdict.legacy_rows:
-        verdict.findings.append(f"{verdict.legacy_rows} row(s) use the legacy unkeyed formula (written before the "
-                                "chain key existed): only the anchors protect them from a full rehash")
+        verdict.findings.append(
+            f"{verdict.legacy_rows} row(s) use the legacy unkeyed formula (written before the "
+            "chain key existed): only the anchors protect them from a full rehash"
+        )
     check_anchors(verdict, heads, anchors or [])
     return verdict

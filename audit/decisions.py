@@ -111,8 +111,9 @@ async def _plain(payloads: Sequence[Payload], converter: DataConverter) -> list[
     return [payload_json(p) for p in items]
 
 
-async def build_ledger(history: WorkflowHistory, converter: DataConverter,
-                       audit_rows: Sequence[Mapping[str, Any]] | None = None) -> DecisionLedger:
+async def build_ledger(
+    history: WorkflowHistory, converter: DataConverter, audit_rows: Sequence[Mapping[str, Any]] | None = None
+) -> DecisionLedger:
     """Index the history's scheduled activities and local-activity markers by activity id."""
     ledger = DecisionLedger()
     pending_events: list[int] = []
@@ -173,8 +174,11 @@ def json_differences(recorded: Any, replayed: Any, path: str = "") -> list[Field
         for index, (a, b) in enumerate(zip(recorded, replayed)):
             out += json_differences(a, b, f"{path}[{index}]")
         return out
-    return [] if recorded == replayed else [FieldDifference(field=path or "(whole input)", recorded=recorded,
-                                                            replayed=replayed)]
+    return (
+        []
+        if recorded == replayed
+        else [FieldDifference(field=path or "(whole input)", recorded=recorded, replayed=replayed)]
+    )
 
 
 def _audit_records_in(value: Any) -> list[dict[str, Any]]:
@@ -222,8 +226,10 @@ def _describe(div: DecisionDivergence) -> str:
         where += f", timeline entry {div.timeline_seq} '{div.timeline_action}'"
     first = div.differences[0]
     more = f" (and {len(div.differences) - 1} more field(s))" if len(div.differences) > 1 else ""
-    return (f"{where}): {first.field} was {json.dumps(first.recorded, ensure_ascii=False)} in the recorded case, "
-            f"the current code gives {json.dumps(first.replayed, ensure_ascii=False)}{more}")
+    return (
+        f"{where}): {first.field} was {json.dumps(first.recorded, ensure_ascii=False)} in the recorded case, "
+        f"the current code gives {json.dumps(first.replayed, ensure_ascii=False)}{more}"
+    )
 
 
 class _Checker:
@@ -254,8 +260,11 @@ class _Checker:
         for rec in records:
             row = self.ledger.records_by_seq.get((rec["complaint_id"], rec["seq"]))
             if row is None:
-                diffs.append(FieldDifference(field=f"audit record seq {rec['seq']}", recorded="<no audit row>",
-                                             replayed=rec.get("action")))
+                diffs.append(
+                    FieldDifference(
+                        field=f"audit record seq {rec['seq']}", recorded="<no audit row>", replayed=rec.get("action")
+                    )
+                )
                 continue
             found = json_differences(row_as_record(row, rec), rec)
             diffs += [d for d in found if not (d.field == "at" and _same_instant(d.recorded, d.replayed))]
@@ -280,10 +289,15 @@ class _Checker:
         own = _audit_records_in(replayed)
         if own:
             seq_action = (own[0]["seq"], own[0]["action"])
-        div = DecisionDivergence(event_id=recorded.event_id, activity=activity, local=recorded.local,
-                                 timeline_seq=seq_action[0] if seq_action else None,
-                                 timeline_action=seq_action[1] if seq_action else None,
-                                 differences=diffs[:MAX_FIELDS_PER_EVENT], summary="")
+        div = DecisionDivergence(
+            event_id=recorded.event_id,
+            activity=activity,
+            local=recorded.local,
+            timeline_seq=seq_action[0] if seq_action else None,
+            timeline_action=seq_action[1] if seq_action else None,
+            differences=diffs[:MAX_FIELDS_PER_EVENT],
+            summary="",
+        )
         div.summary = _describe(div)
         self.ledger.divergences.append(div)
 

@@ -73,8 +73,9 @@ async def _to_plain(msg: Message, converter: DataConverter) -> Any:
     for field, value in msg.ListFields():
         if field.message_type is not None and field.message_type.GetOptions().map_entry:
             value_field = field.message_type.fields_by_name["value"]
-            out[field.json_name] = {k: (await _to_plain(v, converter) if value_field.message_type else v)
-                                    for k, v in value.items()}
+            out[field.json_name] = {
+                k: (await _to_plain(v, converter) if value_field.message_type else v) for k, v in value.items()
+            }
         elif field.is_repeated:
             out[field.json_name] = [await _scalar_or_message(field, v, converter) for v in value]
         else:
@@ -94,8 +95,10 @@ async def _scalar_or_message(field, value: Any, converter: DataConverter) -> Any
 
 async def decode_history(history: WorkflowHistory, converter: DataConverter) -> dict[str, Any]:
     """The history with payloads decrypted and decoded: {"workflowId", "events": [...]}."""
-    return {"workflowId": history.workflow_id,
-            "events": [await _to_plain(event, converter) for event in history.events]}
+    return {
+        "workflowId": history.workflow_id,
+        "events": [await _to_plain(event, converter) for event in history.events],
+    }
 
 
 def history_from_json(text: str, workflow_id_hint: str | None = None) -> WorkflowHistory:
@@ -137,16 +140,18 @@ async def case_input(history: WorkflowHistory, converter: DataConverter) -> Case
     return (await converter.decode(payloads, [CaseInput]))[0]
 
 
-async def accepted_updates(history: WorkflowHistory, converter: DataConverter,
-                           payload_types: dict[str, type] | None = None) -> list[AcceptedUpdate]:
+async def accepted_updates(
+    history: WorkflowHistory, converter: DataConverter, payload_types: dict[str, type] | None = None
+) -> list[AcceptedUpdate]:
     """Every update the workflow accepted, in history order, with its outcome."""
     outcomes: dict[str, tuple[str, str | None]] = {}
     for ev in history.events:
         if ev.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
             attrs = ev.workflow_execution_update_completed_event_attributes
             failed = attrs.outcome.HasField("failure")
-            outcomes[attrs.meta.update_id] = ("failed", attrs.outcome.failure.message) if failed \
-                else ("completed", None)
+            outcomes[attrs.meta.update_id] = (
+                ("failed", attrs.outcome.failure.message) if failed else ("completed", None)
+            )
     result = []
     for ev in history.events:
         if ev.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
@@ -155,8 +160,17 @@ async def accepted_updates(history: WorkflowHistory, converter: DataConverter,
         hint = (payload_types or {}).get(req.input.name)
         payload = (await converter.decode(_payloads(req.input.args), [hint] if hint else None))[0]
         outcome, failure = outcomes.get(req.meta.update_id, ("pending", None))
-        result.append(AcceptedUpdate(event_id=ev.event_id, at=event_time(ev), update_id=req.meta.update_id,
-                                     name=req.input.name, payload=payload, outcome=outcome, failure=failure))
+        result.append(
+            AcceptedUpdate(
+                event_id=ev.event_id,
+                at=event_time(ev),
+                update_id=req.meta.update_id,
+                name=req.input.name,
+                payload=payload,
+                outcome=outcome,
+                failure=failure,
+            )
+        )
     return result
 
 
@@ -176,5 +190,8 @@ async def scheduled_records(history: WorkflowHistory, converter: DataConverter) 
 
 def completed_activity_event_ids(history: WorkflowHistory) -> set[int]:
     """Scheduled-event ids of activities that completed: their effects have been committed."""
-    return {ev.activity_task_completed_event_attributes.scheduled_event_id for ev in history.events
-            if ev.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED}
+    return {
+        ev.activity_task_completed_event_attributes.scheduled_event_id
+        for ev in history.events
+        if ev.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
+    }

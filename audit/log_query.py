@@ -62,9 +62,18 @@ def _out(row: AuditLog) -> AuditRecordOut:
     details = {k: v for k, v in (row.details or {}).items() if k != "snapshot"}
     if row.action == "policy_archived":
         details.pop("policy", None)  # the whole policy: fetch it by version
-    return AuditRecordOut(id=row.id, at=row.at, actor_kind=row.actor_kind, actor_id=row.actor_id, action=row.action,
-                          reason=row.reason, complaint_id=row.complaint_id, cases=_cases(row), details=details,
-                          hash=row.hash)
+    return AuditRecordOut(
+        id=row.id,
+        at=row.at,
+        actor_kind=row.actor_kind,
+        actor_id=row.actor_id,
+        action=row.action,
+        reason=row.reason,
+        complaint_id=row.complaint_id,
+        cases=_cases(row),
+        details=details,
+        hash=row.hash,
+    )
 
 
 def list_records(session: Session, f: RecordFilters) -> RecordPage:
@@ -82,6 +91,7 @@ def list_records(session: Session, f: RecordFilters) -> RecordPage:
     if f.until:
         clauses.append(AuditLog.at < f.until)
     total = session.execute(select(func.count()).select_from(AuditLog).where(*clauses)).scalar_one()
-    rows = session.execute(select(AuditLog).where(*clauses).order_by(AuditLog.id.desc())
-                           .limit(f.limit).offset(f.offset)).scalars()
+    rows = session.execute(
+        select(AuditLog).where(*clauses).order_by(AuditLog.id.desc()).limit(f.limit).offset(f.offset)
+    ).scalars()
     return RecordPage(items=[_out(r) for r in rows], total=total, limit=f.limit, offset=f.offset)

@@ -25,8 +25,17 @@ class CaseOutcome(BaseModel):
 
     def compared(self) -> dict[str, object]:
         """The fields a policy change can move, for diffing two outcomes."""
-        return self.model_dump(include={"stage", "outcome", "tier", "paid_to_consumer_minor", "penalty_minor",
-                                        "sla_breaches", "escalations"})
+        return self.model_dump(
+            include={
+                "stage",
+                "outcome",
+                "tier",
+                "paid_to_consumer_minor",
+                "penalty_minor",
+                "sla_breaches",
+                "escalations",
+            }
+        )
 
 
 async def final_state(history: WorkflowHistory, converter: DataConverter) -> CaseState | None:
@@ -41,19 +50,28 @@ async def final_state(history: WorkflowHistory, converter: DataConverter) -> Cas
 def state_outcome(state: CaseState, *, breaches: int, escalations: int, finished: bool) -> CaseOutcome:
     done = [step for step in state.execution if step.status == "done"]
     return CaseOutcome(
-        stage=state.stage.value, outcome=state.outcome, tier=state.tier.value if state.tier else None,
+        stage=state.stage.value,
+        outcome=state.outcome,
+        tier=state.tier.value if state.tier else None,
         paid_to_consumer_minor=sum(s.amount_minor for s in done if s.name in PAID_TO_CONSUMER),
         penalty_minor=sum(s.amount_minor for s in done if s.name == "penalty"),
-        sla_breaches=breaches, escalations=escalations, escalation_level=state.escalation_level,
-        finished=finished)
+        sla_breaches=breaches,
+        escalations=escalations,
+        escalation_level=state.escalation_level,
+        finished=finished,
+    )
 
 
 async def history_outcome(history: WorkflowHistory, converter: DataConverter) -> CaseOutcome | None:
     state = await final_state(history, converter)
     if state is None:
         return None
-    breaches = sum(1 for ev in history.events if ev.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-                   and ev.activity_task_scheduled_event_attributes.activity_type.name == "record_breach")
+    breaches = sum(
+        1
+        for ev in history.events
+        if ev.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+        and ev.activity_task_scheduled_event_attributes.activity_type.name == "record_breach"
+    )
     records = await scheduled_records(history, converter)
     escalations = sum(1 for r in records if r.record.action == "escalated")
     finished = history.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED

@@ -54,8 +54,14 @@ def policy_sha256(policy: Policy | dict[str, Any]) -> str:
 
 def _archived(row: AuditLog) -> ArchivedPolicy:
     d = row.details
-    return ArchivedPolicy(version=d["version"], sha256=d["sha256"], archived_at=row.at, archived_by=row.actor_id,
-                          audit_id=row.id, policy=d["policy"])
+    return ArchivedPolicy(
+        version=d["version"],
+        sha256=d["sha256"],
+        archived_at=row.at,
+        archived_by=row.actor_id,
+        audit_id=row.id,
+        policy=d["policy"],
+    )
 
 
 def archived_versions(session: Session) -> list[ArchivedPolicy]:
@@ -73,17 +79,31 @@ def archive_policy(session: Session, policy: Policy, *, actor_kind: str, actor_i
     existing = archived(session, policy.version)
     if existing is not None:
         if existing.sha256 != digest:
-            raise VersionTaken(f"version {policy.version!r} is archived with other content (sha256 "
-                               f"{existing.sha256[:12]}…): a changed policy needs a new version")
+            raise VersionTaken(
+                f"version {policy.version!r} is archived with other content (sha256 "
+                f"{existing.sha256[:12]}…): a changed policy needs a new version"
+            )
         return existing
-    row = append_record(session, event_key=f"policy:{policy.version}:{digest[:16]}", complaint_id=None,
-                        at=datetime.now(UTC), actor_kind=actor_kind, actor_id=actor_id, action=ARCHIVED,
-                        details={"version": policy.version, "sha256": digest,
-                                 "policy": policy.model_dump(mode="json")})
+    row = append_record(
+        session,
+        event_key=f"policy:{policy.version}:{digest[:16]}",
+        complaint_id=None,
+        at=datetime.now(UTC),
+        actor_kind=actor_kind,
+        actor_id=actor_id,
+        action=ARCHIVED,
+        details={"version": policy.version, "sha256": digest, "policy": policy.model_dump(mode="json")},
+    )
     return _archived(row)
 
 
 def diff(a: dict[str, Any], b: dict[str, Any], from_version: str, to_version: str) -> PolicyDiff:
-    return PolicyDiff(from_version=from_version, to_version=to_version, differences=[
-        PolicyDifference(path=d.field, from_value=d.recorded, to_value=d.replayed) for d in json_differences(a, b)
-        if d.field != "version"])
+    return PolicyDiff(
+        from_version=from_version,
+        to_version=to_version,
+        differences=[
+            PolicyDifference(path=d.field, from_value=d.recorded, to_value=d.replayed)
+            for d in json_differences(a, b)
+            if d.field != "version"
+        ],
+    )

@@ -47,8 +47,11 @@ async def record(names: list[str], out_dir: Path = HISTORY_DIR) -> list[Path]:
         url = f"sqlite:///{Path(tmp) / 'record.db'}"
         upgrade_database(url)
         engine = make_engine(url)
-        env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
-            test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+            test_server_existing_path=find_binary("temporal-test-server"),
+            data_converter=data_converter(),
+        )
         try:
             await search_attributes.register(env.client)
             task_queue = f"record-{uuid.uuid4().hex[:8]}"

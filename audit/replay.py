@@ -61,10 +61,19 @@ def default_runner() -> WorkflowRunner:
     return workflow_runner()
 
 
-def make_replayer(converter: DataConverter, *, workflows: Sequence[type] | None = None,
-                  runner: WorkflowRunner | None = None, interceptors: Sequence[Interceptor] = ()) -> Replayer:
-    return Replayer(workflows=list(workflows or default_workflows()), data_converter=converter,
-                    workflow_runner=runner or default_runner(), interceptors=list(interceptors))
+def make_replayer(
+    converter: DataConverter,
+    *,
+    workflows: Sequence[type] | None = None,
+    runner: WorkflowRunner | None = None,
+    interceptors: Sequence[Interceptor] = (),
+) -> Replayer:
+    return Replayer(
+        workflows=list(workflows or default_workflows()),
+        data_converter=converter,
+        workflow_runner=runner or default_runner(),
+        interceptors=list(interceptors),
+    )
 
 
 def first_runnable_length(history: WorkflowHistory) -> int:
@@ -106,30 +115,45 @@ def _event_type(history: WorkflowHistory, event_id: int) -> str | None:
 def plain_nondeterminism(event_id: int, event_type: str, failure: Exception) -> str:
     """The SDK's message in one sentence an auditor can read; the full text stays in `sdk_detail`."""
     if is_deadlock(failure):
-        return (f"Replay did not finish: a workflow task near event {event_id} took longer than the SDK's 2-second "
-                "limit (the machine is overloaded); this says nothing about divergence, replay again")
+        return (
+            f"Replay did not finish: a workflow task near event {event_id} took longer than the SDK's 2-second "
+            "limit (the machine is overloaded); this says nothing about divergence, replay again"
+        )
     text = str(failure).strip().splitlines()[0] if str(failure).strip() else type(failure).__name__
     core = text.split("Nondeterminism error:", 1)[-1].strip() if "Nondeterminism" in text else text
-    return (f"Nondeterminism: the current code's commands differ from the history at event {event_id} "
-            f"({event_type.replace('_', ' ')}): {core[:300]}")
+    return (
+        f"Nondeterminism: the current code's commands differ from the history at event {event_id} "
+        f"({event_type.replace('_', ' ')}): {core[:300]}"
+    )
 
 
-def verdict_of(history: WorkflowHistory, ledger: DecisionLedger | None, failure_at: tuple[int, Exception] | None
-               ) -> ReplayVerdict:
+def verdict_of(
+    history: WorkflowHistory, ledger: DecisionLedger | None, failure_at: tuple[int, Exception] | None
+) -> ReplayVerdict:
     """Combine both checks; the earliest disagreement (command or decision) is the one named."""
     divergences = ledger.divergences if ledger else []
     verdict = ReplayVerdict(
-        complaint_id=complaint_id_from_workflow(history.workflow_id), workflow_id=history.workflow_id,
-        replays_cleanly=failure_at is None and not divergences, events=len(history.events),
-        commands_match=failure_at is None, decisions_compared=ledger.compared if ledger else 0,
-        decision_divergences=divergences, decisions_not_comparable=dict(ledger.not_comparable) if ledger else {},
-        inputs_evolved=dict(ledger.evolved) if ledger else {})
+        complaint_id=complaint_id_from_workflow(history.workflow_id),
+        workflow_id=history.workflow_id,
+        replays_cleanly=failure_at is None and not divergences,
+        events=len(history.events),
+        commands_match=failure_at is None,
+        decisions_compared=ledger.compared if ledger else 0,
+        decision_divergences=divergences,
+        decisions_not_comparable=dict(ledger.not_comparable) if ledger else {},
+        inputs_evolved=dict(ledger.evolved) if ledger else {},
+    )
     candidates: list[tuple[int, str, str | None]] = []
     if divergences:
         first = divergences[0]
-        candidates.append((first.event_id, f"Decision differs: {first.summary}"
-                           + (f"; {len(divergences)} activities differ in all" if len(divergences) > 1 else ""),
-                           None))
+        candidates.append(
+            (
+                first.event_id,
+                f"Decision differs: {first.summary}"
+                + (f"; {len(divergences)} activities differ in all" if len(divergences) > 1 else ""),
+                None,
+            )
+        )
     if failure_at is not None:
         event_id, err = failure_at
         event_type = _event_type(history, event_id) or "?"
@@ -142,8 +166,7 @@ def verdict_of(history: WorkflowHistory, ledger: DecisionLedger | None, failure_
     return verdict
 
 
-async def locate_divergence(replayer: Replayer, history: WorkflowHistory, failure: Exception
-                            ) -> tuple[int, Exception]:
+async def locate_divergence(replayer: Replayer, history: WorkflowHistory, failure: Exception) -> tuple[int, Exception]:
     """Bisect for the shortest failing prefix; its last event is where the code first disagrees."""
     lo, hi = first_runnable_length(history), len(history.events)  # hi is known to fail
     reason = failure
@@ -157,27 +180,38 @@ async def locate_divergence(replayer: Replayer, history: WorkflowHistory, failur
     return history.events[hi - 1].event_id, reason
 
 
-async def replay_verdict(history: WorkflowHistory, converter: DataConverter, *,
-                         workflows: Sequence[type] | None = None, runner: WorkflowRunner | None = None,
-                         audit_rows: AuditRows | None = None) -> ReplayVerdict:
+async def replay_verdict(
+    history: WorkflowHistory,
+    converter: DataConverter,
+    *,
+    workflows: Sequence[type] | None = None,
+    runner: WorkflowRunner | None = None,
+    audit_rows: AuditRows | None = None,
+) -> ReplayVerdict:
     """`audit_rows` (the case's audit log rows) let audit records written by local activities be compared."""
     check = DecisionCheck()
     ledger = await build_ledger(history, converter, audit_rows)
     check.ledgers[history.workflow_id] = ledger
-    failure = await _failure(make_replayer(converter, workflows=workflows, runner=runner, interceptors=[check]),
-                             history)
+    failure = await _failure(
+        make_replayer(converter, workflows=workflows, runner=runner, interceptors=[check]), history
+    )
     located = None
     if failure is not None:
-        located = await locate_divergence(make_replayer(converter, workflows=workflows, runner=runner), history,
-                                          failure)
+        located = await locate_divergence(
+            make_replayer(converter, workflows=workflows, runner=runner), history, failure
+        )
     return verdict_of(history, ledger, located)
 
 
-async def replay_many(histories: AsyncIterator[WorkflowHistory | tuple[str, str]], converter: DataConverter, *,
-                      on_result: Callable[[ReplayVerdict | None], None] | None = None,
-                      workflows: Sequence[type] | None = None,
-                      runner: WorkflowRunner | None = None,
-                      rows_for: Callable[[str], Awaitable[AuditRows]] | None = None) -> BulkReplaySummary:
+async def replay_many(
+    histories: AsyncIterator[WorkflowHistory | tuple[str, str]],
+    converter: DataConverter,
+    *,
+    on_result: Callable[[ReplayVerdict | None], None] | None = None,
+    workflows: Sequence[type] | None = None,
+    runner: WorkflowRunner | None = None,
+    rows_for: Callable[[str], Awaitable[AuditRows]] | None = None,
+) -> BulkReplaySummary:
     """Replay a stream of histories with one replayer; a (complaint_id, reason) item is an unavailable case.
 
     `on_result` is called once per item (None for an unavailable case), which drives a progress bar.
@@ -208,13 +242,23 @@ async def replay_many(histories: AsyncIterator[WorkflowHistory | tuple[str, str]
                 (clean if verdict.replays_cleanly else diverged).append(verdict)
             else:
                 failures.append((result.history, ledger or DecisionLedger(), result.replay_failure))
-                verdict = ReplayVerdict(complaint_id=complaint_id_from_workflow(result.history.workflow_id),
-                                        workflow_id=result.history.workflow_id, replays_cleanly=False,
-                                        events=len(result.history.events), reason=str(result.replay_failure))
+                verdict = ReplayVerdict(
+                    complaint_id=complaint_id_from_workflow(result.history.workflow_id),
+                    workflow_id=result.history.workflow_id,
+                    replays_cleanly=False,
+                    events=len(result.history.events),
+                    reason=str(result.replay_failure),
+                )
             if on_result:
                 on_result(verdict)
     for history, ledger, err in failures:
         located = await locate_divergence(make_replayer(converter, workflows=workflows, runner=runner), history, err)
         diverged.append(verdict_of(history, ledger, located))
-    return BulkReplaySummary(replayed=len(clean) + len(diverged), clean=len(clean), diverged=len(diverged),
-                             unavailable=len(unavailable), diverged_cases=diverged, unavailable_cases=unavailable)
+    return BulkReplaySummary(
+        replayed=len(clean) + len(diverged),
+        clean=len(clean),
+        diverged=len(diverged),
+        unavailable=len(unavailable),
+        diverged_cases=diverged,
+        unavailable_cases=unavailable,
+    )

@@ -8,13 +8,23 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from audit.case_driver import AGENT, SUPERVISOR, CaseDriver, Parties, evidence
-from models.case import (ClassificationReview, EvidenceRequestCmd, EvidenceSubmission, IntakeCompletion,
-                         MerchantRefundConfirmation, OfferProposal, SupervisorReview, Tier3Approval, Withdrawal)
+from models.case import (
+    ClassificationReview,
+    EvidenceRequestCmd,
+    EvidenceSubmission,
+    IntakeCompletion,
+    MerchantRefundConfirmation,
+    OfferProposal,
+    SupervisorReview,
+    Tier3Approval,
+    Withdrawal,
+)
 from models.enums import Party, Severity, Stage
 from workflows.complaint import ComplaintWorkflow as W
 
 
 # ---- the paths --------------------------------------------------------------------------------------------
+
 
 async def tier1_resolved(d: CaseDriver) -> str:
     who = await d.parties()
@@ -50,8 +60,11 @@ async def tier3_reopened_then_closed_by_supervisor(d: CaseDriver) -> str:
     await d.execute(cid, who)
     await d.survey(cid, who, 40)
     await d.stage(cid, Stage.REOPENED)
-    await d.act(cid, W.supervisor_review, SupervisorReview(actor=SUPERVISOR, decision="close",
-                                                           reason="the refund was fair and complete"))
+    await d.act(
+        cid,
+        W.supervisor_review,
+        SupervisorReview(actor=SUPERVISOR, decision="close", reason="the refund was fair and complete"),
+    )
     return cid
 
 
@@ -66,8 +79,11 @@ async def partial_refund_reopened_then_remainder(d: CaseDriver) -> str:
     await d.execute(cid, who)
     await d.survey(cid, who, 60)
     await d.stage(cid, Stage.REOPENED)
-    await d.act(cid, W.supervisor_review, SupervisorReview(actor=SUPERVISOR, decision="renegotiate",
-                                                           reason="return postage not covered"))
+    await d.act(
+        cid,
+        W.supervisor_review,
+        SupervisorReview(actor=SUPERVISOR, decision="renegotiate", reason="return postage not covered"),
+    )
     state = await d.act(cid, W.make_offer, OfferProposal(actor=AGENT))  # the remainder, 2,900
     await d.respond(cid, who, state.offers[-1].offer_id, accept=True)
     await d.pending(cid, "confirm_merchant_refund")
@@ -99,10 +115,14 @@ async def consumer_evidence_silent(d: CaseDriver) -> str:
     cid = await d.file(who, "颜色与描述不符 colour difference")
     await d.stage(cid, Stage.CLASSIFICATION)
     await d.act(cid, W.review_classification, ClassificationReview(actor=AGENT, confirm=True))
-    await d.act(cid, W.submit_evidence, EvidenceSubmission(actor=who.merchant, party=Party.MERCHANT,
-                                                           item=evidence(f"{cid}-qc-report")))
-    await d.act(cid, W.request_evidence, EvidenceRequestCmd(actor=AGENT, party=Party.CONSUMER,
-                                                            note="photo in daylight please"))
+    await d.act(
+        cid,
+        W.submit_evidence,
+        EvidenceSubmission(actor=who.merchant, party=Party.MERCHANT, item=evidence(f"{cid}-qc-report")),
+    )
+    await d.act(
+        cid, W.request_evidence, EvidenceRequestCmd(actor=AGENT, party=Party.CONSUMER, note="photo in daylight please")
+    )
     await d.skip(d.policy.evidence.deadlines["consumer"] + timedelta(minutes=1))
     await d.until(cid, lambda s: s.evidence_requests[-1].reminded)
     await d.skip(d.policy.evidence.consumer_reminder_grace + timedelta(minutes=1))  # silent again: unsubstantiated
@@ -136,8 +156,14 @@ async def incomplete_intake_rejected(d: CaseDriver) -> str:
     cid = await d.file(who, "", with_evidence=False, line=False)
     await d.pending(cid, "complete_intake")
     await d.skip(d.policy.intake.supplement + timedelta(minutes=1))
-    await d.until(cid, lambda s: s.pending_actions and s.pending_actions[0].due_at
-                  and s.pending_actions[0].due_at > s.created_at + d.policy.intake.supplement)
+    await d.until(
+        cid,
+        lambda s: (
+            s.pending_actions
+            and s.pending_actions[0].due_at
+            and s.pending_actions[0].due_at > s.created_at + d.policy.intake.supplement
+        ),
+    )
     await d.skip(d.policy.intake.supplement_reminder + timedelta(minutes=1))  # still missing: rejected
     return cid
 
@@ -215,10 +241,23 @@ async def offer_pending_withdrawn(d: CaseDriver) -> str:
 
 Scenario = Callable[[CaseDriver], Awaitable[str]]
 
-SCENARIOS: dict[str, Scenario] = {fn.__name__: fn for fn in (
-    tier1_resolved, tier2_no_survey_answer, tier3_reopened_then_closed_by_supervisor,
-    partial_refund_reopened_then_remainder,
-    merchant_silent_offer_lapsed_withdrawn, consumer_evidence_silent, withdrawn_in_classification,
-    rejected_not_your_order, incomplete_intake_rejected, food_safety_fast_path, late_perishable_circuit_breaker,
-    after_sales_by_the_classifier,
-    counterfeit_escalated_once_penalised_at_tier1, food_safety_carrier_paid_at_once, offer_pending_withdrawn)}
+SCENARIOS: dict[str, Scenario] = {
+    fn.__name__: fn
+    for fn in (
+        tier1_resolved,
+        tier2_no_survey_answer,
+        tier3_reopened_then_closed_by_supervisor,
+        partial_refund_reopened_then_remainder,
+        merchant_silent_offer_lapsed_withdrawn,
+        consumer_evidence_silent,
+        withdrawn_in_classification,
+        rejected_not_your_order,
+        incomplete_intake_rejected,
+        food_safety_fast_path,
+        late_perishable_circuit_breaker,
+        after_sales_by_the_classifier,
+        counterfeit_escalated_once_penalised_at_tier1,
+        food_safety_carrier_paid_at_once,
+        offer_pending_withdrawn,
+    )
+}

@@ -41,8 +41,10 @@ class LegacyCase(LookupError):
     """A seeded case from before the running system: read model and ledger only, nothing to replay."""
 
 
-LEGACY_NOTE = ("seeded legacy case: it predates the running system, so it has no Temporal history and no audit "
-               "records; what is shown comes from the read model and the ledger")
+LEGACY_NOTE = (
+    "seeded legacy case: it predates the running system, so it has no Temporal history and no audit "
+    "records; what is shown comes from the read model and the ledger"
+)
 
 
 def legacy_row(engine: Engine, complaint_id: str) -> Complaint | None:
@@ -71,8 +73,11 @@ async def timeline(client: Client, engine: Engine, complaint_id: str) -> Timelin
 
     def build() -> Timeline:
         with Session(engine) as session:
-            if history is None and session.execute(
-                    select(AuditLog.id).where(AuditLog.complaint_id == complaint_id).limit(1)).first() is None:
+            if (
+                history is None
+                and session.execute(select(AuditLog.id).where(AuditLog.complaint_id == complaint_id).limit(1)).first()
+                is None
+            ):
                 legacy = session.get(Complaint, complaint_id)
                 if legacy is not None and legacy.workflow_id.startswith(HISTORY_WORKFLOW_PREFIX):
                     return legacy_timeline(session, legacy)
@@ -82,31 +87,67 @@ async def timeline(client: Client, engine: Engine, complaint_id: str) -> Timelin
     return await asyncio.to_thread(build)
 
 
-LEDGER_KIND = {"merchant_refund": "paid", "platform_advance": "paid", "recovery": "recovered", "coupon": "coupon",
-               "points": "points", "penalty": "penalty", "reversal": "reversal"}
+LEDGER_KIND = {
+    "merchant_refund": "paid",
+    "platform_advance": "paid",
+    "recovery": "recovered",
+    "coupon": "coupon",
+    "points": "points",
+    "penalty": "penalty",
+    "reversal": "reversal",
+}
 
 
 def legacy_timeline(session: Session, row: Complaint) -> Timeline:
     """What is known of a seeded case: its read-model row and its money from the ledger, marked as legacy."""
     entries = []
-    for entry in session.execute(select(LedgerEntry).where(LedgerEntry.complaint_id == row.id)
-                                 .order_by(LedgerEntry.created_at, LedgerEntry.id)).scalars():
+    for entry in session.execute(
+        select(LedgerEntry).where(LedgerEntry.complaint_id == row.id).order_by(LedgerEntry.created_at, LedgerEntry.id)
+    ).scalars():
         kind = LEDGER_KIND.get(entry.kind)
         if kind is None:
             continue
-        entries.append(TimelineEntry(
-            seq=None, audit_id=None, history_event_id=None, source="audit", at=entry.created_at, actor_kind="system",
-            actor_id="ledger", action="ledger_entry", summary=f"Ledger: {entry.kind} {entry.payer} → {entry.payee}",
-            reason="", stage_before=None, stage_after=None, sla=[], policy_version=row.policy_version,
-            money=MoneyMove(kind=kind, step=entry.kind, amount_minor=entry.amount_minor,
-                            parties=f"{entry.payer} → {entry.payee}")))
-    return with_totals(Timeline(complaint_id=row.id, entries=entries, consistent=True, problems=[],
-                                money_totals_minor={}, currency="CNY", legacy=True,
-                                note=f"{LEGACY_NOTE} (stage {row.stage}, outcome {row.outcome}, tier {row.tier})"))
+        entries.append(
+            TimelineEntry(
+                seq=None,
+                audit_id=None,
+                history_event_id=None,
+                source="audit",
+                at=entry.created_at,
+                actor_kind="system",
+                actor_id="ledger",
+                action="ledger_entry",
+                summary=f"Ledger: {entry.kind} {entry.payer} → {entry.payee}",
+                reason="",
+                stage_before=None,
+                stage_after=None,
+                sla=[],
+                policy_version=row.policy_version,
+                money=MoneyMove(
+                    kind=kind,
+                    step=entry.kind,
+                    amount_minor=entry.amount_minor,
+                    parties=f"{entry.payer} → {entry.payee}",
+                ),
+            )
+        )
+    return with_totals(
+        Timeline(
+            complaint_id=row.id,
+            entries=entries,
+            consistent=True,
+            problems=[],
+            money_totals_minor={},
+            currency="CNY",
+            legacy=True,
+            note=f"{LEGACY_NOTE} (stage {row.stage}, outcome {row.outcome}, tier {row.tier})",
+        )
+    )
 
 
-async def history_export(client: Client, complaint_id: str, *, decoded: bool,
-                         engine: Engine | None = None) -> str | dict:
+async def history_export(
+    client: Client, complaint_id: str, *, decoded: bool, engine: Engine | None = None
+) -> str | dict:
     history = await case_history(client, engine, complaint_id)
     if decoded:
         return await decode_history(history, client.data_converter)
@@ -116,8 +157,12 @@ async def history_export(client: Client, complaint_id: str, *, decoded: bool,
 def case_rows(engine: Engine, complaint_id: str) -> list[dict]:
     """The case's audit rows as plain data (for comparing decisions written by local activities)."""
     with Session(engine) as session:
-        return [r.model_dump() for r in session.execute(
-            select(AuditLog).where(AuditLog.complaint_id == complaint_id).order_by(AuditLog.id)).scalars()]
+        return [
+            r.model_dump()
+            for r in session.execute(
+                select(AuditLog).where(AuditLog.complaint_id == complaint_id).order_by(AuditLog.id)
+            ).scalars()
+        ]
 
 
 async def replay_case(client: Client, complaint_id: str, engine: Engine | None = None) -> ReplayVerdict:
@@ -126,8 +171,14 @@ async def replay_case(client: Client, complaint_id: str, engine: Engine | None =
     return await replay_verdict(history, client.data_converter, audit_rows=rows)
 
 
-async def state_at(client: Client, complaint_id: str, *, event_id: int | None = None,
-                   at: datetime | None = None, engine: Engine | None = None) -> StateAt:
+async def state_at(
+    client: Client,
+    complaint_id: str,
+    *,
+    event_id: int | None = None,
+    at: datetime | None = None,
+    engine: Engine | None = None,
+) -> StateAt:
     if (event_id is None) == (at is None):
         raise ValueError("give exactly one of event_id or at")
     history = await case_history(client, engine, complaint_id)
@@ -137,8 +188,9 @@ async def state_at(client: Client, complaint_id: str, *, event_id: int | None = 
     return await state_at_time(history, at, client.data_converter, audit_rows=rows)
 
 
-async def chain_anchors(client: Client | None, anchor_files: list[Path] = ()) -> tuple[list[AnchorCheckpoint],
-                                                                                    list[str]]:
+async def chain_anchors(
+    client: Client | None, anchor_files: list[Path] = ()
+) -> tuple[list[AnchorCheckpoint], list[str]]:
     """Every anchor we can reach: the anchor workflow's checkpoints in Temporal and any anchor files."""
     anchors: list[AnchorCheckpoint] = []
     notes: list[str] = []
@@ -173,17 +225,21 @@ async def verify(engine: Engine, client: Client | None = None, anchor_files: lis
 def closed_case_ids(engine: Engine, closed_from: datetime, closed_to: datetime, limit: int | None = None) -> list[str]:
     """Cases closed in [closed_from, closed_to), oldest first, from the read model."""
     with Session(engine) as session:
-        stmt = (select(Complaint.id).where(Complaint.is_open.is_(False), Complaint.closed_at >= closed_from,
-                                           Complaint.closed_at < closed_to)
-                .order_by(Complaint.closed_at, Complaint.id))
+        stmt = (
+            select(Complaint.id)
+            .where(Complaint.is_open.is_(False), Complaint.closed_at >= closed_from, Complaint.closed_at < closed_to)
+            .order_by(Complaint.closed_at, Complaint.id)
+        )
         if limit is not None:
             stmt = stmt.limit(limit)
         return list(session.execute(stmt).scalars())
 
 
-async def iter_histories(client: Client, complaint_ids: list[str],
-                         concurrency: int = FETCH_CONCURRENCY) -> AsyncIterator[WorkflowHistory | tuple[str, str]]:
+async def iter_histories(
+    client: Client, complaint_ids: list[str], concurrency: int = FETCH_CONCURRENCY
+) -> AsyncIterator[WorkflowHistory | tuple[str, str]]:
     """Histories in the given order, fetched a few at a time; a case Temporal no longer has is (id, reason)."""
+
     async def fetch(cid: str) -> WorkflowHistory | tuple[str, str]:
         try:
             return await fetch_history(client, cid)
@@ -203,18 +259,36 @@ async def iter_histories(client: Client, complaint_ids: list[str],
             task.cancel()
 
 
-async def replay_closed(client: Client, engine: Engine, closed_from: datetime, closed_to: datetime, *,
-                        limit: int | None = None, on_total: Callable[[int], None] | None = None,
-                        on_result: Callable[[ReplayVerdict | None], None] | None = None) -> BulkReplaySummary:
+async def replay_closed(
+    client: Client,
+    engine: Engine,
+    closed_from: datetime,
+    closed_to: datetime,
+    *,
+    limit: int | None = None,
+    on_total: Callable[[int], None] | None = None,
+    on_result: Callable[[ReplayVerdict | None], None] | None = None,
+) -> BulkReplaySummary:
     ids = await asyncio.to_thread(closed_case_ids, engine, closed_from, closed_to, limit)
     if on_total:
         on_total(len(ids))
-    return await replay_many(iter_histories(client, ids), client.data_converter, on_result=on_result,
-                             rows_for=lambda cid: asyncio.to_thread(case_rows, engine, cid))
+    return await replay_many(
+        iter_histories(client, ids),
+        client.data_converter,
+        on_result=on_result,
+        rows_for=lambda cid: asyncio.to_thread(case_rows, engine, cid),
+    )
 
 
-async def what_if_cases(client: Client, complaint_ids: list[str], proposal: dict, *, merge: bool = False,
-                        on_case: Callable | None = None, engine: Engine | None = None) -> WhatIfReport:
+async def what_if_cases(
+    client: Client,
+    complaint_ids: list[str],
+    proposal: dict,
+    *,
+    merge: bool = False,
+    on_case: Callable | None = None,
+    engine: Engine | None = None,
+) -> WhatIfReport:
     """`proposal` is policy data: a whole policy, or (with `merge`) sections laid over each case's own policy.
 
     Raises policy.loader.PolicyError for a proposal that is partial without `merge`, unnamed, or named like

@@ -53,9 +53,15 @@ class _QueryBeforeEviction(WorkflowInstance):
     def activate(self, act: wa.WorkflowActivation) -> WorkflowActivationCompletion:
         if any(job.HasField("remove_from_cache") for job in act.jobs):
             query = wa.WorkflowActivation(
-                run_id=act.run_id, is_replaying=True, history_length=act.history_length,
-                jobs=[wa.WorkflowActivationJob(query_workflow=wa.QueryWorkflow(
-                    query_id="audit-state-at", query_type=STATE_QUERY))])
+                run_id=act.run_id,
+                is_replaying=True,
+                history_length=act.history_length,
+                jobs=[
+                    wa.WorkflowActivationJob(
+                        query_workflow=wa.QueryWorkflow(query_id="audit-state-at", query_type=STATE_QUERY)
+                    )
+                ],
+            )
             if self._last_timestamp is not None:
                 query.timestamp.CopyFrom(self._last_timestamp)  # workflow.now() as of the last task
             self._replies.append(self._inner.activate(query))
@@ -118,17 +124,24 @@ def event_index_at_time(history: WorkflowHistory, at: datetime) -> int:
     return chosen
 
 
-async def state_at_event(history: WorkflowHistory, event_id: int, converter: DataConverter, *,
-                         workflows: Sequence[type] | None = None,
-                         audit_rows: Sequence[Mapping[str, Any]] | None = None) -> StateAt:
+async def state_at_event(
+    history: WorkflowHistory,
+    event_id: int,
+    converter: DataConverter,
+    *,
+    workflows: Sequence[type] | None = None,
+    audit_rows: Sequence[Mapping[str, Any]] | None = None,
+) -> StateAt:
     total = len(history.events)
     if not 1 <= event_id <= total:
         raise ValueError(f"event {event_id} is outside the history (1..{total})")
     length = max(event_id, first_runnable_length(history))
     note = None
     if length != event_id:
-        note = (f"the workflow first ran at event {length}; before that it had no state, so this is the "
-                f"state its first task produced")
+        note = (
+            f"the workflow first ran at event {length}; before that it had no state, so this is the "
+            f"state its first task produced"
+        )
     runner = _QueryingRunner(default_runner())
     check = DecisionCheck()
     cut = prefix(history, length)
@@ -140,8 +153,14 @@ async def state_at_event(history: WorkflowHistory, event_id: int, converter: Dat
         raise StateUnavailable(f"history does not replay up to event {length}: {result.replay_failure}")
     state = _read_reply(runner, converter)
     last = history.events[length - 1]
-    answer = StateAt(requested_event_id=event_id, event_id=last.event_id, event_type=event_type_name(last),
-                     event_time=event_time(last), state=state, note=note)
+    answer = StateAt(
+        requested_event_id=event_id,
+        event_id=last.event_id,
+        event_type=event_type_name(last),
+        event_time=event_time(last),
+        state=state,
+        note=note,
+    )
     if ledger.divergences:
         recorded = await scheduled_records(cut, converter)
         first = ledger.divergences[0]
@@ -150,16 +169,24 @@ async def state_at_event(history: WorkflowHistory, event_id: int, converter: Dat
         if recorded:
             answer.recorded_snapshot_event_id = recorded[-1].event_id
             answer.recorded_state = recorded[-1].record.snapshot
-        warning = (f"the current code does not reproduce this case's recorded decisions ({first.summary}); "
-                   f"`state` is what the current code computes, NOT what the case had")
+        warning = (
+            f"the current code does not reproduce this case's recorded decisions ({first.summary}); "
+            f"`state` is what the current code computes, NOT what the case had"
+        )
         if recorded:
             warning += f"; the case's own snapshot (recorded at event {recorded[-1].event_id}) is `recorded_state`"
         answer.note = f"{warning}. {note}" if note else warning
     return answer
 
 
-async def state_at_time(history: WorkflowHistory, at: datetime, converter: DataConverter, *,
-                        workflows: Sequence[type] | None = None,
-                        audit_rows: Sequence[Mapping[str, Any]] | None = None) -> StateAt:
-    return await state_at_event(history, event_index_at_time(history, at), converter, workflows=workflows,
-                                audit_rows=audit_rows)
+async def state_at_time(
+    history: WorkflowHistory,
+    at: datetime,
+    converter: DataConverter,
+    *,
+    workflows: Sequence[type] | None = None,
+    audit_rows: Sequence[Mapping[str, Any]] | None = None,
+) -> StateAt:
+    return await state_at_event(
+        history, event_index_at_time(history, at), converter, workflows=workflows, audit_rows=audit_rows
+    )

@@ -13,18 +13,52 @@ from audit.timeline_words import action_words
 
 MoneyKind = Literal["paid", "recovered", "coupon", "points", "penalty", "hold", "release", "reversal"]
 # Execution steps by what they are for the consumer and the platform.
-STEP_KIND: dict[str, MoneyKind] = {"merchant_refund": "paid", "platform_advance": "paid", "recovery": "recovered",
-                                   "coupon": "coupon", "points": "points", "penalty": "penalty"}
-TOTAL_LINES: dict[MoneyKind, str] = {"paid": "paid to the consumer", "recovered": "recovered from the liable party",
-                                     "penalty": "penalties", "coupon": "coupons", "points": "points",
-                                     "reversal": "reversed"}
+STEP_KIND: dict[str, MoneyKind] = {
+    "merchant_refund": "paid",
+    "platform_advance": "paid",
+    "recovery": "recovered",
+    "coupon": "coupon",
+    "points": "points",
+    "penalty": "penalty",
+}
+TOTAL_LINES: dict[MoneyKind, str] = {
+    "paid": "paid to the consumer",
+    "recovered": "recovered from the liable party",
+    "penalty": "penalties",
+    "coupon": "coupons",
+    "points": "points",
+    "reversal": "reversed",
+}
 # Steps the workflow takes on its own as the policy's consequence of a person's action or a deadline.
-CONSEQUENCES = frozenset({"tier_raised", "execution_started", "clock_paused", "clock_resumed", "platform_arbitration",
-                          "reopened", "money_moved", "penalty", "deposit_frozen", "deposit_unfrozen",
-                          "execution_completed", "execution_failed", "negotiation_opened", "classification_suggested",
-                          "evidence_requested", "evidence_opened", "survey_sent", "escalated", "sla_warning",
-                          "fast_path", "offer_lapsed", "offer_reminder", "evidence_deadline_missed",
-                          "merchant_refund_requested", "merchant_refund_missed"})
+CONSEQUENCES = frozenset(
+    {
+        "tier_raised",
+        "execution_started",
+        "clock_paused",
+        "clock_resumed",
+        "platform_arbitration",
+        "reopened",
+        "money_moved",
+        "penalty",
+        "deposit_frozen",
+        "deposit_unfrozen",
+        "execution_completed",
+        "execution_failed",
+        "negotiation_opened",
+        "classification_suggested",
+        "evidence_requested",
+        "evidence_opened",
+        "survey_sent",
+        "escalated",
+        "sla_warning",
+        "fast_path",
+        "offer_lapsed",
+        "offer_reminder",
+        "evidence_deadline_missed",
+        "merchant_refund_requested",
+        "merchant_refund_missed",
+    }
+)
 PEOPLE = ("consumer", "merchant", "carrier", "agent", "supervisor", "admin", "auditor")
 AMOUNT_KEYS = ("refund_minor", "gift_coupon_minor", "gift_points", "amount_minor", "deduction_minor")
 
@@ -55,16 +89,28 @@ def money_of(action: str, details: dict[str, Any], snapshot: dict[str, Any]) -> 
     amount = details.get("amount_minor")
     if action in ("money_moved", "penalty"):
         step = details.get("step", action)
-        return MoneyMove(kind=STEP_KIND.get(step, "paid"), step=step, amount_minor=amount or 0,
-                         parties=details.get("detail", "") if action != "penalty" else "merchant → platform")
+        return MoneyMove(
+            kind=STEP_KIND.get(step, "paid"),
+            step=step,
+            amount_minor=amount or 0,
+            parties=details.get("detail", "") if action != "penalty" else "merchant → platform",
+        )
     simple: dict[str, MoneyKind] = {"deposit_frozen": "hold", "deposit_unfrozen": "release"}
     if action in simple and amount is not None:
         return MoneyMove(kind=simple[action], step=action, amount_minor=amount, parties=details.get("detail", ""))
     if action == "execution_failed" and details.get("compensated"):
-        undone = [s for s in snapshot.get("execution", []) if s.get("status") == "compensated"
-                  and s.get("name") in details["compensated"] and s.get("name") not in ("deposit_frozen", "points")]
-        return MoneyMove(kind="reversal", step=", ".join(details["compensated"]),
-                         amount_minor=sum(s.get("amount_minor", 0) for s in undone))
+        undone = [
+            s
+            for s in snapshot.get("execution", [])
+            if s.get("status") == "compensated"
+            and s.get("name") in details["compensated"]
+            and s.get("name") not in ("deposit_frozen", "points")
+        ]
+        return MoneyMove(
+            kind="reversal",
+            step=", ".join(details["compensated"]),
+            amount_minor=sum(s.get("amount_minor", 0) for s in undone),
+        )
     return None
 
 
@@ -99,10 +145,15 @@ def _facts(snapshot: dict[str, Any]) -> dict[str, Any]:
     c = snapshot.get("classification") or {}
     liability = snapshot.get("liability") or {}
     facts: dict[str, Any] = {
-        "classification.type": c.get("type"), "classification.dispute_class": c.get("dispute_class"),
-        "classification.severity": c.get("severity"), "assignee": snapshot.get("assignee"),
-        "liability": liability.get("party"), "tier": snapshot.get("tier"),
-        "escalation_level": snapshot.get("escalation_level"), "outcome": snapshot.get("outcome")}
+        "classification.type": c.get("type"),
+        "classification.dispute_class": c.get("dispute_class"),
+        "classification.severity": c.get("severity"),
+        "assignee": snapshot.get("assignee"),
+        "liability": liability.get("party"),
+        "tier": snapshot.get("tier"),
+        "escalation_level": snapshot.get("escalation_level"),
+        "outcome": snapshot.get("outcome"),
+    }
     for offer in snapshot.get("offers", []):
         facts[f"offer.{offer.get('offer_id')}.status"] = offer.get("status")
         facts[f"offer.{offer.get('offer_id')}.due_at"] = offer.get("due_at")
@@ -135,12 +186,25 @@ def trigger_words(actor_kind: str, actor_id: str, action: str, details: dict[str
     return f"{who} {action_words(action, details, reason)}"
 
 
-def explain(*, action: str, actor_kind: str, details: dict[str, Any], reason: str, snapshot: dict[str, Any],
-            previous_snapshot: dict[str, Any] | None, last_person_act: str | None) -> Why:
+def explain(
+    *,
+    action: str,
+    actor_kind: str,
+    details: dict[str, Any],
+    reason: str,
+    snapshot: dict[str, Any],
+    previous_snapshot: dict[str, Any] | None,
+    last_person_act: str | None,
+) -> Why:
     by_policy = not person(actor_kind) or action in CONSEQUENCES
-    return Why(rules=rules_of(action, details, reason, snapshot), policy_version=snapshot.get("policy_version"),
-               amounts=amounts_of(details), changes=changes_between(previous_snapshot, snapshot),
-               by_policy=by_policy, triggered_by=last_person_act if by_policy else None)
+    return Why(
+        rules=rules_of(action, details, reason, snapshot),
+        policy_version=snapshot.get("policy_version"),
+        amounts=amounts_of(details),
+        changes=changes_between(previous_snapshot, snapshot),
+        by_policy=by_policy,
+        triggered_by=last_person_act if by_policy else None,
+    )
 
 
 def totals_of(moves: list[MoneyMove]) -> dict[str, int]:

@@ -2,8 +2,15 @@
 
 from typing import Any
 
-ACTOR_WORDS = {"consumer": "Consumer", "merchant": "Merchant", "carrier": "Carrier", "agent": "Agent",
-               "supervisor": "Supervisor", "admin": "Admin", "auditor": "Auditor"}
+ACTOR_WORDS = {
+    "consumer": "Consumer",
+    "merchant": "Merchant",
+    "carrier": "Carrier",
+    "agent": "Agent",
+    "supervisor": "Supervisor",
+    "admin": "Admin",
+    "auditor": "Auditor",
+}
 
 # action -> phrase; {placeholders} are filled from the record's details (and reason) when present.
 PHRASES = {

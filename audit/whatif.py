@@ -61,10 +61,13 @@ class RecordedCase:
 
 async def recorded_case(history: WorkflowHistory, converter: DataConverter) -> RecordedCase:
     return RecordedCase(
-        complaint_id=complaint_id_from_workflow(history.workflow_id), started_at=event_time(history.events[0]),
+        complaint_id=complaint_id_from_workflow(history.workflow_id),
+        started_at=event_time(history.events[0]),
         input=await case_input(history, converter),
         updates=await accepted_updates(history, converter, update_payload_types()),
-        facts=await recorded_facts(history, converter), actual=await history_outcome(history, converter))
+        facts=await recorded_facts(history, converter),
+        actual=await history_outcome(history, converter),
+    )
 
 
 class SimulatedRun(BaseModel):
@@ -104,8 +107,12 @@ class Simulation:
         wf_id = f"whatif-{variant}-{uuid.uuid4().hex[:8]}-{case.complaint_id}"
         world.facts[wf_id] = case.facts.shifted(start - case.started_at)
         world.seed_parties(case.input.consumer_id, world.facts[wf_id])
-        handle = await client.start_workflow(ComplaintWorkflow.run, case.input.model_copy(update={"policy": policy}),
-                                             id=wf_id, task_queue=self.queues[variant])
+        handle = await client.start_workflow(
+            ComplaintWorkflow.run,
+            case.input.model_copy(update={"policy": policy}),
+            id=wf_id,
+            task_queue=self.queues[variant],
+        )
         rejected = []
         for index, update in enumerate(case.updates):
             filing = index == 0 and update.name == "file"  # arrived with the start (update-with-start)
@@ -120,8 +127,9 @@ class Simulation:
         await self._run_out(handle, start)
         history = await handle.fetch_history()
         outcome = await history_outcome(history, client.data_converter)
-        return SimulatedRun(outcome=outcome, rejected_updates=rejected,
-                            steps=await path_of(history, client.data_converter))
+        return SimulatedRun(
+            outcome=outcome, rejected_updates=rejected, steps=await path_of(history, client.data_converter)
+        )
 
     async def _settle(self, handle: WorkflowHandle, attempts: int = 800) -> bool:
         """Wait (real time) until the case is idle: safe to move the clock or send the next update.
@@ -166,8 +174,11 @@ class Simulation:
 
 def _tasks_done(events: list) -> bool:
     scheduled = [e.event_id for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED]
-    completed = {e.workflow_task_completed_event_attributes.scheduled_event_id for e in events
-                 if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED}
+    completed = {
+        e.workflow_task_completed_event_attributes.scheduled_event_id
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    }
     return not scheduled or scheduled[-1] in completed
 
 
@@ -176,8 +187,11 @@ async def simulation(converter: DataConverter) -> AsyncIterator[Simulation]:
     from worker import build_worker
 
     with tempfile.TemporaryDirectory(prefix="whatif-") as tmp:
-        env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
-            test_server_existing_path=find_binary("temporal-test-server"), data_converter=converter)
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+            test_server_existing_path=find_binary("temporal-test-server"),
+            data_converter=converter,
+        )
         engines = []
         try:
             await search_attributes.register(env.client)
@@ -188,8 +202,15 @@ async def simulation(converter: DataConverter) -> AsyncIterator[Simulation]:
                 engines.append(make_engine(url))
                 worlds[variant] = RecordedWorld(engines[-1])
                 queues[variant] = f"whatif-{variant}-{uuid.uuid4().hex[:8]}"
-                workers.append(build_worker(env.client, engines[-1], Settings(), task_queue=queues[variant],
-                                            activities=worlds[variant].activities()))
+                workers.append(
+                    build_worker(
+                        env.client,
+                        engines[-1],
+                        Settings(),
+                        task_queue=queues[variant],
+                        activities=worlds[variant].activities(),
+                    )
+                )
             async with workers[0], workers[1]:
                 yield Simulation(env, worlds, queues)
         finally:
@@ -207,28 +228,37 @@ def _faithful(case: RecordedCase, control: SimulatedRun) -> bool:
     """The control run ended as the case really did, refusing only the updates the case itself refused."""
     refused_then = [u.name for u in case.updates if u.outcome == "failed"]
     refused_now = [r.split(":", 1)[0] for r in control.rejected_updates]
-    return (case.actual is not None and case.actual.compared() == control.outcome.compared()
-            and refused_now == refused_then)
+    return (
+        case.actual is not None and case.actual.compared() == control.outcome.compared() and refused_now == refused_then
+    )
 
 
 def _totals(cases: list[CaseWhatIf]) -> dict[str, int]:
     def delta(field: str) -> int:
         return sum(getattr(c.proposed.outcome, field) - getattr(c.control.outcome, field) for c in cases)
 
-    return {"cases": len(cases), "changed": sum(1 for c in cases if c.changes),
-            "tier_changed": sum(1 for c in cases if "tier" in c.changes),
-            "paid_to_consumer_delta_minor": delta("paid_to_consumer_minor"),
-            "penalty_delta_minor": delta("penalty_minor"), "sla_breaches_delta": delta("sla_breaches"),
-            "escalations_delta": delta("escalations"),
-            "unfaithful_control_runs": sum(1 for c in cases if not c.faithful)}
+    return {
+        "cases": len(cases),
+        "changed": sum(1 for c in cases if c.changes),
+        "tier_changed": sum(1 for c in cases if "tier" in c.changes),
+        "paid_to_consumer_delta_minor": delta("paid_to_consumer_minor"),
+        "penalty_delta_minor": delta("penalty_minor"),
+        "sla_breaches_delta": delta("sla_breaches"),
+        "escalations_delta": delta("escalations"),
+        "unfaithful_control_runs": sum(1 for c in cases if not c.faithful),
+    }
 
 
 async def recorded_cases(histories: list[WorkflowHistory], converter: DataConverter) -> list[RecordedCase]:
     return [await recorded_case(h, converter) for h in histories]
 
 
-async def what_if(histories: list[WorkflowHistory] | list[RecordedCase], proposed: Policy | dict[str, Policy],
-                  converter: DataConverter, on_case: Callable[[CaseWhatIf], None] | None = None) -> WhatIfReport:
+async def what_if(
+    histories: list[WorkflowHistory] | list[RecordedCase],
+    proposed: Policy | dict[str, Policy],
+    converter: DataConverter,
+    on_case: Callable[[CaseWhatIf], None] | None = None,
+) -> WhatIfReport:
     """`proposed` is one policy for every case, or one per complaint id (a proposal merged onto each case's own)."""
     cases = [h if isinstance(h, RecordedCase) else await recorded_case(h, converter) for h in histories]
     results = []
@@ -237,16 +267,20 @@ async def what_if(histories: list[WorkflowHistory] | list[RecordedCase], propose
             policy = proposed if isinstance(proposed, Policy) else proposed[case.complaint_id]
             control = await sim.run(case, case.input.policy, "control")
             trial = await sim.run(case, policy, "proposed")
-            result = CaseWhatIf(complaint_id=case.complaint_id, case_policy_version=case.input.policy.version,
-                                proposed_policy_version=policy.version,
-                                policy_diff=policy_diff(case.input.policy, policy), actual=case.actual,
-                                control=control, proposed=trial, changes=_changes(control.outcome, trial.outcome),
-                                path_differences=path_differences(control.steps, trial.steps,
-                                                                  trial.rejected_updates),
-                                faithful=_faithful(case, control))
+            result = CaseWhatIf(
+                complaint_id=case.complaint_id,
+                case_policy_version=case.input.policy.version,
+                proposed_policy_version=policy.version,
+                policy_diff=policy_diff(case.input.policy, policy),
+                actual=case.actual,
+                control=control,
+                proposed=trial,
+                changes=_changes(control.outcome, trial.outcome),
+                path_differences=path_differences(control.steps, trial.steps, trial.rejected_updates),
+                faithful=_faithful(case, control),
+            )
             results.append(result)
             if on_case:
                 on_case(result)
-    version = proposed.version if isinstance(proposed, Policy) else next(
-        (p.version for p in proposed.values()), "")
+    version = proposed.version if isinstance(proposed, Policy) else next((p.version for p in proposed.values()), "")
     return WhatIfReport(policy_version=version, cases=results, totals=_totals(results))

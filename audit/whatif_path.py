@@ -44,13 +44,27 @@ async def path_of(history: WorkflowHistory, converter: DataConverter) -> list[Pa
         offer = None
         if rec.action == "offer_made" and snap.offers:
             o = snap.offers[-1]
-            offer = {"offer_id": o.offer_id, "tier": o.tier.value, "refund_minor": o.refund_minor,
-                     "gift_coupon_minor": o.gift_coupon_minor, "gift_points": o.gift_points,
-                     "platform_advance": o.platform_advance, "due": _since(o.due_at, start) if o.due_at else None}
-        steps.append(PathStep(seq=rec.seq, action=rec.action, summary=action_words(rec.action, rec.details, rec.reason),
-                              after=_since(rec.at, start), tier=snap.tier.value if snap.tier else None, offer=offer,
-                              deadlines={c.name: _since(c.due_at, start) for c in snap.clocks},
-                              escalation_level=snap.escalation_level))
+            offer = {
+                "offer_id": o.offer_id,
+                "tier": o.tier.value,
+                "refund_minor": o.refund_minor,
+                "gift_coupon_minor": o.gift_coupon_minor,
+                "gift_points": o.gift_points,
+                "platform_advance": o.platform_advance,
+                "due": _since(o.due_at, start) if o.due_at else None,
+            }
+        steps.append(
+            PathStep(
+                seq=rec.seq,
+                action=rec.action,
+                summary=action_words(rec.action, rec.details, rec.reason),
+                after=_since(rec.at, start),
+                tier=snap.tier.value if snap.tier else None,
+                offer=offer,
+                deadlines={c.name: _since(c.due_at, start) for c in snap.clocks},
+                escalation_level=snap.escalation_level,
+            )
+        )
     return steps
 
 
@@ -59,21 +73,29 @@ def path_differences(control: list[PathStep], proposed: list[PathStep], refused:
     out: list[str] = []
     for a, b in zip(control, proposed):
         if a.action != b.action:
-            out.append(f"step {a.seq}: the paths part: under the case's policy '{a.summary}', "
-                       f"under the proposed one '{b.summary}'")
+            out.append(
+                f"step {a.seq}: the paths part: under the case's policy '{a.summary}', "
+                f"under the proposed one '{b.summary}'"
+            )
             break
         if a.offer != b.offer and a.offer and b.offer:
             changed = {k: (a.offer[k], b.offer[k]) for k in a.offer if a.offer[k] != b.offer.get(k)}
-            out.append(f"step {a.seq}: offer {a.offer['offer_id']} differs: "
-                       + ", ".join(f"{k} {x} -> {y}" for k, (x, y) in changed.items()))
+            out.append(
+                f"step {a.seq}: offer {a.offer['offer_id']} differs: "
+                + ", ".join(f"{k} {x} -> {y}" for k, (x, y) in changed.items())
+            )
         for clock in sorted(set(a.deadlines) & set(b.deadlines)):
             if a.deadlines[clock] != b.deadlines[clock]:
-                out.append(f"step {a.seq} ({a.action}): {clock} due {a.deadlines[clock]} after filing -> "
-                           f"{b.deadlines[clock]}")
+                out.append(
+                    f"step {a.seq} ({a.action}): {clock} due {a.deadlines[clock]} after filing -> {b.deadlines[clock]}"
+                )
     else:
         if len(control) != len(proposed):
             out.append(f"the case's policy takes {len(control)} steps, the proposed one {len(proposed)}")
-    escalations = (sum(1 for s in control if s.action == "escalated"), sum(1 for s in proposed if s.action == "escalated"))
+    escalations = (
+        sum(1 for s in control if s.action == "escalated"),
+        sum(1 for s in proposed if s.action == "escalated"),
+    )
     if escalations[0] != escalations[1]:
         out.append(f"escalations: {escalations[0]} -> {escalations[1]}")
     out += [f"refused under the proposed policy: {r}" for r in refused]
@@ -97,12 +119,17 @@ def proposed_policies(raw: Mapping[str, Any], *, merge: bool, bases: Mapping[str
     if not isinstance(version, str) or not version.strip():
         problems.append("policy.version: required: name the proposal (a name no case's policy already uses)")
     elif version == Policy.model_fields["version"].default:
-        problems.append(f"policy.version: {version!r} is the name a policy gets when it has none (seeded cases use "
-                        "it): give the proposal its own name")
+        problems.append(
+            f"policy.version: {version!r} is the name a policy gets when it has none (seeded cases use "
+            "it): give the proposal its own name"
+        )
     missing = sorted(set(Policy.model_fields) - set(raw) - {"version"})
     if missing and not merge:
-        problems += [f"policy.{name}: missing: send the whole policy, or set merge=true to apply the sections you "
-                     "give onto each case's own policy" for name in missing]
+        problems += [
+            f"policy.{name}: missing: send the whole policy, or set merge=true to apply the sections you "
+            "give onto each case's own policy"
+            for name in missing
+        ]
     if problems:
         raise PolicyError(problems)
     out = {}
@@ -110,12 +137,19 @@ def proposed_policies(raw: Mapping[str, Any], *, merge: bool, bases: Mapping[str
         data = _merge(base.model_dump(mode="json"), raw) if merge else dict(raw)
         policy = parse_policy(data, source="policy")
         if policy.version == base.version and policy != base:
-            raise PolicyError([(f"policy.version: {version!r} is already the version of the policy case {cid} "
-                                "ran under; give the proposal its own name")])
+            raise PolicyError(
+                [
+                    (
+                        f"policy.version: {version!r} is already the version of the policy case {cid} "
+                        "ran under; give the proposal its own name"
+                    )
+                ]
+            )
         out[cid] = policy
     return out
 
 
 def policy_diff(base: Policy, proposed: Policy) -> list[PolicyDifference]:
-    return diff(base.model_dump(mode="json"), proposed.model_dump(mode="json"), base.version,
-                proposed.version).differences
+    return diff(
+        base.model_dump(mode="json"), proposed.model_dump(mode="json"), base.version, proposed.version
+    ).differences

@@ -24,8 +24,11 @@ from core.db import session_scope
 from models.activity_io import ImpactCounts, ImpactQuery, OrderLookupResult, StandingQuery
 from models.tables import Consumer, Merchant
 
-RECORDED_TYPES: dict[str, type] = {"lookup_order": OrderLookupResult, "count_open_complaints": ImpactCounts,
-                                   "merchant_standing": MerchantStanding}
+RECORDED_TYPES: dict[str, type] = {
+    "lookup_order": OrderLookupResult,
+    "count_open_complaints": ImpactCounts,
+    "merchant_standing": MerchantStanding,
+}
 
 # The simulated merchant can always cover a freeze: the what-if is about policy, not about a deposit
 # that happens to be short today.
@@ -42,8 +45,11 @@ class RecordedFacts:
         for name, value in self.answers.items():
             if isinstance(value, OrderLookupResult) and value.order is not None:
                 order = value.order
-                times = {k: getattr(order, k) + delta for k in ("placed_at", "shipped_at", "promised_by",
-                                                                "delivered_at") if getattr(order, k) is not None}
+                times = {
+                    k: getattr(order, k) + delta
+                    for k in ("placed_at", "shipped_at", "promised_by", "delivered_at")
+                    if getattr(order, k) is not None
+                }
                 value = OrderLookupResult(order=order.model_copy(update=times))
             elif isinstance(value, MerchantStanding) and value.listing_blocked_until is not None:
                 value = value.model_copy(update={"listing_blocked_until": value.listing_blocked_until + delta})
@@ -103,8 +109,15 @@ class RecordedWorld:
             if s.get(Consumer, consumer_id) is None:
                 s.add(Consumer(id=consumer_id, name="(what-if)", created_at=datetime(2000, 1, 1, tzinfo=UTC)))
             if merchant_id and s.get(Merchant, merchant_id) is None:
-                s.add(Merchant(id=merchant_id, name="(what-if)", deposit_minor=SIMULATED_DEPOSIT_MINOR,
-                               deposit_required_minor=0, created_at=lookup.order.placed_at))
+                s.add(
+                    Merchant(
+                        id=merchant_id,
+                        name="(what-if)",
+                        deposit_minor=SIMULATED_DEPOSIT_MINOR,
+                        deposit_required_minor=0,
+                        created_at=lookup.order.placed_at,
+                    )
+                )
 
     def activities(self) -> list:
         """The worker's activities with the three questions answered from the recording."""

@@ -42,14 +42,20 @@ class AgentLoad:
         return len(self.latencies) + len(self.errors)
 
 
-async def prepare_cases(env: BenchEnv, policy: Policy, task_queue: str, *, agents: int,
-                        per_agent: int) -> dict[str, list[str]]:
+async def prepare_cases(
+    env: BenchEnv, policy: Policy, task_queue: str, *, agents: int, per_agent: int
+) -> dict[str, list[str]]:
     """`per_agent` cases in the evidence stage for each of `agents` new agent users: {user id: [case ids]}."""
     parties = make_parties(env.engine, agents * per_agent)
     users = [f"U-bench-{uuid.uuid4().hex[:6]}-{i}" for i in range(agents)]
     with env.engine.begin() as conn:
-        conn.execute(insert(User), [dict(id=u, username=u.lower(), hashed_password="-", role="agent",
-                                         created_at=datetime.now(UTC)) for u in users])
+        conn.execute(
+            insert(User),
+            [
+                dict(id=u, username=u.lower(), hashed_password="-", role="agent", created_at=datetime.now(UTC))
+                for u in users
+            ],
+        )
     gate = asyncio.Semaphore(20)
 
     async def open_case(party) -> str:
@@ -61,7 +67,7 @@ async def prepare_cases(env: BenchEnv, policy: Policy, task_queue: str, *, agent
             return case.complaint_id
 
     ids = await asyncio.gather(*(open_case(p) for p in parties))
-    return {user: ids[i * per_agent:(i + 1) * per_agent] for i, user in enumerate(users)}
+    return {user: ids[i * per_agent : (i + 1) * per_agent] for i, user in enumerate(users)}
 
 
 def api_settings() -> Settings:
@@ -73,12 +79,18 @@ async def running_api(env: BenchEnv, task_queue: str) -> AsyncIterator[str]:
     """The API as its own uvicorn process on the bench's server and database; yields its base URL."""
     port = free_port()
     process = WorkerProcess(
-        env={"TEMPORAL_ADDRESS": env.server.address, "DATABASE_URL": env.database_url,
-             "TEMPORAL_TASK_QUEUE": task_queue, "JWT_SECRET": JWT_SECRET, "DEV_MODE": "false",
-             "DATA_DIR": str(env.root / "data")},
-        log_path=env.root / "logs" / "api.log", module="uvicorn",
-        args=("api.main:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-              "--no-access-log")).start()
+        env={
+            "TEMPORAL_ADDRESS": env.server.address,
+            "DATABASE_URL": env.database_url,
+            "TEMPORAL_TASK_QUEUE": task_queue,
+            "JWT_SECRET": JWT_SECRET,
+            "DEV_MODE": "false",
+            "DATA_DIR": str(env.root / "data"),
+        },
+        log_path=env.root / "logs" / "api.log",
+        module="uvicorn",
+        args=("api.main:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"),
+    ).start()
     env.workers.append(process)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -99,9 +111,15 @@ async def running_api(env: BenchEnv, task_queue: str) -> AsyncIterator[str]:
         process.stop()
 
 
-async def run_agents(base_url: str, cases: dict[str, list[str]], *, seconds: float,
-                     think: tuple[float, float] = (1.0, 3.0), seed: int = 7,
-                     paused: dict[str, bool] | None = None) -> AgentLoad:
+async def run_agents(
+    base_url: str,
+    cases: dict[str, list[str]],
+    *,
+    seconds: float,
+    think: tuple[float, float] = (1.0, 3.0),
+    seed: int = 7,
+    paused: dict[str, bool] | None = None,
+) -> AgentLoad:
     """Every agent acts until `seconds` have passed; think time drawn uniformly from `think`.
 
     `paused` carries each case's clock state from one run to the next (a warm-up, then the measurement).

@@ -31,11 +31,22 @@ class BareCase(DrivenCase):
         return self.client.get_workflow_handle_for(BareWorkflow.run, self.case_id)
 
     async def file(self) -> str:
-        start = WithStartWorkflowOperation(BareWorkflow.run, self.shape, id=self.case_id, task_queue=self.task_queue,
-                                           id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
-        await retrying(lambda: self.client.execute_update_with_start_workflow(
-            BareWorkflow.step, BareStep(name=self.shape.segments[0].update), start_workflow_operation=start,
-            id=f"{self.case_id}/file"), patience=self.patience)
+        start = WithStartWorkflowOperation(
+            BareWorkflow.run,
+            self.shape,
+            id=self.case_id,
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        await retrying(
+            lambda: self.client.execute_update_with_start_workflow(
+                BareWorkflow.step,
+                BareStep(name=self.shape.segments[0].update),
+                start_workflow_operation=start,
+                id=f"{self.case_id}/file",
+            ),
+            patience=self.patience,
+        )
         return self.case_id
 
     async def state(self) -> BareState:
@@ -45,10 +56,13 @@ class BareCase(DrivenCase):
         return set(state.pending)
 
     async def send(self, action: str, state: BareState) -> BareState:
-        return await retrying(lambda: asyncio.wait_for(self.handle().execute_update(
-            BareWorkflow.step, BareStep(name=action), id=f"{self.case_id}/{action}"), self.patience),
-            patience=self.patience)
+        return await retrying(
+            lambda: asyncio.wait_for(
+                self.handle().execute_update(BareWorkflow.step, BareStep(name=action), id=f"{self.case_id}/{action}"),
+                self.patience,
+            ),
+            patience=self.patience,
+        )
 
     async def result(self) -> BareState:
-        return await retrying(lambda: asyncio.wait_for(self.handle().result(), self.patience),
-                              patience=self.patience)
+        return await retrying(lambda: asyncio.wait_for(self.handle().result(), self.patience), patience=self.patience)

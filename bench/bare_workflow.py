@@ -95,8 +95,7 @@ class BareWorkflow:
 
     async def _wait_for_update(self, index: int, with_timer: bool) -> None:
         try:
-            await workflow.wait_condition(lambda: self.accepted >= index,
-                                          timeout=WAIT_TIMER if with_timer else None)
+            await workflow.wait_condition(lambda: self.accepted >= index, timeout=WAIT_TIMER if with_timer else None)
         except asyncio.TimeoutError:
             await workflow.wait_condition(lambda: self.accepted >= index)
 
@@ -110,9 +109,12 @@ class BareWorkflow:
             if slot < segment.upserts:
                 workflow.upsert_search_attributes([sa.STAGE.value_set(f"bare-{i}-{slot}")])
             timer = asyncio.ensure_future(workflow.sleep(WAIT_TIMER)) if slot < cancelled else None
-            await workflow.execute_activity(bare_activity, BareInput(case_id=workflow.info().workflow_id,
-                                                                     segment=i, n=n),
-                                            start_to_close_timeout=timedelta(seconds=30), retry_policy=RETRY)
+            await workflow.execute_activity(
+                bare_activity,
+                BareInput(case_id=workflow.info().workflow_id, segment=i, n=n),
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RETRY,
+            )
             if timer is not None:
                 timer.cancel()
         if after:

@@ -10,8 +10,9 @@ from sqlalchemy import create_engine, text
 
 from core.migrate import upgrade_database
 
-PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", os.environ.get("TEST_PG_URL",
-                                                             "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+PG_ADMIN_URL = os.environ.get(
+    "BENCH_PG_URL", os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+)
 
 
 def sqlite_database(directory: Path, name: str = "complaints.db") -> str:

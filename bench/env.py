@@ -26,16 +26,23 @@ class BenchEnv:
 
     def worker(self, task_queue: str, *, module: str = "worker", **settings: object) -> WorkerProcess:
         """A worker process on `task_queue` (not yet started); `settings` become its environment."""
-        env = worker_env(temporal_address=self.server.address, database_url=self.database_url,
-                         task_queue=task_queue, data_dir=self.root / "data", **{k: str(v) for k, v in settings.items()})
-        process = WorkerProcess(env=env, log_path=self.root / "logs" / f"{module}-{uuid.uuid4().hex[:6]}.log",
-                                module=module)
+        env = worker_env(
+            temporal_address=self.server.address,
+            database_url=self.database_url,
+            task_queue=task_queue,
+            data_dir=self.root / "data",
+            **{k: str(v) for k, v in settings.items()},
+        )
+        process = WorkerProcess(
+            env=env, log_path=self.root / "logs" / f"{module}-{uuid.uuid4().hex[:6]}.log", module=module
+        )
         self.workers.append(process)
         return process
 
     @asynccontextmanager
-    async def running_worker(self, task_queue: str, *, module: str = "worker",
-                             **settings: object) -> AsyncIterator[WorkerProcess]:
+    async def running_worker(
+        self, task_queue: str, *, module: str = "worker", **settings: object
+    ) -> AsyncIterator[WorkerProcess]:
         process = self.worker(task_queue, module=module, **settings).start()
         try:
             await wait_for_pollers(self.client, task_queue, worker=process)
@@ -45,8 +52,9 @@ class BenchEnv:
 
 
 @asynccontextmanager
-async def bench_env(database_url: str | None = None, root: Path | None = None,
-                    dynamic_config: tuple[str, ...] = ()) -> AsyncIterator[BenchEnv]:
+async def bench_env(
+    database_url: str | None = None, root: Path | None = None, dynamic_config: tuple[str, ...] = ()
+) -> AsyncIterator[BenchEnv]:
     """Dev server and database under `root` (a fresh temporary directory by default), all stopped after."""
     with tempfile.TemporaryDirectory(prefix="complaints-bench-") as tmp:
         base = root or Path(tmp)

@@ -69,33 +69,91 @@ def _load(engine: Engine, rows: int, now: datetime) -> None:
                 closed = rng.random() < 0.7
                 stage = "closed" if closed else rng.choice(["evidence", "negotiation", "execution", "review"])
                 cid, oid = f"BCMP-{i}", f"BO-{i}"
-                orders_.append(dict(id=oid, consumer_id=f"BC-{rng.randrange(CONSUMERS)}", merchant_id=merchant,
-                                    paid_minor=19_900, placed_at=created - timedelta(days=3)))
-                lines.append(dict(id=f"{oid}-L1", order_id=oid, sku=sku, title="t", category=category,
-                                  paid_minor=19_900))
+                orders_.append(
+                    dict(
+                        id=oid,
+                        consumer_id=f"BC-{rng.randrange(CONSUMERS)}",
+                        merchant_id=merchant,
+                        paid_minor=19_900,
+                        placed_at=created - timedelta(days=3),
+                    )
+                )
+                lines.append(
+                    dict(id=f"{oid}-L1", order_id=oid, sku=sku, title="t", category=category, paid_minor=19_900)
+                )
                 level = 0 if rng.random() < 0.85 else rng.randint(1, 3)
-                cases.append(dict(
-                    id=cid, workflow_id=f"complaint-{cid}", consumer_id=orders_[-1]["consumer_id"],
-                    merchant_id=merchant, order_id=oid, order_line_id=f"{oid}-L1", sku=sku, stage=stage,
-                    is_open=not closed, type=rng.choice(TYPES), dispute_class=rng.choice(["immediate", "quality"]),
-                    severity=rng.choice("ABBC"), channel=rng.choice(["app", "web", "hotline"]),
-                    escalation_level=level, created_at=created, updated_at=created,
-                    closed_at=created + timedelta(hours=rng.expovariate(1 / 60)) if closed else None,
-                    root_cause=rng.choice(["merchant_product", "carrier", "merchant_service"]) if closed else None))
+                cases.append(
+                    dict(
+                        id=cid,
+                        workflow_id=f"complaint-{cid}",
+                        consumer_id=orders_[-1]["consumer_id"],
+                        merchant_id=merchant,
+                        order_id=oid,
+                        order_line_id=f"{oid}-L1",
+                        sku=sku,
+                        stage=stage,
+                        is_open=not closed,
+                        type=rng.choice(TYPES),
+                        dispute_class=rng.choice(["immediate", "quality"]),
+                        severity=rng.choice("ABBC"),
+                        channel=rng.choice(["app", "web", "hotline"]),
+                        escalation_level=level,
+                        created_at=created,
+                        updated_at=created,
+                        closed_at=created + timedelta(hours=rng.expovariate(1 / 60)) if closed else None,
+                        root_cause=rng.choice(["merchant_product", "carrier", "merchant_service"]) if closed else None,
+                    )
+                )
                 if closed:
-                    ledger.append(dict(idempotency_key=f"{cid}:r", complaint_id=cid, merchant_id=merchant,
-                                       kind="merchant_refund", amount_minor=19_900, payer="m", payee="c",
-                                       created_at=created))
+                    ledger.append(
+                        dict(
+                            idempotency_key=f"{cid}:r",
+                            complaint_id=cid,
+                            merchant_id=merchant,
+                            kind="merchant_refund",
+                            amount_minor=19_900,
+                            payer="m",
+                            payee="c",
+                            created_at=created,
+                        )
+                    )
                     if rng.random() < 0.2:
-                        ledger.append(dict(idempotency_key=f"{cid}:c", complaint_id=cid, merchant_id=merchant,
-                                           kind="coupon", amount_minor=995, payer="p", payee="c", created_at=created))
+                        ledger.append(
+                            dict(
+                                idempotency_key=f"{cid}:c",
+                                complaint_id=cid,
+                                merchant_id=merchant,
+                                kind="coupon",
+                                amount_minor=995,
+                                payer="p",
+                                payee="c",
+                                created_at=created,
+                            )
+                        )
                     if rng.random() < 0.6:
-                        surveys.append(dict(complaint_id=cid, round=1, sent_at=created, due_at=created,
-                                            answered_at=created, resolved_score=rng.randint(40, 100),
-                                            communication_score=rng.randint(40, 100)))
+                        surveys.append(
+                            dict(
+                                complaint_id=cid,
+                                round=1,
+                                sent_at=created,
+                                due_at=created,
+                                answered_at=created,
+                                resolved_score=rng.randint(40, 100),
+                                communication_score=rng.randint(40, 100),
+                            )
+                        )
                 if level:
-                    breaches.append(dict(id=f"{cid}:plan#B1", complaint_id=cid, clock="plan", level=1,
-                                         due_at=created, breached_at=created, recorded_at=created))
+                    breaches.append(
+                        dict(
+                            id=f"{cid}:plan#B1",
+                            complaint_id=cid,
+                            clock="plan",
+                            level=1,
+                            due_at=created,
+                            breached_at=created,
+                            recorded_at=created,
+                        )
+                    )
             conn.execute(insert(Order), orders_)
             conn.execute(insert(OrderLine), lines)
             conn.execute(insert(Complaint), cases)
@@ -123,12 +181,15 @@ def _load_order_days(conn: Any, now: datetime, rng: random.Random) -> None:
         if len(batch) >= 20_000:
             conn.execute(insert(InsightOrderDay), batch)
             batch = []
-    batch += [dict(grain="merchant", day=d, merchant_id=m, sku="", category=c, lines=n)
-              for (d, m, c), n in per_merchant.items()]
-    batch += [dict(grain="category", day=d, merchant_id="", sku="", category=c, lines=n)
-              for (d, c), n in per_category.items()]
+    batch += [
+        dict(grain="merchant", day=d, merchant_id=m, sku="", category=c, lines=n)
+        for (d, m, c), n in per_merchant.items()
+    ]
+    batch += [
+        dict(grain="category", day=d, merchant_id="", sku="", category=c, lines=n) for (d, c), n in per_category.items()
+    ]
     for start in range(0, len(batch), 20_000):
-        conn.execute(insert(InsightOrderDay), batch[start:start + 20_000])
+        conn.execute(insert(InsightOrderDay), batch[start : start + 20_000])
 
 
 def _questions(now: datetime) -> list[tuple[str, dict[str, Any], str | None]]:
@@ -139,8 +200,11 @@ def _questions(now: datetime) -> list[tuple[str, dict[str, Any], str | None]]:
         ("summary: everything, 30 days", dict(created_from=d30), None),
         ("summary: one merchant, 180 days", dict(created_from=d180, merchant_id="BM-42"), None),
         ("summary: one SKU, 180 days", dict(created_from=d180, sku="BSKU-42"), None),
-        ("summary: electronics, severity A, 90 days", dict(created_from=d90, category=["electronics"],
-                                                         severity=["A"]), None),
+        (
+            "summary: electronics, severity A, 90 days",
+            dict(created_from=d90, category=["electronics"], severity=["A"]),
+            None,
+        ),
         ("breakdown: top 20 merchants by rate, 30 days", dict(created_from=d30), "merchant"),
         ("breakdown: top 50 SKUs, 180 days", dict(created_from=d180), "sku"),
         ("breakdown: per day, 90 days", dict(created_from=d90), "day"),
@@ -160,8 +224,9 @@ def measure(url: str, database: str, rows: int, repeats: int) -> InsightsBenchRe
         rebuilt = time.perf_counter() - began
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
-        result = InsightsBenchResult(database=database, rows=rows, load_seconds=loaded, rebuild_seconds=rebuilt,
-                                     scan_seconds=0.0)
+        result = InsightsBenchResult(
+            database=database, rows=rows, load_seconds=loaded, rebuild_seconds=rebuilt, scan_seconds=0.0
+        )
         for label, raw, by in _questions(now):
             f = InsightFilter(created_to=now, **raw)
             timings = result.timings.setdefault(label, [])
@@ -171,8 +236,14 @@ def measure(url: str, database: str, rows: int, repeats: int) -> InsightsBenchRe
                     if by is None:
                         summarize(session, f, satisfaction_threshold=80, currency="CNY", now=now)
                     else:
-                        breakdown(session, f, by, sort="rate" if by == "merchant" else "complaints",  # type: ignore[arg-type]
-                                  limit=50, now=now)
+                        breakdown(
+                            session,
+                            f,
+                            by,
+                            sort="rate" if by == "merchant" else "complaints",  # type: ignore[arg-type]
+                            limit=50,
+                            now=now,
+                        )
                 if n >= 2:  # the first two warm the connection and the statement cache
                     timings.append(time.perf_counter() - began)
         policy = Policy()
@@ -187,14 +258,24 @@ def measure(url: str, database: str, rows: int, repeats: int) -> InsightsBenchRe
 
 def add_to_report(report: Any, res: InsightsBenchResult) -> None:
     p50, p95 = percentile(res.all(), 50), percentile(res.all(), 95)
-    per_query = {label: {"p50_ms": percentile(t, 50) * 1000, "p95_ms": percentile(t, 95) * 1000}
-                 for label, t in res.timings.items()}
+    per_query = {
+        label: {"p50_ms": percentile(t, 50) * 1000, "p95_ms": percentile(t, 95) * 1000}
+        for label, t in res.timings.items()
+    }
     report.figures.setdefault("insights", {})[res.database] = {
-        "rows": res.rows, "load_s": res.load_seconds, "rebuild_s": res.rebuild_seconds, "scan_s": res.scan_seconds,
-        "p50_ms": p50 * 1000, "p95_ms": p95 * 1000, "queries": per_query}
+        "rows": res.rows,
+        "load_s": res.load_seconds,
+        "rebuild_s": res.rebuild_seconds,
+        "scan_s": res.scan_seconds,
+        "p50_ms": p50 * 1000,
+        "p95_ms": p95 * 1000,
+        "queries": per_query,
+    }
     verdict = "meets target" if p95 < 0.2 else "MISSES target"
-    report.lines.append(f"Insights on {res.database} ({res.rows:,} cases): p50 {ms(p50)}, p95 {ms(p95)} — target "
-                        f"p95 < 200 ms: {verdict}; facts rebuild {res.rebuild_seconds:.1f} s, one scan "
-                        f"{res.scan_seconds:.1f} s")
+    report.lines.append(
+        f"Insights on {res.database} ({res.rows:,} cases): p50 {ms(p50)}, p95 {ms(p95)} — target "
+        f"p95 < 200 ms: {verdict}; facts rebuild {res.rebuild_seconds:.1f} s, one scan "
+        f"{res.scan_seconds:.1f} s"
+    )
     for label, figures in per_query.items():
         report.lines.append(f"    {label}: p50 {figures['p50_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms")

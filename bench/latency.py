@@ -27,14 +27,23 @@ class LatencyResult:
         return len(self.load.latencies) / self.load.seconds if self.load.seconds else 0.0
 
 
-async def run_latency(env: BenchEnv, policy: Policy, *, agents: int, per_agent: int, seconds: float,
-                      think: tuple[float, float], worker_settings: dict) -> LatencyResult:
+async def run_latency(
+    env: BenchEnv,
+    policy: Policy,
+    *,
+    agents: int,
+    per_agent: int,
+    seconds: float,
+    think: tuple[float, float],
+    worker_settings: dict,
+) -> LatencyResult:
     task_queue = f"lat-{uuid.uuid4().hex[:6]}"
     async with env.running_worker(task_queue, **worker_settings):
         cases = await prepare_cases(env, policy, task_queue, agents=agents, per_agent=per_agent)
         async with running_api(env, task_queue) as base_url:
             paused: dict[str, bool] = {}
-            await run_agents(base_url, dict(list(cases.items())[:5]), seconds=3, think=(0.1, 0.2),
-                             paused=paused)  # warm-up: first requests pay for imports and connections
+            await run_agents(
+                base_url, dict(list(cases.items())[:5]), seconds=3, think=(0.1, 0.2), paused=paused
+            )  # warm-up: first requests pay for imports and connections
             load = await run_agents(base_url, cases, seconds=seconds, think=think, paused=paused)
     return LatencyResult(agents=agents, load=load)

@@ -35,8 +35,9 @@ class LatenessResult:
         return percentile(getattr(self, which), pct)
 
 
-async def run_lateness(env: BenchEnv, policy: Policy, *, cases: int, watch_seconds: float,
-                       worker_settings: dict) -> LatenessResult:
+async def run_lateness(
+    env: BenchEnv, policy: Policy, *, cases: int, watch_seconds: float, worker_settings: dict
+) -> LatenessResult:
     task_queue = f"late-{uuid.uuid4().hex[:6]}"
     parties = make_parties(env.engine, cases)
     gate = asyncio.Semaphore(10)

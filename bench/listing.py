@@ -22,8 +22,7 @@ from models.enums import Role, Severity, Stage
 from models.tables import Complaint, Consumer, Merchant
 
 CONSUMERS, MERCHANTS, AGENTS = 20_000, 500, 50
-OPEN_STAGES = [Stage.INTAKE, Stage.CLASSIFICATION, Stage.EVIDENCE, Stage.NEGOTIATION, Stage.EXECUTION,
-               Stage.REVIEW]
+OPEN_STAGES = [Stage.INTAKE, Stage.CLASSIFICATION, Stage.EVIDENCE, Stage.NEGOTIATION, Stage.EXECUTION, Stage.REVIEW]
 TYPES = ["quality_defect", "logistics", "not_as_described", "counterfeit", "after_sales", "food_safety"]
 
 AGENT = Principal(id="agent-7", username="agent7", role=Role.AGENT)
@@ -32,8 +31,11 @@ CONSUMER = Principal(id="U-c", username="c", role=Role.CONSUMER, consumer_id="BC
 
 # (label, who asks, filters): the lists behind the UI's work queues and search.
 QUERIES = [
-    ("agent: open evidence, severity A, newest first", AGENT,
-     dict(stage=[Stage.EVIDENCE], severity=[Severity.A], is_open=True)),
+    (
+        "agent: open evidence, severity A, newest first",
+        AGENT,
+        dict(stage=[Stage.EVIDENCE], severity=[Severity.A], is_open=True),
+    ),
     ("agent: my open cases by SLA due", AGENT, dict(assignee="me", is_open=True, sort="sla_due_at")),
     ("agent: overdue, by SLA due", AGENT, dict(overdue=True, sort="sla_due_at")),
     ("agent: escalated, by priority", AGENT, dict(escalated=True, sort="-priority")),
@@ -67,14 +69,31 @@ def _rows(count: int, now: datetime, rng: random.Random) -> list[dict]:
         stage = (Stage.CLOSED if rng.random() < 0.9 else Stage.WITHDRAWN) if closed else rng.choice(OPEN_STAGES)
         due = None if closed else now + timedelta(hours=rng.uniform(-24, 72))
         level = 0 if closed or rng.random() < 0.85 else rng.randint(1, 3)
-        rows.append(dict(
-            id=f"BCMP-{i}", workflow_id=f"complaint-BCMP-{i}", consumer_id=f"BC-{rng.randrange(CONSUMERS)}",
-            merchant_id=f"BM-{rng.randrange(MERCHANTS)}", order_id=f"BO-{i}", order_line_id=f"BO-{i}-L1",
-            sku=f"SKU-{rng.randrange(5000)}", stage=stage.value, is_open=not closed, type=rng.choice(TYPES),
-            severity=rng.choice([Severity.A, Severity.B, Severity.B, Severity.C]).value, sla_clock="stage",
-            sla_due_at=due, sla_paused=False, escalation_level=level, priority=level,
-            assignee="supervisors" if level else f"agent-{rng.randrange(AGENTS)}", refunded_minor=0,
-            created_at=created, updated_at=created, closed_at=created + timedelta(days=3) if closed else None))
+        rows.append(
+            dict(
+                id=f"BCMP-{i}",
+                workflow_id=f"complaint-BCMP-{i}",
+                consumer_id=f"BC-{rng.randrange(CONSUMERS)}",
+                merchant_id=f"BM-{rng.randrange(MERCHANTS)}",
+                order_id=f"BO-{i}",
+                order_line_id=f"BO-{i}-L1",
+                sku=f"SKU-{rng.randrange(5000)}",
+                stage=stage.value,
+                is_open=not closed,
+                type=rng.choice(TYPES),
+                severity=rng.choice([Severity.A, Severity.B, Severity.B, Severity.C]).value,
+                sla_clock="stage",
+                sla_due_at=due,
+                sla_paused=False,
+                escalation_level=level,
+                priority=level,
+                assignee="supervisors" if level else f"agent-{rng.randrange(AGENTS)}",
+                refunded_minor=0,
+                created_at=created,
+                updated_at=created,
+                closed_at=created + timedelta(days=3) if closed else None,
+            )
+        )
     return rows
 
 
@@ -88,7 +107,7 @@ def load(url: str, rows: int, now: datetime) -> float:
         conn.execute(insert(Merchant), [dict(id=f"BM-{i}", name="m", created_at=now) for i in range(MERCHANTS)])
         batch = _rows(rows, now, rng)
         for start in range(0, rows, 10_000):
-            conn.execute(insert(Complaint), batch[start:start + 10_000])
+            conn.execute(insert(Complaint), batch[start : start + 10_000])
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     engine.dispose()
@@ -107,8 +126,14 @@ def measure(url: str, database: str, rows: int, repeats: int) -> ListingResult:
             for n in range(repeats + 2):
                 began = time.perf_counter()
                 with Session(engine) as session:
-                    page(session, principal, filter_clauses(filters, principal, datetime.now(UTC)), filters.sort,
-                         filters.limit, filters.offset)
+                    page(
+                        session,
+                        principal,
+                        filter_clauses(filters, principal, datetime.now(UTC)),
+                        filters.sort,
+                        filters.limit,
+                        filters.offset,
+                    )
                 if n >= 2:  # the first two warm the connection and the statement cache
                     timings.append(time.perf_counter() - began)
     finally:

@@ -25,8 +25,9 @@ class MemoryResult:
     filing_rate: float = 0.0
 
 
-async def run_memory(env: BenchEnv, policy: Policy, *, checkpoints: list[int], worker_settings: dict,
-                     say=print) -> MemoryResult:
+async def run_memory(
+    env: BenchEnv, policy: Policy, *, checkpoints: list[int], worker_settings: dict, say=print
+) -> MemoryResult:
     task_queue = f"mem-{uuid.uuid4().hex[:6]}"
     result = MemoryResult()
     gate = asyncio.Semaphore(20)

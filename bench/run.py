@@ -53,18 +53,34 @@ class BenchConfig:
     @classmethod
     def quick(cls, **overrides) -> "BenchConfig":
         """Minutes, not an hour: every figure, from samples too small to quote."""
-        values = dict(cases=30, concurrency=15, rounds=1, agents=10, agent_seconds=10.0, lateness_cases=10,
-                      lateness_watch=25.0, list_rows=10_000, list_repeats=5, memory_checkpoints=[100, 300],
-                      replay_histories=20, insight_rows=10_000, insight_repeats=5)
+        values = dict(
+            cases=30,
+            concurrency=15,
+            rounds=1,
+            agents=10,
+            agent_seconds=10.0,
+            lateness_cases=10,
+            lateness_watch=25.0,
+            list_rows=10_000,
+            list_repeats=5,
+            memory_checkpoints=[100, 300],
+            replay_histories=20,
+            insight_rows=10_000,
+            insight_repeats=5,
+        )
         return cls(**{**values, **overrides})
 
 
 def machine() -> dict[str, str]:
     import os
 
-    return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "cpus": str(os.cpu_count()),
-            "cpu": platform.processor() or platform.machine(), "python": platform.python_version(),
-            "system": f"{platform.system()} {platform.release()}"}
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": str(os.cpu_count()),
+        "cpu": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+        "system": f"{platform.system()} {platform.release()}",
+    }
 
 
 async def run_all(config: BenchConfig, say=print, json_path: Path | None = None) -> Report:
@@ -72,17 +88,25 @@ async def run_all(config: BenchConfig, say=print, json_path: Path | None = None)
     say(f"Benchmark on {report.machine}")
     base = load_policy(DEFAULT_POLICY_FILE)
     effective = Settings(_env_file=None, **{k.lower(): v for k, v in config.worker_settings.items()})
-    report.worker = {"activity_threads": effective.worker_activity_threads,
-                     "max_concurrent_workflow_tasks": effective.worker_max_concurrent_workflow_tasks,
-                     "max_cached_workflows": effective.worker_max_cached_workflows,
-                     "db_pool_size": effective.db_pool_size}
+    report.worker = {
+        "activity_threads": effective.worker_activity_threads,
+        "max_concurrent_workflow_tasks": effective.worker_max_concurrent_workflow_tasks,
+        "max_cached_workflows": effective.worker_max_cached_workflows,
+        "db_pool_size": effective.db_pool_size,
+    }
     ws = config.worker_settings
     async with bench_env() as env:
         if "throughput" in config.only or "replay" in config.only:
             say("Throughput: full cases vs the bare workflow of the same shape ...")
-            tp = await run_throughput(env, scaled(base, FULL_CASE_SCALE), cases=config.cases,
-                                      concurrency=config.concurrency, rounds=config.rounds, worker_settings=ws,
-                                      say=say)
+            tp = await run_throughput(
+                env,
+                scaled(base, FULL_CASE_SCALE),
+                cases=config.cases,
+                concurrency=config.concurrency,
+                rounds=config.rounds,
+                worker_settings=ws,
+                say=say,
+            )
             report.add_throughput(tp)
             if "replay" in config.only:
                 say("Replay ...")
@@ -90,18 +114,34 @@ async def run_all(config: BenchConfig, say=print, json_path: Path | None = None)
                 report.add_replay(*await run_replay(env.client, tp.project_ids[:n], tp.bare_ids[:n]))
         if "latency" in config.only:
             say(f"Agent action latency: {config.agents} agents for {config.agent_seconds:.0f} s ...")
-            report.add_latency(await run_latency(env, base, agents=config.agents,
-                                                 per_agent=config.cases_per_agent, seconds=config.agent_seconds,
-                                                 think=config.think, worker_settings=ws))
+            report.add_latency(
+                await run_latency(
+                    env,
+                    base,
+                    agents=config.agents,
+                    per_agent=config.cases_per_agent,
+                    seconds=config.agent_seconds,
+                    think=config.think,
+                    worker_settings=ws,
+                )
+            )
         if "lateness" in config.only:
             say("Escalation lateness ...")
-            report.add_lateness(await run_lateness(env, scaled(base, LATENESS_SCALE), cases=config.lateness_cases,
-                                                   watch_seconds=config.lateness_watch, worker_settings=ws))
+            report.add_lateness(
+                await run_lateness(
+                    env,
+                    scaled(base, LATENESS_SCALE),
+                    cases=config.lateness_cases,
+                    watch_seconds=config.lateness_watch,
+                    worker_settings=ws,
+                )
+            )
     if "memory" in config.only:
         say("Worker memory ...")
         async with bench_env() as env:  # a server of its own: no leftovers from the other runs
-            report.add_memory(await run_memory(env, base, checkpoints=config.memory_checkpoints,
-                                               worker_settings=ws, say=say))
+            report.add_memory(
+                await run_memory(env, base, checkpoints=config.memory_checkpoints, worker_settings=ws, say=say)
+            )
     if "listing" in config.only:
         say(f"Case list query at {config.list_rows:,} rows ...")
         with tempfile.TemporaryDirectory(prefix="complaints-list-") as tmp:
@@ -115,8 +155,10 @@ async def run_all(config: BenchConfig, say=print, json_path: Path | None = None)
     if "insights" in config.only:
         say(f"Insights over {config.insight_rows:,} cases ...")
         with tempfile.TemporaryDirectory(prefix="complaints-insights-") as tmp:
-            add_insights(report, measure_insights(sqlite_database(Path(tmp)), "SQLite", config.insight_rows,
-                                                  config.insight_repeats))
+            add_insights(
+                report,
+                measure_insights(sqlite_database(Path(tmp)), "SQLite", config.insight_rows, config.insight_repeats),
+            )
         reason = postgres_reachable()
         if reason is None:
             with postgres_schema() as url:

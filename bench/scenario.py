@@ -21,8 +21,16 @@ from temporalio.service import RPCError
 from adapters.db_platform import DbOrderLookup
 from bench.fixtures import Party, evidence_for
 from core.cases import NewComplaint, file_complaint
-from models.case import (Actor, CaseState, ClassificationReview, LiabilityDecision, MerchantRefundConfirmation,
-                         OfferProposal, OfferResponse, SurveyAnswer)
+from models.case import (
+    Actor,
+    CaseState,
+    ClassificationReview,
+    LiabilityDecision,
+    MerchantRefundConfirmation,
+    OfferProposal,
+    OfferResponse,
+    SurveyAnswer,
+)
 from models.enums import Party as Liable
 from models.enums import Role
 from models.policy import Policy
@@ -38,8 +46,14 @@ MAX_POLL_SECONDS = 0.5
 FULL_CASE_SCALE = 1e-5
 
 # The human steps of a full case, in order: (pending action to wait for, update name).
-STEPS = ("review_classification", "set_liability", "make_offer", "respond_to_offer", "confirm_merchant_refund",
-         "answer_survey")
+STEPS = (
+    "review_classification",
+    "set_liability",
+    "make_offer",
+    "respond_to_offer",
+    "confirm_merchant_refund",
+    "answer_survey",
+)
 
 
 class StepTimeout(RuntimeError):
@@ -143,13 +157,26 @@ class FullCase(DrivenCase):
         return self.client.get_workflow_handle_for(ComplaintWorkflow.run, workflow_id(self.complaint_id))
 
     async def file(self) -> str:
-        request = NewComplaint(consumer_id=self.party.consumer_id, order_id=self.party.order_id,
-                               order_line_id=self.party.line_id, description="屏幕破损 the screen arrived cracked",
-                               evidence=[evidence_for(self.party.order_id)])
-        result = await retrying(lambda: file_complaint(
-            self.client, self.engine, DbOrderLookup(self.engine), task_queue=self.task_queue, policy=self.policy,
-            request=request, actor=Actor(id=self.party.consumer_id, role=Role.CONSUMER),
-            update_id=f"file-{self.party.line_id}"), patience=self.patience)
+        request = NewComplaint(
+            consumer_id=self.party.consumer_id,
+            order_id=self.party.order_id,
+            order_line_id=self.party.line_id,
+            description="屏幕破损 the screen arrived cracked",
+            evidence=[evidence_for(self.party.order_id)],
+        )
+        result = await retrying(
+            lambda: file_complaint(
+                self.client,
+                self.engine,
+                DbOrderLookup(self.engine),
+                task_queue=self.task_queue,
+                policy=self.policy,
+                request=request,
+                actor=Actor(id=self.party.consumer_id, role=Role.CONSUMER),
+                update_id=f"file-{self.party.line_id}",
+            ),
+            patience=self.patience,
+        )
         self.complaint_id = result.complaint_id
         return result.complaint_id
 
@@ -161,13 +188,18 @@ class FullCase(DrivenCase):
 
     async def send(self, action: str, state: CaseState) -> CaseState:
         payload = payload_for(action, self.party, state)
-        return await retrying(lambda: asyncio.wait_for(self.handle().execute_update(
-            action, payload, id=f"{self.complaint_id}/{action}", result_type=CaseState), self.patience),
-            patience=self.patience)
+        return await retrying(
+            lambda: asyncio.wait_for(
+                self.handle().execute_update(
+                    action, payload, id=f"{self.complaint_id}/{action}", result_type=CaseState
+                ),
+                self.patience,
+            ),
+            patience=self.patience,
+        )
 
     async def run(self, steps: tuple[str, ...] = STEPS, on_step: Callable[[str], None] | None = None) -> CaseState:
         return await super().run(steps, on_step)
 
     async def result(self) -> CaseState:
-        return await retrying(lambda: asyncio.wait_for(self.handle().result(), self.patience),
-                              patience=self.patience)
+        return await retrying(lambda: asyncio.wait_for(self.handle().result(), self.patience), patience=self.patience)

@@ -28,15 +28,22 @@ class Shape(BaseModel):
     segments: list[Segment]
 
     def totals(self) -> dict[str, int]:
-        return {"updates": len(self.segments),
-                "activities": sum(s.handler_activities + s.after_activities for s in self.segments),
-                "timers": sum(s.timers_started for s in self.segments),
-                "timers_fired": sum(len(s.timers_fired) for s in self.segments),
-                "upserts": sum(s.upserts for s in self.segments)}
+        return {
+            "updates": len(self.segments),
+            "activities": sum(s.handler_activities + s.after_activities for s in self.segments),
+            "timers": sum(s.timers_started for s in self.segments),
+            "timers_fired": sum(len(s.timers_fired) for s in self.segments),
+            "upserts": sum(s.upserts for s in self.segments),
+        }
 
 
-_COUNTED = {E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED, E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
-            E.EVENT_TYPE_TIMER_STARTED, E.EVENT_TYPE_TIMER_FIRED, E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES}
+_COUNTED = {
+    E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+    E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+    E.EVENT_TYPE_TIMER_STARTED,
+    E.EVENT_TYPE_TIMER_FIRED,
+    E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+}
 
 
 def shape_of(history: WorkflowHistory) -> Shape:
@@ -83,9 +90,12 @@ def event_counts(history: WorkflowHistory) -> Counter:
     Timers started depend on timing (an update landing in the same workflow task as a timer's restart
     saves a start/cancel pair), so cases of one shape agree on everything but may differ in timers.
     """
-    wanted = {E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: "activities", E.EVENT_TYPE_TIMER_STARTED: "timers",
-              E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: "updates",
-              E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: "upserts"}
+    wanted = {
+        E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: "activities",
+        E.EVENT_TYPE_TIMER_STARTED: "timers",
+        E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: "updates",
+        E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES: "upserts",
+    }
     return Counter(wanted[e.event_type] for e in history.events if e.event_type in wanted)
 
 

@@ -60,19 +60,35 @@ class DevServer:
         return f"127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        return [find_binary("temporal"), "server", "start-dev", "--headless", "--ip", "127.0.0.1",
-                "--port", str(self.port), "--db-filename", str(self.directory / "temporal.db"),
-                # WAL roughly doubles the dev server's throughput (shared/temporal-notes.md).
-                "--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL",
-                "--log-level", "error", *search_attributes.cli_flags(),
-                *(arg for pair in self.dynamic_config for arg in ("--dynamic-config-value", pair))]
+        return [
+            find_binary("temporal"),
+            "server",
+            "start-dev",
+            "--headless",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--db-filename",
+            str(self.directory / "temporal.db"),
+            # WAL roughly doubles the dev server's throughput (shared/temporal-notes.md).
+            "--sqlite-pragma",
+            "journal_mode=WAL",
+            "--sqlite-pragma",
+            "synchronous=NORMAL",
+            "--log-level",
+            "error",
+            *search_attributes.cli_flags(),
+            *(arg for pair in self.dynamic_config for arg in ("--dynamic-config-value", pair)),
+        ]
 
     async def start(self, ready_seconds: float = 60.0) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         log = open(self.directory / "temporal.log", "ab")  # noqa: SIM115 - handed to the child
         try:
-            self.process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         finally:
             log.close()
         await self._wait_ready(ready_seconds)
@@ -81,8 +97,9 @@ class DevServer:
         deadline = time.monotonic() + seconds
         while True:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"temporal dev server exited with {self.process.returncode}; "
-                                   f"see {self.directory / 'temporal.log'}")
+                raise RuntimeError(
+                    f"temporal dev server exited with {self.process.returncode}; see {self.directory / 'temporal.log'}"
+                )
             try:
                 await Client.connect(self.address, data_converter=data_converter())  # asks for system info
                 return
@@ -120,10 +137,15 @@ class WorkerProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
         try:
-            self.process = subprocess.Popen([sys.executable, "-m", self.module, *self.args], cwd=REPO_ROOT,
-                                            env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
-                                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", self.module, *self.args],
+                cwd=REPO_ROOT,
+                env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         finally:
             log.close()
         return self
@@ -157,23 +179,31 @@ class WorkerProcess:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def worker_env(*, temporal_address: str, database_url: str, task_queue: str, data_dir: Path,
-               **extra: str) -> dict[str, str]:
+def worker_env(
+    *, temporal_address: str, database_url: str, task_queue: str, data_dir: Path, **extra: str
+) -> dict[str, str]:
     """Settings for a worker subprocess, from environment variables only (no .env from the cwd)."""
     from audit.chain import DEV_CHAIN_KEY
 
     # Outside dev mode the worker needs the audit chain's key; the bench's books check verifies the chain
     # in this process (dev mode), so both use the development key.
-    env = {"TEMPORAL_ADDRESS": temporal_address, "DATABASE_URL": database_url, "TEMPORAL_TASK_QUEUE": task_queue,
-           "DATA_DIR": str(data_dir), "DEV_MODE": "false", "AUDIT_CHAIN_KEY": DEV_CHAIN_KEY.decode(),
-           # Production mode refuses the built-in secret; a worker signs no tokens, so any private value does.
-           "JWT_SECRET": secrets.token_urlsafe(32)}
+    env = {
+        "TEMPORAL_ADDRESS": temporal_address,
+        "DATABASE_URL": database_url,
+        "TEMPORAL_TASK_QUEUE": task_queue,
+        "DATA_DIR": str(data_dir),
+        "DEV_MODE": "false",
+        "AUDIT_CHAIN_KEY": DEV_CHAIN_KEY.decode(),
+        # Production mode refuses the built-in secret; a worker signs no tokens, so any private value does.
+        "JWT_SECRET": secrets.token_urlsafe(32),
+    }
     env.update({k.upper(): str(v) for k, v in extra.items()})
     return env
 
 
-async def wait_for_pollers(client: Client, task_queue: str, seconds: float = 60.0,
-                           worker: WorkerProcess | None = None) -> None:
+async def wait_for_pollers(
+    client: Client, task_queue: str, seconds: float = 60.0, worker: WorkerProcess | None = None
+) -> None:
     """Until a worker polls `task_queue` (a worker subprocess takes a few seconds to import and connect)."""
     from temporalio.api.enums.v1 import TaskQueueType
     from temporalio.api.taskqueue.v1 import TaskQueue
@@ -183,9 +213,13 @@ async def wait_for_pollers(client: Client, task_queue: str, seconds: float = 60.
     while time.monotonic() < deadline:
         if worker is not None and not worker.alive():
             raise RuntimeError(f"worker exited early:\n{worker.log_tail()}")
-        response = await client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
-            namespace=client.namespace, task_queue=TaskQueue(name=task_queue),
-            task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
+        response = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace=client.namespace,
+                task_queue=TaskQueue(name=task_queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            )
+        )
         if response.pollers:
             return
         await asyncio.sleep(0.2)

@@ -77,8 +77,14 @@ async def _drive_all(cases: list, concurrency: int) -> tuple[float, list[float],
 
 
 def _round(kind: str, elapsed: float, finished: list[float], failures: int) -> Round:
-    return Round(kind=kind, cases=len(finished), seconds=elapsed, rate=len(finished) / elapsed,
-                 steady=steady_rate(finished), failures=failures)
+    return Round(
+        kind=kind,
+        cases=len(finished),
+        seconds=elapsed,
+        rate=len(finished) / elapsed,
+        steady=steady_rate(finished),
+        failures=failures,
+    )
 
 
 async def reference_shape(env: BenchEnv, policy: Policy, task_queue: str) -> tuple[Shape, Counter]:
@@ -89,8 +95,9 @@ async def reference_shape(env: BenchEnv, policy: Policy, task_queue: str) -> tup
     return shape_of(history), event_counts(history)
 
 
-async def run_throughput(env: BenchEnv, policy: Policy, *, cases: int, concurrency: int, rounds: int,
-                         worker_settings: dict, say=print) -> ThroughputResult:
+async def run_throughput(
+    env: BenchEnv, policy: Policy, *, cases: int, concurrency: int, rounds: int, worker_settings: dict, say=print
+) -> ThroughputResult:
     project_queue, bare_queue = f"bench-{uuid.uuid4().hex[:6]}", f"bare-{uuid.uuid4().hex[:6]}"
     async with env.running_worker(project_queue, **worker_settings):
         shape, reference = await reference_shape(env, policy, project_queue)
@@ -114,8 +121,10 @@ async def run_throughput(env: BenchEnv, policy: Policy, *, cases: int, concurren
                 if not same_work(bare_counts, reference):
                     say(f"  warning: bare shape {dict(bare_counts)} differs from project {dict(reference)}")
         p, b = result.rounds[-2], result.rounds[-1]
-        say(f"  round {n + 1}: project {p.steady:.2f} cases/s, bare {b.steady:.2f} cases/s, "
-            f"ratio {p.steady / b.steady:.2f} (failures {p.failures}/{b.failures})")
+        say(
+            f"  round {n + 1}: project {p.steady:.2f} cases/s, bare {b.steady:.2f} cases/s, "
+            f"ratio {p.steady / b.steady:.2f} (failures {p.failures}/{b.failures})"
+        )
     return result
 
 

@@ -21,13 +21,16 @@ import typer
 from cli.console import fail
 from core.settings import Settings
 
-audit_app = typer.Typer(help="Auditor tools: timeline, history, replay, past state, log chain and anchors, records, "
-                             "offline bundles, what-if.",
-                        no_args_is_help=True)
+audit_app = typer.Typer(
+    help="Auditor tools: timeline, history, replay, past state, log chain and anchors, records, "
+    "offline bundles, what-if.",
+    no_args_is_help=True,
+)
 
 T = TypeVar("T")
-TokenOption = Annotated[str | None, typer.Option("--token", envvar="COMPLAINTS_TOKEN", show_envvar=True,
-                                                 help="an auditor's bearer token")]
+TokenOption = Annotated[
+    str | None, typer.Option("--token", envvar="COMPLAINTS_TOKEN", show_envvar=True, help="an auditor's bearer token")
+]
 
 
 def _require_auditor(settings: Settings, token: str | None) -> str:
@@ -93,8 +96,14 @@ def sdk_logs_to_stderr() -> None:
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
         logger.propagate = False
-    runtime = Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(
-        filter=TelemetryFilter(core_level="WARN", other_level="ERROR"), forwarding=LogForwardingConfig(logger=logger))))
+    runtime = Runtime(
+        telemetry=TelemetryConfig(
+            logging=LoggingConfig(
+                filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+                forwarding=LogForwardingConfig(logger=logger),
+            )
+        )
+    )
     Runtime.set_default(runtime, error_if_already_set=False)
     _sdk_quiet = True
 
@@ -108,11 +117,16 @@ async def _connect(settings: Settings, *, required: bool = True) -> Any:
     except Exception as err:
         first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
         if not required:
-            typer.echo(f"note: Temporal at {settings.temporal_address} unreachable ({first}); anchors kept there "
-                       "are not checked", err=True)
+            typer.echo(
+                f"note: Temporal at {settings.temporal_address} unreachable ({first}); anchors kept there "
+                "are not checked",
+                err=True,
+            )
             return None
-        raise fail(f"cannot reach Temporal at {settings.temporal_address} (namespace "
-                   f"{settings.temporal_namespace}): {first or 'timed out'}") from None
+        raise fail(
+            f"cannot reach Temporal at {settings.temporal_address} (namespace "
+            f"{settings.temporal_namespace}): {first or 'timed out'}"
+        ) from None
 
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -165,8 +179,12 @@ OutOption = Annotated[Path | None, typer.Option("--out", help="write to this fil
 
 
 @audit_app.command()
-def timeline(ctx: typer.Context, complaint_id: str,
-             format: Annotated[str, typer.Option(help="json or csv")] = "json", out: OutOption = None) -> None:
+def timeline(
+    ctx: typer.Context,
+    complaint_id: str,
+    format: Annotated[str, typer.Option(help="json or csv")] = "json",
+    out: OutOption = None,
+) -> None:
     """Every event of a case in plain words, checked against its Temporal history."""
     from audit import service
     from audit.timeline import to_csv
@@ -182,9 +200,12 @@ def timeline(ctx: typer.Context, complaint_id: str,
 
 
 @audit_app.command()
-def history(ctx: typer.Context, complaint_id: str,
-            decoded: Annotated[bool, typer.Option(help="decrypt and decode payloads (recorded as a read)")] = False,
-            out: OutOption = None) -> None:
+def history(
+    ctx: typer.Context,
+    complaint_id: str,
+    decoded: Annotated[bool, typer.Option(help="decrypt and decode payloads (recorded as a read)")] = False,
+    out: OutOption = None,
+) -> None:
     """The workflow's Temporal history as JSON: raw as stored, or decoded with the converter and codec."""
     from audit import service
 
@@ -209,10 +230,16 @@ def _record_history_read(ctx: typer.Context, complaint_id: str, *, decoded: bool
     engine = engine_from_settings(ctx.obj["settings"])
     try:
         with session_scope(engine) as session:
-            append_record(session, event_key=f"history-cli:{uuid.uuid4().hex}", complaint_id=complaint_id,
-                          at=datetime.now(UTC), actor_kind="auditor", actor_id=ctx.obj["auditor"],
-                          action="history_decoded" if decoded else "history_exported",
-                          details={"decoded": decoded, "encrypted": encrypted, "cases": [complaint_id], "via": "cli"})
+            append_record(
+                session,
+                event_key=f"history-cli:{uuid.uuid4().hex}",
+                complaint_id=complaint_id,
+                at=datetime.now(UTC),
+                actor_kind="auditor",
+                actor_id=ctx.obj["auditor"],
+                action="history_decoded" if decoded else "history_exported",
+                details={"decoded": decoded, "encrypted": encrypted, "cases": [complaint_id], "via": "cli"},
+            )
     finally:
         engine.dispose()
 
@@ -231,11 +258,19 @@ def replay(ctx: typer.Context, complaint_id: str) -> None:
 
 def _say_verdict(verdict) -> None:
     if verdict.replays_cleanly:
-        typer.secho(f"{verdict.complaint_id}: replays cleanly ({verdict.events} events, "
-                    f"{verdict.decisions_compared} decisions compared)", err=True, fg=typer.colors.GREEN)
+        typer.secho(
+            f"{verdict.complaint_id}: replays cleanly ({verdict.events} events, "
+            f"{verdict.decisions_compared} decisions compared)",
+            err=True,
+            fg=typer.colors.GREEN,
+        )
     else:
-        typer.secho(f"{verdict.complaint_id}: diverges at event {verdict.diverged_at_event} "
-                    f"({verdict.diverged_event_type}): {verdict.reason}", err=True, fg=typer.colors.RED)
+        typer.secho(
+            f"{verdict.complaint_id}: diverges at event {verdict.diverged_at_event} "
+            f"({verdict.diverged_event_type}): {verdict.reason}",
+            err=True,
+            fg=typer.colors.RED,
+        )
 
 
 def _aware(value: str, name: str) -> datetime:
@@ -249,10 +284,12 @@ def _aware(value: str, name: str) -> datetime:
 
 
 @audit_app.command("replay-closed")
-def replay_closed(ctx: typer.Context,
-                  closed_from: Annotated[str, typer.Option("--from", help="closed at or after (ISO 8601)")],
-                  closed_to: Annotated[str, typer.Option("--to", help="closed before (ISO 8601)")],
-                  limit: Annotated[int | None, typer.Option(help="at most this many cases")] = None) -> None:
+def replay_closed(
+    ctx: typer.Context,
+    closed_from: Annotated[str, typer.Option("--from", help="closed at or after (ISO 8601)")],
+    closed_to: Annotated[str, typer.Option("--to", help="closed before (ISO 8601)")],
+    limit: Annotated[int | None, typer.Option(help="at most this many cases")] = None,
+) -> None:
     """Replay every case closed in a date range, with a progress bar; prints the summary as JSON."""
     from audit.replay import replay_many
     from audit.service import closed_case_ids, iter_histories
@@ -261,16 +298,21 @@ def replay_closed(ctx: typer.Context,
 
     async def work(client, engine):
         ids = await asyncio.to_thread(closed_case_ids, engine, start, end, limit)
-        with typer.progressbar(length=len(ids), label=f"Replaying {len(ids)} closed cases", file=sys.stderr,
-                               show_pos=True) as bar:
-            return await replay_many(iter_histories(client, ids), client.data_converter,
-                                     on_result=lambda _: bar.update(1))
+        with typer.progressbar(
+            length=len(ids), label=f"Replaying {len(ids)} closed cases", file=sys.stderr, show_pos=True
+        ) as bar:
+            return await replay_many(
+                iter_histories(client, ids), client.data_converter, on_result=lambda _: bar.update(1)
+            )
 
     summary = _run(ctx, work)
     typer.echo(_json(summary))
-    typer.secho(f"replayed {summary.replayed}: {summary.clean} clean, {summary.diverged} diverged, "
-                f"{summary.unavailable} unavailable", err=True,
-                fg=typer.colors.GREEN if summary.diverged == 0 else typer.colors.RED)
+    typer.secho(
+        f"replayed {summary.replayed}: {summary.clean} clean, {summary.diverged} diverged, "
+        f"{summary.unavailable} unavailable",
+        err=True,
+        fg=typer.colors.GREEN if summary.diverged == 0 else typer.colors.RED,
+    )
     for verdict in summary.diverged_cases:
         _say_verdict(verdict)
     if summary.diverged:
@@ -278,24 +320,29 @@ def replay_closed(ctx: typer.Context,
 
 
 @audit_app.command()
-def state(ctx: typer.Context, complaint_id: str,
-          event: Annotated[int | None, typer.Option(help="state after this history event id")] = None,
-          at: Annotated[str | None, typer.Option(help="state at this time (ISO 8601 with a zone)")] = None) -> None:
+def state(
+    ctx: typer.Context,
+    complaint_id: str,
+    event: Annotated[int | None, typer.Option(help="state after this history event id")] = None,
+    at: Annotated[str | None, typer.Option(help="state at this time (ISO 8601 with a zone)")] = None,
+) -> None:
     """The full case state after event N or at time T (replayed through the workflow's own state query)."""
     from audit import service
 
     if (event is None) == (at is None):
         raise fail("give exactly one of --event or --at")
     when = _aware(at, "--at") if at else None
-    result = _run(ctx, lambda client, engine: service.state_at(client, complaint_id, event_id=event, at=when,
-                                                               engine=engine))
+    result = _run(
+        ctx, lambda client, engine: service.state_at(client, complaint_id, event_id=event, at=when, engine=engine)
+    )
     typer.echo(_json(result))
     if not result.matches_recorded_decisions:
         typer.secho(f"warning: {result.note}", err=True, fg=typer.colors.RED)
 
 
-AnchorOption = Annotated[list[Path] | None, typer.Option("--anchor", help="an anchor file to check against "
-                                                                         "(repeatable)")]
+AnchorOption = Annotated[
+    list[Path] | None, typer.Option("--anchor", help="an anchor file to check against (repeatable)")
+]
 
 
 @audit_app.command("verify-chain")
@@ -308,17 +355,27 @@ def verify_chain(ctx: typer.Context, anchor: AnchorOption = None) -> None:
     for finding in verdict.findings:
         typer.echo(f"- {finding}", err=True)
     if not verdict.ok:
-        typer.secho(f"chain broken at audit row {verdict.first_broken_id}: {verdict.reason}", err=True,
-                    fg=typer.colors.RED)
+        typer.secho(
+            f"chain broken at audit row {verdict.first_broken_id}: {verdict.reason}", err=True, fg=typer.colors.RED
+        )
         raise typer.Exit(1)
-    typer.secho(f"chain intact: {verdict.checked} records, {verdict.anchors_checked} anchors", err=True,
-                fg=typer.colors.GREEN)
+    typer.secho(
+        f"chain intact: {verdict.checked} records, {verdict.anchors_checked} anchors", err=True, fg=typer.colors.GREEN
+    )
 
 
 @audit_app.command("what-if")
-def what_if(ctx: typer.Context, policy_file: Path, complaint_ids: Annotated[list[str], typer.Argument()],
-            merge: Annotated[bool, typer.Option(help="lay the file's sections over each case's own policy "
-                                                     "(without it the file must be a whole policy)")] = False) -> None:
+def what_if(
+    ctx: typer.Context,
+    policy_file: Path,
+    complaint_ids: Annotated[list[str], typer.Argument()],
+    merge: Annotated[
+        bool,
+        typer.Option(
+            help="lay the file's sections over each case's own policy (without it the file must be a whole policy)"
+        ),
+    ] = False,
+) -> None:
     """Re-run past cases under a proposed policy file (simulated; production data untouched)."""
     import yaml
 
@@ -338,8 +395,12 @@ def what_if(ctx: typer.Context, policy_file: Path, complaint_ids: Annotated[list
         for line in case.path_differences:
             typer.echo(f"  {line}", err=True)
 
-    report = _run(ctx, lambda client, engine: service.what_if_cases(client, complaint_ids, proposal, merge=merge,
-                                                                     on_case=each, engine=engine))
+    report = _run(
+        ctx,
+        lambda client, engine: service.what_if_cases(
+            client, complaint_ids, proposal, merge=merge, on_case=each, engine=engine
+        ),
+    )
     typer.echo(_json(report))
     typer.echo("totals: " + ", ".join(f"{k}={v}" for k, v in report.totals.items()), err=True)
 

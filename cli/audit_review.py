@@ -14,9 +14,11 @@ from core.settings import Settings
 
 
 @audit_app.command()
-def anchor(ctx: typer.Context,
-           out: Annotated[Path | None, typer.Option("--out", help="append the head to this anchor file")] = None,
-           temporal: Annotated[bool, typer.Option(help="also checkpoint in the anchor workflow now")] = False) -> None:
+def anchor(
+    ctx: typer.Context,
+    out: Annotated[Path | None, typer.Option("--out", help="append the head to this anchor file")] = None,
+    temporal: Annotated[bool, typer.Option(help="also checkpoint in the anchor workflow now")] = False,
+) -> None:
     """Anchor the chain's head outside the database: an anchor file (keep it elsewhere) and/or Temporal."""
     from sqlmodel import Session
 
@@ -39,22 +41,30 @@ def anchor(ctx: typer.Context,
 
 
 @audit_app.command()
-def records(ctx: typer.Context,
-            action: Annotated[list[str] | None, typer.Option(help="only these actions (repeatable)")] = None,
-            actor: Annotated[str | None, typer.Option(help="only this actor id")] = None,
-            role: Annotated[str | None, typer.Option(help="only actors of this kind (admin, auditor, ...)")] = None,
-            case: Annotated[str | None, typer.Option(help="only this complaint id")] = None,
-            since: Annotated[str | None, typer.Option(help="at or after (ISO 8601 with a zone)")] = None,
-            until: Annotated[str | None, typer.Option(help="before (ISO 8601 with a zone)")] = None,
-            limit: Annotated[int, typer.Option(help="at most this many (newest first)")] = 100) -> None:
+def records(
+    ctx: typer.Context,
+    action: Annotated[list[str] | None, typer.Option(help="only these actions (repeatable)")] = None,
+    actor: Annotated[str | None, typer.Option(help="only this actor id")] = None,
+    role: Annotated[str | None, typer.Option(help="only actors of this kind (admin, auditor, ...)")] = None,
+    case: Annotated[str | None, typer.Option(help="only this complaint id")] = None,
+    since: Annotated[str | None, typer.Option(help="at or after (ISO 8601 with a zone)")] = None,
+    until: Annotated[str | None, typer.Option(help="before (ISO 8601 with a zone)")] = None,
+    limit: Annotated[int, typer.Option(help="at most this many (newest first)")] = 100,
+) -> None:
     """Every audit record, case or not: policy changes, decodes, user changes, personal-data reads, refusals."""
     from sqlmodel import Session
 
     from audit.log_query import RecordFilters, list_records
 
-    filters = RecordFilters(action=action or [], actor_id=actor, actor_kind=role, complaint_id=case,
-                            since=_aware(since, "--since") if since else None,
-                            until=_aware(until, "--until") if until else None, limit=limit)
+    filters = RecordFilters(
+        action=action or [],
+        actor_id=actor,
+        actor_kind=role,
+        complaint_id=case,
+        since=_aware(since, "--since") if since else None,
+        until=_aware(until, "--until") if until else None,
+        limit=limit,
+    )
 
     async def work(client, engine):
         with Session(engine) as session:
@@ -66,8 +76,11 @@ def records(ctx: typer.Context,
 
 
 @audit_app.command()
-def export(ctx: typer.Context, complaint_id: str,
-           bundle: Annotated[Path, typer.Option("--bundle", help="write the offline review bundle here")]) -> None:
+def export(
+    ctx: typer.Context,
+    complaint_id: str,
+    bundle: Annotated[Path, typer.Option("--bundle", help="write the offline review bundle here")],
+) -> None:
     """Write a case's offline review bundle: history, audit rows, chain proof to an anchor, policy."""
     from audit import service
 
@@ -79,8 +92,18 @@ def export(ctx: typer.Context, complaint_id: str,
     _record_history_read(ctx, complaint_id, decoded=False, encrypted=encrypted)
     proof = body["chain_proof"]
     closing = proof["anchor"]
-    typer.echo(json.dumps({"bundle": str(bundle), "complaint_id": complaint_id, "audit_rows": len(body["audit_rows"]),
-                           "proof_rows": len(proof["rows"]), "anchor": closing}, indent=2))
+    typer.echo(
+        json.dumps(
+            {
+                "bundle": str(bundle),
+                "complaint_id": complaint_id,
+                "audit_rows": len(body["audit_rows"]),
+                "proof_rows": len(proof["rows"]),
+                "anchor": closing,
+            },
+            indent=2,
+        )
+    )
     if closing is None:
         typer.echo("note: no anchor covers the case's newest row yet; the proof ends at the chain head", err=True)
 
@@ -115,5 +138,9 @@ def verify_bundle(file: Path) -> None:
     if not verdict.ok:
         typer.secho(f"{verdict.complaint_id}: bundle does NOT verify", err=True, fg=typer.colors.RED)
         raise typer.Exit(1)
-    typer.secho(f"{verdict.complaint_id}: bundle verifies ({verdict.proof_rows} chain rows, "
-                f"{verdict.anchored_by or 'not anchored'})", err=True, fg=typer.colors.GREEN)
+    typer.secho(
+        f"{verdict.complaint_id}: bundle verifies ({verdict.proof_rows} chain rows, "
+        f"{verdict.anchored_by or 'not anchored'})",
+        err=True,
+        fg=typer.colors.GREEN,
+    )

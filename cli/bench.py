@@ -13,11 +13,13 @@ drills_app = typer.Typer(help="Reliability drills (docs/RELIABILITY.md).", no_ar
 
 @bench_app.command("run")
 def bench_run(
-    only: Annotated[list[str] | None, typer.Option(help="throughput, replay, latency, lateness, listing, memory, insights")]
-    = None,
+    only: Annotated[
+        list[str] | None, typer.Option(help="throughput, replay, latency, lateness, listing, memory, insights")
+    ] = None,
     quick: Annotated[bool, typer.Option(help="small samples: a smoke run in minutes, not figures to quote")] = False,
-    worker_setting: Annotated[list[str] | None, typer.Option(help="KEY=VALUE worker settings to try, e.g. "
-                                                                  "WORKER_ACTIVITY_THREADS=4")] = None,
+    worker_setting: Annotated[
+        list[str] | None, typer.Option(help="KEY=VALUE worker settings to try, e.g. WORKER_ACTIVITY_THREADS=4")
+    ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="also write the figures here")] = None,
 ) -> None:
     """Run the benchmark and print every figure with its target."""
@@ -33,9 +35,14 @@ def bench_run(
 
 @drills_app.command("run")
 def drills_run(
-    only: Annotated[list[str] | None, typer.Option(help="kill-worker, temporal-restart, pg-drop, duplicates, "
-                                                        "fuzz, agents, model (the attacker model: only "
-                                                        "when named)")] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="kill-worker, temporal-restart, pg-drop, duplicates, "
+            "fuzz, agents, model (the attacker model: only "
+            "when named)"
+        ),
+    ] = None,
     sequences: Annotated[int, typer.Option(help="model: Hypothesis sequences")] = 50,
     steps: Annotated[int, typer.Option(help="model: steps per sequence")] = 40,
 ) -> None:

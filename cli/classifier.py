@@ -20,9 +20,11 @@ def train() -> None:
 
     artifact = classifier_train.train()
     linear_model.write_artifact(linear_model.ARTIFACT, artifact)
-    typer.echo(f"wrote {linear_model.ARTIFACT} ({artifact.meta['train_items']} training texts, "
-               f"{len(artifact.type_model.weights)} type features, {len(artifact.severity_model.weights)} "
-               "severity features)")
+    typer.echo(
+        f"wrote {linear_model.ARTIFACT} ({artifact.meta['train_items']} training texts, "
+        f"{len(artifact.type_model.weights)} type features, {len(artifact.severity_model.weights)} "
+        "severity features)"
+    )
 
 
 @classifier_app.command()
@@ -50,6 +52,7 @@ def try_text(text: Annotated[str, typer.Argument(help="a complaint text")]) -> N
     from models.policy import ClassificationPolicy
     from policy import classifier, classifier_eval
 
-    result = classifier.suggest(description=text, order=classifier_eval.neutral_order(), volumes=None,
-                                policy=ClassificationPolicy())
+    result = classifier.suggest(
+        description=text, order=classifier_eval.neutral_order(), volumes=None, policy=ClassificationPolicy()
+    )
     typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))

@@ -43,10 +43,16 @@ def _audit(engine: Engine, count: int, namespace: str | None, client: str) -> No
     from datetime import UTC, datetime
 
     with Session(engine) as session:
-        append_record(session, event_key=f"dev-codec:{uuid.uuid4().hex}", complaint_id=None, at=datetime.now(UTC),
-                      actor_kind="system", actor_id=ACTOR, action="payloads_decoded",
-                      details={"count": count, "namespace": namespace, "via": "dev-stack loopback codec",
-                               "client": client})
+        append_record(
+            session,
+            event_key=f"dev-codec:{uuid.uuid4().hex}",
+            complaint_id=None,
+            at=datetime.now(UTC),
+            actor_kind="system",
+            actor_id=ACTOR,
+            action="payloads_decoded",
+            details={"count": count, "namespace": namespace, "via": "dev-stack loopback codec", "client": client},
+        )
         session.commit()
 
 
@@ -57,8 +63,12 @@ def create_codec_app(settings: Settings, engine: Engine) -> FastAPI:
     app = FastAPI(title="Complaint desk dev codec", description=NOTICE, docs_url=None, redoc_url=None)
     install_error_handlers(app)
     ui = settings.temporal_ui_port
-    app.add_middleware(CORSMiddleware, allow_origins=[f"http://localhost:{ui}", f"http://127.0.0.1:{ui}"],
-                       allow_methods=["POST", "OPTIONS"], allow_headers=["Content-Type", "X-Namespace"])
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=[f"http://localhost:{ui}", f"http://127.0.0.1:{ui}"],
+        allow_methods=["POST", "OPTIONS"],
+        allow_headers=["Content-Type", "X-Namespace"],
+    )
 
     @app.middleware("http")
     async def loopback_only(request: Request, call_next):
@@ -73,8 +83,9 @@ def create_codec_app(settings: Settings, engine: Engine) -> FastAPI:
         return _to_json(await codec.encode(_to_protos(body)))
 
     @app.post("/decode")
-    async def decode(request: Request, body: Payloads,
-                     namespace: Annotated[str | None, Header(alias="X-Namespace")] = None) -> Payloads:
+    async def decode(
+        request: Request, body: Payloads, namespace: Annotated[str | None, Header(alias="X-Namespace")] = None
+    ) -> Payloads:
         protos = _to_protos(body)
         # Audited first: a decode that cannot be recorded is not performed.
         await run_in_threadpool(_audit, engine, len(protos), namespace, request.client.host if request.client else "")

@@ -81,12 +81,24 @@ class StackConfig:
 def temporal_command(cfg: StackConfig, codec_endpoint: str | None = None) -> list[str]:
     """`codec_endpoint`: when payloads are encrypted, the UI asks the API's /codec to show them."""
     return [
-        find_binary("temporal"), "server", "start-dev",
-        "--ip", cfg.host, "--port", str(cfg.temporal_port), "--ui-port", str(cfg.ui_port),
-        "--namespace", cfg.namespace,
-        "--db-filename", str(cfg.temporal_db),
+        find_binary("temporal"),
+        "server",
+        "start-dev",
+        "--ip",
+        cfg.host,
+        "--port",
+        str(cfg.temporal_port),
+        "--ui-port",
+        str(cfg.ui_port),
+        "--namespace",
+        cfg.namespace,
+        "--db-filename",
+        str(cfg.temporal_db),
         # WAL roughly doubles the dev server's throughput here (shared/temporal-notes.md).
-        "--sqlite-pragma", "journal_mode=WAL", "--sqlite-pragma", "synchronous=NORMAL",
+        "--sqlite-pragma",
+        "journal_mode=WAL",
+        "--sqlite-pragma",
+        "synchronous=NORMAL",
         "--ui-disable-news-fetch",  # the UI would otherwise call out to the internet
         *search_attributes.cli_flags(),
         *(["--ui-codec-endpoint", codec_endpoint] if codec_endpoint else []),
@@ -107,31 +119,39 @@ def codec_command(cfg: StackConfig) -> list[str]:
 
 def child_environment(cfg: StackConfig, base: Mapping[str, str]) -> dict[str, str]:
     """The operator's environment, pointed at the embedded server: the children read it via Settings."""
-    env = {k: v for k, v in base.items()
-           if k not in {"TEMPORAL_TLS_CA", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY", "TEMPORAL_API_KEY"}}
-    env.update({
-        "DATA_DIR": str(cfg.data_dir),
-        "TEMPORAL_ADDRESS": cfg.temporal_address,
-        "TEMPORAL_NAMESPACE": cfg.namespace,
-        "TEMPORAL_TASK_QUEUE": cfg.task_queue,
-        "TEMPORAL_TLS": "false",
-        "TEMPORAL_UI_PORT": str(cfg.ui_port),
-        "API_HOST": cfg.host,
-        "API_PORT": str(cfg.api_port),
-        "METRICS_HOST": cfg.host,
-        "API_METRICS_PORT": str(cfg.api_metrics_port),
-        "WORKER_METRICS_PORT": str(cfg.worker_metrics_port),
-        "PYTHONUNBUFFERED": "1",
-    })
+    env = {
+        k: v
+        for k, v in base.items()
+        if k not in {"TEMPORAL_TLS_CA", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY", "TEMPORAL_API_KEY"}
+    }
+    env.update(
+        {
+            "DATA_DIR": str(cfg.data_dir),
+            "TEMPORAL_ADDRESS": cfg.temporal_address,
+            "TEMPORAL_NAMESPACE": cfg.namespace,
+            "TEMPORAL_TASK_QUEUE": cfg.task_queue,
+            "TEMPORAL_TLS": "false",
+            "TEMPORAL_UI_PORT": str(cfg.ui_port),
+            "API_HOST": cfg.host,
+            "API_PORT": str(cfg.api_port),
+            "METRICS_HOST": cfg.host,
+            "API_METRICS_PORT": str(cfg.api_metrics_port),
+            "WORKER_METRICS_PORT": str(cfg.worker_metrics_port),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
 def stack_ports(cfg: StackConfig, with_codec: bool) -> list[tuple[int, str, str]]:
     """(port, what, how to change it) for every port the stack will listen on."""
-    ports = [(cfg.temporal_port, "Temporal gRPC", "--temporal-port"), (cfg.ui_port, "Temporal UI", "--ui-port"),
-             (cfg.api_port, "API", "--api-port"),
-             (cfg.api_metrics_port, "API metrics", "API_METRICS_PORT=N (0 turns them off)"),
-             (cfg.worker_metrics_port, "worker metrics", "WORKER_METRICS_PORT=N (0 turns them off)")]
+    ports = [
+        (cfg.temporal_port, "Temporal gRPC", "--temporal-port"),
+        (cfg.ui_port, "Temporal UI", "--ui-port"),
+        (cfg.api_port, "API", "--api-port"),
+        (cfg.api_metrics_port, "API metrics", "API_METRICS_PORT=N (0 turns them off)"),
+        (cfg.worker_metrics_port, "worker metrics", "WORKER_METRICS_PORT=N (0 turns them off)"),
+    ]
     if with_codec:
         ports.append((cfg.codec_port, "dev payload codec", "--codec-port"))
     return [entry for entry in ports if entry[0]]
@@ -157,8 +177,10 @@ def ensure_ports_free(cfg: StackConfig, with_codec: bool = False) -> None:
         raise StackError(f"the stack's ports must all differ: {', '.join(f'{w} {p}' for p, w, _ in ports)}")
     for port, what, option in ports:
         if port_taken(cfg.host, port):
-            raise StackError(f"port {port} ({what}) is already in use on {cfg.host}: stop whatever holds it "
-                             f"(another `complaints up`?) or choose another port with {option}")
+            raise StackError(
+                f"port {port} ({what}) is already in use on {cfg.host}: stop whatever holds it "
+                f"(another `complaints up`?) or choose another port with {option}"
+            )
 
 
 class StopRequest:
@@ -186,8 +208,9 @@ class StopRequest:
             signal.signal(sig, handler)
 
 
-def wait_until(check: Callable[[], bool], *, seconds: float, what: str, supervisor: Supervisor,
-               stop: StopRequest) -> bool:
+def wait_until(
+    check: Callable[[], bool], *, seconds: float, what: str, supervisor: Supervisor, stop: StopRequest
+) -> bool:
     """Poll `check` until it holds. False if a stop was requested; StackError on timeout or a child's death."""
     deadline = time.monotonic() + seconds
     while not stop:
@@ -196,8 +219,10 @@ def wait_until(check: Callable[[], bool], *, seconds: float, what: str, supervis
         exited = supervisor.first_exited()
         if exited is not None:
             tail = exited.log_tail()
-            raise StackError(f"{exited.name} exited (code {exited.process.returncode}) while waiting for {what}"
-                             + (f"; last lines of {exited.log_path}:\n{tail}" if tail else ""))
+            raise StackError(
+                f"{exited.name} exited (code {exited.process.returncode}) while waiting for {what}"
+                + (f"; last lines of {exited.log_path}:\n{tail}" if tail else "")
+            )
         if time.monotonic() > deadline:
             raise StackError(f"gave up waiting for {what} after {seconds:.0f}s")
         time.sleep(0.25)
@@ -223,8 +248,10 @@ def api_healthy(cfg: StackConfig) -> bool:
 def worker_polling(cfg: StackConfig) -> bool:
     def has_pollers(response: httpx.Response) -> bool:
         return response.status_code == 200 and bool(response.json().get("pollers"))
-    return _http_ok(f"{cfg.ui_url}/api/v1/namespaces/{cfg.namespace}/task-queues/{cfg.task_queue}"
-                    "?taskQueueType=1", has_pollers)
+
+    return _http_ok(
+        f"{cfg.ui_url}/api/v1/namespaces/{cfg.namespace}/task-queues/{cfg.task_queue}?taskQueueType=1", has_pollers
+    )
 
 
 def prepare_database(settings: Settings, now: datetime | None = None) -> bool:
@@ -256,8 +283,11 @@ def _own_command() -> str:
 
 
 def banner(cfg: StackConfig, seeded: bool, dev_mode: bool, encrypted: bool = False) -> str:
-    metrics = [f"{what} {cfg.host}:{port}/metrics" for what, port in (("API", cfg.api_metrics_port),
-                                                                      ("worker", cfg.worker_metrics_port)) if port]
+    metrics = [
+        f"{what} {cfg.host}:{port}/metrics"
+        for what, port in (("API", cfg.api_metrics_port), ("worker", cfg.worker_metrics_port))
+        if port
+    ]
     lines = [
         "",
         "Complaint desk is up.",
@@ -265,8 +295,14 @@ def banner(cfg: StackConfig, seeded: bool, dev_mode: bool, encrypted: bool = Fal
         f"  Health        {cfg.api_url}/health/ready",
         f"  Metrics       {', '.join(metrics) or 'off'}",
         f"  Temporal UI   {cfg.ui_url}",
-        *([f"  Payloads      decoded for the UI by the dev-stack-only loopback codec {cfg.codec_url} "
-           "(every decode audited)"] if encrypted else []),
+        *(
+            [
+                f"  Payloads      decoded for the UI by the dev-stack-only loopback codec {cfg.codec_url} "
+                "(every decode audited)"
+            ]
+            if encrypted
+            else []
+        ),
         f"  Temporal      {cfg.temporal_address} (namespace {cfg.namespace}, task queue {cfg.task_queue})",
         f"  Data          {cfg.data_dir} (Temporal log: {cfg.temporal_log})",
     ]
@@ -274,8 +310,7 @@ def banner(cfg: StackConfig, seeded: bool, dev_mode: bool, encrypted: bool = Fal
         from core.seed import DEMO_PASSWORD, DEMO_USERS
 
         first = "seeded now (first run)" if seeded else "from an earlier run"
-        lines.append(f"  Demo users    {', '.join(u.username for u in DEMO_USERS)} "
-                     f"(password {DEMO_PASSWORD}; {first})")
+        lines.append(f"  Demo users    {', '.join(u.username for u in DEMO_USERS)} (password {DEMO_PASSWORD}; {first})")
         # Another terminal reads the same database only if it is pointed at the same data dir.
         prefix = "" if cfg.data_dir == Path("data").resolve() else f"DATA_DIR={cfg.data_dir} "
         lines.append(f"  Token         {prefix}{_own_command()} token agent1")
@@ -303,8 +338,10 @@ class Healer:
                 return f"{child.name} exited unexpectedly ({describe_exit(child.process.returncode)}){where}"
             if child.name not in self.due:
                 delay = self.backoff[child.name].next_delay(now - child.started_at)
-                self.say(f"{child.name} exited ({describe_exit(child.process.returncode)}); restarting it in "
-                         f"{delay:.0f}s (restart #{child.restarts + 1})")
+                self.say(
+                    f"{child.name} exited ({describe_exit(child.process.returncode)}); restarting it in "
+                    f"{delay:.0f}s (restart #{child.restarts + 1})"
+                )
                 self.due[child.name] = (now + delay, child)
         for name, (at, child) in list(self.due.items()):
             if at <= now:
@@ -332,8 +369,13 @@ def run_stack(cfg: StackConfig, settings: Settings, say: Callable[[str], None] =
         # Encrypted payloads: the dev UI has no login to send a token, so it asks the loopback-only dev codec.
         codec = cfg.codec_url if encrypted else None
         supervisor.start("temporal", temporal_command(cfg, codec), env, log_path=cfg.temporal_log)
-        if not wait_until(lambda: temporal_ready(cfg), seconds=TEMPORAL_READY_SECONDS,
-                          what="Temporal to answer", supervisor=supervisor, stop=stop):
+        if not wait_until(
+            lambda: temporal_ready(cfg),
+            seconds=TEMPORAL_READY_SECONDS,
+            what="Temporal to answer",
+            supervisor=supervisor,
+            stop=stop,
+        ):
             return 0
         say("Migrating the database ...")
         try:
@@ -341,8 +383,9 @@ def run_stack(cfg: StackConfig, settings: Settings, say: Callable[[str], None] =
         except SQLAlchemyError as exc:
             from cli.settings_view import masked_url
 
-            raise StackError(f"database {masked_url(settings.db_url)}: {exc.__class__.__name__}: "
-                             f"{getattr(exc, 'orig', None) or exc}") from None
+            raise StackError(
+                f"database {masked_url(settings.db_url)}: {exc.__class__.__name__}: {getattr(exc, 'orig', None) or exc}"
+            ) from None
         if stop:
             return 0
         say("Starting the worker and the API ...")
@@ -350,11 +393,21 @@ def run_stack(cfg: StackConfig, settings: Settings, say: Callable[[str], None] =
         supervisor.start("api", api_command(cfg), env)
         if encrypted:
             supervisor.start("codec", codec_command(cfg), env)
-        if not wait_until(lambda: api_healthy(cfg), seconds=API_READY_SECONDS,
-                          what="the API to report itself healthy", supervisor=supervisor, stop=stop):
+        if not wait_until(
+            lambda: api_healthy(cfg),
+            seconds=API_READY_SECONDS,
+            what="the API to report itself healthy",
+            supervisor=supervisor,
+            stop=stop,
+        ):
             return 0
-        if not wait_until(lambda: worker_polling(cfg), seconds=WORKER_READY_SECONDS,
-                          what="the worker to poll its task queue", supervisor=supervisor, stop=stop):
+        if not wait_until(
+            lambda: worker_polling(cfg),
+            seconds=WORKER_READY_SECONDS,
+            what="the worker to poll its task queue",
+            supervisor=supervisor,
+            stop=stop,
+        ):
             return 0
         say(banner(cfg, seeded, settings.dev_mode, encrypted))
         healer = Healer(supervisor, say)

@@ -23,15 +23,18 @@ def check_api(settings: Settings, url: str | None, *, live_only: bool = False) -
     except ValueError:
         return [f"api        {base}{path} answered {response.status_code} without JSON"], False
     if live_only:
-        return [f"api        {'alive' if response.status_code == 200 else response.status_code} ({base})"], \
-            response.status_code == 200
+        return [
+            f"api        {'alive' if response.status_code == 200 else response.status_code} ({base})"
+        ], response.status_code == 200
     workers = body.get("workers") or {}
     lines = [
         f"api        alive ({base})",
         f"database   {body.get('database', '?')}",
         f"temporal   {body.get('temporal', '?')}",
-        (f"workers    {workers.get('status', '?')} on task queue {workers.get('task_queue', '?')} "
-         f"({workers.get('workflow_pollers', 0)} workflow, {workers.get('activity_pollers', 0)} activity pollers)"),
+        (
+            f"workers    {workers.get('status', '?')} on task queue {workers.get('task_queue', '?')} "
+            f"({workers.get('workflow_pollers', 0)} workflow, {workers.get('activity_pollers', 0)} activity pollers)"
+        ),
         f"ready      {'yes' if response.status_code == 200 else 'no'}",
     ]
     return lines, response.status_code == 200

@@ -16,8 +16,9 @@ import typer
 from cli.console import fail
 from core.settings import Settings
 
-insights_app = typer.Typer(help="Attribution figures, early warning and merchant standing (docs/INSIGHTS.md).",
-                           no_args_is_help=True)
+insights_app = typer.Typer(
+    help="Attribution figures, early warning and merchant standing (docs/INSIGHTS.md).", no_args_is_help=True
+)
 
 FromOpt = Annotated[datetime | None, typer.Option("--from", help="window start, UTC [30 days before --to]")]
 ToOpt = Annotated[datetime | None, typer.Option("--to", help="window end (exclusive), UTC [now]")]
@@ -31,20 +32,35 @@ def _utc(value: datetime | None) -> datetime | None:
     return None if value is None else value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def _filter(start: datetime | None, end: datetime | None, merchant: str | None, sku: str | None,
-            category: list[str] | None, type_: list[str] | None, dispute_class: list[str] | None,
-            channel: list[str] | None, severity: list[str] | None) -> Any:
+def _filter(
+    start: datetime | None,
+    end: datetime | None,
+    merchant: str | None,
+    sku: str | None,
+    category: list[str] | None,
+    type_: list[str] | None,
+    dispute_class: list[str] | None,
+    channel: list[str] | None,
+    severity: list[str] | None,
+) -> Any:
     from pydantic import ValidationError
 
     from insights.filters import InsightFilter
 
     try:
-        return InsightFilter(created_from=_utc(start), created_to=_utc(end), merchant_id=merchant, sku=sku,
-                             category=category or [], type=type_ or [], dispute_class=dispute_class or [],
-                             channel=channel or [], severity=severity or [])
+        return InsightFilter(
+            created_from=_utc(start),
+            created_to=_utc(end),
+            merchant_id=merchant,
+            sku=sku,
+            category=category or [],
+            type=type_ or [],
+            dispute_class=dispute_class or [],
+            channel=channel or [],
+            severity=severity or [],
+        )
     except ValidationError as err:
-        raise fail("; ".join(f"{'.'.join(map(str, e['loc'])) or 'window'}: {e['msg']}" for e in err.errors())) \
-            from None
+        raise fail("; ".join(f"{'.'.join(map(str, e['loc'])) or 'window'}: {e['msg']}" for e in err.errors())) from None
 
 
 def _engine_and_policy() -> tuple[Any, Any]:
@@ -62,10 +78,18 @@ def _write_csv(header: list[str], rows: list[list[Any]]) -> None:
 
 
 @insights_app.command()
-def summary(start: FromOpt = None, end: ToOpt = None, merchant: MerchantOpt = None, sku: SkuOpt = None,
-            category: ListOpt = None, type_: Annotated[list[str] | None, typer.Option("--type")] = None,
-            dispute_class: ListOpt = None, channel: ListOpt = None, severity: ListOpt = None,
-            as_csv: CsvOpt = False) -> None:
+def summary(
+    start: FromOpt = None,
+    end: ToOpt = None,
+    merchant: MerchantOpt = None,
+    sku: SkuOpt = None,
+    category: ListOpt = None,
+    type_: Annotated[list[str] | None, typer.Option("--type")] = None,
+    dispute_class: ListOpt = None,
+    channel: ListOpt = None,
+    severity: ListOpt = None,
+    as_csv: CsvOpt = False,
+) -> None:
     """Every figure of one window and filter (as GET /insights/summary)."""
     from sqlmodel import Session
 
@@ -75,8 +99,9 @@ def summary(start: FromOpt = None, end: ToOpt = None, merchant: MerchantOpt = No
     engine, policy = _engine_and_policy()
     try:
         with Session(engine) as session:
-            result = summarize(session, f, satisfaction_threshold=policy.review.satisfaction_threshold,
-                               currency=policy.currency)
+            result = summarize(
+                session, f, satisfaction_threshold=policy.review.satisfaction_threshold, currency=policy.currency
+            )
     finally:
         engine.dispose()
     if as_csv:
@@ -86,15 +111,26 @@ def summary(start: FromOpt = None, end: ToOpt = None, merchant: MerchantOpt = No
 
 
 @insights_app.command("breakdown")
-def breakdown_cmd(by: Annotated[str, typer.Option(help="merchant, sku, category, type, dispute_class, channel, "
-                                                       "severity, root_cause or day")] = "merchant",
-                  sort: Annotated[str, typer.Option(help="complaints, rate, refund_minor or breaches")] = "complaints",
-                  limit: int = 50, min_complaints: Annotated[int, typer.Option(
-                      help="with --sort rate: rank only groups with this many complaints")] = 5,
-                  start: FromOpt = None, end: ToOpt = None, merchant: MerchantOpt = None,
-                  sku: SkuOpt = None, category: ListOpt = None,
-                  type_: Annotated[list[str] | None, typer.Option("--type")] = None, dispute_class: ListOpt = None,
-                  channel: ListOpt = None, severity: ListOpt = None, as_csv: CsvOpt = False) -> None:
+def breakdown_cmd(
+    by: Annotated[
+        str, typer.Option(help="merchant, sku, category, type, dispute_class, channel, severity, root_cause or day")
+    ] = "merchant",
+    sort: Annotated[str, typer.Option(help="complaints, rate, refund_minor or breaches")] = "complaints",
+    limit: int = 50,
+    min_complaints: Annotated[
+        int, typer.Option(help="with --sort rate: rank only groups with this many complaints")
+    ] = 5,
+    start: FromOpt = None,
+    end: ToOpt = None,
+    merchant: MerchantOpt = None,
+    sku: SkuOpt = None,
+    category: ListOpt = None,
+    type_: Annotated[list[str] | None, typer.Option("--type")] = None,
+    dispute_class: ListOpt = None,
+    channel: ListOpt = None,
+    severity: ListOpt = None,
+    as_csv: CsvOpt = False,
+) -> None:
     """The figures per group, top N first (as GET /insights/breakdown)."""
     from typing import get_args
 
@@ -110,8 +146,14 @@ def breakdown_cmd(by: Annotated[str, typer.Option(help="merchant, sku, category,
     engine, _ = _engine_and_policy()
     try:
         with Session(engine) as session:
-            rows = breakdown(session, f, by, sort=sort, limit=max(1, min(limit, 1000)),  # type: ignore[arg-type]
-                             min_complaints=max(1, min_complaints))
+            rows = breakdown(
+                session,
+                f,
+                by,
+                sort=sort,
+                limit=max(1, min(limit, 1000)),  # type: ignore[arg-type]
+                min_complaints=max(1, min_complaints),
+            )
     finally:
         engine.dispose()
     if as_csv:
@@ -149,8 +191,10 @@ def schedule() -> None:
         return await ensure_schedule(client, settings.temporal_task_queue, policy.insights.scan_interval)
 
     outcome = asyncio.run(run())
-    typer.echo(f"insights scan schedule {outcome}: every {policy.insights.scan_interval} "
-               f"on task queue {settings.temporal_task_queue}")
+    typer.echo(
+        f"insights scan schedule {outcome}: every {policy.insights.scan_interval} "
+        f"on task queue {settings.temporal_task_queue}"
+    )
 
 
 @insights_app.command()
@@ -168,8 +212,10 @@ def rebuild() -> None:
 
 
 @insights_app.command()
-def flags(active: Annotated[bool | None, typer.Option("--active/--cleared", help="only active or cleared")] = None,
-          merchant: MerchantOpt = None) -> None:
+def flags(
+    active: Annotated[bool | None, typer.Option("--active/--cleared", help="only active or cleared")] = None,
+    merchant: MerchantOpt = None,
+) -> None:
     """Early-warning flags with their evidence, newest first."""
     from sqlmodel import Session, col, select
 
@@ -180,8 +226,9 @@ def flags(active: Annotated[bool | None, typer.Option("--active/--cleared", help
         with Session(engine) as session:
             stmt = select(InsightFlag).order_by(col(InsightFlag.raised_at).desc())
             if active is not None:
-                stmt = stmt.where(col(InsightFlag.cleared_at).is_(None) if active
-                                  else col(InsightFlag.cleared_at).is_not(None))
+                stmt = stmt.where(
+                    col(InsightFlag.cleared_at).is_(None) if active else col(InsightFlag.cleared_at).is_not(None)
+                )
             if merchant:
                 stmt = stmt.where(col(InsightFlag.merchant_id) == merchant)
             rows = [f.model_dump(mode="json") for f in session.exec(stmt).all()]
@@ -191,8 +238,9 @@ def flags(active: Annotated[bool | None, typer.Option("--active/--cleared", help
 
 
 @insights_app.command()
-def standing(merchant: Annotated[str | None, typer.Argument(help="one merchant; all assessed when omitted")] = None
-             ) -> None:
+def standing(
+    merchant: Annotated[str | None, typer.Argument(help="one merchant; all assessed when omitted")] = None,
+) -> None:
     """Merchant standing tiers and their reasons."""
     from sqlmodel import Session, select
 

@@ -21,8 +21,9 @@ from core.process_exit import exit_now
 from cli.users import user_app
 from core.settings import Settings
 
-app = typer.Typer(help="Complaint case management: run, operate and inspect the system.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Complaint case management: run, operate and inspect the system.", no_args_is_help=True, add_completion=False
+)
 policy_app = typer.Typer(help="Work with policy files.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 app.add_typer(user_app, name="user")
@@ -48,11 +49,17 @@ def up(
     resolved_dir = (data_dir or settings.data_dir).resolve()
     settings = settings.model_copy(update={"data_dir": resolved_dir})
     default_port = int(settings.temporal_address.rsplit(":", 1)[-1])
-    cfg = StackConfig(data_dir=resolved_dir, temporal_port=temporal_port or default_port,
-                      ui_port=ui_port or settings.temporal_ui_port, api_port=api_port or settings.api_port,
-                      namespace=settings.temporal_namespace, task_queue=settings.temporal_task_queue,
-                      api_metrics_port=settings.api_metrics_port, worker_metrics_port=settings.worker_metrics_port,
-                      codec_port=codec_port)
+    cfg = StackConfig(
+        data_dir=resolved_dir,
+        temporal_port=temporal_port or default_port,
+        ui_port=ui_port or settings.temporal_ui_port,
+        api_port=api_port or settings.api_port,
+        namespace=settings.temporal_namespace,
+        task_queue=settings.temporal_task_queue,
+        api_metrics_port=settings.api_metrics_port,
+        worker_metrics_port=settings.worker_metrics_port,
+        codec_port=codec_port,
+    )
     raise typer.Exit(run_stack(cfg, settings, say=typer.echo))
 
 
@@ -73,8 +80,14 @@ def api(workers: Annotated[int, typer.Option(help="uvicorn worker processes")] =
 
     settings = Settings()
     configure_logging(settings.log_format, settings.log_level)  # uvicorn's loggers too (log_config=None)
-    uvicorn.run("api.main:app", host=settings.api_host, port=settings.api_port, workers=workers,
-                proxy_headers=True, log_config=None)
+    uvicorn.run(
+        "api.main:app",
+        host=settings.api_host,
+        port=settings.api_port,
+        workers=workers,
+        proxy_headers=True,
+        log_config=None,
+    )
 
 
 @app.command()
@@ -113,8 +126,10 @@ def temporal_setup() -> None:
     async def run() -> None:
         client = await connect(settings)
         result = await register_search_attributes(client, settings.temporal_namespace)
-        typer.echo(f"search attributes on {settings.temporal_namespace}: added {result.added or 'none'}, "
-                   f"already present {result.present or 'none'}")
+        typer.echo(
+            f"search attributes on {settings.temporal_namespace}: added {result.added or 'none'}, "
+            f"already present {result.present or 'none'}"
+        )
 
     try:
         asyncio.run(run())
@@ -124,8 +139,9 @@ def temporal_setup() -> None:
 
 
 @app.command()
-def token(username: str,
-          minutes: Annotated[int | None, typer.Option(help="lifetime [JWT_TTL_MINUTES]")] = None) -> None:
+def token(
+    username: str, minutes: Annotated[int | None, typer.Option(help="lifetime [JWT_TTL_MINUTES]")] = None
+) -> None:
     """Print a bearer token for an active user (demo users exist after `complaints up` or `seed`)."""
     from datetime import timedelta
 
@@ -141,10 +157,14 @@ def token(username: str,
 
 
 @app.command()
-def health(url: Annotated[str | None, typer.Option(help="base URL of the API [API_HOST:API_PORT]")] = None,
-           live: Annotated[bool, typer.Option("--live", help="only ask whether the API process answers")] = False,
-           worker: Annotated[bool, typer.Option("--worker", help="check this host's worker instead: its /metrics "
-                                                "on WORKER_METRICS_PORT answers")] = False) -> None:
+def health(
+    url: Annotated[str | None, typer.Option(help="base URL of the API [API_HOST:API_PORT]")] = None,
+    live: Annotated[bool, typer.Option("--live", help="only ask whether the API process answers")] = False,
+    worker: Annotated[
+        bool,
+        typer.Option("--worker", help="check this host's worker instead: its /metrics on WORKER_METRICS_PORT answers"),
+    ] = False,
+) -> None:
     """Report each part: the API, the database, Temporal and the workers polling the task queue.
 
     Exit 0 only when all are ready (the API's /health/ready). `--live` asks /health/live; `--worker` is the

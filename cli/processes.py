@@ -63,8 +63,14 @@ class Supervisor:
         self.grace_seconds = grace_seconds
         self.children: list[Child] = []
 
-    def start(self, name: str, argv: Sequence[str], env: Mapping[str, str], cwd: Path | None = None,
-              log_path: Path | None = None) -> Child:
+    def start(
+        self,
+        name: str,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        cwd: Path | None = None,
+        log_path: Path | None = None,
+    ) -> Child:
         log: IO[bytes] | None = None
         if log_path is not None:
             log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,9 +79,15 @@ class Supervisor:
         old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
         try:
             process = subprocess.Popen(
-                list(argv), env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL,
-                stdout=log if log else None, stderr=subprocess.STDOUT if log else None,
-                start_new_session=True, preexec_fn=_prepare_child)
+                list(argv),
+                env=dict(env),
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=log if log else None,
+                stderr=subprocess.STDOUT if log else None,
+                start_new_session=True,
+                preexec_fn=_prepare_child,
+            )
             child = Child(name, process, log_path, argv=list(argv), env=dict(env), cwd=cwd)
             self.children.append(child)
         finally:
@@ -133,7 +145,7 @@ class Backoff:
     def next_delay(self, uptime: float) -> float:
         if uptime >= self.healthy_after:
             self._failures = 0
-        delay = min(self.maximum, self.initial * 2 ** self._failures)
+        delay = min(self.maximum, self.initial * 2**self._failures)
         self._failures += 1
         return delay
 

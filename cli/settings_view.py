@@ -38,8 +38,7 @@ def display_value(field: str, value: object) -> str:
 
 
 def settings_rows(settings: Settings) -> list[tuple[str, str]]:
-    rows = [(env_name(name), display_value(name, getattr(settings, name)))
-            for name in type(settings).model_fields]
+    rows = [(env_name(name), display_value(name, getattr(settings, name))) for name in type(settings).model_fields]
     rows.append(("(effective database)", masked_url(settings.db_url)))
     return rows
 

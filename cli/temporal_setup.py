@@ -13,6 +13,7 @@ from core.search_attributes import SearchAttributeConflict, SetupResult, registe
 __all__ = ["SearchAttributeConflict", "SetupResult", "register_search_attributes"]
 
 
-async def register_search_attributes(client: Client, namespace: str,
-                                     keys: list[SearchAttributeKey] | None = None) -> SetupResult:
+async def register_search_attributes(
+    client: Client, namespace: str, keys: list[SearchAttributeKey] | None = None
+) -> SetupResult:
     return await register(client, namespace, keys)

@@ -61,22 +61,37 @@ def create_user(
         with Session(engine) as session:
             if session.exec(select(User).where(User.username == username)).first():
                 raise fail(f"user {username!r} already exists")
-            user = User(id=f"user-{uuid.uuid4().hex[:12]}", username=username,
-                        hashed_password=hash_password(password), role=role.value,
-                        created_at=datetime.now(UTC), **links)
+            user = User(
+                id=f"user-{uuid.uuid4().hex[:12]}",
+                username=username,
+                hashed_password=hash_password(password),
+                role=role.value,
+                created_at=datetime.now(UTC),
+                **links,
+            )
             session.add(user)
             try:
                 session.flush()  # a missing consumer or merchant fails here, before the audit record
                 # Like the API's user_created: who made the login and which party it is bound to, one commit.
-                append_record(session, event_key=f"cli:user-created:{user.id}", complaint_id=None,
-                              at=user.created_at, actor_kind=ActorKind.SYSTEM.value,
-                              actor_id=f"cli:{getpass.getuser()}", action="user_created", reason="",
-                              details={"user_id": user.id, "username": username, "role": role.value, **links})
+                append_record(
+                    session,
+                    event_key=f"cli:user-created:{user.id}",
+                    complaint_id=None,
+                    at=user.created_at,
+                    actor_kind=ActorKind.SYSTEM.value,
+                    actor_id=f"cli:{getpass.getuser()}",
+                    action="user_created",
+                    reason="",
+                    details={"user_id": user.id, "username": username, "role": role.value, **links},
+                )
                 session.commit()
             except IntegrityError:
                 # The username was checked above, so a failed foreign key is the usual cause.
-                problem = f"no {needed.removesuffix('_id')} with id {links[needed]!r}" if needed else \
-                    f"user {username!r} already exists"
+                problem = (
+                    f"no {needed.removesuffix('_id')} with id {links[needed]!r}"
+                    if needed
+                    else f"user {username!r} already exists"
+                )
                 raise fail(problem) from None
     finally:
         engine.dispose()

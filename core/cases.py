@@ -53,8 +53,17 @@ def _next_seq(engine: Engine, line_key: str) -> int:
     return max(seqs, default=0) + 1
 
 
-async def file_complaint(client: Client, engine: Engine, orders: OrderLookup, *, task_queue: str, policy: Policy,
-                         request: NewComplaint, actor: Actor, update_id: str | None = None) -> FilingResult:
+async def file_complaint(
+    client: Client,
+    engine: Engine,
+    orders: OrderLookup,
+    *,
+    task_queue: str,
+    policy: Policy,
+    request: NewComplaint,
+    actor: Actor,
+    update_id: str | None = None,
+) -> FilingResult:
     # Blocking database reads: off the event loop, which the API shares with every other request.
     line_key = await asyncio.to_thread(_line_key, orders, request)
     seq = await asyncio.to_thread(_next_seq, engine, line_key)
@@ -63,16 +72,28 @@ async def file_complaint(client: Client, engine: Engine, orders: OrderLookup, *,
         cid = complaint_id(line_key, seq + attempt)
         start = WithStartWorkflowOperation(
             ComplaintWorkflow.run,
-            CaseInput(complaint_id=cid, consumer_id=request.consumer_id, order_id=request.order_id,
-                      order_line_id=request.order_line_id, channel=request.channel, description=request.description,
-                      contact=request.contact, evidence=request.evidence, filed_by=actor, policy=policy),
-            id=workflow_id(cid), task_queue=task_queue,
+            CaseInput(
+                complaint_id=cid,
+                consumer_id=request.consumer_id,
+                order_id=request.order_id,
+                order_line_id=request.order_line_id,
+                channel=request.channel,
+                description=request.description,
+                contact=request.contact,
+                evidence=request.evidence,
+                filed_by=actor,
+                policy=policy,
+            ),
+            id=workflow_id(cid),
+            task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             # A closed complaint's id is never reused: the next filing on the line gets the next number.
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
         try:
             return await client.execute_update_with_start_workflow(
-                ComplaintWorkflow.file, filing, start_workflow_operation=start, id=update_id)
+                ComplaintWorkflow.file, filing, start_workflow_operation=start, id=update_id
+            )
         except WorkflowAlreadyStartedError:
             continue
     raise RuntimeError(f"could not allocate a complaint id on line {line_key}")

@@ -23,7 +23,6 @@ def cli_flags() -> list[str]:
     return flags
 
 
-
 class SearchAttributeConflict(RuntimeError):
     """A key exists on the server with another type: only an operator can resolve that."""
 
@@ -46,8 +45,7 @@ async def register(client, namespace: str | None = None, keys: list[SearchAttrib
     namespace = namespace or client.namespace
     keys = list(ALL if keys is None else keys)
     try:
-        listed = await client.operator_service.list_search_attributes(
-            ListSearchAttributesRequest(namespace=namespace))
+        listed = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
         existing = dict(listed.custom_attributes)
     except RPCError as err:
         if err.status != RPCStatusCode.UNIMPLEMENTED:
@@ -62,10 +60,12 @@ async def register(client, namespace: str | None = None, keys: list[SearchAttrib
         elif existing[key.name] != wanted:
             raise SearchAttributeConflict(
                 f"search attribute {key.name} is registered as {IndexedValueType.Name(existing[key.name])}, "
-                f"the code needs {IndexedValueType.Name(wanted)}")
+                f"the code needs {IndexedValueType.Name(wanted)}"
+            )
         else:
             present.append(key.name)
     if missing:
         await client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing))
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
+        )
     return SetupResult(added=sorted(missing), present=sorted(present))

@@ -89,26 +89,40 @@ def seed_demo(engine: Engine, *, now: datetime, rng_seed: int = 7) -> SeedSummar
     consumers = _consumers(rng, now)
     consumer_ids = [c.id for c in consumers]
     maker = OrderMaker(rng, now)
-    history = build_history(rng, now, maker, _shop(HISTORY_MERCHANT), merchants[HISTORY_MERCHANT],
-                            consumer_ids[1:])
+    history = build_history(rng, now, maker, _shop(HISTORY_MERCHANT), merchants[HISTORY_MERCHANT], consumer_ids[1:])
     orders = maker.well_known() + history.orders
     orders += _generated_orders(rng, maker, consumer_ids, ORDER_COUNT - len(orders))
     users = _users(now)
     try:
         with session_scope(engine) as session:
             # Parents before children: the foreign keys are checked row by row on flush.
-            for batch in (list(merchants.values()), consumers, users, [o.order for o in orders],
-                          [line for o in orders for line in o.lines], history.complaints, history.ledger,
-                          history.penalties):
+            for batch in (
+                list(merchants.values()),
+                consumers,
+                users,
+                [o.order for o in orders],
+                [line for o in orders for line in o.lines],
+                history.complaints,
+                history.ledger,
+                history.penalties,
+            ):
                 session.add_all(batch)
                 session.flush()
     except IntegrityError:
         if _is_seeded(engine):  # a concurrent seeder finished first: its data set is the same one
             return SeedSummary()
         raise
-    return SeedSummary(created=True, merchants=len(merchants), consumers=len(consumers), orders=len(orders),
-                       order_lines=sum(len(o.lines) for o in orders), complaints=len(history.complaints),
-                       ledger_entries=len(history.ledger), penalties=len(history.penalties), users=len(users))
+    return SeedSummary(
+        created=True,
+        merchants=len(merchants),
+        consumers=len(consumers),
+        orders=len(orders),
+        order_lines=sum(len(o.lines) for o in orders),
+        complaints=len(history.complaints),
+        ledger_entries=len(history.ledger),
+        penalties=len(history.penalties),
+        users=len(users),
+    )
 
 
 def _is_seeded(engine: Engine) -> bool:
@@ -128,9 +142,14 @@ def _merchants(rng: random.Random, now: datetime) -> dict[str, Merchant]:
         short = not shop.trusted and shop.id != HISTORY_MERCHANT and rng.random() < 0.125
         deposit = required * rng.randint(60, 95) // 100 if short else required
         merchants[shop.id] = Merchant(
-            id=shop.id, name=shop.name, deposit_minor=deposit, deposit_required_minor=required,
-            risk_level=shop.risk.value, trusted=shop.trusted,
-            created_at=now - timedelta(days=rng.randint(400, 2000)))
+            id=shop.id,
+            name=shop.name,
+            deposit_minor=deposit,
+            deposit_required_minor=required,
+            risk_level=shop.risk.value,
+            trusted=shop.trusted,
+            created_at=now - timedelta(days=rng.randint(400, 2000)),
+        )
     return merchants
 
 
@@ -139,17 +158,26 @@ def _consumers(rng: random.Random, now: datetime) -> list[Consumer]:
     consumers = []
     for n in range(1, CONSUMER_COUNT + 1):
         province, city, districts = rng.choice(PLACES)
-        address = (f"{province}{city}{rng.choice(districts)}{rng.choice(STREETS)}{rng.randint(1, 999)}号"
-                   f"{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元{rng.randint(101, 2804)}室")
+        address = (
+            f"{province}{city}{rng.choice(districts)}{rng.choice(STREETS)}{rng.randint(1, 999)}号"
+            f"{rng.randint(1, 30)}栋{rng.randint(1, 6)}单元{rng.randint(101, 2804)}室"
+        )
         phone = rng.choice(PHONE_PREFIXES) + "".join(rng.choice("0123456789") for _ in range(8))
         name = named.get(n) or rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES)
-        consumers.append(Consumer(id=f"C{n:03d}", name=name, phone=phone, email=f"c{n:03d}@example.com",
-                                  address=address, created_at=now - timedelta(days=rng.randint(300, 1500))))
+        consumers.append(
+            Consumer(
+                id=f"C{n:03d}",
+                name=name,
+                phone=phone,
+                email=f"c{n:03d}@example.com",
+                address=address,
+                created_at=now - timedelta(days=rng.randint(300, 1500)),
+            )
+        )
     return consumers
 
 
-def _generated_orders(rng: random.Random, maker: OrderMaker, consumer_ids: list[str],
-                      count: int) -> list[PlacedOrder]:
+def _generated_orders(rng: random.Random, maker: OrderMaker, consumer_ids: list[str], count: int) -> list[PlacedOrder]:
     fresh_shops = [shop for shop in SHOPS if Category.FRESH in shop.categories]
     orders = []
     for n in range(LATE_PERISHABLE_ORDERS):
@@ -160,16 +188,25 @@ def _generated_orders(rng: random.Random, maker: OrderMaker, consumer_ids: list[
         shop = rng.choice([s for s in SHOPS if Category.FRESH not in s.categories])
         orders.append(maker.late(rng.choice(consumer_ids), shop, late_other[n % 3], perishable=False))
     for _ in range(OUT_OF_WINDOW_ORDERS):
-        orders.append(maker.ordinary(rng.choice(consumer_ids), rng.choice(SHOPS),
-                                     timedelta(days=rng.uniform(45, 200))))
+        orders.append(maker.ordinary(rng.choice(consumer_ids), rng.choice(SHOPS), timedelta(days=rng.uniform(45, 200))))
     while len(orders) < count:
-        orders.append(maker.ordinary(rng.choice(consumer_ids), rng.choice(SHOPS),
-                                     timedelta(hours=rng.uniform(1, 30 * 24))))
+        orders.append(
+            maker.ordinary(rng.choice(consumer_ids), rng.choice(SHOPS), timedelta(hours=rng.uniform(1, 30 * 24)))
+        )
     return orders
 
 
 def _users(now: datetime) -> list[User]:
     hasher = PasswordHash.recommended()
-    return [User(id=f"U-{user.username}", username=user.username, hashed_password=hasher.hash(user.password),
-                 role=user.role.value, consumer_id=user.consumer_id, merchant_id=user.merchant_id,
-                 created_at=now - timedelta(days=30)) for user in DEMO_USERS]
+    return [
+        User(
+            id=f"U-{user.username}",
+            username=user.username,
+            hashed_password=hasher.hash(user.password),
+            role=user.role.value,
+            consumer_id=user.consumer_id,
+            merchant_id=user.merchant_id,
+            created_at=now - timedelta(days=30),
+        )
+        for user in DEMO_USERS
+    ]

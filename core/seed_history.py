@@ -50,8 +50,9 @@ class History:
     penalties: list[Penalty] = field(default_factory=list)
 
 
-def build_history(rng: random.Random, now: datetime, maker: OrderMaker, shop: ShopSpec, merchant: Merchant,
-                  consumer_ids: list[str]) -> History:
+def build_history(
+    rng: random.Random, now: datetime, maker: OrderMaker, shop: ShopSpec, merchant: Merchant, consumer_ids: list[str]
+) -> History:
     """Orders, closed complaints and their money for `merchant`, whose balances are updated in place."""
     history = History()
     policy = PenaltyPolicy()
@@ -64,39 +65,106 @@ def build_history(rng: random.Random, now: datetime, maker: OrderMaker, shop: Sh
         line = placed.lines[0]
         complaint_id = f"HIST-{shop.id}-{number:02d}"
         history.orders.append(placed)
-        history.complaints.append(Complaint(
-            id=complaint_id, workflow_id=f"{HISTORY_WORKFLOW_PREFIX}{complaint_id}",
-            consumer_id=placed.order.consumer_id, merchant_id=shop.id, order_id=placed.order.id,
-            order_line_id=line.id, sku=line.sku, channel="app", stage=Stage.CLOSED.value, is_open=False,
-            type=case.type.value, dispute_class="quality", severity="B",
-            tier=(Tier.PLATFORM_ADVANCE if case.penalised else Tier.REFUND).value, liability="merchant",
-            refunded_minor=line.paid_minor, outcome="resolved", root_cause=RootCause.MERCHANT_PRODUCT.value,
-            created_at=filed_at, updated_at=closed_at, closed_at=closed_at))
+        history.complaints.append(
+            Complaint(
+                id=complaint_id,
+                workflow_id=f"{HISTORY_WORKFLOW_PREFIX}{complaint_id}",
+                consumer_id=placed.order.consumer_id,
+                merchant_id=shop.id,
+                order_id=placed.order.id,
+                order_line_id=line.id,
+                sku=line.sku,
+                channel="app",
+                stage=Stage.CLOSED.value,
+                is_open=False,
+                type=case.type.value,
+                dispute_class="quality",
+                severity="B",
+                tier=(Tier.PLATFORM_ADVANCE if case.penalised else Tier.REFUND).value,
+                liability="merchant",
+                refunded_minor=line.paid_minor,
+                outcome="resolved",
+                root_cause=RootCause.MERCHANT_PRODUCT.value,
+                created_at=filed_at,
+                updated_at=closed_at,
+                closed_at=closed_at,
+            )
+        )
         consumer, shop_account = f"consumer:{placed.order.consumer_id}", f"merchant:{shop.id}"
         if not case.penalised:
-            history.ledger.append(_entry(complaint_id, "refund", LedgerKind.MERCHANT_REFUND, line.paid_minor,
-                                         shop_account, consumer, shop.id, closed_at))
+            history.ledger.append(
+                _entry(
+                    complaint_id,
+                    "refund",
+                    LedgerKind.MERCHANT_REFUND,
+                    line.paid_minor,
+                    shop_account,
+                    consumer,
+                    shop.id,
+                    closed_at,
+                )
+            )
             continue
-        history.ledger.append(_entry(complaint_id, "advance", LedgerKind.PLATFORM_ADVANCE, line.paid_minor,
-                                     "platform", consumer, shop.id, closed_at))
-        history.ledger.append(_entry(complaint_id, "recovery", LedgerKind.RECOVERY, line.paid_minor,
-                                     shop_account, "platform", shop.id, closed_at))
+        history.ledger.append(
+            _entry(
+                complaint_id,
+                "advance",
+                LedgerKind.PLATFORM_ADVANCE,
+                line.paid_minor,
+                "platform",
+                consumer,
+                shop.id,
+                closed_at,
+            )
+        )
+        history.ledger.append(
+            _entry(
+                complaint_id,
+                "recovery",
+                LedgerKind.RECOVERY,
+                line.paid_minor,
+                shop_account,
+                "platform",
+                shop.id,
+                closed_at,
+            )
+        )
         _penalise(history, policy, merchant, complaint_id, line.paid_minor, closed_at)
     return history
 
 
-def _penalise(history: History, policy: PenaltyPolicy, merchant: Merchant, complaint_id: str,
-              paid_minor: int, at: datetime) -> None:
+def _penalise(
+    history: History, policy: PenaltyPolicy, merchant: Merchant, complaint_id: str, paid_minor: int, at: datetime
+) -> None:
     window_start = at - policy.repeat_offender_window
     in_window = sum(1 for p in history.penalties if p.created_at >= window_start)
     terms = compute_penalty(paid_minor=paid_minor, penalties_in_window=in_window, now=at, policy=policy)
     key = f"{complaint_id}:penalty"
-    history.penalties.append(Penalty(
-        idempotency_key=key, complaint_id=complaint_id, merchant_id=merchant.id,
-        deduction_minor=terms.deduction_minor, listing_blocked_until=terms.listing_blocked_until,
-        repeat_offender=terms.repeat_offender, deposit_multiplier=terms.deposit_multiplier, created_at=at))
-    history.ledger.append(_entry(complaint_id, "penalty", LedgerKind.PENALTY, terms.deduction_minor,
-                                 f"merchant:{merchant.id}", "platform", merchant.id, at, key=key))
+    history.penalties.append(
+        Penalty(
+            idempotency_key=key,
+            complaint_id=complaint_id,
+            merchant_id=merchant.id,
+            deduction_minor=terms.deduction_minor,
+            listing_blocked_until=terms.listing_blocked_until,
+            repeat_offender=terms.repeat_offender,
+            deposit_multiplier=terms.deposit_multiplier,
+            created_at=at,
+        )
+    )
+    history.ledger.append(
+        _entry(
+            complaint_id,
+            "penalty",
+            LedgerKind.PENALTY,
+            terms.deduction_minor,
+            f"merchant:{merchant.id}",
+            "platform",
+            merchant.id,
+            at,
+            key=key,
+        )
+    )
     # The same balance changes DbMerchantDeposits.apply_penalty makes.
     merchant.deposit_minor -= terms.deduction_minor
     if merchant.listing_blocked_until is None or merchant.listing_blocked_until < terms.listing_blocked_until:
@@ -105,8 +173,24 @@ def _penalise(history: History, policy: PenaltyPolicy, merchant: Merchant, compl
         merchant.deposit_required_minor *= terms.deposit_multiplier
 
 
-def _entry(complaint_id: str, step: str, kind: LedgerKind, amount_minor: int, payer: str, payee: str,
-           merchant_id: str, at: datetime, key: str | None = None) -> LedgerEntry:
-    return LedgerEntry(idempotency_key=key or f"{complaint_id}:{step}", complaint_id=complaint_id,
-                       merchant_id=merchant_id, kind=kind.value, amount_minor=amount_minor, payer=payer,
-                       payee=payee, created_at=at)
+def _entry(
+    complaint_id: str,
+    step: str,
+    kind: LedgerKind,
+    amount_minor: int,
+    payer: str,
+    payee: str,
+    merchant_id: str,
+    at: datetime,
+    key: str | None = None,
+) -> LedgerEntry:
+    return LedgerEntry(
+        idempotency_key=key or f"{complaint_id}:{step}",
+        complaint_id=complaint_id,
+        merchant_id=merchant_id,
+        kind=kind.value,
+        amount_minor=amount_minor,
+        payer=payer,
+        payee=payee,
+        created_at=at,
+    )

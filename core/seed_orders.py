@@ -48,24 +48,53 @@ class OrderMaker:
 
     def well_known(self) -> list[PlacedOrder]:
         now = self._now
-        crab = PlacedOrder(Order(
-            id="O1001", consumer_id="C001", merchant_id="M001", paid_minor=38_800,
-            placed_at=now - timedelta(days=3), shipped_at=now - timedelta(days=3) + timedelta(hours=5),
-            promised_by=now - timedelta(days=1), carrier="SF", tracking_number="SF1000000010010",
-            tracking_status=TrackingStatus.OVERDUE.value))
+        crab = PlacedOrder(
+            Order(
+                id="O1001",
+                consumer_id="C001",
+                merchant_id="M001",
+                paid_minor=38_800,
+                placed_at=now - timedelta(days=3),
+                shipped_at=now - timedelta(days=3) + timedelta(hours=5),
+                promised_by=now - timedelta(days=1),
+                carrier="SF",
+                tracking_number="SF1000000010010",
+                tracking_status=TrackingStatus.OVERDUE.value,
+            )
+        )
         crab.lines.append(self._line(crab.order, 1, Category.FRESH, 0, quantity=1))
-        headphones = PlacedOrder(Order(
-            id="O1002", consumer_id="C001", merchant_id="M001", paid_minor=0,
-            placed_at=now - timedelta(days=10), shipped_at=now - timedelta(days=10) + timedelta(hours=8),
-            promised_by=now - timedelta(days=5), delivered_at=now - timedelta(days=7), carrier="JD",
-            tracking_number="JDV000000010020", tracking_status=TrackingStatus.DELIVERED.value))
+        headphones = PlacedOrder(
+            Order(
+                id="O1002",
+                consumer_id="C001",
+                merchant_id="M001",
+                paid_minor=0,
+                placed_at=now - timedelta(days=10),
+                shipped_at=now - timedelta(days=10) + timedelta(hours=8),
+                promised_by=now - timedelta(days=5),
+                delivered_at=now - timedelta(days=7),
+                carrier="JD",
+                tracking_number="JDV000000010020",
+                tracking_status=TrackingStatus.DELIVERED.value,
+            )
+        )
         headphones.lines.append(self._line(headphones.order, 1, Category.ELECTRONICS, 0, quantity=1))
         headphones.lines.append(self._line(headphones.order, 2, Category.ELECTRONICS, 4, quantity=1))
-        old_pan = PlacedOrder(Order(
-            id="O1003", consumer_id="C001", merchant_id="M001", paid_minor=0,
-            placed_at=now - timedelta(days=120), shipped_at=now - timedelta(days=119),
-            promised_by=now - timedelta(days=115), delivered_at=now - timedelta(days=116), carrier="ZTO",
-            tracking_number="70000000010030", tracking_status=TrackingStatus.DELIVERED.value))
+        old_pan = PlacedOrder(
+            Order(
+                id="O1003",
+                consumer_id="C001",
+                merchant_id="M001",
+                paid_minor=0,
+                placed_at=now - timedelta(days=120),
+                shipped_at=now - timedelta(days=119),
+                promised_by=now - timedelta(days=115),
+                delivered_at=now - timedelta(days=116),
+                carrier="ZTO",
+                tracking_number="70000000010030",
+                tracking_status=TrackingStatus.DELIVERED.value,
+            )
+        )
         old_pan.lines.append(self._line(old_pan.order, 1, Category.HOME, 2, quantity=1))
         for placed in (crab, headphones, old_pan):
             placed.order.paid_minor = sum(line.paid_minor for line in placed.lines)
@@ -100,8 +129,9 @@ class OrderMaker:
         order.tracking_status = status.value
         return placed
 
-    def delivered_at(self, consumer_id: str, shop: ShopSpec, category: Category, placed_at: datetime,
-                     delivered_after: timedelta) -> PlacedOrder:
+    def delivered_at(
+        self, consumer_id: str, shop: ShopSpec, category: Category, placed_at: datetime, delivered_after: timedelta
+    ) -> PlacedOrder:
         """A delivered single-line order at fixed times (the complaint history is built on these)."""
         placed = self._start(consumer_id, shop, placed_at, [category])
         order = placed.order
@@ -112,12 +142,19 @@ class OrderMaker:
 
     # ---- helpers -------------------------------------------------------------------------------
 
-    def _start(self, consumer_id: str, shop: ShopSpec, placed_at: datetime,
-               categories: list[Category]) -> PlacedOrder:
+    def _start(self, consumer_id: str, shop: ShopSpec, placed_at: datetime, categories: list[Category]) -> PlacedOrder:
         order_id = f"O{self._next_number}"
         self._next_number += 1
-        placed = PlacedOrder(Order(id=order_id, consumer_id=consumer_id, merchant_id=shop.id, paid_minor=0,
-                                   placed_at=placed_at, tracking_status=TrackingStatus.PENDING.value))
+        placed = PlacedOrder(
+            Order(
+                id=order_id,
+                consumer_id=consumer_id,
+                merchant_id=shop.id,
+                paid_minor=0,
+                placed_at=placed_at,
+                tracking_status=TrackingStatus.PENDING.value,
+            )
+        )
         used: set[tuple[Category, int]] = set()
         for category in categories:
             product = self._rng.randrange(len(PRODUCTS[category]))
@@ -140,9 +177,15 @@ class OrderMaker:
     @staticmethod
     def _line(order: Order, number: int, category: Category, product: int, quantity: int) -> OrderLine:
         title, unit_price = PRODUCTS[category][product]
-        return OrderLine(id=f"{order.id}-L{number}", order_id=order.id,
-                         sku=f"{order.merchant_id}-{SKU_CODE[category]}{product + 1:02d}", title=title,
-                         category=category.value, quantity=quantity, paid_minor=unit_price * quantity)
+        return OrderLine(
+            id=f"{order.id}-L{number}",
+            order_id=order.id,
+            sku=f"{order.merchant_id}-{SKU_CODE[category]}{product + 1:02d}",
+            title=title,
+            category=category.value,
+            quantity=quantity,
+            paid_minor=unit_price * quantity,
+        )
 
     def _pick_categories(self, shop: ShopSpec) -> list[Category]:
         return [self._rng.choice(shop.categories) for _ in range(self._line_count())]

@@ -37,30 +37,40 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_ttl_minutes: int = 60
     jwt_max_age_minutes: int = Field(
-        720, ge=1, description="a token older than this (from its iat) is refused, whatever its exp says")
+        720, ge=1, description="a token older than this (from its iat) is refused, whatever its exp says"
+    )
 
     api_max_body_bytes: int = Field(1_048_576, ge=1024, description="larger request bodies get 413")
     api_codec_max_body_bytes: int = Field(
-        16_777_216, ge=1024, description="body limit of /codec/* (the Temporal UI sends whole histories)")
+        16_777_216, ge=1024, description="body limit of /codec/* (the Temporal UI sends whole histories)"
+    )
     fresh_binding_audit_days: int = Field(
-        30, ge=0, description="a consumer login this new has its personal-data reads audited like staff reads")
+        30, ge=0, description="a consumer login this new has its personal-data reads audited like staff reads"
+    )
 
     login_attempts_per_user: str = Field(
-        "5/minute;20/hour", description="failed logins per username (limits syntax, e.g. 5/minute)")
+        "5/minute;20/hour", description="failed logins per username (limits syntax, e.g. 5/minute)"
+    )
     login_attempts_per_address: str = Field(
-        "30/minute;200/hour", description="failed logins per client address (limits syntax)")
+        "30/minute;200/hour", description="failed logins per client address (limits syntax)"
+    )
     login_lockout_base_seconds: int = Field(
-        60, ge=1, description="first lockout after the per-user limit; doubles with each further lockout")
+        60, ge=1, description="first lockout after the per-user limit; doubles with each further lockout"
+    )
     login_lockout_max_seconds: int = Field(3600, ge=1)
     rate_limit_storage: str = Field(
-        "memory://", description="limits storage URI: memory:// (one process) or redis://host:6379 (shared)")
+        "memory://", description="limits storage URI: memory:// (one process) or redis://host:6379 (shared)"
+    )
     payload_key: SecretStr | None = Field(
-        None, description="base64 of 32 bytes; when set, Temporal payloads are encrypted (AES-GCM)")
+        None, description="base64 of 32 bytes; when set, Temporal payloads are encrypted (AES-GCM)"
+    )
     dev_mode: bool = Field(True, description="seed demo data and demo users on start")
     audit_chain_key: SecretStr | None = Field(
-        None, description="secret of the audit log's HMAC chain, kept out of the database; required unless DEV_MODE")
+        None, description="secret of the audit log's HMAC chain, kept out of the database; required unless DEV_MODE"
+    )
     audit_anchor_interval_seconds: int = Field(
-        60, ge=1, description="how often the anchor workflow copies the audit chain's head into Temporal")
+        60, ge=1, description="how often the anchor workflow copies the audit chain's head into Temporal"
+    )
 
     worker_activity_threads: int = 8
     worker_max_concurrent_workflow_tasks: int = 20

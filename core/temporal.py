@@ -32,18 +32,27 @@ def _tls(settings: Settings) -> TLSConfig | bool:
     if not (settings.temporal_tls or settings.temporal_tls_cert or settings.temporal_tls_ca):
         return False
     read = lambda p: p.read_bytes() if p else None  # noqa: E731
-    return TLSConfig(server_root_ca_cert=read(settings.temporal_tls_ca),
-                     client_cert=read(settings.temporal_tls_cert),
-                     client_private_key=read(settings.temporal_tls_key))
+    return TLSConfig(
+        server_root_ca_cert=read(settings.temporal_tls_ca),
+        client_cert=read(settings.temporal_tls_cert),
+        client_private_key=read(settings.temporal_tls_key),
+    )
 
 
-async def connect(settings: Settings, *, runtime: Runtime | None = None,
-                  tracer_provider: TracerProvider | None = None) -> Client:
+async def connect(
+    settings: Settings, *, runtime: Runtime | None = None, tracer_provider: TracerProvider | None = None
+) -> Client:
     """`runtime`: the worker's, with the SDK's Prometheus exporter; `tracer_provider`: traces every client
     call and, in a worker built from this client, every workflow and activity (observability.tracing)."""
     from observability.tracing import temporal_interceptors
 
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
-    return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
-                                data_converter=converter_from_settings(settings), tls=_tls(settings),
-                                api_key=api_key, runtime=runtime, interceptors=temporal_interceptors(tracer_provider))
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=converter_from_settings(settings),
+        tls=_tls(settings),
+        api_key=api_key,
+        runtime=runtime,
+        interceptors=temporal_interceptors(tracer_provider),
+    )

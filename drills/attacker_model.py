@@ -40,8 +40,13 @@ from models.enums import LedgerKind
 from models.tables import AuditLog, Complaint, LedgerEntry, Merchant, OrderLine, User
 
 T = TypeVar("T")
-STAFF = {"U-am-agent1": "agent", "U-am-agent2": "agent", "U-am-super": "supervisor", "U-am-audit": "auditor",
-         "U-am-admin": "admin"}
+STAFF = {
+    "U-am-agent1": "agent",
+    "U-am-agent2": "agent",
+    "U-am-super": "supervisor",
+    "U-am-audit": "auditor",
+    "U-am-admin": "admin",
+}
 PATHS = [s.path for s in STEPS]
 SEEDS = st.integers(0, 2**32 - 1)
 TERMINAL = {"closed", "rejected", "withdrawn"}
@@ -73,10 +78,26 @@ class World:
         now = datetime.now(UTC)
         with Session(self.engine) as session:
             for p in parties:
-                session.add(User(id=f"U-{p.consumer_id}", username=f"u-{p.consumer_id}".lower(), hashed_password="-",
-                                 role="consumer", consumer_id=p.consumer_id, created_at=now))
-                session.add(User(id=f"U-{p.merchant_id}", username=f"u-{p.merchant_id}".lower(), hashed_password="-",
-                                 role="merchant", merchant_id=p.merchant_id, created_at=now))
+                session.add(
+                    User(
+                        id=f"U-{p.consumer_id}",
+                        username=f"u-{p.consumer_id}".lower(),
+                        hashed_password="-",
+                        role="consumer",
+                        consumer_id=p.consumer_id,
+                        created_at=now,
+                    )
+                )
+                session.add(
+                    User(
+                        id=f"U-{p.merchant_id}",
+                        username=f"u-{p.merchant_id}".lower(),
+                        hashed_password="-",
+                        role="merchant",
+                        merchant_id=p.merchant_id,
+                        created_at=now,
+                    )
+                )
                 self.users[f"U-{p.consumer_id}"] = ("consumer", p.consumer_id, p)
                 self.users[f"U-{p.merchant_id}"] = ("merchant", p.merchant_id, p)
             session.commit()
@@ -124,8 +145,11 @@ class World:
             audit = session.exec(select(func.count()).select_from(AuditLog)).one()
             ledger = session.exec(select(func.count()).select_from(LedgerEntry)).one()
             row = session.get(Complaint, cid)
-            read_model = None if row is None else (row.stage, row.assignee, row.is_open, row.refunded_minor,
-                                                   row.sla_paused, row.escalation_level)
+            read_model = (
+                None
+                if row is None
+                else (row.stage, row.assignee, row.is_open, row.refunded_minor, row.sla_paused, row.escalation_level)
+            )
         return audit, ledger, read_model
 
 
@@ -153,19 +177,25 @@ class AttackerModel(RuleBasedStateMachine):
 
     def _user(self, actor: str) -> str:
         p = self.parties
-        return {"c0": f"U-{p[0].consumer_id}", "m0": f"U-{p[0].merchant_id}", "c1": f"U-{p[1].consumer_id}",
-                "m1": f"U-{p[1].merchant_id}"}.get(actor, actor)
+        return {
+            "c0": f"U-{p[0].consumer_id}",
+            "m0": f"U-{p[0].merchant_id}",
+            "c1": f"U-{p[1].consumer_id}",
+            "m1": f"U-{p[1].merchant_id}",
+        }.get(actor, actor)
 
     @initialize()
     def first_case(self) -> None:
         self.file(0, "own", False, 0)
 
-    @rule(who=st.integers(0, 1), line=st.sampled_from(["own", "own", "theirs", "none"]), evil=st.booleans(),
-          seed=SEEDS)
+    @rule(who=st.integers(0, 1), line=st.sampled_from(["own", "own", "theirs", "none"]), evil=st.booleans(), seed=SEEDS)
     def file(self, who: int, line: str, evil: bool, seed: int) -> None:
         party, other = self.parties[who], self.parties[1 - who]
-        body: dict[str, Any] = {"order_id": party.order_id, "description": "屏幕破损 the screen is cracked",
-                                "evidence": [_evidence(uuid.uuid4().hex)]}
+        body: dict[str, Any] = {
+            "order_id": party.order_id,
+            "description": "屏幕破损 the screen is cracked",
+            "evidence": [_evidence(uuid.uuid4().hex)],
+        }
         body["order_line_id"] = {"own": party.line_id, "theirs": other.line_id, "none": "L-NOPE"}[line]
         if evil:
             body = hostile(body, random.Random(seed))
@@ -181,7 +211,10 @@ class AttackerModel(RuleBasedStateMachine):
             return
         self.world.refused += 1
         if self.world.books("")[:2] != before:
-            self._say("refused-filing-wrote", f"a refused filing ({response.status_code}) wrote audit or ledger rows: {body!r:.200}")
+            self._say(
+                "refused-filing-wrote",
+                f"a refused filing ({response.status_code}) wrote audit or ledger rows: {body!r:.200}",
+            )
 
     def _attempt(self, cid: str, path: str, user: str, body: dict[str, Any], live: dict[str, Any] | None) -> None:
         w = self.world
@@ -192,11 +225,18 @@ class AttackerModel(RuleBasedStateMachine):
         if response.status_code >= 400:
             w.refused += 1
             if (w.live(cid), w.books(cid)) != before and not w.only_timers_since(last_audit):
-                self._say("refused-step-changed",
-                          f"refused {path} as {w.users[user][0]} ({response.status_code}) changed the case {cid}")
+                self._say(
+                    "refused-step-changed",
+                    f"refused {path} as {w.users[user][0]} ({response.status_code}) changed the case {cid}",
+                )
 
-    @rule(slot=st.integers(0, 7), path=st.sampled_from(PATHS),
-          actor=st.sampled_from(sorted(STAFF) + ["c0", "m0", "c1", "m1"]), evil=st.booleans(), seed=SEEDS)
+    @rule(
+        slot=st.integers(0, 7),
+        path=st.sampled_from(PATHS),
+        actor=st.sampled_from(sorted(STAFF) + ["c0", "m0", "c1", "m1"]),
+        evil=st.booleans(),
+        seed=SEEDS,
+    )
     def act(self, slot: int, path: str, actor: str, evil: bool, seed: int) -> None:
         """Any step by anyone: mostly the wrong actor, stage or payload."""
         cid = self._case(slot)
@@ -224,8 +264,12 @@ class AttackerModel(RuleBasedStateMachine):
         if path is None:
             return
         who = wanted["who"]
-        user = {"consumer": f"U-{party.consumer_id}", "merchant": f"U-{party.merchant_id}",
-                "supervisor": "U-am-super", "supervisor_queue": "U-am-super"}.get(who, "U-am-agent1")
+        user = {
+            "consumer": f"U-{party.consumer_id}",
+            "merchant": f"U-{party.merchant_id}",
+            "supervisor": "U-am-super",
+            "supervisor_queue": "U-am-super",
+        }.get(who, "U-am-agent1")
         body = valid_body(path, self.world.users[user][0], live, rnd)
         if path == "evidence" and who in ("consumer", "merchant", "carrier"):
             body["party"] = who
@@ -274,9 +318,14 @@ class AttackerModel(RuleBasedStateMachine):
                     self._say("money-over-paid", f"line {line_id}: {paid_out} to the consumer, {line.paid_minor} paid")
             for party in self.parties:
                 merchant = session.get(Merchant, party.merchant_id)
-                holding = sum(v for cid, v in held.items() if rows.get(cid) and rows[cid].merchant_id == party.merchant_id)
+                holding = sum(
+                    v for cid, v in held.items() if rows.get(cid) and rows[cid].merchant_id == party.merchant_id
+                )
                 if merchant is not None and merchant.frozen_minor != holding:
-                    self._say("deposit-books", f"merchant {party.merchant_id}: frozen {merchant.frozen_minor}, cases hold {holding}")
+                    self._say(
+                        "deposit-books",
+                        f"merchant {party.merchant_id}: frozen {merchant.frozen_minor}, cases hold {holding}",
+                    )
             for cid, amount in held.items():
                 if amount and cid in self.cases and not rows[cid].is_open:
                     self._say("closed-case-holds-deposit", f"closed case {cid} still holds {amount} of the deposit")
@@ -287,8 +336,9 @@ class AttackerModel(RuleBasedStateMachine):
             verdict = verify_chain(session)
             if not verdict.ok:
                 self._say("audit-chain", f"audit chain broken at {verdict.first_broken_id}: {verdict.reason}")
-            keys = session.exec(select(AuditLog.complaint_id, AuditLog.event_key)
-                                .where(col(AuditLog.complaint_id).in_(self.cases))).all()
+            keys = session.exec(
+                select(AuditLog.complaint_id, AuditLog.event_key).where(col(AuditLog.complaint_id).in_(self.cases))
+            ).all()
         seqs: dict[str, list[int]] = {}
         for cid, key in keys:
             head, _, tail = key.rpartition(":")
@@ -311,7 +361,9 @@ class AttackerModel(RuleBasedStateMachine):
             this_round = survey.get("round") == live.get("reopen_count", 0) + 1
             survey_timer = live["stage"] == "review" and not (this_round and survey.get("sent_at"))
             if not live.get("pending_actions") and not running and not survey_timer:
-                self._say("stuck-case", f"open case {cid} in {live['stage']} has no pending action and no running clock")
+                self._say(
+                    "stuck-case", f"open case {cid} in {live['stage']} has no pending action and no running clock"
+                )
 
 
 def _depth(engine: Any) -> dict[str, Any]:
@@ -323,8 +375,14 @@ def _depth(engine: Any) -> dict[str, Any]:
     return {"stages": dict(sorted(stages)), "ledger": dict(sorted(kinds)), "reopened": reopened}
 
 
-async def run_model(sequences: int, steps: int, database_url: str | None = None, derandomize: bool = False,
-                    max_seconds: float = 3600, keep_going: bool = False) -> DrillResult:
+async def run_model(
+    sequences: int,
+    steps: int,
+    database_url: str | None = None,
+    derandomize: bool = False,
+    max_seconds: float = 3600,
+    keep_going: bool = False,
+) -> DrillResult:
     """Run the attacker model; the verdict's problems are the broken invariants, by kind.
 
     By default the first broken invariant ends the run; with keep_going every sequence runs to its end
@@ -341,29 +399,48 @@ async def run_model(sequences: int, steps: int, database_url: str | None = None,
         users: dict[str, tuple[str, str, Party | None]] = {}
         with Session(env.engine) as session:
             for user, role in STAFF.items():
-                session.add(User(id=user, username=user.lower(), hashed_password="-", role=role,
-                                 created_at=datetime.now(UTC)))
+                session.add(
+                    User(id=user, username=user.lower(), hashed_password="-", role=role, created_at=datetime.now(UTC))
+                )
                 users[user] = (role, user, None)
             session.commit()
         # Surveys go out two seconds after execution, so sequences reach the survey, re-opens and later rounds.
         install_policy(Settings(_env_file=None, data_dir=env.root / "api-data"), drill_policy())
         async with env.running_worker(queue), in_process_api(env, queue) as http:
-            world = World(loop=asyncio.get_running_loop(), http=http, engine=env.engine, users=users,
-                          deadline=time.monotonic() + max_seconds, keep_going=keep_going)
+            world = World(
+                loop=asyncio.get_running_loop(),
+                http=http,
+                engine=env.engine,
+                users=users,
+                deadline=time.monotonic() + max_seconds,
+                keep_going=keep_going,
+            )
             machine = type("AttackerRun", (AttackerModel,), {"world": world})
             # Generation only: the system under test is real, so a replayed sequence meets other states and
             # Hypothesis cannot shrink it reliably. Each broken invariant is reported as found.
-            config = settings(max_examples=sequences, stateful_step_count=steps, deadline=None, database=None,
-                              derandomize=derandomize, suppress_health_check=list(HealthCheck),
-                              report_multiple_bugs=False, phases=[Phase.generate])
+            config = settings(
+                max_examples=sequences,
+                stateful_step_count=steps,
+                deadline=None,
+                database=None,
+                derandomize=derandomize,
+                suppress_health_check=list(HealthCheck),
+                report_multiple_bugs=False,
+                phases=[Phase.generate],
+            )
             started = time.monotonic()
             try:
                 await asyncio.to_thread(run_state_machine_as_test, machine, settings=config)
             except Exception as exc:  # an invariant (recorded by _say) or Hypothesis' own complaint
                 if not world.problems:
                     world.found("hypothesis", f"{type(exc).__name__}: {exc}"[:300])
-            result.figures = {"sequences": sequences, "steps": world.steps, "refused": world.refused,
-                              "seconds": time.monotonic() - started, "statuses": dict(sorted(world.statuses.items())),
-                              **_depth(env.engine)}
+            result.figures = {
+                "sequences": sequences,
+                "steps": world.steps,
+                "refused": world.refused,
+                "seconds": time.monotonic() - started,
+                "statuses": dict(sorted(world.statuses.items())),
+                **_depth(env.engine),
+            }
             result.problems = [f"{kind} x{times}: {first}" for kind, (times, first) in world.problems.items()]
     return result

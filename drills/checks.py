@@ -16,8 +16,9 @@ from bench.fixtures import PAID_MINOR, evidence_for
 from models.enums import LedgerKind
 from models.tables import AuditLog, Complaint, EvidenceItem, LedgerEntry, Merchant
 
-EXPECTED_LEDGER = Counter({LedgerKind.DEPOSIT_FREEZE.value: 1, LedgerKind.MERCHANT_REFUND.value: 1,
-                           LedgerKind.DEPOSIT_UNFREEZE.value: 1})
+EXPECTED_LEDGER = Counter(
+    {LedgerKind.DEPOSIT_FREEZE.value: 1, LedgerKind.MERCHANT_REFUND.value: 1, LedgerKind.DEPOSIT_UNFREEZE.value: 1}
+)
 
 
 def full_case_problems(engine: Engine, complaint_ids: list[str]) -> list[str]:
@@ -32,8 +33,9 @@ def full_case_problems(engine: Engine, complaint_ids: list[str]) -> list[str]:
         for item in session.exec(select(EvidenceItem).where(col(EvidenceItem.complaint_id).in_(complaint_ids))):
             evidence[item.complaint_id].append(item)
         audit: dict[str, list[AuditLog]] = defaultdict(list)
-        for record in session.exec(select(AuditLog).where(col(AuditLog.complaint_id).in_(complaint_ids))
-                                   .order_by(AuditLog.id)):
+        for record in session.exec(
+            select(AuditLog).where(col(AuditLog.complaint_id).in_(complaint_ids)).order_by(AuditLog.id)
+        ):
             audit[record.complaint_id].append(record)
         for cid in complaint_ids:
             problems += _case_problems(session, cid, rows.get(cid), ledger[cid], evidence[cid], audit[cid])
@@ -43,8 +45,14 @@ def full_case_problems(engine: Engine, complaint_ids: list[str]) -> list[str]:
     return problems
 
 
-def _case_problems(session: Session, cid: str, row: Complaint | None, ledger: list[LedgerEntry],
-                   evidence: list[EvidenceItem], audit: list[AuditLog]) -> list[str]:
+def _case_problems(
+    session: Session,
+    cid: str,
+    row: Complaint | None,
+    ledger: list[LedgerEntry],
+    evidence: list[EvidenceItem],
+    audit: list[AuditLog],
+) -> list[str]:
     if row is None:
         return [f"{cid}: no read-model row"]
     out = []
@@ -68,8 +76,10 @@ def _case_problems(session: Session, cid: str, row: Complaint | None, ledger: li
         out.append(f"{cid}: audit seqs {seqs} are not 1..{len(audit)} (a record lost or doubled)")
     last = max(audit, key=lambda r: r.details.get("seq"), default=None)
     if last is None or last.action != "closed" or row.last_seq != len(audit):
-        out.append(f"{cid}: last audit record {last.action if last else None!r}, read model last_seq "
-                   f"{row.last_seq} vs {len(audit)} records")
+        out.append(
+            f"{cid}: last audit record {last.action if last else None!r}, read model last_seq "
+            f"{row.last_seq} vs {len(audit)} records"
+        )
     merchant = session.get(Merchant, row.merchant_id)
     if merchant is not None and merchant.frozen_minor != 0:
         out.append(f"{cid}: merchant {merchant.id} still has {merchant.frozen_minor} frozen")

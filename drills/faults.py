@@ -31,14 +31,25 @@ def drill_policy(survey_delay: timedelta = SURVEY_DELAY) -> Policy:
     outage a drill injects. A shortened deadline lapsing during the outage would be correct behaviour,
     but a different case from the one whose books the drill checks."""
     policy = load_policy(DEFAULT_POLICY_FILE)
-    return policy.model_copy(update={"review": policy.review.model_copy(update={"survey_delay": survey_delay}),
-                                     "version": f"{policy.version}+drill"})
+    return policy.model_copy(
+        update={
+            "review": policy.review.model_copy(update={"survey_delay": survey_delay}),
+            "version": f"{policy.version}+drill",
+        }
+    )
 
 
 def _verdict(name: str, env: BenchEnv, outcome: FleetOutcome, cases: int, **figures) -> DrillResult:
-    result = DrillResult(name, figures={"cases": cases, "closed": outcome.closed,
-                                        "fault after steps": outcome.fault_at_steps, "seconds": outcome.seconds,
-                                        **figures})
+    result = DrillResult(
+        name,
+        figures={
+            "cases": cases,
+            "closed": outcome.closed,
+            "fault after steps": outcome.fault_at_steps,
+            "seconds": outcome.seconds,
+            **figures,
+        },
+    )
     result.problems += outcome.failures
     if outcome.fault_at_steps is None:
         result.problems.append("the fault was never injected (the fleet finished first)")
@@ -58,21 +69,39 @@ async def kill_worker_drill(cases: int = 50, concurrency: int = 50) -> DrillResu
             await asyncio.sleep(1.0)
             replacement["worker"] = env.worker(queue).start()
 
-        outcome = await run_fleet(env, drill_policy(), queue, cases=cases, concurrency=concurrency,
-                                  fault=kill_and_replace)
-        return _verdict("kill -9 the worker mid-run", env, outcome, cases,
-                        **{"killed worker exit": first.process.returncode if first.process else None})
+        outcome = await run_fleet(
+            env, drill_policy(), queue, cases=cases, concurrency=concurrency, fault=kill_and_replace
+        )
+        return _verdict(
+            "kill -9 the worker mid-run",
+            env,
+            outcome,
+            cases,
+            **{"killed worker exit": first.process.returncode if first.process else None},
+        )
 
 
-async def temporal_restart_drill(cases: int = 50, concurrency: int = 50, down_seconds: float = 2.0,
-                                 fault_at: float = 0.5, survey_delay: timedelta = SURVEY_DELAY) -> DrillResult:
+async def temporal_restart_drill(
+    cases: int = 50,
+    concurrency: int = 50,
+    down_seconds: float = 2.0,
+    fault_at: float = 0.5,
+    survey_delay: timedelta = SURVEY_DELAY,
+) -> DrillResult:
     """`fault_at=0.5` restarts with updates in flight; `fault_at=5/6` with a survey delay longer than the
     cases' spread restarts while every case waits on its survey timer (no update in flight)."""
     async with bench_env() as env:
         queue = f"restart-{uuid.uuid4().hex[:6]}"
         async with env.running_worker(queue):
-            outcome = await run_fleet(env, drill_policy(survey_delay), queue, cases=cases, concurrency=concurrency,
-                                      fault=lambda: env.server.restart(down_seconds), fault_at=fault_at)
+            outcome = await run_fleet(
+                env,
+                drill_policy(survey_delay),
+                queue,
+                cases=cases,
+                concurrency=concurrency,
+                fault=lambda: env.server.restart(down_seconds),
+                fault_at=fault_at,
+            )
         return _verdict("restart the Temporal server mid-run", env, outcome, cases, **{"down s": down_seconds})
 
 
@@ -80,8 +109,12 @@ def _terminate_backends(application_name: str) -> int:
     admin = create_engine(PG_ADMIN_URL)
     try:
         with admin.begin() as conn:
-            return len(conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                         "WHERE application_name = :name"), {"name": application_name}).all())
+            return len(
+                conn.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+                    {"name": application_name},
+                ).all()
+            )
     finally:
         admin.dispose()
 
@@ -100,10 +133,22 @@ async def pg_drop_drill(cases: int = 50, concurrency: int = 50, drops: int = 5, 
                     await asyncio.sleep(every)
 
             async with env.running_worker(queue):
-                outcome = await run_fleet(env, drill_policy(), queue, cases=cases, concurrency=concurrency,
-                                          fault=drop_connections, fault_at=0.3)
-            result = _verdict("drop the worker's PostgreSQL connections mid-run", env, outcome, cases,
-                              **{"connections terminated": sum(terminated)})
+                outcome = await run_fleet(
+                    env,
+                    drill_policy(),
+                    queue,
+                    cases=cases,
+                    concurrency=concurrency,
+                    fault=drop_connections,
+                    fault_at=0.3,
+                )
+            result = _verdict(
+                "drop the worker's PostgreSQL connections mid-run",
+                env,
+                outcome,
+                cases,
+                **{"connections terminated": sum(terminated)},
+            )
             if sum(terminated) == 0:
                 result.problems.append("no worker connection was ever terminated: the drill tested nothing")
             return result

@@ -21,9 +21,17 @@ class FleetOutcome:
     seconds: float = 0.0
 
 
-async def run_fleet(env: BenchEnv, policy: Policy, task_queue: str, *, cases: int, concurrency: int,
-                    fault: Callable[[], Awaitable[None]] | None = None, fault_at: float = 0.5,
-                    patience: float = 180.0) -> FleetOutcome:
+async def run_fleet(
+    env: BenchEnv,
+    policy: Policy,
+    task_queue: str,
+    *,
+    cases: int,
+    concurrency: int,
+    fault: Callable[[], Awaitable[None]] | None = None,
+    fault_at: float = 0.5,
+    patience: float = 180.0,
+) -> FleetOutcome:
     """Drive `cases` full cases; when `fault_at` of all their steps are done, await `fault()` once."""
     outcome = FleetOutcome()
     parties = make_parties(env.engine, cases)

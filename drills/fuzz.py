@@ -28,8 +28,14 @@ def generate(operation, examples: int) -> list:
     """`examples` requests for one operation; derandomized, so every run sends the same ones."""
     cases: list = []
 
-    @settings(max_examples=examples, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck), derandomize=True)
+    @settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+    )
     @given(operation.as_strategy())
     def collect(case) -> None:
         cases.append(case)
@@ -51,8 +57,12 @@ def poison(value, n: int):
 
 def _request(case, base_url: str, headers: dict[str, str], n: int = 0) -> dict:
     kwargs = case.as_transport_kwargs(base_url=base_url, headers=headers)
-    out = {"method": kwargs["method"], "url": kwargs["url"], "headers": kwargs.get("headers") or {},
-           "params": kwargs.get("params") or None}
+    out = {
+        "method": kwargs["method"],
+        "url": kwargs["url"],
+        "headers": kwargs.get("headers") or {},
+        "params": kwargs.get("params") or None,
+    }
     if out["params"]:
         out["params"] = {k: poison(v, n) if n % 3 == 1 else v for k, v in out["params"].items()}
     if "json" in kwargs:
@@ -71,11 +81,15 @@ async def fuzz_drill(examples: int = 10, database_url: str | None = None) -> Dri
         consumer, merchant = party_users(env, party)
         with Session(env.engine) as session:
             for role, user in STAFF.items():
-                session.add(User(id=user, username=user.lower(), hashed_password="-", role=role,
-                                 created_at=datetime.now(UTC)))
+                session.add(
+                    User(id=user, username=user.lower(), hashed_password="-", role=role, created_at=datetime.now(UTC))
+                )
             session.commit()
-        users = {**{role: (user, role) for role, user in STAFF.items()}, "consumer": (consumer, "consumer"),
-                 "merchant": (merchant, "merchant")}
+        users = {
+            **{role: (user, role) for role, user in STAFF.items()},
+            "consumer": (consumer, "consumer"),
+            "merchant": (merchant, "merchant"),
+        }
         async with env.running_worker(queue), in_process_api(env, queue) as http:
             case = FullCase(env.client, env.engine, queue, drill_policy(), party)
             real_id = await case.file()
@@ -90,13 +104,16 @@ async def fuzz_drill(examples: int = 10, database_url: str | None = None) -> Dri
                     try:
                         response = await asyncio.wait_for(http.request(**request), 60)
                     except Exception as exc:  # a request the app could not answer at all counts as a 5xx
-                        result.problems.append(f"{operation.method.upper()} {operation.path} as {role}: "
-                                               f"{type(exc).__name__}: {exc}"[:300])
+                        result.problems.append(
+                            f"{operation.method.upper()} {operation.path} as {role}: {type(exc).__name__}: {exc}"[:300]
+                        )
                         continue
                     sent += 1
                     statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
                     if response.status_code >= 500:
-                        result.problems.append(f"{operation.method.upper()} {operation.path} as {role} -> "
-                                               f"{response.status_code}: {response.text[:200]}")
+                        result.problems.append(
+                            f"{operation.method.upper()} {operation.path} as {role} -> "
+                            f"{response.status_code}: {response.text[:200]}"
+                        )
         result.figures = {"requests": sent, "statuses": dict(sorted(statuses.items()))}
     return result

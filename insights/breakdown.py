@@ -17,9 +17,16 @@ from models.types import UTCDateTime
 
 GroupBy = Literal["merchant", "sku", "category", "type", "dispute_class", "channel", "severity", "root_cause", "day"]
 SortBy = Literal["complaints", "rate", "refund_minor", "breaches"]
-_COLUMNS = {"merchant": F.merchant_id, "sku": F.sku, "category": F.category, "type": F.type,
-            "dispute_class": F.dispute_class, "channel": F.channel, "severity": F.severity,
-            "root_cause": F.root_cause}
+_COLUMNS = {
+    "merchant": F.merchant_id,
+    "sku": F.sku,
+    "category": F.category,
+    "type": F.type,
+    "dispute_class": F.dispute_class,
+    "channel": F.channel,
+    "severity": F.severity,
+    "root_cause": F.root_cause,
+}
 # Order-line counts exist per merchant, SKU, category and day; other groups have no denominator.
 _ORDER_GRAIN = {"merchant": O.merchant_id, "sku": O.sku, "category": O.category}
 
@@ -53,8 +60,16 @@ def _sum(expr: Any) -> Any:
     return func.coalesce(func.sum(expr), 0)
 
 
-def breakdown(session: Session, f: InsightFilter, by: GroupBy, *, sort: SortBy = "complaints", limit: int = 50,
-              min_complaints: int = 5, now: datetime | None = None) -> list[BreakdownRow]:
+def breakdown(
+    session: Session,
+    f: InsightFilter,
+    by: GroupBy,
+    *,
+    sort: SortBy = "complaints",
+    limit: int = 50,
+    min_complaints: int = 5,
+    now: datetime | None = None,
+) -> list[BreakdownRow]:
     """Groups ranked by `sort`; ranked by rate, only groups with at least `min_complaints` complaints."""
     where: list[ColumnElement[bool]] = [*case_clauses(f, now, session=session), col(F.stage) != Stage.REJECTED.value]
     key = _day_expr(session) if by == "day" else _COLUMNS[by]
@@ -63,9 +78,12 @@ def breakdown(session: Session, f: InsightFilter, by: GroupBy, *, sort: SortBy =
         func.count().label("complaints"),
         _sum(case((col(F.stage) == Stage.CLOSED.value, 1), else_=0)).label("closed"),
         _sum(case((col(F.escalated), 1), else_=0)).label("escalated"),
-        _sum(case((col(F.reopened), 1), else_=0)).label("reopened"), _sum(F.breaches).label("breaches"),
-        func.avg(F.resolution_seconds).label("resolution"), func.avg(satisfaction).label("satisfaction"),
-        *[_sum(getattr(F, c)).label(c) for c in MONEY_COLUMNS.values()]]
+        _sum(case((col(F.reopened), 1), else_=0)).label("reopened"),
+        _sum(F.breaches).label("breaches"),
+        func.avg(F.resolution_seconds).label("resolution"),
+        func.avg(satisfaction).label("satisfaction"),
+        *[_sum(getattr(F, c)).label(c) for c in MONEY_COLUMNS.values()],
+    ]
     if by in ("merchant", "sku") and sort in ("complaints", "rate"):
         # Thousands of groups: rank on a count first (a sort of one column), then compute every figure
         # for the groups that made the list only, through the (merchant_id|sku, created_at) index.
@@ -75,22 +93,39 @@ def breakdown(session: Session, f: InsightFilter, by: GroupBy, *, sort: SortBy =
             lines = _order_lines(session, f, by, now, keys) or {}
             keys = sorted(keys, key=lambda k: (counted[k] / lines[k] if lines.get(k) else -1, k), reverse=True)
         else:
-            keys = [str(k) for k, _ in sorted(((k, n) for k, n in counted.items() if k is not None),
-                                              key=lambda kn: (kn[1], str(kn[0])), reverse=True)]
+            keys = [
+                str(k)
+                for k, _ in sorted(
+                    ((k, n) for k, n in counted.items() if k is not None),
+                    key=lambda kn: (kn[1], str(kn[0])),
+                    reverse=True,
+                )
+            ]
         chosen = keys[:limit]
         plain = [*case_clauses(f, now), col(F.stage) != Stage.REJECTED.value]
-        groups = [dict(row._mapping) for start in range(0, len(chosen), 500) for row in session.execute(
-            select(key.label("key"), *measures).where(*plain, col(key).in_(chosen[start:start + 500]))
-            .group_by(key))]
+        groups = [
+            dict(row._mapping)
+            for start in range(0, len(chosen), 500)
+            for row in session.execute(
+                select(key.label("key"), *measures)
+                .where(*plain, col(key).in_(chosen[start : start + 500]))
+                .group_by(key)
+            )
+        ]
     else:
-        groups = [dict(row._mapping) for row in session.execute(
-            select(key.label("key"), *measures).where(*where).group_by(key))]
+        groups = [
+            dict(row._mapping)
+            for row in session.execute(select(key.label("key"), *measures).where(*where).group_by(key))
+        ]
     if sort == "rate":
         # A rate on a handful of complaints is noise: rank only groups with enough of them.
         groups = [g for g in groups if g["complaints"] >= min_complaints]
     else:
-        ranked = {"complaints": lambda g: g["complaints"], "breaches": lambda g: g["breaches"],
-                  "refund_minor": lambda g: g["refund_minor"] + g["advance_minor"]}[sort]
+        ranked = {
+            "complaints": lambda g: g["complaints"],
+            "breaches": lambda g: g["breaches"],
+            "refund_minor": lambda g: g["refund_minor"] + g["advance_minor"],
+        }[sort]
         if by != "day":
             groups = sorted(groups, key=lambda g: (ranked(g), str(g["key"])), reverse=True)[:limit]
     wanted = [str(g["key"]) for g in groups if g["key"] is not None]
@@ -99,43 +134,65 @@ def breakdown(session: Session, f: InsightFilter, by: GroupBy, *, sort: SortBy =
     for g in groups:
         name = "" if g["key"] is None else str(g["key"])
         n_lines = lines.get(name) if lines is not None else None
-        rows.append(BreakdownRow(
-            key=name or "unknown", complaints=int(g["complaints"]), order_lines=n_lines,
-            per_1000_order_lines=round(1000 * g["complaints"] / n_lines, 3) if n_lines else None,
-            closed=int(g["closed"]), escalated=int(g["escalated"]), reopened=int(g["reopened"]),
-            breaches=int(g["breaches"]),
-            mean_resolution_hours=round(float(g["resolution"]) / 3600, 2) if g["resolution"] is not None else None,
-            mean_satisfaction=round(float(g["satisfaction"]), 2) if g["satisfaction"] is not None else None,
-            **{c: int(g[c]) for c in MONEY_COLUMNS.values()}))
-    order = {"complaints": lambda r: (r.complaints, r.key), "rate": lambda r: (r.per_1000_order_lines or -1, r.key),
-             "refund_minor": lambda r: (r.refund_minor + r.advance_minor, r.key),
-             "breaches": lambda r: (r.breaches, r.key)}[sort]
+        rows.append(
+            BreakdownRow(
+                key=name or "unknown",
+                complaints=int(g["complaints"]),
+                order_lines=n_lines,
+                per_1000_order_lines=round(1000 * g["complaints"] / n_lines, 3) if n_lines else None,
+                closed=int(g["closed"]),
+                escalated=int(g["escalated"]),
+                reopened=int(g["reopened"]),
+                breaches=int(g["breaches"]),
+                mean_resolution_hours=round(float(g["resolution"]) / 3600, 2) if g["resolution"] is not None else None,
+                mean_satisfaction=round(float(g["satisfaction"]), 2) if g["satisfaction"] is not None else None,
+                **{c: int(g[c]) for c in MONEY_COLUMNS.values()},
+            )
+        )
+    order = {
+        "complaints": lambda r: (r.complaints, r.key),
+        "rate": lambda r: (r.per_1000_order_lines or -1, r.key),
+        "refund_minor": lambda r: (r.refund_minor + r.advance_minor, r.key),
+        "breaches": lambda r: (r.breaches, r.key),
+    }[sort]
     if by == "day":
         return sorted(rows, key=lambda r: r.key)[:limit]
     return sorted(rows, key=order, reverse=True)[:limit]
 
 
-def _counts(session: Session, f: InsightFilter, by: str, where: list[ColumnElement[bool]],
-            now: datetime | None) -> dict[Any, int]:
+def _counts(
+    session: Session, f: InsightFilter, by: str, where: list[ColumnElement[bool]], now: datetime | None
+) -> dict[Any, int]:
     """Complaints per merchant or SKU. With only a window (and a merchant for SKUs) SQLite reads them
     from the (key, created_at, stage) index alone, in key order: no table access, no sort."""
     column = F.merchant_id if by == "merchant" else F.sku
-    only_window = not (f.category or f.type or f.dispute_class or f.channel or f.severity or f.sku
-                       or (f.merchant_id and by == "merchant"))
+    only_window = not (
+        f.category
+        or f.type
+        or f.dispute_class
+        or f.channel
+        or f.severity
+        or f.sku
+        or (f.merchant_id and by == "merchant")
+    )
     if not (only_window and session.get_bind().dialect.name == "sqlite"):
         return dict(session.execute(select(column, func.count()).where(*where).group_by(column)).all())
     start, end = f.window(now)
     name = column.key
-    sql = (f"SELECT {name}, count(*) FROM insight_case INDEXED BY ix_insight_case_{name.split('_')[0]}_created "
-           f"WHERE {name} IS NOT NULL AND created_at >= :start AND created_at < :end AND stage != 'rejected'"
-           + (" AND merchant_id = :merchant" if f.merchant_id else "") + f" GROUP BY {name}")
+    sql = (
+        f"SELECT {name}, count(*) FROM insight_case INDEXED BY ix_insight_case_{name.split('_')[0]}_created "
+        f"WHERE {name} IS NOT NULL AND created_at >= :start AND created_at < :end AND stage != 'rejected'"
+        + (" AND merchant_id = :merchant" if f.merchant_id else "")
+        + f" GROUP BY {name}"
+    )
     stmt = text(sql).bindparams(bindparam("start", type_=UTCDateTime()), bindparam("end", type_=UTCDateTime()))
     params = {"start": start, "end": end, **({"merchant": f.merchant_id} if f.merchant_id else {})}
     return dict(session.execute(stmt, params).all())
 
 
-def _order_lines(session: Session, f: InsightFilter, by: GroupBy, now: datetime | None,
-                 keys: list[str]) -> dict[str, int] | None:
+def _order_lines(
+    session: Session, f: InsightFilter, by: GroupBy, now: datetime | None, keys: list[str]
+) -> dict[str, int] | None:
     """Order lines of the wanted groups only (an IN list per chunk, read through the grain's index)."""
     first, last = days_of(*f.window(now))
     base: list[ColumnElement[bool]] = [col(O.day) >= first, col(O.day) <= last]
@@ -145,8 +202,13 @@ def _order_lines(session: Session, f: InsightFilter, by: GroupBy, now: datetime 
         base.append(col(O.sku) == f.sku)
     if f.category:
         base.append(col(O.category).in_([str(c) for c in f.category]))
-    grain = ("sku" if f.sku is not None or by == "sku"
-             else "merchant" if f.merchant_id is not None or by == "merchant" else "category")
+    grain = (
+        "sku"
+        if f.sku is not None or by == "sku"
+        else "merchant"
+        if f.merchant_id is not None or by == "merchant"
+        else "category"
+    )
     if by == "day":
         stmt = select(O.day, func.sum(O.lines)).where(col(O.grain) == grain, *base).group_by(O.day)
         return {(d.isoformat() if isinstance(d, date) else str(d)): int(n) for d, n in session.execute(stmt)}
@@ -155,8 +217,10 @@ def _order_lines(session: Session, f: InsightFilter, by: GroupBy, now: datetime 
     column = _ORDER_GRAIN[by]
     out: dict[str, int] = {}
     for start in range(0, len(keys), 500):
-        stmt = (select(column, func.sum(O.lines))
-                .where(col(O.grain) == grain, col(column).in_(keys[start:start + 500]), *base).group_by(column))
+        stmt = (
+            select(column, func.sum(O.lines))
+            .where(col(O.grain) == grain, col(column).in_(keys[start : start + 500]), *base)
+            .group_by(column)
+        )
         out.update({str(k): int(n) for k, n in session.execute(stmt)})
     return out
-

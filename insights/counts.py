@@ -32,10 +32,11 @@ def period_counts(session: Session, first: date, last: date) -> PeriodCounts:
     out = PeriodCounts()
     start, end = day_start(first), day_start(last + timedelta(days=1))
     filed = filed_at(session, InsightFilter())  # every merchant: a table scan (insights.filters.filed_at)
-    cases = (select(InsightCase.merchant_id, InsightCase.sku, InsightCase.category, func.count())
-             .where(filed >= start, filed < end,
-                    col(InsightCase.stage) != Stage.REJECTED.value)
-             .group_by(InsightCase.merchant_id, InsightCase.sku, InsightCase.category))
+    cases = (
+        select(InsightCase.merchant_id, InsightCase.sku, InsightCase.category, func.count())
+        .where(filed >= start, filed < end, col(InsightCase.stage) != Stage.REJECTED.value)
+        .group_by(InsightCase.merchant_id, InsightCase.sku, InsightCase.category)
+    )
     for merchant, sku, category, n in session.execute(cases):
         if merchant:
             out.merchant_complaints[merchant] += n
@@ -43,12 +44,21 @@ def period_counts(session: Session, first: date, last: date) -> PeriodCounts:
             out.sku_complaints[sku] += n
         if category:
             out.category_complaints[category] += n
-    lines = (select(InsightOrderDay.grain, InsightOrderDay.merchant_id, InsightOrderDay.sku,
-                    InsightOrderDay.category, func.sum(InsightOrderDay.lines))
-             .where(col(InsightOrderDay.day) >= first, col(InsightOrderDay.day) <= last,
-                    col(InsightOrderDay.grain).in_(["sku", "merchant", "category"]))
-             .group_by(InsightOrderDay.grain, InsightOrderDay.merchant_id, InsightOrderDay.sku,
-                       InsightOrderDay.category))
+    lines = (
+        select(
+            InsightOrderDay.grain,
+            InsightOrderDay.merchant_id,
+            InsightOrderDay.sku,
+            InsightOrderDay.category,
+            func.sum(InsightOrderDay.lines),
+        )
+        .where(
+            col(InsightOrderDay.day) >= first,
+            col(InsightOrderDay.day) <= last,
+            col(InsightOrderDay.grain).in_(["sku", "merchant", "category"]),
+        )
+        .group_by(InsightOrderDay.grain, InsightOrderDay.merchant_id, InsightOrderDay.sku, InsightOrderDay.category)
+    )
     for grain, merchant, sku, category, n in session.execute(lines):
         n = int(n)
         if grain == "sku":

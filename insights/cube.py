@@ -41,8 +41,11 @@ def _category_clause(category: str) -> ColumnElement[bool]:
 
 
 def _day_clauses(day: date, category: str) -> list[ColumnElement[bool]]:
-    return [col(F.created_at) >= day_start(day), col(F.created_at) < day_start(day + timedelta(days=1)),
-            _category_clause(category)]
+    return [
+        col(F.created_at) >= day_start(day),
+        col(F.created_at) < day_start(day + timedelta(days=1)),
+        _category_clause(category),
+    ]
 
 
 def _lock(session: Session, day: date, category: str) -> D:
@@ -50,8 +53,16 @@ def _lock(session: Session, day: date, category: str) -> D:
     dialect = session.get_bind().dialect.name
     maker = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(maker(D).values(day=day, category=category, totals={}).on_conflict_do_nothing())
-    return session.execute(select(D).where(col(D.day) == day, col(D.category) == category).with_for_update()
-                           .execution_options(populate_existing=True)).scalars().one()
+    return (
+        session.execute(
+            select(D)
+            .where(col(D.day) == day, col(D.category) == category)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        .scalars()
+        .one()
+    )
 
 
 def refresh_day(session: Session, day: date, category: str) -> None:
@@ -63,8 +74,11 @@ def refresh_day(session: Session, day: date, category: str) -> None:
         session.delete(row)
         return
     exactly = [0] * SCORES
-    for resolved, communication in session.execute(select(F.resolved_score, F.communication_score).where(
-            *where, col(F.resolved_score).is_not(None), col(F.communication_score).is_not(None))):
+    for resolved, communication in session.execute(
+        select(F.resolved_score, F.communication_score).where(
+            *where, col(F.resolved_score).is_not(None), col(F.communication_score).is_not(None)
+        )
+    ):
         exactly[max(0, min(resolved, communication, SCORES - 1))] += 1
     at_least, running = [0] * SCORES, 0
     for t in range(SCORES - 1, -1, -1):
@@ -83,11 +97,12 @@ def rebuild(engine: Engine) -> int:
     """Re-aggregate every day and category that has facts; the number of rollup rows."""
     with session_scope(engine) as session:
         session.execute(delete(D))
-        keys = {(created.date(), category or "") for created, category in
-                session.execute(select(F.created_at, F.category))}
+        keys = {
+            (created.date(), category or "") for created, category in session.execute(select(F.created_at, F.category))
+        }
     for start in range(0, len(keys), 200):
         with session_scope(engine) as session:
-            for day, category in sorted(keys)[start:start + 200]:
+            for day, category in sorted(keys)[start : start + 200]:
                 refresh_day(session, day, category)
     return len(keys)
 
@@ -110,10 +125,17 @@ def window_totals(session: Session, f: InsightFilter, threshold: int, now: datet
         return _from_facts(session, case_clauses(f, now, session=session), threshold)
     categories = [str(c) for c in f.category]
     in_category: list[ColumnElement[bool]] = [col(F.category).in_(categories)] if categories else []
-    total = _from_facts(session, [col(F.created_at) >= start, col(F.created_at) < day_start(first_full),
-                                  *in_category], threshold)
-    total = add(total, _from_facts(session, [col(F.created_at) >= day_start(last_full + timedelta(days=1)),
-                                             col(F.created_at) < end, *in_category], threshold))
+    total = _from_facts(
+        session, [col(F.created_at) >= start, col(F.created_at) < day_start(first_full), *in_category], threshold
+    )
+    total = add(
+        total,
+        _from_facts(
+            session,
+            [col(F.created_at) >= day_start(last_full + timedelta(days=1)), col(F.created_at) < end, *in_category],
+            threshold,
+        ),
+    )
     stmt = select(D.totals).where(col(D.day) >= first_full, col(D.day) <= last_full)
     if categories:
         stmt = stmt.where(col(D.category).in_(categories))

@@ -50,8 +50,9 @@ def windows(now: datetime, policy: Policy) -> tuple[tuple[Any, Any], tuple[Any, 
     return (first, today), (first - timedelta(days=base_days), first - timedelta(days=1))
 
 
-def _merchant_subjects(cur: PeriodCounts, base: PeriodCounts, flagged: set[tuple[str, str]],
-                       policy: Policy) -> list[Subject]:
+def _merchant_subjects(
+    cur: PeriodCounts, base: PeriodCounts, flagged: set[tuple[str, str]], policy: Policy
+) -> list[Subject]:
     ew = policy.insights.early_warning
     out = []
     candidates = {m for m, n in cur.merchant_complaints.items() if n >= ew.min_complaints}
@@ -62,14 +63,17 @@ def _merchant_subjects(cur: PeriodCounts, base: PeriodCounts, flagged: set[tuple
         past = Counts(base.merchant_complaints[merchant], base.merchant_lines[merchant])
         rest = Counts(0, 0)
         if category:
-            rest = Counts(max(0, cur.category_complaints[category] - own.complaints),
-                          max(0, cur.category_lines[category] - cur.merchant_category_lines[(merchant, category)]))
+            rest = Counts(
+                max(0, cur.category_complaints[category] - own.complaints),
+                max(0, cur.category_lines[category] - cur.merchant_category_lines[(merchant, category)]),
+            )
         out.append(Subject("merchant", merchant, merchant, category, evaluate(own, past, rest, ew)))
     return out
 
 
-def _sku_subjects(cur: PeriodCounts, base: PeriodCounts, flagged: set[tuple[str, str]],
-                  policy: Policy) -> list[Subject]:
+def _sku_subjects(
+    cur: PeriodCounts, base: PeriodCounts, flagged: set[tuple[str, str]], policy: Policy
+) -> list[Subject]:
     ew = policy.insights.early_warning
     ranked = [s for s, n in Counter(cur.sku_complaints).most_common(ew.max_subjects) if n >= ew.min_complaints]
     out = []
@@ -79,19 +83,29 @@ def _sku_subjects(cur: PeriodCounts, base: PeriodCounts, flagged: set[tuple[str,
         past = Counts(base.sku_complaints[sku], base.sku_lines[sku])
         rest = Counts(0, 0)
         if category:
-            rest = Counts(max(0, cur.category_complaints[category] - own.complaints),
-                          max(0, cur.category_lines[category] - own.lines))
+            rest = Counts(
+                max(0, cur.category_complaints[category] - own.complaints),
+                max(0, cur.category_lines[category] - own.lines),
+            )
         out.append(Subject("sku", sku, merchant, category, evaluate(own, past, rest, ew)))
     return out
 
 
-def evidence_of(s: Subject, now: datetime, policy: Policy, current: tuple[Any, Any],
-                baseline: tuple[Any, Any]) -> dict[str, Any]:
-    return {"subject_kind": s.kind, "subject_id": s.id, "merchant_id": s.merchant_id, "category": s.category,
-            "evaluated_at": now.isoformat(), "current_days": [d.isoformat() for d in current],
-            "baseline_days": [d.isoformat() for d in baseline], "policy_version": policy.version,
-            "thresholds": policy.insights.early_warning.model_dump(mode="json"),
-            **s.verdict.model_dump(mode="json")}
+def evidence_of(
+    s: Subject, now: datetime, policy: Policy, current: tuple[Any, Any], baseline: tuple[Any, Any]
+) -> dict[str, Any]:
+    return {
+        "subject_kind": s.kind,
+        "subject_id": s.id,
+        "merchant_id": s.merchant_id,
+        "category": s.category,
+        "evaluated_at": now.isoformat(),
+        "current_days": [d.isoformat() for d in current],
+        "baseline_days": [d.isoformat() for d in baseline],
+        "policy_version": policy.version,
+        "thresholds": policy.insights.early_warning.model_dump(mode="json"),
+        **s.verdict.model_dump(mode="json"),
+    }
 
 
 def scan_warnings(engine: Engine, notifier: Notifier, policy: Policy, now: datetime) -> WarningReport:
@@ -99,8 +113,10 @@ def scan_warnings(engine: Engine, notifier: Notifier, policy: Policy, now: datet
     report = WarningReport()
     with Session(engine) as session:
         cur, base = period_counts(session, *current), period_counts(session, *baseline)
-        active = {(f.subject_kind, f.subject_id): f for f in
-                  session.exec(select(InsightFlag).where(col(InsightFlag.cleared_at).is_(None))).all()}
+        active = {
+            (f.subject_kind, f.subject_id): f
+            for f in session.exec(select(InsightFlag).where(col(InsightFlag.cleared_at).is_(None))).all()
+        }
     flagged = set(active)
     subjects = _merchant_subjects(cur, base, flagged, policy) + _sku_subjects(cur, base, flagged, policy)
     report.evaluated = len(subjects)
@@ -121,13 +137,28 @@ def scan_warnings(engine: Engine, notifier: Notifier, policy: Policy, now: datet
 
 def _raise(engine: Engine, s: Subject, evidence: dict[str, Any], now: datetime, policy: Policy) -> None:
     with session_scope(engine) as session:
-        flag = InsightFlag(subject_kind=s.kind, subject_id=s.id, merchant_id=s.merchant_id, category=s.category,
-                           raised_at=now, evidence=evidence, last_evaluated_at=now)
+        flag = InsightFlag(
+            subject_kind=s.kind,
+            subject_id=s.id,
+            merchant_id=s.merchant_id,
+            category=s.category,
+            raised_at=now,
+            evidence=evidence,
+            last_evaluated_at=now,
+        )
         session.add(flag)
         session.flush()
-        append_record(session, event_key=f"insights:flag:{flag.id}:raised", complaint_id=None, at=now,
-                      actor_kind=ACTOR[0], actor_id=ACTOR[1], action="early_warning_raised",
-                      reason=describe(s.kind, s.id, s.verdict), details={"flag_id": flag.id, **evidence})
+        append_record(
+            session,
+            event_key=f"insights:flag:{flag.id}:raised",
+            complaint_id=None,
+            at=now,
+            actor_kind=ACTOR[0],
+            actor_id=ACTOR[1],
+            action="early_warning_raised",
+            reason=describe(s.kind, s.id, s.verdict),
+            details={"flag_id": flag.id, **evidence},
+        )
 
 
 def _clear(engine: Engine, flag_id: int, s: Subject, evidence: dict[str, Any], now: datetime) -> None:
@@ -137,24 +168,42 @@ def _clear(engine: Engine, flag_id: int, s: Subject, evidence: dict[str, Any], n
             return
         flag.cleared_at, flag.clear_evidence, flag.last_evaluated_at = now, evidence, now
         session.add(flag)
-        append_record(session, event_key=f"insights:flag:{flag_id}:cleared", complaint_id=None, at=now,
-                      actor_kind=ACTOR[0], actor_id=ACTOR[1], action="early_warning_cleared",
-                      reason="rate returned: " + describe(s.kind, s.id, s.verdict),
-                      details={"flag_id": flag_id, **evidence})
+        append_record(
+            session,
+            event_key=f"insights:flag:{flag_id}:cleared",
+            complaint_id=None,
+            at=now,
+            actor_kind=ACTOR[0],
+            actor_id=ACTOR[1],
+            action="early_warning_cleared",
+            reason="rate returned: " + describe(s.kind, s.id, s.verdict),
+            details={"flag_id": flag_id, **evidence},
+        )
 
 
 def _deliver(engine: Engine, notifier: Notifier, policy: Policy, since: datetime) -> None:
     """Send (or re-send: the key makes it a no-op) the notifications of recent flag events."""
     queue = f"queue:{policy.escalation.supervisor_queue}"
     with Session(engine) as session:
-        recent = session.exec(select(InsightFlag).where(
-            (col(InsightFlag.raised_at) >= since) | (col(InsightFlag.cleared_at) >= since))).all()
+        recent = session.exec(
+            select(InsightFlag).where((col(InsightFlag.raised_at) >= since) | (col(InsightFlag.cleared_at) >= since))
+        ).all()
     for flag in recent:
         events = [("raised", flag.evidence)]
         if flag.cleared_at is not None and flag.clear_evidence is not None:
             events.append(("cleared", flag.clear_evidence))
         for event, evidence in events:
-            notifier.send(f"insights:flag:{flag.id}:{event}", queue, f"early_warning_{event}", None, {
-                "flag_id": flag.id, "subject_kind": flag.subject_kind, "subject_id": flag.subject_id,
-                "merchant_id": flag.merchant_id, "rate_per_1000": evidence.get("rate_per_1000"),
-                "tests": evidence.get("tests", [])})
+            notifier.send(
+                f"insights:flag:{flag.id}:{event}",
+                queue,
+                f"early_warning_{event}",
+                None,
+                {
+                    "flag_id": flag.id,
+                    "subject_kind": flag.subject_kind,
+                    "subject_id": flag.subject_id,
+                    "merchant_id": flag.merchant_id,
+                    "rate_per_1000": evidence.get("rate_per_1000"),
+                    "tests": evidence.get("tests", []),
+                },
+            )

@@ -22,9 +22,14 @@ from models.tables import AuditLog, Complaint, LedgerEntry, OrderLine, SlaBreach
 SLA_CLOCKS = ("first_contact", "plan", "solution", "dispute_limit")
 
 # Ledger kind -> fact column. Deposit freezes and releases move no money to anyone: not counted.
-MONEY_COLUMNS = {LedgerKind.MERCHANT_REFUND.value: "refund_minor", LedgerKind.PLATFORM_ADVANCE.value: "advance_minor",
-                 LedgerKind.RECOVERY.value: "recovery_minor", LedgerKind.PENALTY.value: "penalty_minor",
-                 LedgerKind.COUPON.value: "coupon_minor", LedgerKind.POINTS.value: "points"}
+MONEY_COLUMNS = {
+    LedgerKind.MERCHANT_REFUND.value: "refund_minor",
+    LedgerKind.PLATFORM_ADVANCE.value: "advance_minor",
+    LedgerKind.RECOVERY.value: "recovery_minor",
+    LedgerKind.PENALTY.value: "penalty_minor",
+    LedgerKind.COUPON.value: "coupon_minor",
+    LedgerKind.POINTS.value: "points",
+}
 
 CHUNK = 2000
 
@@ -62,16 +67,29 @@ def fold(src: Sources) -> dict[str, Any]:
     last = answered[-1] if answered else None
     clocks = set(src.breach_clocks)
     return {
-        "complaint_id": c.id, "created_at": c.created_at, "closed_at": c.closed_at, "merchant_id": c.merchant_id,
-        "sku": c.sku, "category": src.category, "type": c.type, "dispute_class": c.dispute_class,
-        "channel": c.channel, "severity": c.severity, "stage": c.stage, "root_cause": c.root_cause,
+        "complaint_id": c.id,
+        "created_at": c.created_at,
+        "closed_at": c.closed_at,
+        "merchant_id": c.merchant_id,
+        "sku": c.sku,
+        "category": src.category,
+        "type": c.type,
+        "dispute_class": c.dispute_class,
+        "channel": c.channel,
+        "severity": c.severity,
+        "stage": c.stage,
+        "root_cause": c.root_cause,
         "resolution_seconds": int((c.closed_at - c.created_at).total_seconds()) if closed else None,
-        "escalated": c.escalation_level > 0, "reopened": src.reopened,
+        "escalated": c.escalation_level > 0,
+        "reopened": src.reopened,
         **{f"breached_{name}": name in clocks for name in SLA_CLOCKS},
-        "breaches": len(src.breach_clocks), "survey_sent": bool(src.surveys), "survey_answered": last is not None,
+        "breaches": len(src.breach_clocks),
+        "survey_sent": bool(src.surveys),
+        "survey_answered": last is not None,
         "resolved_score": last.resolved_score if last else None,
         "communication_score": last.communication_score if last else None,
-        **net_money(src.ledger), "source_updated_at": c.updated_at,
+        **net_money(src.ledger),
+        "source_updated_at": c.updated_at,
     }
 
 
@@ -84,13 +102,18 @@ def refresh_case(session: Session, complaint_id: str) -> None:
     if complaint.order_line_id:
         line = session.get(OrderLine, complaint.order_line_id)
         src.category = line.category if line else None
-    src.breach_clocks = list(session.execute(select(SlaBreach.clock).where(SlaBreach.complaint_id == complaint_id))
-                             .scalars())
+    src.breach_clocks = list(
+        session.execute(select(SlaBreach.clock).where(SlaBreach.complaint_id == complaint_id)).scalars()
+    )
     src.surveys = list(session.execute(select(Survey).where(Survey.complaint_id == complaint_id)).scalars())
-    src.reopened = bool(session.execute(select(func.count()).select_from(AuditLog).where(
-        AuditLog.complaint_id == complaint_id, AuditLog.action == "reopened")).scalar_one())
-    src.ledger = list(session.execute(select(LedgerEntry).where(LedgerEntry.complaint_id == complaint_id))
-                      .scalars())
+    src.reopened = bool(
+        session.execute(
+            select(func.count())
+            .select_from(AuditLog)
+            .where(AuditLog.complaint_id == complaint_id, AuditLog.action == "reopened")
+        ).scalar_one()
+    )
+    src.ledger = list(session.execute(select(LedgerEntry).where(LedgerEntry.complaint_id == complaint_id)).scalars())
     values = fold(src)
     row = session.get(InsightCase, complaint_id)
     categories = {values["category"] or ""}
@@ -116,17 +139,22 @@ def _gather(session: Session, complaints: Sequence[Any]) -> list[Sources]:
     ids = [c.id for c in complaints]
     by_id = {c.id: Sources(complaint=c) for c in complaints}
     line_ids = {c.order_line_id for c in complaints if c.order_line_id}
-    categories = dict(session.execute(select(OrderLine.id, OrderLine.category)
-                                      .where(OrderLine.id.in_(line_ids))).all()) if line_ids else {}
+    categories = (
+        dict(session.execute(select(OrderLine.id, OrderLine.category).where(OrderLine.id.in_(line_ids))).all())
+        if line_ids
+        else {}
+    )
     for c in complaints:
         by_id[c.id].category = categories.get(c.order_line_id or "")
-    for cid, clock in session.execute(select(SlaBreach.complaint_id, SlaBreach.clock)
-                                      .where(SlaBreach.complaint_id.in_(ids))):
+    for cid, clock in session.execute(
+        select(SlaBreach.complaint_id, SlaBreach.clock).where(SlaBreach.complaint_id.in_(ids))
+    ):
         by_id[cid].breach_clocks.append(clock)
     for survey in session.execute(select(*Survey.__table__.columns).where(Survey.complaint_id.in_(ids))):
         by_id[survey.complaint_id].surveys.append(survey)  # type: ignore[arg-type]  (a Row has the same names)
-    for cid in session.execute(select(AuditLog.complaint_id).where(
-            AuditLog.complaint_id.in_(ids), AuditLog.action == "reopened")).scalars():
+    for cid in session.execute(
+        select(AuditLog.complaint_id).where(AuditLog.complaint_id.in_(ids), AuditLog.action == "reopened")
+    ).scalars():
         by_id[cid].reopened = True
     for entry in session.execute(select(*LedgerEntry.__table__.columns).where(LedgerEntry.complaint_id.in_(ids))):
         by_id[entry.complaint_id].ledger.append(entry)  # type: ignore[arg-type]
@@ -136,11 +164,14 @@ def _gather(session: Session, complaints: Sequence[Any]) -> list[Sources]:
 def rebuild(engine: Engine, complaint_ids: Iterable[str] | None = None) -> int:
     """Recompute the facts of the given complaints (all when None) in chunks; the number of rows written."""
     with Session(engine) as session:
-        ids = list(complaint_ids) if complaint_ids is not None else list(
-            session.execute(select(Complaint.id).order_by(Complaint.id)).scalars())
+        ids = (
+            list(complaint_ids)
+            if complaint_ids is not None
+            else list(session.execute(select(Complaint.id).order_by(Complaint.id)).scalars())
+        )
     written, days = 0, set()
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
+        chunk = ids[start : start + CHUNK]
         with session_scope(engine) as session:
             # Plain rows, not ORM objects: the same attribute names at a fraction of the cost.
             complaints = list(session.execute(select(*Complaint.__table__.columns).where(Complaint.id.in_(chunk))))
@@ -164,7 +195,10 @@ def rebuild(engine: Engine, complaint_ids: Iterable[str] | None = None) -> int:
 
 def stale_ids(session: Session, limit: int = 10_000) -> list[str]:
     """Complaints whose facts are missing or older than their read-model row (written before 0005, or missed)."""
-    stmt = (select(Complaint.id).outerjoin(InsightCase, InsightCase.complaint_id == Complaint.id)
-            .where((InsightCase.complaint_id.is_(None)) | (InsightCase.source_updated_at < Complaint.updated_at))
-            .limit(limit))
+    stmt = (
+        select(Complaint.id)
+        .outerjoin(InsightCase, InsightCase.complaint_id == Complaint.id)
+        .where((InsightCase.complaint_id.is_(None)) | (InsightCase.source_updated_at < Complaint.updated_at))
+        .limit(limit)
+    )
     return list(session.execute(stmt).scalars())

@@ -57,8 +57,9 @@ class InsightFilter(BaseModel):
         return bool(self.type or self.dispute_class or self.channel or self.severity)
 
 
-def case_clauses(f: InsightFilter, now: datetime | None = None, *, session: Session | None = None
-                 ) -> list[ColumnElement[bool]]:
+def case_clauses(
+    f: InsightFilter, now: datetime | None = None, *, session: Session | None = None
+) -> list[ColumnElement[bool]]:
     start, end = f.window(now)
     filed = filed_at(session, f) if session is not None else col(InsightCase.created_at)
     where: list[ColumnElement[bool]] = [filed >= start, filed < end]
@@ -66,9 +67,13 @@ def case_clauses(f: InsightFilter, now: datetime | None = None, *, session: Sess
         where.append(col(InsightCase.merchant_id) == f.merchant_id)
     if f.sku is not None:
         where.append(col(InsightCase.sku) == f.sku)
-    for column, values in ((InsightCase.category, f.category), (InsightCase.type, f.type),
-                           (InsightCase.dispute_class, f.dispute_class), (InsightCase.channel, f.channel),
-                           (InsightCase.severity, f.severity)):
+    for column, values in (
+        (InsightCase.category, f.category),
+        (InsightCase.type, f.type),
+        (InsightCase.dispute_class, f.dispute_class),
+        (InsightCase.channel, f.channel),
+        (InsightCase.severity, f.severity),
+    ):
         if values:
             where.append(col(column).in_([str(v) for v in values]))
     return where
@@ -95,8 +100,11 @@ def order_grain(f: InsightFilter) -> str:
 
 def order_clauses(f: InsightFilter, now: datetime | None = None) -> list[ColumnElement[bool]]:
     first, last = days_of(*f.window(now))
-    where: list[ColumnElement[bool]] = [col(InsightOrderDay.grain) == order_grain(f),
-                                        col(InsightOrderDay.day) >= first, col(InsightOrderDay.day) <= last]
+    where: list[ColumnElement[bool]] = [
+        col(InsightOrderDay.grain) == order_grain(f),
+        col(InsightOrderDay.day) >= first,
+        col(InsightOrderDay.day) <= last,
+    ]
     if f.merchant_id is not None:
         where.append(col(InsightOrderDay.merchant_id) == f.merchant_id)
     if f.sku is not None:
@@ -107,6 +115,7 @@ def order_clauses(f: InsightFilter, now: datetime | None = None) -> list[ColumnE
 
 
 def order_lines(session: Session, f: InsightFilter, now: datetime | None = None) -> int:
-    total = session.execute(select(func.coalesce(func.sum(InsightOrderDay.lines), 0))
-                            .where(*order_clauses(f, now))).scalar_one()
+    total = session.execute(
+        select(func.coalesce(func.sum(InsightOrderDay.lines), 0)).where(*order_clauses(f, now))
+    ).scalar_one()
     return int(total)

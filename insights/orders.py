@@ -29,17 +29,19 @@ def refresh_days(engine: Engine, first: date, last: date) -> int:
         rows = session.execute(
             select(Order.placed_at, Order.merchant_id, OrderLine.sku, OrderLine.category)
             .join(OrderLine, OrderLine.order_id == Order.id)
-            .where(Order.placed_at >= day_start(first), Order.placed_at < day_start(last + timedelta(days=1))))
+            .where(Order.placed_at >= day_start(first), Order.placed_at < day_start(last + timedelta(days=1)))
+        )
         for placed_at, merchant_id, sku, category in rows:
             day = placed_at.astimezone(UTC).date()
             counts[("sku", day, merchant_id, sku, category)] += 1
             counts[("merchant", day, merchant_id, "", category)] += 1
             counts[("category", day, "", "", category)] += 1
         session.execute(delete(InsightOrderDay).where(InsightOrderDay.day >= first, InsightOrderDay.day <= last))
-        values = [dict(grain=g, day=d, merchant_id=m, sku=s, category=c, lines=n)
-                  for (g, d, m, s, c), n in counts.items()]
+        values = [
+            dict(grain=g, day=d, merchant_id=m, sku=s, category=c, lines=n) for (g, d, m, s, c), n in counts.items()
+        ]
         for start in range(0, len(values), 10_000):
-            session.execute(insert(InsightOrderDay), values[start:start + 10_000])
+            session.execute(insert(InsightOrderDay), values[start : start + 10_000])
     return len(counts)
 
 

@@ -38,6 +38,14 @@ def run_scan(engine: Engine, notifier: Notifier, policy: Policy, now: datetime) 
     refreshed = facts.rebuild(engine, stale) if stale else 0
     warnings = scan_warnings(engine, notifier, policy, now)
     standing = scan_standing(engine, notifier, policy, now)
-    return ScanResult(at=now, order_rows=order_rows, facts_refreshed=refreshed, evaluated=warnings.evaluated,
-                      raised=warnings.raised, cleared=warnings.cleared, active_flags=warnings.active,
-                      standings_assessed=standing.assessed, standing_changes=standing.changed)
+    return ScanResult(
+        at=now,
+        order_rows=order_rows,
+        facts_refreshed=refreshed,
+        evaluated=warnings.evaluated,
+        raised=warnings.raised,
+        cleared=warnings.cleared,
+        active_flags=warnings.active,
+        standings_assessed=standing.assessed,
+        standing_changes=standing.changed,
+    )

@@ -21,11 +21,17 @@ from workflows.insights_scan import SCHEDULE_ID, InsightsScanWorkflow
 
 def scan_schedule(task_queue: str, every: timedelta) -> Schedule:
     return Schedule(
-        action=ScheduleActionStartWorkflow(InsightsScanWorkflow.run, ScanRequest(), id=SCHEDULE_ID,
-                                           task_queue=task_queue, execution_timeout=timedelta(hours=1)),
+        action=ScheduleActionStartWorkflow(
+            InsightsScanWorkflow.run,
+            ScanRequest(),
+            id=SCHEDULE_ID,
+            task_queue=task_queue,
+            execution_timeout=timedelta(hours=1),
+        ),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         # One scan at a time; a scan missed while the server was down runs once on its return.
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=every))
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=every),
+    )
 
 
 async def ensure_schedule(client: Client, task_queue: str, every: timedelta) -> str:
@@ -35,6 +41,7 @@ async def ensure_schedule(client: Client, task_queue: str, every: timedelta) -> 
         await client.create_schedule(SCHEDULE_ID, schedule)
         return "created"
     except ScheduleAlreadyRunningError:
+
         async def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
             return ScheduleUpdate(schedule=schedule)
 

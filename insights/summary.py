@@ -59,8 +59,9 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 2)
 
 
-def summarize(session: Session, f: InsightFilter, *, satisfaction_threshold: int, currency: str,
-               now: datetime | None = None) -> InsightSummary:
+def summarize(
+    session: Session, f: InsightFilter, *, satisfaction_threshold: int, currency: str, now: datetime | None = None
+) -> InsightSummary:
     t = cube.window_totals(session, f, satisfaction_threshold, now)
 
     def per(name: str) -> dict[str, int]:
@@ -79,7 +80,8 @@ def summarize(session: Session, f: InsightFilter, *, satisfaction_threshold: int
         sla[clock] = Rate(count=met, of=of, rate=round(met / of, 6) if of else None)
     # Plain created_at bounds: the (created_at, resolution_seconds) index answers from itself.
     result = session.connection().execute(
-        select(F.resolution_seconds).where(*case_clauses(f, now), col(F.resolution_seconds).is_not(None)))
+        select(F.resolution_seconds).where(*case_clauses(f, now), col(F.resolution_seconds).is_not(None))
+    )
     # Plain integers need no result processing: the driver's own fetchall is four times cheaper here.
     durations = sorted(int(seconds) for (seconds,) in result.cursor.fetchall())
     result.close()
@@ -89,22 +91,41 @@ def summarize(session: Session, f: InsightFilter, *, satisfaction_threshold: int
     root_causes.pop("unclassified", None)  # open cases have no root cause yet
     return InsightSummary(
         window={**f.echo(now), "order_grain": order_grain(f), "order_lines_follow_filters": not f.narrows_cases_only},
-        counts={"filed": filed, "counted": counted, "rejected": rejected, "by_stage": by_stage,
-                "open": sum(n for s, n in by_stage.items() if s != "other" and not Stage(s).is_terminal),
-                "order_lines": lines,
-                "complaints_per_1000_order_lines": round(1000 * counted / lines, 3) if lines else None},
-        by_type=per("type"), by_severity=per("severity"), by_channel=per("channel"),
-        by_dispute_class=per("dispute_class"), root_causes=root_causes,
-        resolution={"closed": closed, "mean_hours": _hours(sum(durations) / closed) if closed else None,
-                    **{f"p{p}_hours": _hours(nearest_rank(durations, p)) for p in (50, 90, 95)},
-                    "buckets": {label: int(t[f"b{i}"]) for i, (label, _) in enumerate(BUCKETS)}},
-        sla=sla, escalation=rate(int(t["escalated"]), counted), reopen=rate(int(t["reopened"]), answered),
-        satisfaction={"surveys_sent": sent, "answered": answered,
-                      "response_rate": round(answered / sent, 6) if sent else None,
-                      "mean_resolved": round(int(t["resolved_sum"]) / answered, 2) if answered else None,
-                      "mean_communication": round(int(t["communication_sum"]) / answered, 2) if answered else None,
-                      "satisfied": rate(int(t["satisfied"]), answered), "threshold": satisfaction_threshold},
-        money={c: int(t[c]) for c in MONEY_COLUMNS.values()}, currency=currency)
+        counts={
+            "filed": filed,
+            "counted": counted,
+            "rejected": rejected,
+            "by_stage": by_stage,
+            "open": sum(n for s, n in by_stage.items() if s != "other" and not Stage(s).is_terminal),
+            "order_lines": lines,
+            "complaints_per_1000_order_lines": round(1000 * counted / lines, 3) if lines else None,
+        },
+        by_type=per("type"),
+        by_severity=per("severity"),
+        by_channel=per("channel"),
+        by_dispute_class=per("dispute_class"),
+        root_causes=root_causes,
+        resolution={
+            "closed": closed,
+            "mean_hours": _hours(sum(durations) / closed) if closed else None,
+            **{f"p{p}_hours": _hours(nearest_rank(durations, p)) for p in (50, 90, 95)},
+            "buckets": {label: int(t[f"b{i}"]) for i, (label, _) in enumerate(BUCKETS)},
+        },
+        sla=sla,
+        escalation=rate(int(t["escalated"]), counted),
+        reopen=rate(int(t["reopened"]), answered),
+        satisfaction={
+            "surveys_sent": sent,
+            "answered": answered,
+            "response_rate": round(answered / sent, 6) if sent else None,
+            "mean_resolved": round(int(t["resolved_sum"]) / answered, 2) if answered else None,
+            "mean_communication": round(int(t["communication_sum"]) / answered, 2) if answered else None,
+            "satisfied": rate(int(t["satisfied"]), answered),
+            "threshold": satisfaction_threshold,
+        },
+        money={c: int(t[c]) for c in MONEY_COLUMNS.values()},
+        currency=currency,
+    )
 
 
 def flatten(summary: InsightSummary) -> list[tuple[str, str]]:

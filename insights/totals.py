@@ -17,14 +17,26 @@ from models.enums import ComplaintType, DisputeClass, RootCause, Severity, Stage
 from models.insight_tables import InsightCase as F
 
 # Resolution time buckets: (label, upper bound in hours, exclusive); the last is open-ended.
-BUCKETS: tuple[tuple[str, float], ...] = (("<1h", 1), ("1-4h", 4), ("4-24h", 24), ("1-3d", 72), ("3-7d", 168),
-                                          ("7-30d", 720), (">30d", math.inf))
+BUCKETS: tuple[tuple[str, float], ...] = (
+    ("<1h", 1),
+    ("1-4h", 4),
+    ("4-24h", 24),
+    ("1-3d", 72),
+    ("3-7d", 168),
+    ("7-30d", 720),
+    (">30d", math.inf),
+)
 TERMINAL_WORKED = (Stage.CLOSED.value, Stage.WITHDRAWN.value)  # rejected cases were never worked
 CHANNELS = get_args(CaseInput.model_fields["channel"].annotation)
 # Every value a summary counts by; anything else (none yet, or a legacy value) is reported as the rest.
 DIMENSION_VALUES: dict[str, tuple[Any, ...]] = {
-    "stage": tuple(Stage), "root_cause": tuple(RootCause), "type": tuple(ComplaintType),
-    "severity": tuple(Severity), "channel": CHANNELS, "dispute_class": tuple(DisputeClass)}
+    "stage": tuple(Stage),
+    "root_cause": tuple(RootCause),
+    "type": tuple(ComplaintType),
+    "severity": tuple(Severity),
+    "channel": CHANNELS,
+    "dispute_class": tuple(DisputeClass),
+}
 
 
 def _count(cond: ColumnElement[bool]) -> Any:
@@ -44,27 +56,39 @@ def totals_query(where: list[ColumnElement[bool]], threshold: int) -> Any:
     """One row, no GROUP BY: a single scan, no sort (SQLite sorts every row for a GROUP BY)."""
     secs = col(F.resolution_seconds)
     bounds = [0.0, *(upper for _, upper in BUCKETS)]
-    buckets = [_count(and_(secs >= int(low * 3600), secs < int(high * 3600)) if math.isfinite(high)
-                      else secs >= int(low * 3600)).label(f"b{i}")
-               for i, (low, high) in enumerate(zip(bounds, bounds[1:], strict=False))]
+    buckets = [
+        _count(
+            and_(secs >= int(low * 3600), secs < int(high * 3600)) if math.isfinite(high) else secs >= int(low * 3600)
+        ).label(f"b{i}")
+        for i, (low, high) in enumerate(zip(bounds, bounds[1:], strict=False))
+    ]
     satisfied = and_(col(F.resolved_score) >= threshold, col(F.communication_score) >= threshold)
     worked = col(F.stage).in_(TERMINAL_WORKED)
-    per_value = [_count(col(getattr(F, name)) == value).label(f"{name}={value}")
-                 for name in DIMENSION_VALUES for value in values_of(name)]
-    return select(
-        func.count().label("n"),
-        _count(and_(col(F.escalated), col(F.stage) != Stage.REJECTED.value)).label("escalated"),
-        _flags(F.reopened).label("reopened"),
-        _count(worked).label("worked"), _count(and_(worked, col(F.type).is_not(None))).label("worked_classified"),
-        *[_count(and_(worked, col(getattr(F, f"breached_{c}")))).label(f"breached_{c}") for c in SLA_CLOCKS],
-        _flags(F.survey_sent).label("survey_sent"), _flags(F.survey_answered).label("survey_answered"),
-        func.coalesce(func.sum(F.resolved_score), 0).label("resolved_sum"),
-        func.coalesce(func.sum(F.communication_score), 0).label("communication_sum"),
-        _count(satisfied).label("satisfied"),
-        *[func.coalesce(func.sum(getattr(F, c)), 0).label(c) for c in MONEY_COLUMNS.values()],
-        *buckets, *per_value,
-    ).select_from(F).where(*where)
-
+    per_value = [
+        _count(col(getattr(F, name)) == value).label(f"{name}={value}")
+        for name in DIMENSION_VALUES
+        for value in values_of(name)
+    ]
+    return (
+        select(
+            func.count().label("n"),
+            _count(and_(col(F.escalated), col(F.stage) != Stage.REJECTED.value)).label("escalated"),
+            _flags(F.reopened).label("reopened"),
+            _count(worked).label("worked"),
+            _count(and_(worked, col(F.type).is_not(None))).label("worked_classified"),
+            *[_count(and_(worked, col(getattr(F, f"breached_{c}")))).label(f"breached_{c}") for c in SLA_CLOCKS],
+            _flags(F.survey_sent).label("survey_sent"),
+            _flags(F.survey_answered).label("survey_answered"),
+            func.coalesce(func.sum(F.resolved_score), 0).label("resolved_sum"),
+            func.coalesce(func.sum(F.communication_score), 0).label("communication_sum"),
+            _count(satisfied).label("satisfied"),
+            *[func.coalesce(func.sum(getattr(F, c)), 0).label(c) for c in MONEY_COLUMNS.values()],
+            *buckets,
+            *per_value,
+        )
+        .select_from(F)
+        .where(*where)
+    )
 
 
 def add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:

@@ -61,9 +61,15 @@ def rate_test(current: Counts, reference: Counts, name: str) -> RateTest | None:
     p = 1.0 if total == 0 else float(binomtest(current.complaints, total, share, alternative="greater").pvalue)
     ref_rate = reference.complaints / reference.lines
     ratio = round((current.complaints / current.lines) / ref_rate, 4) if ref_rate > 0 else None
-    return RateTest(reference=name, reference_complaints=reference.complaints, reference_lines=reference.lines,
-                      reference_rate_per_1000=_per_1000(reference),
-                      expected_complaints=round(ref_rate * current.lines, 4), ratio=ratio, p_value=p)
+    return RateTest(
+        reference=name,
+        reference_complaints=reference.complaints,
+        reference_lines=reference.lines,
+        reference_rate_per_1000=_per_1000(reference),
+        expected_complaints=round(ref_rate * current.lines, 4),
+        ratio=ratio,
+        p_value=p,
+    )
 
 
 def _passes(t: RateTest, alpha: float, min_ratio: float, complaints: int) -> bool:
@@ -72,19 +78,28 @@ def _passes(t: RateTest, alpha: float, min_ratio: float, complaints: int) -> boo
 
 
 def evaluate(current: Counts, baseline: Counts, category_rest: Counts, policy: EarlyWarningPolicy) -> Verdict:
-    tests = [t for t in (rate_test(current, baseline, "own_baseline"),
-                         rate_test(current, category_rest, "category")) if t is not None]
+    tests = [
+        t
+        for t in (rate_test(current, baseline, "own_baseline"), rate_test(current, category_rest, "category"))
+        if t is not None
+    ]
     volume_ok = current.lines >= policy.min_order_lines and current.complaints >= policy.min_complaints
     significant = volume_ok and any(_passes(t, policy.alpha, policy.min_ratio, current.complaints) for t in tests)
     still = any(_passes(t, policy.clear_alpha, policy.min_ratio, current.complaints) for t in tests)
-    return Verdict(complaints=current.complaints, lines=current.lines, rate_per_1000=_per_1000(current),
-                   volume_ok=volume_ok, tests=tests, significant=significant, still_significant=still)
+    return Verdict(
+        complaints=current.complaints,
+        lines=current.lines,
+        rate_per_1000=_per_1000(current),
+        volume_ok=volume_ok,
+        tests=tests,
+        significant=significant,
+        still_significant=still,
+    )
 
 
 def describe(kind: str, subject: str, v: Verdict) -> str:
     """One line for the audit reason and the supervisors' notification."""
-    parts = [f"{kind} {subject}: {v.complaints} complaints on {v.lines} order lines "
-             f"({v.rate_per_1000} per 1000)"]
+    parts = [f"{kind} {subject}: {v.complaints} complaints on {v.lines} order lines ({v.rate_per_1000} per 1000)"]
     for t in v.tests:
         parts.append(f"{t.reference} {t.reference_rate_per_1000} per 1000, ratio {t.ratio}, p={t.p_value:.3g}")
     return "; ".join(parts)

@@ -28,8 +28,7 @@ from models.policy import Policy
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=limits.REF_CHARS)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                            max_length=limits.DESCRIPTION_CHARS)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=limits.DESCRIPTION_CHARS)]
 Score = Annotated[int, Field(ge=0, le=100, strict=True)]
 Minor = Annotated[int, Field(ge=0, description="money in integer minor units (fen, cents)")]
 # Money a client sends: a JSON integer, never "100" or 100.0 or true.
@@ -73,12 +72,13 @@ class Contact(_Model):
 
 
 class EvidenceRef(_Model):
-    kind: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=limits.KIND_CHARS)] = \
-        Field(examples=["photo"])
+    kind: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=limits.KIND_CHARS)] = Field(
+        examples=["photo"]
+    )
     description: Comment = ""
-    attachment_ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                     max_length=limits.ATTACHMENT_REF_CHARS)] = \
-        Field(examples=["s3://evidence/c-1/photo-1.jpg"])
+    attachment_ref: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=limits.ATTACHMENT_REF_CHARS)
+    ] = Field(examples=["s3://evidence/c-1/photo-1.jpg"])
     sha256: Sha256
 
 

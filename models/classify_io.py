@@ -15,4 +15,5 @@ class ClassifyRequest(BaseModel):
     order: OrderFacts
     policy: ClassificationPolicy
     group_since: datetime | None = Field(
-        None, description="start of the group-impact window; None classifies the text alone")
+        None, description="start of the group-impact window; None classifies the text alone"
+    )

@@ -99,8 +99,14 @@ class InsightFlag(SQLModel, table=True):
     __tablename__ = "insight_flag"
     __table_args__ = (
         # At most one active flag per subject, enforced by the database itself.
-        Index("ux_insight_flag_active", "subject_kind", "subject_id", unique=True,
-              sqlite_where=text("cleared_at IS NULL"), postgresql_where=text("cleared_at IS NULL")),
+        Index(
+            "ux_insight_flag_active",
+            "subject_kind",
+            "subject_id",
+            unique=True,
+            sqlite_where=text("cleared_at IS NULL"),
+            postgresql_where=text("cleared_at IS NULL"),
+        ),
         Index("ix_insight_flag_merchant", "merchant_id"),
     )
 

@@ -48,8 +48,9 @@ class StandingPolicy(_Strict):
     watch_penalties: PositiveInt = Field(1, description="penalties in the window that put a merchant on watch")
     high_risk_penalties: PositiveInt = Field(3, description="penalties in the window that make it high-risk")
     watch: TierConsequences = TierConsequences(rectification_interview=True)
-    high_risk: TierConsequences = TierConsequences(deposit_multiplier=2, rectification_interview=True,
-                                                   listing_block=timedelta(days=30))
+    high_risk: TierConsequences = TierConsequences(
+        deposit_multiplier=2, rectification_interview=True, listing_block=timedelta(days=30)
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> "StandingPolicy":

@@ -237,8 +237,9 @@ class Survey(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("complaint_id", "round", name="survey_one_per_round"),
         CheckConstraint("resolved_score IS NULL OR (resolved_score BETWEEN 0 AND 100)", name="survey_resolved_range"),
-        CheckConstraint("communication_score IS NULL OR (communication_score BETWEEN 0 AND 100)",
-                        name="survey_communication_range"),
+        CheckConstraint(
+            "communication_score IS NULL OR (communication_score BETWEEN 0 AND 100)", name="survey_communication_range"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -37,8 +37,11 @@ def instrument_api_app(app: FastAPI, settings: Settings, tracer_provider: Tracer
     """
     registry = CollectorRegistry()
     metrics.instrument_api(app, registry)
-    registry.register(BusinessCollector(lambda: getattr(app.state, "engine", None),
-                                        cache_seconds=settings.business_metrics_cache_seconds))
+    registry.register(
+        BusinessCollector(
+            lambda: getattr(app.state, "engine", None), cache_seconds=settings.business_metrics_cache_seconds
+        )
+    )
     app.state.metrics_registry = registry
     provider = tracer_provider or tracing.provider_from_environment("complaints-api")
     app.state.tracer_provider = provider

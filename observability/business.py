@@ -37,8 +37,10 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "complaints_sla_warnings": ("counter", "SLA warnings given, by clock (audit log)."),
     "complaints_sla_breaches": ("counter", "SLA breaches recorded, by clock."),
     "complaints_offers": ("counter", "Offers made, by tier and current status."),
-    "complaints_money_moved_minor_units": ("counter", (
-        "Money booked in the ledger, by kind and currency, in minor units (cents, fen).")),
+    "complaints_money_moved_minor_units": (
+        "counter",
+        ("Money booked in the ledger, by kind and currency, in minor units (cents, fen)."),
+    ),
     "complaints_ledger_entries": ("counter", "Ledger entries, by kind."),
     "complaints_survey_score": ("histogram", "Answered review surveys: score 0-100 by dimension."),
     "complaints_early_warning_flags": ("gauge", "Open early-warning flags, by what they watch (merchant, sku)."),
@@ -56,50 +58,65 @@ def _rows(session: Session, statement) -> list[tuple]:  # any SELECT
 
 def _query(session: Session) -> list:
     c = Complaint
-    open_cases = GaugeMetricFamily("complaints_open_cases", FAMILIES["complaints_open_cases"][1],
-                                   labels=["stage", "severity", "escalation_level"])
-    for stage, severity, level, count in _rows(session, select(c.stage, c.severity, c.escalation_level, func.count())
-                                               .where(c.is_open).group_by(c.stage, c.severity, c.escalation_level)):
+    open_cases = GaugeMetricFamily(
+        "complaints_open_cases", FAMILIES["complaints_open_cases"][1], labels=["stage", "severity", "escalation_level"]
+    )
+    for stage, severity, level, count in _rows(
+        session,
+        select(c.stage, c.severity, c.escalation_level, func.count())
+        .where(c.is_open)
+        .group_by(c.stage, c.severity, c.escalation_level),
+    ):
         open_cases.add_metric([stage, _label(severity), str(level)], count)
 
-    closed = GaugeMetricFamily("complaints_closed_cases", FAMILIES["complaints_closed_cases"][1],
-                               labels=["stage", "outcome"])
-    for stage, outcome, count in _rows(session, select(c.stage, c.outcome, func.count())
-                                       .where(col(c.is_open).is_(False)).group_by(c.stage, c.outcome)):
+    closed = GaugeMetricFamily(
+        "complaints_closed_cases", FAMILIES["complaints_closed_cases"][1], labels=["stage", "outcome"]
+    )
+    for stage, outcome, count in _rows(
+        session, select(c.stage, c.outcome, func.count()).where(col(c.is_open).is_(False)).group_by(c.stage, c.outcome)
+    ):
         closed.add_metric([stage, _label(outcome)], count)
 
-    warnings = CounterMetricFamily("complaints_sla_warnings", FAMILIES["complaints_sla_warnings"][1],
-                                   labels=["clock"])
+    warnings = CounterMetricFamily("complaints_sla_warnings", FAMILIES["complaints_sla_warnings"][1], labels=["clock"])
     clock = AuditLog.__table__.c.details["clock"].as_string()
-    for name, count in _rows(session, select(clock, func.count()).where(AuditLog.action == "sla_warning")
-                             .group_by(clock)):
+    for name, count in _rows(
+        session, select(clock, func.count()).where(AuditLog.action == "sla_warning").group_by(clock)
+    ):
         warnings.add_metric([_label(name)], count)
 
-    breaches = CounterMetricFamily("complaints_sla_breaches", FAMILIES["complaints_sla_breaches"][1],
-                                   labels=["clock"])
+    breaches = CounterMetricFamily("complaints_sla_breaches", FAMILIES["complaints_sla_breaches"][1], labels=["clock"])
     for name, count in _rows(session, select(SlaBreach.clock, func.count()).group_by(SlaBreach.clock)):
         breaches.add_metric([name], count)
 
     offers = CounterMetricFamily("complaints_offers", FAMILIES["complaints_offers"][1], labels=["tier", "status"])
-    for tier, status, count in _rows(session, select(Offer.tier, Offer.status, func.count())
-                                     .group_by(Offer.tier, Offer.status)):
+    for tier, status, count in _rows(
+        session, select(Offer.tier, Offer.status, func.count()).group_by(Offer.tier, Offer.status)
+    ):
         offers.add_metric([tier, status], count)
 
-    money = CounterMetricFamily("complaints_money_moved_minor_units",
-                                FAMILIES["complaints_money_moved_minor_units"][1], labels=["kind", "currency"])
-    entries = CounterMetricFamily("complaints_ledger_entries", FAMILIES["complaints_ledger_entries"][1],
-                                  labels=["kind"])
+    money = CounterMetricFamily(
+        "complaints_money_moved_minor_units",
+        FAMILIES["complaints_money_moved_minor_units"][1],
+        labels=["kind", "currency"],
+    )
+    entries = CounterMetricFamily(
+        "complaints_ledger_entries", FAMILIES["complaints_ledger_entries"][1], labels=["kind"]
+    )
     per_kind: dict[str, int] = {}
-    for kind, currency, amount, count in _rows(session, select(
-            LedgerEntry.kind, LedgerEntry.currency, func.sum(LedgerEntry.amount_minor), func.count())
-            .group_by(LedgerEntry.kind, LedgerEntry.currency)):
+    for kind, currency, amount, count in _rows(
+        session,
+        select(LedgerEntry.kind, LedgerEntry.currency, func.sum(LedgerEntry.amount_minor), func.count()).group_by(
+            LedgerEntry.kind, LedgerEntry.currency
+        ),
+    ):
         money.add_metric([kind, currency], int(amount or 0))
         per_kind[kind] = per_kind.get(kind, 0) + count
     for kind, count in per_kind.items():
         entries.add_metric([kind], count)
 
-    surveys = HistogramMetricFamily("complaints_survey_score", FAMILIES["complaints_survey_score"][1],
-                                    labels=["dimension"])
+    surveys = HistogramMetricFamily(
+        "complaints_survey_score", FAMILIES["complaints_survey_score"][1], labels=["dimension"]
+    )
     for dimension, column in SURVEY_DIMENSIONS.items():
         scores = _rows(session, select(column, func.count()).where(col(column).is_not(None)).group_by(column))
         buckets = [(str(bound), sum(n for score, n in scores if score <= bound)) for bound in SURVEY_BUCKETS]
@@ -107,8 +124,9 @@ def _query(session: Session) -> list:
         surveys.add_metric([dimension], buckets + [("+Inf", total)], sum_value=sum(s * n for s, n in scores))
 
     families: list = [open_cases, closed, warnings, breaches, offers, money, entries, surveys]
-    flags = GaugeMetricFamily("complaints_early_warning_flags", FAMILIES["complaints_early_warning_flags"][1],
-                              labels=["flag"])
+    flags = GaugeMetricFamily(
+        "complaints_early_warning_flags", FAMILIES["complaints_early_warning_flags"][1], labels=["flag"]
+    )
     open_flags = select(InsightFlag.subject_kind, func.count()).where(col(InsightFlag.cleared_at).is_(None))
     for kind, count in _rows(session, open_flags.group_by(InsightFlag.subject_kind)):
         flags.add_metric([_label(kind)], count)

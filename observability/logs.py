@@ -25,7 +25,8 @@ JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 # The ASGI scope of the request being served: routing fills in its path_params before any endpoint logs.
 request_scope: contextvars.ContextVar[MutableMapping[str, Any] | None] = contextvars.ContextVar(
-    "request_scope", default=None)
+    "request_scope", default=None
+)
 
 
 def _trace_id() -> str | None:
@@ -64,7 +65,8 @@ class ContextFilter(logging.Filter):
         record.workflow_id = workflow_id
         record.trace_id = getattr(record, "trace_id", None) or _trace_id()
         record.request_id = getattr(record, "request_id", None) or (
-            (scope.get("state") or {}).get("request_id") if scope is not None else None)
+            (scope.get("state") or {}).get("request_id") if scope is not None else None
+        )
         message = record.getMessage()
         if redact(message) != message:  # a database error formatted into the message: drop its values
             record.msg, record.args = redact(message), None
@@ -82,8 +84,9 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        context = " ".join(f"{name.removesuffix('_id')}={value}" for name in CONTEXT_FIELDS
-                           if (value := getattr(record, name, None)))
+        context = " ".join(
+            f"{name.removesuffix('_id')}={value}" for name in CONTEXT_FIELDS if (value := getattr(record, name, None))
+        )
         if not context:
             return line
         first, newline, rest = line.partition("\n")  # keep a traceback below the context
@@ -96,8 +99,9 @@ class RedactingJsonFormatter(JsonFormatter):
 
 
 def json_formatter() -> JsonFormatter:
-    return RedactingJsonFormatter(JSON_FIELDS, rename_fields={"levelname": "level", "name": "logger",
-                                                              "asctime": "time"}, timestamp=False)
+    return RedactingJsonFormatter(
+        JSON_FIELDS, rename_fields={"levelname": "level", "name": "logger", "asctime": "time"}, timestamp=False
+    )
 
 
 def formatter_for(log_format: Literal["text", "json"]) -> logging.Formatter:
@@ -126,4 +130,3 @@ def configure_logging(log_format: Literal["text", "json"] = "text", level: str =
         server_logger = logging.getLogger(name)
         server_logger.handlers.clear()
         server_logger.propagate = True
-

@@ -38,8 +38,13 @@ def worker_runtime(host: str, port: int) -> Runtime | None:
     if not port:
         return None
     try:
-        return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(
-            bind_address=f"{host}:{port}", counters_total_suffix=True, durations_as_seconds=True)))
+        return Runtime(
+            telemetry=TelemetryConfig(
+                metrics=PrometheusConfig(
+                    bind_address=f"{host}:{port}", counters_total_suffix=True, durations_as_seconds=True
+                )
+            )
+        )
     except ValueError as exc:  # the SDK reports a failed bind as ValueError("Failed starting Prometheus ...")
         log.warning("worker metrics not served on %s:%d: %s", host, port, exc)
         return None
@@ -47,11 +52,14 @@ def worker_runtime(host: str, port: int) -> Runtime | None:
 
 def instrument_api(app: FastAPI, registry: CollectorRegistry) -> None:
     """Request count and latency per route template and status (unmatched paths grouped as `none`)."""
-    instrumentator = Instrumentator(should_group_status_codes=False, should_group_untemplated=True,
-                                    excluded_handlers=["/metrics"], registry=registry)
+    instrumentator = Instrumentator(
+        should_group_status_codes=False,
+        should_group_untemplated=True,
+        excluded_handlers=["/metrics"],
+        registry=registry,
+    )
     instrumentator.add(http_metrics.requests(registry=registry))
-    instrumentator.add(http_metrics.latency(should_include_status=True, buckets=LATENCY_BUCKETS,
-                                            registry=registry))
+    instrumentator.add(http_metrics.latency(should_include_status=True, buckets=LATENCY_BUCKETS, registry=registry))
     instrumentator.instrument(app)
 
 

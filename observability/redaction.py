@@ -64,8 +64,14 @@ class _SafeActivityInbound(worker.ActivityInboundInterceptor):
                 raise
             # Already classified (activities/errors.py: permanent or not); keep that, drop the raw cause.
             _log(input, db_error_summary(cause))
-            raise ApplicationError(exc.message, *exc.details, type=exc.type, non_retryable=exc.non_retryable,
-                                   next_retry_delay=exc.next_retry_delay, category=exc.category) from None
+            raise ApplicationError(
+                exc.message,
+                *exc.details,
+                type=exc.type,
+                non_retryable=exc.non_retryable,
+                next_retry_delay=exc.next_retry_delay,
+                category=exc.category,
+            ) from None
 
 
 def _log(input: worker.ExecuteActivityInput, summary: str) -> None:
@@ -91,7 +97,8 @@ def redact_sql_span_errors(engine: Engine) -> None:
         from opentelemetry.trace import Status, StatusCode
 
         if span.is_recording():
-            span.set_status(Status(StatusCode.ERROR, db_error_summary(context.sqlalchemy_exception
-                                                                      or context.original_exception)))
+            span.set_status(
+                Status(StatusCode.ERROR, db_error_summary(context.sqlalchemy_exception or context.original_exception))
+            )
         span.end()
         execution._otel_span = None  # the library's handler finds no span and leaves ours alone

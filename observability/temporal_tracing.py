@@ -45,6 +45,7 @@ class UpdateTracingWorkflowInboundInterceptor(TracingWorkflowInboundInterceptor)
 
 class CaseTracingInterceptor(TracingInterceptor):
     def workflow_interceptor_class(
-            self, input: worker.WorkflowInterceptorClassInput) -> type[TracingWorkflowInboundInterceptor]:
+        self, input: worker.WorkflowInterceptorClassInput
+    ) -> type[TracingWorkflowInboundInterceptor]:
         super().workflow_interceptor_class(input)  # registers the span extern function the workflow side calls
         return UpdateTracingWorkflowInboundInterceptor

@@ -15,8 +15,9 @@ from models.enums import Category, ComplaintType, DisputeClass, Severity, Tracki
 from models.policy import ClassificationPolicy
 
 LOGISTICS_TRACKING_TROUBLE = frozenset({TrackingStatus.LOST, TrackingStatus.OVERDUE, TrackingStatus.ABNORMAL})
-QUALITY_TYPES = frozenset({ComplaintType.QUALITY_DEFECT, ComplaintType.COUNTERFEIT,
-                           ComplaintType.NOT_AS_DESCRIBED, ComplaintType.FOOD_SAFETY})
+QUALITY_TYPES = frozenset(
+    {ComplaintType.QUALITY_DEFECT, ComplaintType.COUNTERFEIT, ComplaintType.NOT_AS_DESCRIBED, ComplaintType.FOOD_SAFETY}
+)
 SERVICE_TYPES = frozenset({ComplaintType.AFTER_SALES, ComplaintType.PLATFORM_SERVICE})
 # Categories where a food-safety complaint is a health matter, hence urgent on its own.
 HEALTH_CATEGORIES = frozenset({Category.FRESH, Category.FOOD, Category.COSMETICS})
@@ -53,15 +54,17 @@ def _pattern(keyword: str) -> re.Pattern[str]:
 
 def detect_type(description: str, policy: ClassificationPolicy) -> tuple[ComplaintType | None, list[str]]:
     """The complaint type whose keywords the description contains; ties go to policy.precedence."""
-    matches = {ctype: hits for ctype in _ranked_types(policy)
-               if (hits := keyword_hits(description, policy.keywords.get(ctype, [])))}
+    matches = {
+        ctype: hits
+        for ctype in _ranked_types(policy)
+        if (hits := keyword_hits(description, policy.keywords.get(ctype, [])))
+    }
     if not matches:
         return None, []
     winner, *others = matches
     rules = [f"keyword '{hit}' → {winner.value}" for hit in matches[winner]]
     for other in others:
-        rules.append(f"keyword '{matches[other][0]}' also suggests {other.value}, "
-                     f"but {winner.value} takes precedence")
+        rules.append(f"keyword '{matches[other][0]}' also suggests {other.value}, but {winner.value} takes precedence")
     return winner, rules
 
 
@@ -71,8 +74,9 @@ def _ranked_types(policy: ClassificationPolicy) -> list[ComplaintType]:
     return ranked + [ctype for ctype in policy.keywords if ctype not in ranked]
 
 
-def classify(*, description: str, order: OrderFacts, open_on_merchant: int, open_on_sku: int,
-             policy: ClassificationPolicy) -> ClassificationResult:
+def classify(
+    *, description: str, order: OrderFacts, open_on_merchant: int, open_on_sku: int, policy: ClassificationPolicy
+) -> ClassificationResult:
     ctype, rules = _complaint_type(description, order, policy)
     dispute_class, class_rule = dispute_class_of(ctype, order)
     rules.append(class_rule)
@@ -81,39 +85,57 @@ def classify(*, description: str, order: OrderFacts, open_on_merchant: int, open
     group_impact = max(open_on_merchant, open_on_sku) >= policy.group_threshold
     if group_impact:
         raised = _RAISED[severity]
-        rules.append(f"{open_on_merchant} open complaints on the merchant, {open_on_sku} on the SKU "
-                     f"(group threshold {policy.group_threshold}) → group impact, severity "
-                     + (f"raised {severity.value} → {raised.value}" if raised != severity
-                        else f"stays {severity.value} (already the highest)"))
+        rules.append(
+            f"{open_on_merchant} open complaints on the merchant, {open_on_sku} on the SKU "
+            f"(group threshold {policy.group_threshold}) → group impact, severity "
+            + (
+                f"raised {severity.value} → {raised.value}"
+                if raised != severity
+                else f"stays {severity.value} (already the highest)"
+            )
+        )
         severity = raised
-    return ClassificationResult(type=ctype, dispute_class=dispute_class, severity=severity,
-                                rules_fired=rules, group_impact=group_impact, confirmed=False)
+    return ClassificationResult(
+        type=ctype,
+        dispute_class=dispute_class,
+        severity=severity,
+        rules_fired=rules,
+        group_impact=group_impact,
+        confirmed=False,
+    )
 
 
-def _complaint_type(description: str, order: OrderFacts,
-                    policy: ClassificationPolicy) -> tuple[ComplaintType, list[str]]:
+def _complaint_type(
+    description: str, order: OrderFacts, policy: ClassificationPolicy
+) -> tuple[ComplaintType, list[str]]:
     ctype, rules = detect_type(description, policy)
     if ctype is not None:
         return ctype, rules
     if order.tracking_status in LOGISTICS_TRACKING_TROUBLE:
-        return ComplaintType.LOGISTICS, [f"no keyword matched; tracking status '{order.tracking_status}' "
-                                         f"→ {ComplaintType.LOGISTICS.value}"]
+        return ComplaintType.LOGISTICS, [
+            f"no keyword matched; tracking status '{order.tracking_status}' → {ComplaintType.LOGISTICS.value}"
+        ]
     return ComplaintType.QUALITY_DEFECT, [f"no keyword matched → {ComplaintType.QUALITY_DEFECT.value} (default)"]
 
 
 def dispute_class_of(ctype: ComplaintType, order: OrderFacts) -> tuple[DisputeClass, str]:
     if ctype == ComplaintType.LOGISTICS:
-        why = ("tracking shows the parcel lost" if order.tracking_status == TrackingStatus.LOST
-               else "a logistics complaint")
+        why = (
+            "tracking shows the parcel lost"
+            if order.tracking_status == TrackingStatus.LOST
+            else "a logistics complaint"
+        )
         return DisputeClass.IMMEDIATE, f"{why} → immediate class: respond fast, reship or refund first"
     if ctype in QUALITY_TYPES:
-        return DisputeClass.QUALITY, (f"{ctype.value} → quality class: judge against warranty rules "
-                                      "and platform QC standards")
+        return DisputeClass.QUALITY, (
+            f"{ctype.value} → quality class: judge against warranty rules and platform QC standards"
+        )
     return DisputeClass.SERVICE, f"{ctype.value} → service class: trace the service step that failed"
 
 
-def _severity(description: str, ctype: ComplaintType, order: OrderFacts,
-              policy: ClassificationPolicy) -> tuple[Severity, str]:
+def _severity(
+    description: str, ctype: ComplaintType, order: OrderFacts, policy: ClassificationPolicy
+) -> tuple[Severity, str]:
     urgent = keyword_hits(description, policy.severity_a_keywords)
     if urgent:
         return Severity.A, f"severity keyword '{urgent[0]}' → A (urgent)"

@@ -28,9 +28,15 @@ from policy.classification import (
 from policy.text_features import features
 
 # Types whose liability presumption points at the merchant (policy/liability.py).
-MERCHANT_FAULT_TYPES = frozenset({ComplaintType.QUALITY_DEFECT, ComplaintType.COUNTERFEIT,
-                                  ComplaintType.NOT_AS_DESCRIBED, ComplaintType.FOOD_SAFETY,
-                                  ComplaintType.AFTER_SALES})
+MERCHANT_FAULT_TYPES = frozenset(
+    {
+        ComplaintType.QUALITY_DEFECT,
+        ComplaintType.COUNTERFEIT,
+        ComplaintType.NOT_AS_DESCRIBED,
+        ComplaintType.FOOD_SAFETY,
+        ComplaintType.AFTER_SALES,
+    }
+)
 KEYWORD_WEIGHT = 1.5  # chosen by cross-validation on the train split (complaints classifier tune)
 _RAISED = {Severity.C: Severity.B, Severity.B: Severity.A, Severity.A: Severity.A}
 
@@ -55,8 +61,14 @@ def feature_set(description: str, policy: ClassificationPolicy) -> tuple[dict[st
     return feats, hits
 
 
-def suggest(*, description: str, order: OrderFacts, volumes: group_impact.GroupVolumes | None,
-            policy: ClassificationPolicy, artifact: linear_model.Artifact | None = None) -> ClassificationResult:
+def suggest(
+    *,
+    description: str,
+    order: OrderFacts,
+    volumes: group_impact.GroupVolumes | None,
+    policy: ClassificationPolicy,
+    artifact: linear_model.Artifact | None = None,
+) -> ClassificationResult:
     model = artifact or linear_model.shipped()
     feats, hits = feature_set(description, policy)
     rules = hits.explain()
@@ -64,15 +76,16 @@ def suggest(*, description: str, order: OrderFacts, volumes: group_impact.GroupV
     type_probs = model.type_model.probabilities(feats)
     ranked = sorted(type_probs, key=lambda label: (-type_probs[label], label))
     ctype, confidence = ComplaintType(ranked[0]), type_probs[ranked[0]]
-    rules.append(f"model: {_named(ctype)} with p={confidence:.2f}"
-                 + _because(model.type_model, feats, ranked[0], ranked[1] if len(ranked) > 1 else None, hits))
+    rules.append(
+        f"model: {_named(ctype)} with p={confidence:.2f}"
+        + _because(model.type_model, feats, ranked[0], ranked[1] if len(ranked) > 1 else None, hits)
+    )
 
     severity, severity_rules = _severity(feats, hits, ctype, type_probs, order, model, policy)
     rules += severity_rules
 
     if severity == Severity.C and ctype in MERCHANT_FAULT_TYPES:
-        alternative = next(ComplaintType(label) for label in ranked
-                           if ComplaintType(label) not in MERCHANT_FAULT_TYPES)
+        alternative = next(ComplaintType(label) for label in ranked if ComplaintType(label) not in MERCHANT_FAULT_TYPES)
         rules.append(f"a suggestion is not a merchant's fault: {ctype.value} → {_named(alternative)}")
         ctype, confidence = alternative, type_probs[alternative.value]
 
@@ -85,8 +98,10 @@ def suggest(*, description: str, order: OrderFacts, volumes: group_impact.GroupV
         rules.append(f"unclear text and tracking status '{order.tracking_status}' → logistics")
         ctype = ComplaintType.LOGISTICS
     if needs_agent:
-        rules.append(f"low confidence ({confidence:.2f} < {policy.min_confidence:.2f}): the agent chooses the "
-                     f"type; {_named(ctype)} is only the best guess")
+        rules.append(
+            f"low confidence ({confidence:.2f} < {policy.min_confidence:.2f}): the agent chooses the "
+            f"type; {_named(ctype)} is only the best guess"
+        )
 
     dispute_class, class_rule = _dispute_class(ctype, severity, order)
     rules.append(class_rule)
@@ -97,17 +112,36 @@ def suggest(*, description: str, order: OrderFacts, volumes: group_impact.GroupV
         rules += group_rules
         if group:
             raised = _RAISED[severity]
-            rules.append("group impact → severity " + (f"raised {severity.value} → {raised.value}"
-                                                       if raised != severity else "stays A (already the highest)"))
+            rules.append(
+                "group impact → severity "
+                + (
+                    f"raised {severity.value} → {raised.value}"
+                    if raised != severity
+                    else "stays A (already the highest)"
+                )
+            )
             severity = raised
-    return ClassificationResult(type=ctype, dispute_class=dispute_class, severity=severity, rules_fired=rules,
-                                group_impact=group, confirmed=False, confidence=round(confidence, 4),
-                                needs_agent=needs_agent)
+    return ClassificationResult(
+        type=ctype,
+        dispute_class=dispute_class,
+        severity=severity,
+        rules_fired=rules,
+        group_impact=group,
+        confirmed=False,
+        confidence=round(confidence, 4),
+        needs_agent=needs_agent,
+    )
 
 
-def _severity(feats: dict[str, float], hits: keyword_match.Hits, ctype: ComplaintType,
-              type_probs: dict[str, float], order: OrderFacts, model: linear_model.Artifact,
-              policy: ClassificationPolicy) -> tuple[Severity, list[str]]:
+def _severity(
+    feats: dict[str, float],
+    hits: keyword_match.Hits,
+    ctype: ComplaintType,
+    type_probs: dict[str, float],
+    order: OrderFacts,
+    model: linear_model.Artifact,
+    policy: ClassificationPolicy,
+) -> tuple[Severity, list[str]]:
     probs = model.severity_model.probabilities(feats)
     p_urgent = probs.get(Severity.A.value, 0.0)
     if hits.urgent:
@@ -117,14 +151,22 @@ def _severity(feats: dict[str, float], hits: keyword_match.Hits, ctype: Complain
         return Severity.A, [f"food safety / health{where} → A (urgent)"]
     p_health = type_probs.get(ComplaintType.FOOD_SAFETY.value, 0.0)
     if p_health >= policy.urgent_probability:
-        return Severity.A, [(f"model: p(food safety / health)={p_health:.2f} ≥ {policy.urgent_probability:.2f} "
-                            "→ A (urgent: a possible harm to health is never left waiting)")]
+        return Severity.A, [
+            (
+                f"model: p(food safety / health)={p_health:.2f} ≥ {policy.urgent_probability:.2f} "
+                "→ A (urgent: a possible harm to health is never left waiting)"
+            )
+        ]
     if p_urgent >= policy.urgent_probability:
-        return Severity.A, [f"model: p(A)={p_urgent:.2f} ≥ {policy.urgent_probability:.2f} → A (urgent)"
-                            + _because(model.severity_model, feats, Severity.A.value, Severity.B.value, hits)]
+        return Severity.A, [
+            f"model: p(A)={p_urgent:.2f} ≥ {policy.urgent_probability:.2f} → A (urgent)"
+            + _because(model.severity_model, feats, Severity.A.value, Severity.B.value, hits)
+        ]
     if probs.get(Severity.C.value, 0.0) > probs.get(Severity.B.value, 0.0):
-        return Severity.C, [f"model: a suggestion, p(C)={probs[Severity.C.value]:.2f} → C"
-                            + _because(model.severity_model, feats, Severity.C.value, Severity.B.value, hits)]
+        return Severity.C, [
+            f"model: a suggestion, p(C)={probs[Severity.C.value]:.2f} → C"
+            + _because(model.severity_model, feats, Severity.C.value, Severity.B.value, hits)
+        ]
     return Severity.B, [f"model: p(A)={p_urgent:.2f} < {policy.urgent_probability:.2f}, not a suggestion → B"]
 
 
@@ -138,8 +180,13 @@ def _named(ctype: ComplaintType) -> str:
     return f"{ctype.value} ({TYPE_LABELS[ctype]})"
 
 
-def _because(model: linear_model.LinearModel, feats: dict[str, float], winner: str, runner_up: str | None,
-             hits: keyword_match.Hits) -> str:
+def _because(
+    model: linear_model.LinearModel,
+    feats: dict[str, float],
+    winner: str,
+    runner_up: str | None,
+    hits: keyword_match.Hits,
+) -> str:
     deciding = model.deciding_features(feats, winner, runner_up, limit=4)
     named = list(dict.fromkeys(describe_feature(name, hits) for name, _ in deciding))
     if not named:

@@ -21,9 +21,17 @@ SEVERITIES = [severity.value for severity in Severity]
 
 def neutral_order(category: Category = Category.OTHER) -> OrderFacts:
     """An order that tells the classifier nothing: the figures measure the text alone."""
-    return OrderFacts(order_id="o-eval", order_line_id="l-eval", consumer_id="c-eval", merchant_id="m-eval",
-                      sku="sku-eval", category=category, paid_minor=10000,
-                      placed_at=datetime(2026, 1, 1, tzinfo=UTC), tracking_status="delivered")
+    return OrderFacts(
+        order_id="o-eval",
+        order_line_id="l-eval",
+        consumer_id="c-eval",
+        merchant_id="m-eval",
+        sku="sku-eval",
+        category=category,
+        paid_minor=10000,
+        placed_at=datetime(2026, 1, 1, tzinfo=UTC),
+        tracking_status="delivered",
+    )
 
 
 def model_classifier(policy: ClassificationPolicy | None = None) -> Classify:
@@ -33,8 +41,9 @@ def model_classifier(policy: ClassificationPolicy | None = None) -> Classify:
 
 def rules_classifier(policy: ClassificationPolicy | None = None) -> Classify:
     chosen = policy or ClassificationPolicy()
-    return lambda text: classification.classify(description=text, order=neutral_order(), open_on_merchant=0,
-                                                open_on_sku=0, policy=chosen)
+    return lambda text: classification.classify(
+        description=text, order=neutral_order(), open_on_merchant=0, open_on_sku=0, policy=chosen
+    )
 
 
 @dataclass
@@ -78,7 +87,10 @@ def evaluate(items: Sequence[corpus.Labelled], classify: Classify) -> Report:
         if item.severity == Severity.C and result.type in classifier.MERCHANT_FAULT_TYPES:
             report.suggestions_as_merchant_fault.append(item.source)
         if result.type != item.type or (item.severity == Severity.A) != (result.severity == Severity.A):
-            report.misses.append(f"{item.source}: {item.type.value}/{item.severity.value} → "
-                                 f"{result.type.value}/{result.severity.value}"
-                                 + (" (needs agent)" if result.needs_agent else "") + f": {item.text[:70]}")
+            report.misses.append(
+                f"{item.source}: {item.type.value}/{item.severity.value} → "
+                f"{result.type.value}/{result.severity.value}"
+                + (" (needs agent)" if result.needs_agent else "")
+                + f": {item.text[:70]}"
+            )
     return report

@@ -40,8 +40,10 @@ def render() -> str:
         _row("type accuracy", model.type_accuracy, rules.type_accuracy, TARGETS["type accuracy"]),
         _row("severity-A recall", model.severity_a_recall, rules.severity_a_recall, TARGETS["severity-A recall"]),
         _row("dispute class accuracy", model.dispute_class_accuracy, rules.dispute_class_accuracy, None),
-        (f"| suggestions typed as a merchant fault | {len(model.suggestions_as_merchant_fault)} | "
-        f"{len(rules.suggestions_as_merchant_fault)} | 0 |"),
+        (
+            f"| suggestions typed as a merchant fault | {len(model.suggestions_as_merchant_fault)} | "
+            f"{len(rules.suggestions_as_merchant_fault)} | 0 |"
+        ),
         f"| marked low-confidence (agent classifies) | {model.needs_agent} | – | |",
         "",
         "## Per type (classifier, held-out)",
@@ -52,8 +54,13 @@ def render() -> str:
     for ctype in ComplaintType:
         precision, recall, count = model.precision_recall(ctype.value)
         lines.append(f"| {ctype.value} | {TYPE_LABELS[ctype]} | {precision:.0%} | {recall:.0%} | {count} |")
-    lines += ["", "## Per severity (classifier, held-out)", "", "| severity | precision | recall | texts |",
-              "| --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "## Per severity (classifier, held-out)",
+        "",
+        "| severity | precision | recall | texts |",
+        "| --- | --- | --- | --- |",
+    ]
     for severity in Severity:
         precision, recall, count = model.precision_recall(severity.value, severity=True)
         lines.append(f"| {severity.value} | {precision:.0%} | {recall:.0%} | {count} |")
@@ -61,22 +68,31 @@ def render() -> str:
     lines += _matrix(model, TYPES, severity=False)
     lines += ["", "## Severity confusion matrix (classifier, held-out)", ""]
     lines += _matrix(model, SEVERITIES, severity=True)
-    lines += ["", "## How honest these figures are", "",
-              "The split was fixed before the model was built and training reads only the train part. During",
-              "development the held-out figures were computed four times; the first time (on an earlier,",
-              "smaller corpus) its misses were printed, and keyword lists were extended afterwards, so the",
-              "figures may be slightly optimistic. Every later choice (features, regularisation, thresholds,",
-              "keywords) was made on 5-fold cross-validation inside the train split.", ""]
-    lines += ["", "## How to change it", "",
-              "- Add a keyword to `classification.keywords.<type>` in the policy: it becomes a feature the model",
-              "  already weighs for that type (no retraining). Severity words: `severity_a_keywords`,",
-              "  `severity_c_keywords`. Thresholds: `min_confidence`, `urgent_probability`.",
-              "- Add labelled texts to corpus/, then `complaints classifier train` (deterministic: the same corpus",
-              "  writes the same weights), `complaints classifier evaluate`, and commit both files.",
-              "- `complaints classifier tune` prints the cross-validated scores (train split only) of each",
-              "  regularisation strength.",
-              "- A case records the classifier's result in its history, so retraining never changes a recorded case.",
-              ""]
+    lines += [
+        "",
+        "## How honest these figures are",
+        "",
+        "The split was fixed before the model was built and training reads only the train part. During",
+        "development the held-out figures were computed four times; the first time (on an earlier,",
+        "smaller corpus) its misses were printed, and keyword lists were extended afterwards, so the",
+        "figures may be slightly optimistic. Every later choice (features, regularisation, thresholds,",
+        "keywords) was made on 5-fold cross-validation inside the train split.",
+        "",
+    ]
+    lines += [
+        "",
+        "## How to change it",
+        "",
+        "- Add a keyword to `classification.keywords.<type>` in the policy: it becomes a feature the model",
+        "  already weighs for that type (no retraining). Severity words: `severity_a_keywords`,",
+        "  `severity_c_keywords`. Thresholds: `min_confidence`, `urgent_probability`.",
+        "- Add labelled texts to corpus/, then `complaints classifier train` (deterministic: the same corpus",
+        "  writes the same weights), `complaints classifier evaluate`, and commit both files.",
+        "- `complaints classifier tune` prints the cross-validated scores (train split only) of each",
+        "  regularisation strength.",
+        "- A case records the classifier's result in its history, so retraining never changes a recorded case.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -91,6 +107,7 @@ def _matrix(report: Report, labels: list[str], *, severity: bool) -> list[str]:
     short = [label.replace("_", " ") for label in labels]
     out = ["| label \\ suggested | " + " | ".join(short) + " |", "| --- " * (len(labels) + 1) + "|"]
     for truth in labels:
-        out.append(f"| {truth.replace('_', ' ')} | " + " | ".join(str(confusion[(truth, p)] or "·")
-                                                          for p in labels) + " |")
+        out.append(
+            f"| {truth.replace('_', ' ')} | " + " | ".join(str(confusion[(truth, p)] or "·") for p in labels) + " |"
+        )
     return out

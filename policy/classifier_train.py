@@ -24,8 +24,7 @@ DECIMALS = 3
 PRUNE_BELOW = 0.01  # weights this small change no decision; dropping them keeps the artifact small
 
 
-def train(items: Sequence[corpus.Labelled] | None = None,
-          policy: ClassificationPolicy | None = None) -> Artifact:
+def train(items: Sequence[corpus.Labelled] | None = None, policy: ClassificationPolicy | None = None) -> Artifact:
     items = list(items if items is not None else corpus.part("train"))
     if any(item.split != "train" for item in items):
         raise ValueError("training sees the train split only")
@@ -34,10 +33,18 @@ def train(items: Sequence[corpus.Labelled] | None = None,
     type_labels = [item.type.value for item in items]
     severity_labels = [item.severity.value for item in items]
     type_c, severity_c = TYPE_C, SEVERITY_C
-    meta = {"train_items": len(items), "train_sha256": _digest(items), "type_c": type_c,
-            "severity_c": severity_c, "features": "jieba words, char n-grams, policy keywords"}
-    return Artifact(type_model=_fit(rows, type_labels, type_c, balanced=False),
-                    severity_model=_fit(rows, severity_labels, severity_c, balanced=True), meta=meta)
+    meta = {
+        "train_items": len(items),
+        "train_sha256": _digest(items),
+        "type_c": type_c,
+        "severity_c": severity_c,
+        "features": "jieba words, char n-grams, policy keywords",
+    }
+    return Artifact(
+        type_model=_fit(rows, type_labels, type_c, balanced=False),
+        severity_model=_fit(rows, severity_labels, severity_c, balanced=True),
+        meta=meta,
+    )
 
 
 def _digest(items: Sequence[corpus.Labelled]) -> str:
@@ -51,8 +58,7 @@ def _estimator(c: float, balanced: bool) -> Any:
     # The type model has no intercept: a text with no known word gets no type's prior (every type is
     # equally likely, so the suggestion is low-confidence and the agent classifies). The severity
     # model keeps one: with no sign of urgency or of a suggestion, a complaint is general (B).
-    return LogisticRegression(C=c, max_iter=5000, class_weight="balanced" if balanced else None,
-                              fit_intercept=balanced)
+    return LogisticRegression(C=c, max_iter=5000, class_weight="balanced" if balanced else None, fit_intercept=balanced)
 
 
 def _matrix(rows: list[dict[str, float]]) -> tuple[Any, list[str]]:
@@ -62,16 +68,19 @@ def _matrix(rows: list[dict[str, float]]) -> tuple[Any, list[str]]:
     return vectorizer.fit_transform(rows), list(vectorizer.get_feature_names_out())
 
 
-def tune(items: Sequence[corpus.Labelled] | None = None,
-         policy: ClassificationPolicy | None = None) -> dict[str, dict[float, float]]:
+def tune(
+    items: Sequence[corpus.Labelled] | None = None, policy: ClassificationPolicy | None = None
+) -> dict[str, dict[float, float]]:
     """Cross-validated scores of each C in C_GRID, for the type and the severity model (train split only)."""
     items = list(items if items is not None else corpus.part("train"))
     if any(item.split != "train" for item in items):
         raise ValueError("tuning sees the train split only")
     policy = policy or ClassificationPolicy()
     rows = [feature_set(item.text, policy)[0] for item in items]
-    return {"type": _scores(rows, [i.type.value for i in items], balanced=False),
-            "severity": _scores(rows, [i.severity.value for i in items], balanced=True)}
+    return {
+        "type": _scores(rows, [i.type.value for i in items], balanced=False),
+        "severity": _scores(rows, [i.severity.value for i in items], balanced=True),
+    }
 
 
 def _scores(rows: list[dict[str, float]], labels: list[str], *, balanced: bool) -> dict[float, float]:
@@ -80,8 +89,10 @@ def _scores(rows: list[dict[str, float]], labels: list[str], *, balanced: bool) 
     matrix, _ = _matrix(rows)
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=False)
     scoring = "balanced_accuracy" if balanced else "accuracy"
-    return {c: round(float(cross_val_score(_estimator(c, balanced), matrix, labels, cv=folds,
-                                           scoring=scoring).mean()), 4) for c in C_GRID}
+    return {
+        c: round(float(cross_val_score(_estimator(c, balanced), matrix, labels, cv=folds, scoring=scoring).mean()), 4)
+        for c in C_GRID
+    }
 
 
 def _fit(rows: list[dict[str, float]], labels: list[str], c: float, *, balanced: bool) -> LinearModel:

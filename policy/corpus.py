@@ -68,8 +68,11 @@ def _parse(path: Path) -> list[Labelled]:
         if current is None:
             raise ValueError(f"{where}: no type (name the file after a type or add '# type: <type>')")
         severity, dispute_class, text = _fields(line, where)
-        out.append(Labelled(text=text, type=ComplaintType(current), dispute_class=dispute_class,
-                            severity=severity, source=where))
+        out.append(
+            Labelled(
+                text=text, type=ComplaintType(current), dispute_class=dispute_class, severity=severity, source=where
+            )
+        )
     return out
 
 

@@ -25,23 +25,36 @@ def assess(volumes: GroupVolumes, policy: ClassificationPolicy) -> tuple[bool, l
     window = f"{days:g} days"
     results = [
         _scope("SKU", volumes.complaints_on_sku + 1, volumes.orders_on_sku, policy.group_sku_rate, policy, window),
-        _scope("merchant", volumes.complaints_on_merchant + 1, volumes.orders_on_merchant,
-               policy.group_merchant_rate, policy, window),
+        _scope(
+            "merchant",
+            volumes.complaints_on_merchant + 1,
+            volumes.orders_on_merchant,
+            policy.group_merchant_rate,
+            policy,
+            window,
+        ),
     ]
     return any(hit for hit, _ in results), [why for _, why in results]
 
 
-def _scope(scope: str, complaints: int, orders: int, threshold: float, policy: ClassificationPolicy,
-           window: str) -> tuple[bool, str]:
+def _scope(
+    scope: str, complaints: int, orders: int, threshold: float, policy: ClassificationPolicy, window: str
+) -> tuple[bool, str]:
     # `complaints` counts this one too: the question is whether, with it, the scope is a group.
     if orders < policy.group_min_orders:
-        return False, (f"{scope}: {complaints} complaints on {orders} orders in {window}: below the minimum "
-                       f"volume of {policy.group_min_orders} orders, no rate taken")
+        return False, (
+            f"{scope}: {complaints} complaints on {orders} orders in {window}: below the minimum "
+            f"volume of {policy.group_min_orders} orders, no rate taken"
+        )
     if complaints < policy.group_min_complaints:
-        return False, (f"{scope}: {complaints} complaints in {window}, fewer than the "
-                       f"{policy.group_min_complaints} that can make a group")
+        return False, (
+            f"{scope}: {complaints} complaints in {window}, fewer than the "
+            f"{policy.group_min_complaints} that can make a group"
+        )
     rate = complaints / orders
     verdict = "≥" if rate >= threshold else "<"
     conclusion = "group impact" if rate >= threshold else "no group impact"
-    return rate >= threshold, (f"{scope}: {complaints} complaints / {orders} orders in {window} = {rate:.1%} "
-                               f"{verdict} threshold {threshold:.1%} → {conclusion}")
+    return rate >= threshold, (
+        f"{scope}: {complaints} complaints / {orders} orders in {window} = {rate:.1%} "
+        f"{verdict} threshold {threshold:.1%} → {conclusion}"
+    )

@@ -21,8 +21,16 @@ class IntakeCheck:
     order: OrderFacts | None = None
 
 
-def check_intake(*, consumer_id: str, order: OrderRecord | None, order_line_id: str | None, description: str,
-                 evidence: list[EvidenceRef], filed_at: datetime, policy: Policy) -> IntakeCheck:
+def check_intake(
+    *,
+    consumer_id: str,
+    order: OrderRecord | None,
+    order_line_id: str | None,
+    description: str,
+    evidence: list[EvidenceRef],
+    filed_at: datetime,
+    policy: Policy,
+) -> IntakeCheck:
     """Reject what can never become a case; list what the consumer or an agent still has to supply."""
     if order is None:
         return _rejected("order not found")
@@ -71,8 +79,9 @@ def category_of(raw: str) -> Category:
         return Category.OTHER
 
 
-def _after_sales_window_closed(order: OrderRecord, line: OrderLineRecord, filed_at: datetime,
-                               policy: Policy) -> str | None:
+def _after_sales_window_closed(
+    order: OrderRecord, line: OrderLineRecord, filed_at: datetime, policy: Policy
+) -> str | None:
     category = category_of(line.category)
     windows = policy.intake.after_sales_window_days
     days = windows.get(category, windows.get(Category.OTHER))
@@ -82,18 +91,29 @@ def _after_sales_window_closed(order: OrderRecord, line: OrderLineRecord, filed_
     closes_at = counted_from + timedelta(days=days)
     if filed_at <= closes_at:
         return None
-    return (f"the {days}-day after-sales window for {category.value} closed at {closes_at.isoformat()} "
-            f"({days} days after {event})")
+    return (
+        f"the {days}-day after-sales window for {category.value} closed at {closes_at.isoformat()} "
+        f"({days} days after {event})"
+    )
 
 
 def order_facts(order: OrderRecord, line: OrderLineRecord, filed_at: datetime) -> OrderFacts:
     category = category_of(line.category)
     return OrderFacts(
-        order_id=order.id, order_line_id=line.id, consumer_id=order.consumer_id, merchant_id=order.merchant_id,
-        sku=line.sku, category=category, paid_minor=line.paid_minor, currency=order.currency,
-        placed_at=order.placed_at, delivered_at=order.delivered_at, carrier=order.carrier,
+        order_id=order.id,
+        order_line_id=line.id,
+        consumer_id=order.consumer_id,
+        merchant_id=order.merchant_id,
+        sku=line.sku,
+        category=category,
+        paid_minor=line.paid_minor,
+        currency=order.currency,
+        placed_at=order.placed_at,
+        delivered_at=order.delivered_at,
+        carrier=order.carrier,
         tracking_status=order.tracking_status,
-        perishable_late=category in PERISHABLE_CATEGORIES and _shipment_late(order, filed_at))
+        perishable_late=category in PERISHABLE_CATEGORIES and _shipment_late(order, filed_at),
+    )
 
 
 def _shipment_late(order: OrderRecord, filed_at: datetime) -> bool:

@@ -16,8 +16,10 @@ from policy.text_features import normalize
 _CLAUSE_START = re.compile(r"[,.;:!?，。；：！？、…\n]|\bbut\b|但是|可是|就是|只是|而是")
 # A Chinese cue may sit up to two characters before the keyword (没有变质, 不是假货, 也没过期).
 _ZH_CUE_BEFORE = re.compile(r"(没有|没|不是|不|未|无|并非|从未)[\u3400-\u9fff]{0,2}\s*$")
-_EN_CUE_BEFORE = re.compile(r"\b(not|no|never|without|isn't|wasn't|aren't|didn't|doesn't|don't|hasn't|"
-                            r"haven't|nothing|neither|nor)\b(\s+[a-z']+){0,2}\s*$")
+_EN_CUE_BEFORE = re.compile(
+    r"\b(not|no|never|without|isn't|wasn't|aren't|didn't|doesn't|don't|hasn't|"
+    r"haven't|nothing|neither|nor)\b(\s+[a-z']+){0,2}\s*$"
+)
 
 
 @dataclass
@@ -30,8 +32,11 @@ class Hits:
 
     def explain(self) -> list[str]:
         rules = [f"keyword '{word}' → {ctype.value}" for ctype, words in self.affirmed.items() for word in words]
-        rules += [f"keyword '{word}' denied in the text ({ctype.value} not counted)"
-                  for ctype, words in self.denied.items() for word in words]
+        rules += [
+            f"keyword '{word}' denied in the text ({ctype.value} not counted)"
+            for ctype, words in self.denied.items()
+            for word in words
+        ]
         rules += [f"urgent keyword '{word}' denied in the text (not counted)" for word in self.urgent_denied]
         return rules
 
@@ -64,7 +69,7 @@ def occurrence(normalized_text: str, keyword: str) -> str | None:
         return None
     found = None
     for match in _pattern(normalize(keyword)).finditer(normalized_text):
-        before = normalized_text[:match.start()]
+        before = normalized_text[: match.start()]
         clause = _CLAUSE_START.split(before)[-1]
         if _ZH_CUE_BEFORE.search(clause) or _EN_CUE_BEFORE.search(clause):
             found = "denied"

@@ -65,9 +65,18 @@ def gift_coupon_minor(paid_minor: int, gift: GiftPolicy) -> int:
     return max(percent_of(paid_minor, gift.percent), gift.minimum_minor)
 
 
-def build_offer(*, tier: Tier, order: OrderFacts, refund_minor: int | None, refund_mode: RefundMode, reship: bool,
-                liability: Party | None, fast_path_reasons: list[str], policy: Policy,
-                refunded_minor: int = 0) -> OfferTerms:
+def build_offer(
+    *,
+    tier: Tier,
+    order: OrderFacts,
+    refund_minor: int | None,
+    refund_mode: RefundMode,
+    reship: bool,
+    liability: Party | None,
+    fast_path_reasons: list[str],
+    policy: Policy,
+    refunded_minor: int = 0,
+) -> OfferTerms:
     """The complete terms of an offer at `tier`, every amount from the policy, every choice explained.
 
     `refunded_minor` is what earlier rounds already paid the consumer for the line (refunds and platform
@@ -76,8 +85,11 @@ def build_offer(*, tier: Tier, order: OrderFacts, refund_minor: int | None, refu
     paid = order.paid_minor
     remainder = refund_remainder(paid, refunded_minor)
     if refund_minor is not None and refund_minor > remainder:
-        limit = (f"the paid amount {paid}" if remainder == paid
-                 else f"the remainder {remainder} ({paid} paid, {refunded_minor} already refunded)")
+        limit = (
+            f"the paid amount {paid}"
+            if remainder == paid
+            else f"the remainder {remainder} ({paid} paid, {refunded_minor} already refunded)"
+        )
         raise LadderError(f"refund_minor {refund_minor} exceeds {limit} (the limit)")
     if refund_minor is not None and refund_minor < 0:
         raise LadderError(f"refund_minor {refund_minor} is negative; the lowest allowed is 0")
@@ -104,16 +116,28 @@ def build_offer(*, tier: Tier, order: OrderFacts, refund_minor: int | None, refu
         recover_from, recovery_reason = _recover_from(liability, breaker)
         reasons.append("platform pays the consumer at once; " + recovery_reason)
         requires_approval = policy.negotiation.tier3_requires_supervisor
-        reasons.append("a supervisor approves tier-3 offers" if requires_approval
-                       else "policy lets tier-3 offers go out without supervisor approval")
+        reasons.append(
+            "a supervisor approves tier-3 offers"
+            if requires_approval
+            else "policy lets tier-3 offers go out without supervisor approval"
+        )
     penalise = recover_from == Party.MERCHANT
     if penalise:
         reasons.append("merchant penalised: it bears the liability for a tier-3 outcome")
 
-    return OfferTerms(tier=tier, refund_mode=refund_mode, refund_minor=refund, gift_coupon_minor=coupon,
-                      gift_points=points, reship=reship, platform_advance=tier == Tier.PLATFORM_ADVANCE,
-                      recover_from=recover_from, requires_approval=requires_approval,
-                      penalise_merchant=penalise, reasons=reasons)
+    return OfferTerms(
+        tier=tier,
+        refund_mode=refund_mode,
+        refund_minor=refund,
+        gift_coupon_minor=coupon,
+        gift_points=points,
+        reship=reship,
+        platform_advance=tier == Tier.PLATFORM_ADVANCE,
+        recover_from=recover_from,
+        requires_approval=requires_approval,
+        penalise_merchant=penalise,
+        reasons=reasons,
+    )
 
 
 def _gift_rule(gift: GiftPolicy) -> str:

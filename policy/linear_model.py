@@ -39,8 +39,9 @@ class LinearModel:
         total = sum(exps)
         return {label: exp / total for label, exp in zip(self.classes, exps)}
 
-    def deciding_features(self, features: dict[str, float], winner: str, runner_up: str | None,
-                          limit: int = 3) -> list[tuple[str, float]]:
+    def deciding_features(
+        self, features: dict[str, float], winner: str, runner_up: str | None, limit: int = 3
+    ) -> list[tuple[str, float]]:
         """The present features that pushed `winner` furthest ahead of `runner_up` (or of the mean)."""
         w = self.classes.index(winner)
         r = self.classes.index(runner_up) if runner_up is not None else None
@@ -57,13 +58,19 @@ class LinearModel:
         return pushes[:limit]
 
     def to_json(self) -> dict[str, Any]:
-        return {"classes": list(self.classes), "bias": list(self.bias),
-                "weights": {name: list(row) for name, row in sorted(self.weights.items())}}
+        return {
+            "classes": list(self.classes),
+            "bias": list(self.bias),
+            "weights": {name: list(row) for name, row in sorted(self.weights.items())},
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "LinearModel":
-        return cls(classes=tuple(data["classes"]), bias=tuple(float(b) for b in data["bias"]),
-                   weights={name: tuple(float(w) for w in row) for name, row in data["weights"].items()})
+        return cls(
+            classes=tuple(data["classes"]),
+            bias=tuple(float(b) for b in data["bias"]),
+            weights={name: tuple(float(w) for w in row) for name, row in data["weights"].items()},
+        )
 
 
 @dataclass(frozen=True)
@@ -75,8 +82,11 @@ class Artifact:
 
 def read_artifact(path: Path) -> Artifact:
     data = json.loads(path.read_text(encoding="utf-8"))
-    return Artifact(type_model=LinearModel.from_json(data["type"]),
-                    severity_model=LinearModel.from_json(data["severity"]), meta=data.get("meta", {}))
+    return Artifact(
+        type_model=LinearModel.from_json(data["type"]),
+        severity_model=LinearModel.from_json(data["severity"]),
+        meta=data.get("meta", {}),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -85,7 +95,7 @@ def shipped() -> Artifact:
 
 
 def write_artifact(path: Path, artifact: Artifact) -> None:
-    data = {"meta": artifact.meta, "type": artifact.type_model.to_json(),
-            "severity": artifact.severity_model.to_json()}
-    path.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n",
-                    encoding="utf-8")
+    data = {"meta": artifact.meta, "type": artifact.type_model.to_json(), "severity": artifact.severity_model.to_json()}
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8"
+    )

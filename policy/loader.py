@@ -106,8 +106,9 @@ def _scale(value: Any, factor: float, path: tuple[str, ...]) -> Any:
         return value * factor
     if isinstance(value, BaseModel):
         # model_copy keeps the frozen models' identity rules and skips re-validation of untouched data.
-        return value.model_copy(update={name: _scale(getattr(value, name), factor, (*path, name))
-                                        for name in type(value).model_fields})
+        return value.model_copy(
+            update={name: _scale(getattr(value, name), factor, (*path, name)) for name in type(value).model_fields}
+        )
     if isinstance(value, dict):
         return {key: _scale(item, factor, (*path, str(key))) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

@@ -23,8 +23,9 @@ class PenaltyTerms(BaseModel):
     rectification_interview_due: datetime | None = None
 
 
-def penalty_due(*, complaint_type: ComplaintType, liable: Party | None, tier: Tier | None,
-                policy: PenaltyPolicy) -> tuple[bool, str]:
+def penalty_due(
+    *, complaint_type: ComplaintType, liable: Party | None, tier: Tier | None, policy: PenaltyPolicy
+) -> tuple[bool, str]:
     """(penalise?, why) from the policy table: only a merchant held liable is penalised."""
     if liable != Party.MERCHANT:
         who = liable.value if liable else "no party"
@@ -40,13 +41,14 @@ def penalty_due(*, complaint_type: ComplaintType, liable: Party | None, tier: Ti
     return False, f"{complaint_type.value} settled at {settled}: penalised only with a tier-3 outcome"
 
 
-def compute_penalty(*, paid_minor: int, penalties_in_window: int, now: datetime,
-                    policy: PenaltyPolicy) -> PenaltyTerms:
+def compute_penalty(*, paid_minor: int, penalties_in_window: int, now: datetime, policy: PenaltyPolicy) -> PenaltyTerms:
     """Deposit deduction, listing block and repeat-offender status, counting this penalty as one more."""
     share = percent_of(paid_minor, policy.deposit_deduction_percent)
     deduction = max(policy.deposit_deduction_minimum_minor, share)
-    reasons = [f"deposit deduction {deduction}: {policy.deposit_deduction_percent:g}% of {paid_minor} paid is "
-               f"{share}, minimum {policy.deposit_deduction_minimum_minor}"]
+    reasons = [
+        f"deposit deduction {deduction}: {policy.deposit_deduction_percent:g}% of {paid_minor} paid is "
+        f"{share}, minimum {policy.deposit_deduction_minimum_minor}"
+    ]
     blocked_until = now + policy.listing_block
     reasons.append(f"new listings blocked until {blocked_until.isoformat()}")
     count = penalties_in_window + 1
@@ -54,11 +56,20 @@ def compute_penalty(*, paid_minor: int, penalties_in_window: int, now: datetime,
     multiplier = policy.repeat_deposit_multiplier if repeat else 1
     interview_due = now + policy.rectification_interview if repeat else None
     if repeat and interview_due is not None:
-        reasons.append(f"repeat offender: penalty {count} in the window (threshold "
-                       f"{policy.repeat_offender_threshold}); deposit requirement ×{multiplier} "
-                       f"and a rectification interview due by {interview_due.isoformat()}")
+        reasons.append(
+            f"repeat offender: penalty {count} in the window (threshold "
+            f"{policy.repeat_offender_threshold}); deposit requirement ×{multiplier} "
+            f"and a rectification interview due by {interview_due.isoformat()}"
+        )
     else:
-        reasons.append(f"penalty {count} in the window, below the repeat-offender threshold "
-                       f"{policy.repeat_offender_threshold}")
-    return PenaltyTerms(deduction_minor=deduction, listing_blocked_until=blocked_until, repeat_offender=repeat,
-                        deposit_multiplier=multiplier, reasons=reasons, rectification_interview_due=interview_due)
+        reasons.append(
+            f"penalty {count} in the window, below the repeat-offender threshold {policy.repeat_offender_threshold}"
+        )
+    return PenaltyTerms(
+        deduction_minor=deduction,
+        listing_blocked_until=blocked_until,
+        repeat_offender=repeat,
+        deposit_multiplier=multiplier,
+        reasons=reasons,
+        rectification_interview_due=interview_due,
+    )

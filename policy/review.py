@@ -5,17 +5,20 @@ from models.enums import ComplaintType, Party, RootCause
 from models.policy import ReviewPolicy
 
 _UNSUBSTANTIATED_OUTCOMES = frozenset({"unsubstantiated", "rejected", "invalid", "incomplete"})
-_PRODUCT_TYPES = frozenset({ComplaintType.QUALITY_DEFECT, ComplaintType.COUNTERFEIT,
-                            ComplaintType.NOT_AS_DESCRIBED, ComplaintType.FOOD_SAFETY})
-_BY_PARTY = {Party.CARRIER: RootCause.CARRIER, Party.CONSUMER: RootCause.CONSUMER,
-             Party.PLATFORM: RootCause.PLATFORM}
+_PRODUCT_TYPES = frozenset(
+    {ComplaintType.QUALITY_DEFECT, ComplaintType.COUNTERFEIT, ComplaintType.NOT_AS_DESCRIBED, ComplaintType.FOOD_SAFETY}
+)
+_BY_PARTY = {Party.CARRIER: RootCause.CARRIER, Party.CONSUMER: RootCause.CONSUMER, Party.PLATFORM: RootCause.PLATFORM}
 
 
 def survey_satisfied(resolved_score: int, communication_score: int, policy: ReviewPolicy) -> tuple[bool, str]:
     """Satisfied only when both scores reach the threshold: a fix delivered rudely is not a success."""
     threshold = policy.satisfaction_threshold
-    low = [f"{name} {score}" for name, score in (("resolved", resolved_score),
-                                                 ("communication", communication_score)) if score < threshold]
+    low = [
+        f"{name} {score}"
+        for name, score in (("resolved", resolved_score), ("communication", communication_score))
+        if score < threshold
+    ]
     if low:
         return False, f"below the satisfaction threshold {threshold}: {', '.join(low)}"
     return True, f"resolved {resolved_score} and communication {communication_score} reach the threshold {threshold}"

@@ -65,8 +65,10 @@ def _zone_of(hours: BusinessHours) -> ZoneInfo:
     if not issubclass(type(zone), tzinfo):
         # Imported inside the Temporal sandbox, ZoneInfo hands out restricted proxies that datetime
         # rejects; the module is deterministic, so workflows import it passed through instead.
-        raise RuntimeError("policy.sla must be imported with workflow.unsafe.imports_passed_through() "
-                           "(or listed as a sandbox passthrough module) for business hours to work")
+        raise RuntimeError(
+            "policy.sla must be imported with workflow.unsafe.imports_passed_through() "
+            "(or listed as a sandbox passthrough module) for business hours to work"
+        )
     return zone
 
 
@@ -91,8 +93,9 @@ def _immediate(classification: ClassificationResult | None) -> bool:
     return classification is not None and classification.dispute_class == DisputeClass.IMMEDIATE
 
 
-def stage_clock(stage: Stage, classification: ClassificationResult | None,
-                policy: Policy) -> tuple[str, timedelta] | None:
+def stage_clock(
+    stage: Stage, classification: ClassificationResult | None, policy: Policy
+) -> tuple[str, timedelta] | None:
     """The (name, duration) of the clock that runs while the case sits in `stage`, if any."""
     if stage == Stage.INTAKE:
         return "intake_completion", policy.intake.completion
@@ -112,8 +115,11 @@ def case_clocks(policy: Policy, classification: ClassificationResult | None) -> 
         first_contact = policy.sla.immediate_response
     else:
         first_contact = policy.sla.by_severity[_severity(classification)].first_contact
-    return [("first_contact", first_contact), ("solution", policy.sla.solution),
-            ("dispute_limit", policy.sla.dispute_limit)]
+    return [
+        ("first_contact", first_contact),
+        ("solution", policy.sla.solution),
+        ("dispute_limit", policy.sla.dispute_limit),
+    ]
 
 
 def deadline(start: datetime, duration: timedelta, policy: Policy) -> tuple[datetime, datetime]:
@@ -124,8 +130,9 @@ def deadline(start: datetime, duration: timedelta, policy: Policy) -> tuple[date
     return due_at, warn_at
 
 
-def resume(due_at: datetime, warn_at: datetime, paused_at: datetime, resumed_at: datetime,
-           policy: Policy) -> tuple[datetime, datetime]:
+def resume(
+    due_at: datetime, warn_at: datetime, paused_at: datetime, resumed_at: datetime, policy: Policy
+) -> tuple[datetime, datetime]:
     """Move a paused clock's instants so the working time left at the pause is left again at resume.
 
     An instant already passed when the clock was paused (a warning given, a breach) stays where it is.
@@ -141,6 +148,7 @@ def resume(due_at: datetime, warn_at: datetime, paused_at: datetime, resumed_at:
 
 
 # ---- escalation: one missed deadline, one escalation ----------------------------------------------
+
 
 @dataclass(frozen=True)
 class Breach:
@@ -158,8 +166,9 @@ class EscalationPlan:
     reason: str
 
 
-def plan_escalation(*, breaches: list[Breach], stage: Stage, level: int, max_level: int,
-                    escalated: frozenset[tuple[str, int, str]]) -> EscalationPlan | None:
+def plan_escalation(
+    *, breaches: list[Breach], stage: Stage, level: int, max_level: int, escalated: frozenset[tuple[str, int, str]]
+) -> EscalationPlan | None:
     """The single escalation owed for `breaches` (every clock due at this instant), or None.
 
     Clocks that fall due together raise the case one level, not one level each. A clock escalates
@@ -167,15 +176,21 @@ def plan_escalation(*, breaches: list[Breach], stage: Stage, level: int, max_lev
     so re-arming a clock never turns one missed deadline into two levels.
     """
     target = min(level + 1, max_level)
-    fresh = sorted({b.clock: b for b in breaches
-                    if (b.clock, target, stage.value) not in escalated}.values(), key=lambda b: (b.due_at, b.clock))
+    fresh = sorted(
+        {b.clock: b for b in breaches if (b.clock, target, stage.value) not in escalated}.values(),
+        key=lambda b: (b.due_at, b.clock),
+    )
     if not fresh:
         return None
     names = tuple(b.clock for b in fresh)
     listed = ", ".join(f"{b.clock} (due {b.due_at.isoformat()})" for b in fresh)
-    return EscalationPlan(level=target, clocks=names, due_at=fresh[0].due_at,
-                          reason=f"{len(names)} clock{'s' if len(names) > 1 else ''} breached in {stage.value}: "
-                                 f"{listed} → level {target}")
+    return EscalationPlan(
+        level=target,
+        clocks=names,
+        due_at=fresh[0].due_at,
+        reason=f"{len(names)} clock{'s' if len(names) > 1 else ''} breached in {stage.value}: "
+        f"{listed} → level {target}",
+    )
 
 
 def escalation_keys(plan: EscalationPlan, stage: Stage) -> frozenset[tuple[str, int, str]]:

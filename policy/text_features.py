@@ -20,9 +20,28 @@ NEGATED = "¬"
 # Chinese cues negate the words that follow up to the next clause break; 不/没 also start many
 # ordinary words (不理, 不退款), which is fine: the model learns "¬理" as its own feature.
 _ZH_NEGATIONS = ("没有", "并没有", "不是", "并非", "没", "不", "未", "无", "别")
-_EN_NEGATIONS = frozenset({"not", "no", "never", "nothing", "without", "isn't", "wasn't", "aren't",
-                           "didn't", "doesn't", "don't", "won't", "haven't", "hasn't", "cannot", "can't",
-                           "nor", "neither"})
+_EN_NEGATIONS = frozenset(
+    {
+        "not",
+        "no",
+        "never",
+        "nothing",
+        "without",
+        "isn't",
+        "wasn't",
+        "aren't",
+        "didn't",
+        "doesn't",
+        "don't",
+        "won't",
+        "haven't",
+        "hasn't",
+        "cannot",
+        "can't",
+        "nor",
+        "neither",
+    }
+)
 # A clause break, or a contrast word, ends a negation's scope.
 _CLAUSE_BREAK = re.compile(r"[,.;:!?，。；：！？、…\n()（）\"“”]|\bbut\b|\bjust\b|但是|但|可是|就是|只是|而是|然而")
 _WHITESPACE = re.compile(r"\s+")
@@ -64,7 +83,7 @@ def tokens(text: str) -> list[Token]:
             cue = _negation_cue(word)
             if cue:
                 scope = _MAX_SCOPE_WORDS
-                rest = word[len(cue):] if word.startswith(cue) and len(word) > len(cue) else ""
+                rest = word[len(cue) :] if word.startswith(cue) and len(word) > len(cue) else ""
                 out.append(Token(word, negated=False))
                 if rest:
                     out.append(Token(rest, negated=True))
@@ -111,7 +130,7 @@ def _jieba() -> Any:
 
 def char_ngrams(word: str, sizes: Iterable[int]) -> list[str]:
     padded = f"<{word}>" if not _CJK.search(word) else word
-    return [padded[i:i + n] for n in sizes for i in range(len(padded) - n + 1)]
+    return [padded[i : i + n] for n in sizes for i in range(len(padded) - n + 1)]
 
 
 def features(text: str) -> dict[str, float]:
@@ -127,7 +146,7 @@ def features(text: str) -> dict[str, float]:
     # CJK character pairs across word boundaries catch compounds jieba splits differently.
     for token_run in _cjk_runs(toks):
         for i in range(len(token_run) - 1):
-            out[f"c:{token_run[i:i + 2]}"] = 1.0
+            out[f"c:{token_run[i : i + 2]}"] = 1.0
     return out
 
 

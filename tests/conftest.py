@@ -23,8 +23,11 @@ PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.
 @pytest_asyncio.fixture(scope="session")
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
     """Time-skipping test server: timers of days pass in milliseconds."""
-    env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
-        test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+        test_server_existing_path=find_binary("temporal-test-server"),
+        data_converter=data_converter(),
+    )
     await search_attributes.register(env.client)
     yield env
     await env.shutdown()
@@ -33,9 +36,13 @@ async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest_asyncio.fixture(scope="session")
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """Real dev server (visibility, search attributes, list_workflows)."""
-    env = await WorkflowEnvironment.start_local(dev_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
-        dev_server_existing_path=find_binary("temporal"), data_converter=data_converter(),
-        search_attributes=search_attributes.ALL, ui=False)
+    env = await WorkflowEnvironment.start_local(
+        dev_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+        dev_server_existing_path=find_binary("temporal"),
+        data_converter=data_converter(),
+        search_attributes=search_attributes.ALL,
+        ui=False,
+    )
     yield env
     await env.shutdown()
 

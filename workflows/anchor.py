@@ -49,7 +49,7 @@ class AuditAnchorWorkflow:
         return self._last
 
     async def _checkpoint(self) -> ChainHead:
-        self._last = await workflow.execute_activity_method(AnchorActivities.read_chain_head,
-                                                            start_to_close_timeout=READ_TIMEOUT,
-                                                            retry_policy=READ_RETRY)
+        self._last = await workflow.execute_activity_method(
+            AnchorActivities.read_chain_head, start_to_close_timeout=READ_TIMEOUT, retry_policy=READ_RETRY
+        )
         return self._last

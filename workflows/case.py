@@ -46,9 +46,16 @@ class Case:
         self.evidence_refs: list[EvidenceRef] = list(inp.evidence)
         self.order_record = None
         self.state = CaseState(
-            complaint_id=inp.complaint_id, workflow_id=workflow_id(inp.complaint_id),
-            policy_version=inp.policy.version, stage=Stage.INTAKE, stage_entered_at=now, created_at=now,
-            consumer_id=inp.consumer_id, order_id=inp.order_id, order_line_id=inp.order_line_id)
+            complaint_id=inp.complaint_id,
+            workflow_id=workflow_id(inp.complaint_id),
+            policy_version=inp.policy.version,
+            stage=Stage.INTAKE,
+            stage_entered_at=now,
+            created_at=now,
+            consumer_id=inp.consumer_id,
+            order_id=inp.order_id,
+            order_line_id=inp.order_line_id,
+        )
         self.lock = asyncio.Lock()
         self.seq = 0
         self.counters: dict[str, int] = {}
@@ -94,8 +101,11 @@ class Case:
 
     def consumer_refunded_minor(self) -> int:
         """Refunds and platform advances paid to the consumer in every round so far (compensated ones undone)."""
-        return sum(step.amount_minor for step in self.state.execution
-                   if step.name in CONSUMER_MONEY_STEPS and step.status == "done")
+        return sum(
+            step.amount_minor
+            for step in self.state.execution
+            if step.name in CONSUMER_MONEY_STEPS and step.status == "done"
+        )
 
     def snapshot(self) -> CaseState:
         """The full state, for queries (which never enter the history)."""
@@ -116,35 +126,71 @@ class Case:
 
     # ---- effects ------------------------------------------------------------------------------
 
-    async def activity(self, method: Callable[[Any, A], R], arg: A, *, retry: RetryPolicy = RECORD_RETRY,
-                       timeout: timedelta = RECORD_TIMEOUT) -> R:
+    async def activity(
+        self,
+        method: Callable[[Any, A], R],
+        arg: A,
+        *,
+        retry: RetryPolicy = RECORD_RETRY,
+        timeout: timedelta = RECORD_TIMEOUT,
+    ) -> R:
         """Run an activity named by its method (the activity name and result type come from it)."""
-        result: R = await workflow.execute_activity_method(method, arg, retry_policy=retry,
-                                                           start_to_close_timeout=timeout)
+        result: R = await workflow.execute_activity_method(
+            method, arg, retry_policy=retry, start_to_close_timeout=timeout
+        )
         return result
 
-    async def record(self, action: str, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM,
-                     reason: str = "", details: dict | None = None, stage_before: Stage | None = None) -> None:
+    async def record(
+        self,
+        action: str,
+        *,
+        actor: Actor | None = None,
+        by: tuple[ActorKind, str] = SYSTEM,
+        reason: str = "",
+        details: dict | None = None,
+        stage_before: Stage | None = None,
+    ) -> None:
         """Write one audit record and refresh the read model (idempotent on complaint id + seq)."""
         self.seq += 1
         kind, actor_id = (actor.kind, actor.id) if actor else by
         self.push_search_attributes()
-        await self.activity(RecordActivities.record_transition, TransitionRecord(
-            complaint_id=self.state.complaint_id, seq=self.seq, at=self.now(), actor_kind=kind,
-            actor_id=actor_id, action=action, reason=reason, stage_before=stage_before or self.state.stage,
-            stage_after=self.state.stage, details=details or {}, snapshot=self.compact()))
+        await self.activity(
+            RecordActivities.record_transition,
+            TransitionRecord(
+                complaint_id=self.state.complaint_id,
+                seq=self.seq,
+                at=self.now(),
+                actor_kind=kind,
+                actor_id=actor_id,
+                action=action,
+                reason=reason,
+                stage_before=stage_before or self.state.stage,
+                stage_after=self.state.stage,
+                details=details or {},
+                snapshot=self.compact(),
+            ),
+        )
         self.changed()
 
     async def notify(self, recipient: str, template: str, **body: Any) -> None:
         key = f"{self.state.complaint_id}:{self.next_id('N')}"
-        await self.activity(NotificationActivities.send_notification, NotificationRequest(
-            key=key, recipient=recipient, template=template, complaint_id=self.state.complaint_id, body=body))
+        await self.activity(
+            NotificationActivities.send_notification,
+            NotificationRequest(
+                key=key, recipient=recipient, template=template, complaint_id=self.state.complaint_id, body=body
+            ),
+        )
 
     def push_search_attributes(self) -> None:
         s = self.state
-        wanted = {sa.STAGE: s.stage.value, sa.ESCALATION: s.escalation_level,
-                  sa.SEVERITY: s.classification.severity.value if s.classification else None,
-                  sa.TIER: s.tier.value if s.tier else None, sa.MERCHANT: s.merchant_id, sa.ASSIGNEE: s.assignee}
+        wanted = {
+            sa.STAGE: s.stage.value,
+            sa.ESCALATION: s.escalation_level,
+            sa.SEVERITY: s.classification.severity.value if s.classification else None,
+            sa.TIER: s.tier.value if s.tier else None,
+            sa.MERCHANT: s.merchant_id,
+            sa.ASSIGNEE: s.assignee,
+        }
         updates = []
         for key, value in wanted.items():
             if self._pushed_attributes.get(key.name) != value:
@@ -174,8 +220,16 @@ class Case:
 
     # ---- stages and clocks ----------------------------------------------------------------------
 
-    async def set_stage(self, stage: Stage, action: str, *, actor: Actor | None = None,
-                        by: tuple[ActorKind, str] = SYSTEM, reason: str = "", details: dict | None = None) -> None:
+    async def set_stage(
+        self,
+        stage: Stage,
+        action: str,
+        *,
+        actor: Actor | None = None,
+        by: tuple[ActorKind, str] = SYSTEM,
+        reason: str = "",
+        details: dict | None = None,
+    ) -> None:
         before = self.state.stage
         now = self.now()
         stage_clock = sla.stage_clock(before, self.state.classification, self.policy)
@@ -189,18 +243,31 @@ class Case:
                 clocks.pause(self.state, now)
         await self.record(action, actor=actor, by=by, reason=reason, details=details, stage_before=before)
 
-    async def finish(self, stage: Stage, outcome: str, *, actor: Actor | None = None,
-                     by: tuple[ActorKind, str] = SYSTEM, reason: str = "") -> None:
+    async def finish(
+        self,
+        stage: Stage,
+        outcome: str,
+        *,
+        actor: Actor | None = None,
+        by: tuple[ActorKind, str] = SYSTEM,
+        reason: str = "",
+    ) -> None:
         s = self.state
         s.outcome = outcome
         s.closed_at = self.now()
         s.root_cause = review_policy.root_cause(
-            outcome=outcome, classification=s.classification,
-            liability=s.liability.party if s.liability else None).value
+            outcome=outcome, classification=s.classification, liability=s.liability.party if s.liability else None
+        ).value
         s.clocks = []
         self.consumer_wait = self.manual_pause = False
-        await self.set_stage(stage, stage.value, actor=actor, by=by, reason=reason,
-                             details={"outcome": outcome, "root_cause": s.root_cause})
+        await self.set_stage(
+            stage,
+            stage.value,
+            actor=actor,
+            by=by,
+            reason=reason,
+            details={"outcome": outcome, "root_cause": s.root_cause},
+        )
         await self.notify(self.consumer(), f"case_{stage.value}", outcome=outcome)
 
     async def set_consumer_wait(self, waiting: bool, reason: str) -> None:
@@ -223,12 +290,24 @@ class Case:
         else:
             names = clocks.resume(self.state, now, self.policy)
             if names:
-                await self.record("clock_resumed", actor=actor, by=by, reason=reason, details={
-                    "clocks": names, "due": {c.name: c.due_at.isoformat() for c in self.state.clocks}})
+                await self.record(
+                    "clock_resumed",
+                    actor=actor,
+                    by=by,
+                    reason=reason,
+                    details={"clocks": names, "due": {c.name: c.due_at.isoformat() for c in self.state.clocks}},
+                )
         self.changed()
 
-    async def escalate(self, reason: str, *, clock: str, due_at: datetime, by: tuple[ActorKind, str],
-                       also: tuple[tuple[str, datetime], ...] = ()) -> None:
+    async def escalate(
+        self,
+        reason: str,
+        *,
+        clock: str,
+        due_at: datetime,
+        by: tuple[ActorKind, str],
+        also: tuple[tuple[str, datetime], ...] = (),
+    ) -> None:
         """Raise the case one level for `clock` and every clock in `also` that fell due with it."""
         s = self.state
         s.escalation_level = min(s.escalation_level + 1, self.policy.escalation.max_level)
@@ -237,16 +316,32 @@ class Case:
         now = self.now()
         breached = ((clock, due_at), *also)
         for name, due in breached:
-            await self.activity(RecordActivities.record_breach, BreachRecord(
-                complaint_id=s.complaint_id, clock=f"{name}#{self.next_id('B')}", level=s.escalation_level,
-                due_at=due, breached_at=now))
-        details: dict[str, Any] = {"clock": clock, "due_at": due_at.isoformat(), "level": s.escalation_level,
-                                   "assignee": s.assignee}
+            await self.activity(
+                RecordActivities.record_breach,
+                BreachRecord(
+                    complaint_id=s.complaint_id,
+                    clock=f"{name}#{self.next_id('B')}",
+                    level=s.escalation_level,
+                    due_at=due,
+                    breached_at=now,
+                ),
+            )
+        details: dict[str, Any] = {
+            "clock": clock,
+            "due_at": due_at.isoformat(),
+            "level": s.escalation_level,
+            "assignee": s.assignee,
+        }
         if also:
             details["clocks"] = [{"clock": name, "due_at": due.isoformat()} for name, due in breached]
         await self.record("escalated", by=by, reason=reason, details=details)
-        await self.notify(self.staff(), "case_escalated", level=s.escalation_level, clock=clock,
-                          **({"clocks": [name for name, _ in breached]} if also else {}))
+        await self.notify(
+            self.staff(),
+            "case_escalated",
+            level=s.escalation_level,
+            clock=clock,
+            **({"clocks": [name for name, _ in breached]} if also else {}),
+        )
 
     async def fire_due_clocks(self) -> None:
         now = self.now()
@@ -255,8 +350,12 @@ class Case:
             by = (ActorKind.DEADLINE, f"deadline:{clock.name}")
             if event.kind == "warning":
                 clock.warned = True
-                await self.record("sla_warning", by=by, reason=f"{clock.name} due at {clock.due_at.isoformat()}",
-                                  details={"clock": clock.name, "due_at": clock.due_at.isoformat()})
+                await self.record(
+                    "sla_warning",
+                    by=by,
+                    reason=f"{clock.name} due at {clock.due_at.isoformat()}",
+                    details={"clock": clock.name, "due_at": clock.due_at.isoformat()},
+                )
                 await self.notify(self.staff(), "sla_warning", clock=clock.name)
                 continue
             if workflow.patched(ONE_ESCALATION_PER_DEADLINE):
@@ -276,9 +375,13 @@ class Case:
         horizon = now + self.policy.escalation.due_together_within
         due = [c for c in s.clocks if not c.paused and not c.exhausted and c.due_at <= horizon]
         missed = {c.name: c.due_at for c in due}  # before re-arming moves them
-        plan = sla.plan_escalation(breaches=[sla.Breach(c.name, c.due_at) for c in due], stage=s.stage,
-                                   level=s.escalation_level, max_level=self.policy.escalation.max_level,
-                                   escalated=frozenset(self.escalated))
+        plan = sla.plan_escalation(
+            breaches=[sla.Breach(c.name, c.due_at) for c in due],
+            stage=s.stage,
+            level=s.escalation_level,
+            max_level=self.policy.escalation.max_level,
+            escalated=frozenset(self.escalated),
+        )
         for c in due:
             if plan is None or plan.level >= self.policy.escalation.max_level:
                 clocks.exhaust(c)  # nothing left to escalate this deadline to
@@ -290,8 +393,9 @@ class Case:
         self.escalated |= sla.escalation_keys(plan, s.stage)
         first, *rest = plan.clocks
         by = (ActorKind.DEADLINE, f"deadline:{first}")
-        await self.escalate(plan.reason, clock=first, due_at=plan.due_at, by=by,
-                            also=tuple((name, missed[name]) for name in rest))
+        await self.escalate(
+            plan.reason, clock=first, due_at=plan.due_at, by=by, also=tuple((name, missed[name]) for name in rest)
+        )
 
     def _duration_of(self, name: str) -> timedelta:
         stage_clock = sla.stage_clock(self.state.stage, self.state.classification, self.policy)

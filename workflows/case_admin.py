@@ -3,8 +3,7 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models.case import (Assignment, ClockControl, MerchantRefundConfirmation, ShipmentConfirmation,
-                             Withdrawal)
+    from models.case import Assignment, ClockControl, MerchantRefundConfirmation, ShipmentConfirmation, Withdrawal
     from activities.records import RecordActivities
     from models.activity_io import OfferRecord
     from models.enums import OfferStatus, Role, Stage
@@ -27,8 +26,9 @@ async def withdraw(case: Case, p: Withdrawal) -> None:
         for offer in case.state.offers:
             if offer.status in (OfferStatus.PENDING, OfferStatus.AWAITING_APPROVAL):
                 offer.status, offer.responded_at = OfferStatus.WITHDRAWN, case.now()
-                await case.activity(RecordActivities.record_offer,
-                                    OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
+                await case.activity(
+                    RecordActivities.record_offer, OfferRecord(complaint_id=case.state.complaint_id, offer=offer)
+                )
     await case.finish(Stage.WITHDRAWN, "withdrawn", actor=p.actor, reason=p.reason)
 
 
@@ -46,8 +46,12 @@ def check_assign(case: Case, p: Assignment) -> None:
         raise not_allowed("agents can only claim cases for themselves")
     if (p.assignee or p.actor.id) == case.state.assignee:
         raise conflict(f"already assigned to {case.state.assignee}")
-    if p.actor.role == Role.AGENT and case.state.assignee not in (None, p.actor.id) and not escalated \
-            and not p.takeover:
+    if (
+        p.actor.role == Role.AGENT
+        and case.state.assignee not in (None, p.actor.id)
+        and not escalated
+        and not p.takeover
+    ):
         # Another agent is working this case: taking it from them is a decision, said out loud and audited.
         raise conflict(f"the case is claimed by {case.state.assignee}; send takeover: true to take it over")
     limits.check_assignment(case)
@@ -100,5 +104,6 @@ def check_shipment(case: Case, p: ShipmentConfirmation) -> None:
 
 async def confirm_shipment(case: Case, p: ShipmentConfirmation) -> None:
     case.shipment = (p.carrier, p.tracking_number)
-    await case.record("shipment_confirmed", actor=p.actor,
-                      details={"carrier": p.carrier, "tracking_number": p.tracking_number})
+    await case.record(
+        "shipment_confirmed", actor=p.actor, details={"carrier": p.carrier, "tracking_number": p.tracking_number}
+    )

@@ -19,27 +19,47 @@ with workflow.unsafe.imports_passed_through():
 CLASSIFIER_ACTIVITY = "classifier-activity"
 
 
-async def enter(case: Case, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM,
-                reason: str = "") -> None:
+async def enter(
+    case: Case, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM, reason: str = ""
+) -> None:
     s = case.state
     order = s.order
     since = case.now() - case.policy.classification.group_window
     details: dict = {}
     if workflow.patched(CLASSIFIER_ACTIVITY):
         # The classifier (policy/classifier.py) runs in an activity: history records its answer.
-        s.classification = await case.activity(ClassifyActivities.classify_complaint, ClassifyRequest(
-            complaint_id=s.complaint_id, description=case.description[:4000], order=order,
-            policy=case.policy.classification, group_since=since))
+        s.classification = await case.activity(
+            ClassifyActivities.classify_complaint,
+            ClassifyRequest(
+                complaint_id=s.complaint_id,
+                description=case.description[:4000],
+                order=order,
+                policy=case.policy.classification,
+                group_since=since,
+            ),
+        )
     else:  # cases started before the classifier keep the keyword rules they were classified with
-        counts = await case.activity(IntakeActivities.count_open_complaints, ImpactQuery(
-            complaint_id=s.complaint_id, merchant_id=order.merchant_id, sku=order.sku, since=since))
+        counts = await case.activity(
+            IntakeActivities.count_open_complaints,
+            ImpactQuery(complaint_id=s.complaint_id, merchant_id=order.merchant_id, sku=order.sku, since=since),
+        )
         s.classification = classification_policy.classify(
-            description=case.description, order=order, open_on_merchant=counts.open_on_merchant,
-            open_on_sku=counts.open_on_sku, policy=case.policy.classification)
+            description=case.description,
+            order=order,
+            open_on_merchant=counts.open_on_merchant,
+            open_on_sku=counts.open_on_sku,
+            policy=case.policy.classification,
+        )
         details = {"open_on_merchant": counts.open_on_merchant, "open_on_sku": counts.open_on_sku}
     _retime_case_clocks(case)
-    await case.set_stage(Stage.CLASSIFICATION, "classification_suggested", actor=actor, by=by, reason=reason,
-                         details={"suggested": s.classification.model_dump(mode="json"), **details})
+    await case.set_stage(
+        Stage.CLASSIFICATION,
+        "classification_suggested",
+        actor=actor,
+        by=by,
+        reason=reason,
+        details={"suggested": s.classification.model_dump(mode="json"), **details},
+    )
 
 
 def _retime_case_clocks(case: Case) -> None:
@@ -56,8 +76,9 @@ def check_review(case: Case, p: ClassificationReview) -> None:
     require_stage(case.stage, "review_classification", Stage.CLASSIFICATION)
     c = case.state.classification
     if c is not None and c.needs_agent and not c.confirmed and p.confirm:
-        raise invalid_input("type", "the classifier was unsure of this text: choose the type (confirm=false, "
-                                    "type, reason)")
+        raise invalid_input(
+            "type", "the classifier was unsure of this text: choose the type (confirm=false, type, reason)"
+        )
     if not p.confirm:
         if not (p.reason and p.reason.strip()):
             raise invalid_input("reason", "an override needs a reason")
@@ -76,9 +97,12 @@ async def review(case: Case, p: ClassificationReview) -> None:
         c.needs_agent = False  # the agent has classified it
     c.confirmed = True
     _retime_case_clocks(case)
-    await case.record("classification_confirmed" if p.confirm else "classification_overridden",
-                      actor=p.actor, reason=p.reason or "", details={"before": before,
-                                                                     "after": c.model_dump(mode="json")})
+    await case.record(
+        "classification_confirmed" if p.confirm else "classification_overridden",
+        actor=p.actor,
+        reason=p.reason or "",
+        details={"before": before, "after": c.model_dump(mode="json")},
+    )
     case.fast_path = ladder.fast_path(c, case.state.order, None)
     if case.fast_path:
         await negotiation.enter_fast_path(case, actor=p.actor)

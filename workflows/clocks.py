@@ -25,8 +25,15 @@ def find(state: CaseState, name: str) -> ClockState | None:
     return next((c for c in state.clocks if c.name == name), None)
 
 
-def start(state: CaseState, name: str, now: datetime, duration: timedelta, policy: Policy,
-          *, started_at: datetime | None = None) -> ClockState:
+def start(
+    state: CaseState,
+    name: str,
+    now: datetime,
+    duration: timedelta,
+    policy: Policy,
+    *,
+    started_at: datetime | None = None,
+) -> ClockState:
     """(Re)start a clock; `started_at` lets a clock be re-timed from its original start."""
     stop(state, name)
     begin = started_at or now

@@ -12,14 +12,41 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from models.case import (Assignment, CaseInput, CaseState, ClassificationReview, ClockControl,
-                             EvidenceRequestCmd, EvidenceSubmission, Filing, FilingResult, IntakeCompletion,
-                             LiabilityDecision, MerchantRefundConfirmation, OfferProposal, OfferResponse, PersonalDetails,
-                             ShipmentConfirmation, SupervisorReview, SurveyAnswer, Tier3Approval, Withdrawal)
+    from models.case import (
+        Assignment,
+        CaseInput,
+        CaseState,
+        ClassificationReview,
+        ClockControl,
+        EvidenceRequestCmd,
+        EvidenceSubmission,
+        Filing,
+        FilingResult,
+        IntakeCompletion,
+        LiabilityDecision,
+        MerchantRefundConfirmation,
+        OfferProposal,
+        OfferResponse,
+        PersonalDetails,
+        ShipmentConfirmation,
+        SupervisorReview,
+        SurveyAnswer,
+        Tier3Approval,
+        Withdrawal,
+    )
     from models.enums import Stage
     from models.fast_lane import MerchantSettlement
-    from workflows import (case_admin, classification, evidence, execution, failures, fast_lane, intake, negotiation,
-                           review)
+    from workflows import (
+        case_admin,
+        classification,
+        evidence,
+        execution,
+        failures,
+        fast_lane,
+        intake,
+        negotiation,
+        review,
+    )
     from workflows.applied_steps import AppliedSteps
     from workflows.case import Case
 
@@ -70,19 +97,22 @@ class ComplaintWorkflow:
 
     @workflow.query
     def personal(self) -> PersonalDetails:
-        return PersonalDetails(description=self.case.description, contact=self.case.contact,
-                               channel=self.case.input.channel)
+        return PersonalDetails(
+            description=self.case.description, contact=self.case.contact, channel=self.case.input.channel
+        )
 
     def _redelivered(self) -> bool:
         """This update's id is one the case already accepted: a re-delivery (e.g. after a server restart)."""
         return self.steps.knows(_update_id())
 
-    async def _act(self, check: Callable[[Case, Any], None], apply: Callable[[Case, Any], Awaitable[None]],
-                   payload: Any) -> CaseState:
+    async def _act(
+        self, check: Callable[[Case, Any], None], apply: Callable[[Case, Any], Awaitable[None]], payload: Any
+    ) -> CaseState:
         return await self.steps.once(_update_id(), lambda: self._apply(check, apply, payload), self.case.compact)
 
-    async def _apply(self, check: Callable[[Case, Any], None], apply: Callable[[Case, Any], Awaitable[None]],
-                     payload: Any) -> CaseState:
+    async def _apply(
+        self, check: Callable[[Case, Any], None], apply: Callable[[Case, Any], Awaitable[None]], payload: Any
+    ) -> CaseState:
         await workflow.wait_condition(lambda: self.case.filed_recorded)  # "filed" is always audit record 1
         async with self.case.lock:
             check(self.case, payload)  # the world may have moved since the validator ran

@@ -5,8 +5,16 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.records import RecordActivities
     from models.activity_io import EvidenceRecord
-    from models.case import (Actor, EvidenceItemState, EvidenceRef, EvidenceRequestCmd, EvidenceRequestState,
-                             EvidenceSubmission, LiabilityDecision, LiabilityState)
+    from models.case import (
+        Actor,
+        EvidenceItemState,
+        EvidenceRef,
+        EvidenceRequestCmd,
+        EvidenceRequestState,
+        EvidenceSubmission,
+        LiabilityDecision,
+        LiabilityState,
+    )
     from models.enums import ActorKind, ComplaintType, Party, Stage
     from policy import liability as liability_policy
     from workflows import limits, negotiation
@@ -21,7 +29,8 @@ def _open_requests(case: Case) -> list[EvidenceRequestState]:
 def _refresh_suggestion(case: Case) -> None:
     s = case.state
     s.liability_suggestion, s.liability_suggestion_reasons = liability_policy.suggest_liability(
-        classification=s.classification, order=s.order, evidence=s.evidence, requests=s.evidence_requests)
+        classification=s.classification, order=s.order, evidence=s.evidence, requests=s.evidence_requests
+    )
 
 
 async def _sync_consumer_wait(case: Case) -> None:
@@ -33,21 +42,34 @@ async def _sync_consumer_wait(case: Case) -> None:
 async def _store(case: Case, party: Party, item: EvidenceRef, submitted_by: str) -> None:
     evidence_id = case.next_id("E")
     now = case.now()
-    await case.activity(RecordActivities.record_evidence, EvidenceRecord(
-        complaint_id=case.state.complaint_id, evidence_id=evidence_id, party=party, item=item,
-        submitted_by=submitted_by, at=now))
-    case.state.evidence.append(EvidenceItemState(evidence_id=evidence_id, party=party, item=item,
-                                                 submitted_at=now, submitted_by=submitted_by))
+    await case.activity(
+        RecordActivities.record_evidence,
+        EvidenceRecord(
+            complaint_id=case.state.complaint_id,
+            evidence_id=evidence_id,
+            party=party,
+            item=item,
+            submitted_by=submitted_by,
+            at=now,
+        ),
+    )
+    case.state.evidence.append(
+        EvidenceItemState(evidence_id=evidence_id, party=party, item=item, submitted_at=now, submitted_by=submitted_by)
+    )
 
 
 async def _request(case: Case, party: Party, note: str, *, actor: Actor | None = None) -> None:
     now = case.now()
     due = now + case.policy.evidence.deadlines[party.value]
     case.state.evidence_requests.append(EvidenceRequestState(party=party, note=note, requested_at=now, due_at=due))
-    await case.record("evidence_requested", actor=actor, details={"party": party.value, "due_at": due.isoformat(),
-                                                                 "note": note})
-    recipient = case.consumer() if party == Party.CONSUMER else (
-        case.merchant() if party == Party.MERCHANT else f"carrier:{case.state.order.carrier or 'unknown'}")
+    await case.record(
+        "evidence_requested", actor=actor, details={"party": party.value, "due_at": due.isoformat(), "note": note}
+    )
+    recipient = (
+        case.consumer()
+        if party == Party.CONSUMER
+        else (case.merchant() if party == Party.MERCHANT else f"carrier:{case.state.order.carrier or 'unknown'}")
+    )
     await case.notify(recipient, "evidence_request", party=party.value, due_at=due.isoformat(), note=note)
 
 
@@ -82,22 +104,32 @@ async def _handle_deadlines(case: Case) -> None:
         if request.party == Party.CONSUMER and not request.reminded:
             request.reminded = True
             request.due_at = now + case.policy.evidence.consumer_reminder_grace
-            await case.record("evidence_reminder", by=by, details={"party": "consumer",
-                                                                   "due_at": request.due_at.isoformat()})
+            await case.record(
+                "evidence_reminder", by=by, details={"party": "consumer", "due_at": request.due_at.isoformat()}
+            )
             await case.notify(case.consumer(), "evidence_reminder", due_at=request.due_at.isoformat())
             continue
         request.lapsed = True
         await case.record("evidence_deadline_missed", by=by, details={"party": request.party.value})
         if request.party == Party.CONSUMER:
-            await case.finish(Stage.CLOSED, "unsubstantiated", by=by,
-                              reason="consumer silent past the evidence deadline and reminder")
+            await case.finish(
+                Stage.CLOSED, "unsubstantiated", by=by, reason="consumer silent past the evidence deadline and reminder"
+            )
             return
         if request.party == Party.MERCHANT:
             case.state.liability = LiabilityState(
-                party=Party.MERCHANT, reason="merchant silent past its evidence deadline", decided_by="deadline",
-                suggested=Party.MERCHANT, automatic=True)
-            await case.record("liability_set", by=by, reason=case.state.liability.reason,
-                              details={"party": "merchant", "automatic": True})
+                party=Party.MERCHANT,
+                reason="merchant silent past its evidence deadline",
+                decided_by="deadline",
+                suggested=Party.MERCHANT,
+                automatic=True,
+            )
+            await case.record(
+                "liability_set",
+                by=by,
+                reason=case.state.liability.reason,
+                details={"party": "merchant", "automatic": True},
+            )
             await negotiation.enter(case, by=by)
             return
     _refresh_suggestion(case)
@@ -133,8 +165,16 @@ async def submit(case: Case, p: EvidenceSubmission) -> None:
         if r.party == party:
             r.fulfilled_at = case.now()
     _refresh_suggestion(case)
-    await case.record("evidence_submitted", actor=p.actor, details={
-        "party": party.value, "kind": p.item.kind, "sha256": p.item.sha256, "attachment_ref": p.item.attachment_ref})
+    await case.record(
+        "evidence_submitted",
+        actor=p.actor,
+        details={
+            "party": party.value,
+            "kind": p.item.kind,
+            "sha256": p.item.sha256,
+            "attachment_ref": p.item.attachment_ref,
+        },
+    )
     await _sync_consumer_wait(case)
 
 
@@ -146,10 +186,15 @@ def check_liability(case: Case, p: LiabilityDecision) -> None:
 
 async def set_liability(case: Case, p: LiabilityDecision) -> None:
     s = case.state
-    s.liability = LiabilityState(party=p.party, reason=p.reason, decided_by=p.actor.id,
-                                 suggested=s.liability_suggestion)
-    await case.record("liability_set", actor=p.actor, reason=p.reason, details={
-        "party": p.party.value, "suggested": s.liability_suggestion.value if s.liability_suggestion else None})
+    s.liability = LiabilityState(
+        party=p.party, reason=p.reason, decided_by=p.actor.id, suggested=s.liability_suggestion
+    )
+    await case.record(
+        "liability_set",
+        actor=p.actor,
+        reason=p.reason,
+        details={"party": p.party.value, "suggested": s.liability_suggestion.value if s.liability_suggestion else None},
+    )
     if case.stage == Stage.EVIDENCE:
         await case.set_consumer_wait(False, "evidence closed")
         await negotiation.enter(case, actor=p.actor)

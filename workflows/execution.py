@@ -12,8 +12,14 @@ with workflow.unsafe.imports_passed_through():
     from activities.money import MoneyActivities
     from activities.records import RecordActivities
     from adapters.ports import LedgerReceipt
-    from models.activity_io import (DepositHold, MoneyMovement, PenaltyOrder, ReshipmentRecord, ReversalOrder,
-                                    StandingQuery)
+    from models.activity_io import (
+        DepositHold,
+        MoneyMovement,
+        PenaltyOrder,
+        ReshipmentRecord,
+        ReversalOrder,
+        StandingQuery,
+    )
     from models.case import ExecutionStep, OfferState
     from models.enums import ActorKind, ComplaintType, LedgerKind, OfferStatus, Party, Stage
     from policy import penalties
@@ -37,8 +43,12 @@ def accepted_offer(case: Case) -> OfferState:
 
 def _money_retry(case: Case) -> RetryPolicy:
     e = case.policy.execution
-    return RetryPolicy(initial_interval=e.retry_initial, maximum_interval=e.retry_maximum,
-                       maximum_attempts=e.retry_attempts, non_retryable_error_types=["PermanentFailure"])
+    return RetryPolicy(
+        initial_interval=e.retry_initial,
+        maximum_interval=e.retry_maximum,
+        maximum_attempts=e.retry_attempts,
+        non_retryable_error_types=["PermanentFailure"],
+    )
 
 
 class _Saga:
@@ -51,32 +61,56 @@ class _Saga:
         c = self.case
         return f"{c.state.complaint_id}:{self.offer.offer_id}:r{c.execution_round}:{step}"
 
-    async def _step(self, name: str, activity: Callable[[Any, Any], LedgerReceipt], arg: Any, amount: int,
-                    detail: str = "") -> LedgerReceipt:
+    async def _step(
+        self, name: str, activity: Callable[[Any, Any], LedgerReceipt], arg: Any, amount: int, detail: str = ""
+    ) -> LedgerReceipt:
         receipt = await self.case.activity(activity, arg, retry=_money_retry(self.case), timeout=timedelta(seconds=30))
         self.done.append((name, arg.key, receipt.amount_minor))
-        self.case.state.execution.append(ExecutionStep(name=name, key=arg.key, status="done",
-                                                       amount_minor=receipt.amount_minor, detail=detail))
-        await self.case.record("money_moved" if activity is MoneyActivities.move_money else name, details={
-            "step": name, "key": arg.key, "amount_minor": receipt.amount_minor, "detail": detail,
-            "first_time": receipt.created})
+        self.case.state.execution.append(
+            ExecutionStep(name=name, key=arg.key, status="done", amount_minor=receipt.amount_minor, detail=detail)
+        )
+        await self.case.record(
+            "money_moved" if activity is MoneyActivities.move_money else name,
+            details={
+                "step": name,
+                "key": arg.key,
+                "amount_minor": receipt.amount_minor,
+                "detail": detail,
+                "first_time": receipt.created,
+            },
+        )
         return receipt
 
-    async def pay(self, name: str, kind: LedgerKind, amount: int, payer: str, payee: str,
-                  reference: str | None = None) -> None:
+    async def pay(
+        self, name: str, kind: LedgerKind, amount: int, payer: str, payee: str, reference: str | None = None
+    ) -> None:
         s = self.case.state
         # Money to the consumer for the line is capped by the ledger at what the line cost, across rounds.
         capped = kind in (LedgerKind.MERCHANT_REFUND, LedgerKind.PLATFORM_ADVANCE)
-        await self._step(name, MoneyActivities.move_money, MoneyMovement(
-            key=self.key(name), complaint_id=s.complaint_id, kind=kind, amount_minor=amount, payer=payer,
-            payee=payee, merchant_id=s.merchant_id, reference=reference,
-            order_line_id=s.order.order_line_id if capped else None,
-            line_paid_minor=s.order.paid_minor if capped else None), amount, f"{payer} → {payee}")
+        await self._step(
+            name,
+            MoneyActivities.move_money,
+            MoneyMovement(
+                key=self.key(name),
+                complaint_id=s.complaint_id,
+                kind=kind,
+                amount_minor=amount,
+                payer=payer,
+                payee=payee,
+                merchant_id=s.merchant_id,
+                reference=reference,
+                order_line_id=s.order.order_line_id if capped else None,
+                line_paid_minor=s.order.paid_minor if capped else None,
+            ),
+            amount,
+            f"{payer} → {payee}",
+        )
 
     async def freeze(self, amount: int) -> None:
         s = self.case.state
-        hold = DepositHold(key=self.key("freeze"), complaint_id=s.complaint_id, merchant_id=s.merchant_id,
-                           amount_minor=amount)
+        hold = DepositHold(
+            key=self.key("freeze"), complaint_id=s.complaint_id, merchant_id=s.merchant_id, amount_minor=amount
+        )
         receipt = await self._step("deposit_frozen", MoneyActivities.freeze_deposit, hold, amount)
         self.frozen = (hold.key, receipt.amount_minor)
 
@@ -84,12 +118,14 @@ class _Saga:
         if self.frozen is None:
             return
         s = self.case.state
-        hold = DepositHold(key=self.key(suffix), complaint_id=s.complaint_id, merchant_id=s.merchant_id,
-                           amount_minor=self.frozen[1])
+        hold = DepositHold(
+            key=self.key(suffix), complaint_id=s.complaint_id, merchant_id=s.merchant_id, amount_minor=self.frozen[1]
+        )
         # Releasing a hold must eventually succeed: retried until it does, never compensated.
         await self.case.activity(MoneyActivities.unfreeze_deposit, hold)
-        s.execution.append(ExecutionStep(name="deposit_unfrozen", key=hold.key, status="done",
-                                         amount_minor=self.frozen[1]))
+        s.execution.append(
+            ExecutionStep(name="deposit_unfrozen", key=hold.key, status="done", amount_minor=self.frozen[1])
+        )
         await self.case.record("deposit_unfrozen", details={"key": hold.key, "amount_minor": self.frozen[1]})
         self.frozen = None
 
@@ -143,7 +179,10 @@ async def _steps(case: Case, saga: _Saga) -> None:
     if workflow.patched(PENALTY_FOLLOWS_LIABILITY):
         due, why = penalties.penalty_due(
             complaint_type=s.classification.type if s.classification else ComplaintType.QUALITY_DEFECT,
-            liable=s.liability.party if s.liability else None, tier=offer.tier, policy=case.policy.penalties)
+            liable=s.liability.party if s.liability else None,
+            tier=offer.tier,
+            policy=case.policy.penalties,
+        )
         await case.record("penalty_decided", details={"penalise": due, "reason": why})
         if due:
             await _penalise(case, saga, why)
@@ -158,14 +197,21 @@ async def _merchant_refund(case: Case, saga: _Saga, consumer: str, merchant: str
         case.merchant_refund_ref = None
     until = case.now() + case.policy.execution.merchant_refund
     case.awaiting_merchant_refund_until = until
-    await case.record("merchant_refund_requested", details={"due_at": until.isoformat(),
-                                                            "amount_minor": saga.offer.refund_minor})
+    await case.record(
+        "merchant_refund_requested", details={"due_at": until.isoformat(), "amount_minor": saga.offer.refund_minor}
+    )
     await case.notify(case.merchant(), "refund_due", amount_minor=saga.offer.refund_minor, due_at=until.isoformat())
     confirmed = await case.wait_for(lambda: case.merchant_refund_ref is not None, until)
     case.awaiting_merchant_refund_until = None
     if confirmed and case.merchant_refund_ref:
-        await saga.pay("merchant_refund", LedgerKind.MERCHANT_REFUND, saga.offer.refund_minor, merchant, consumer,
-                       reference=case.merchant_refund_ref)
+        await saga.pay(
+            "merchant_refund",
+            LedgerKind.MERCHANT_REFUND,
+            saga.offer.refund_minor,
+            merchant,
+            consumer,
+            reference=case.merchant_refund_ref,
+        )
         return
     await case.record("merchant_refund_missed", by=DEADLINE, reason="merchant did not refund in time: platform pays")
     await saga.pay("platform_advance", LedgerKind.PLATFORM_ADVANCE, saga.offer.refund_minor, "platform", consumer)
@@ -177,16 +223,25 @@ async def _reship(case: Case, saga: _Saga) -> None:
     ship_by = case.now() + case.policy.execution.reship
     key = saga.key("reship")
     case.awaiting_shipment_until = ship_by
-    await case.activity(RecordActivities.record_reshipment,
-                        ReshipmentRecord(key=key, complaint_id=s.complaint_id, ship_by=ship_by))
+    await case.activity(
+        RecordActivities.record_reshipment, ReshipmentRecord(key=key, complaint_id=s.complaint_id, ship_by=ship_by)
+    )
     await case.notify(case.merchant(), "reship_due", ship_by=ship_by.isoformat())
     shipped = await case.wait_for(lambda: case.shipment is not None, ship_by)
     case.awaiting_shipment_until = None
     if shipped and case.shipment:
         carrier, tracking = case.shipment
-        await case.activity(RecordActivities.record_reshipment, ReshipmentRecord(
-            key=key, complaint_id=s.complaint_id, ship_by=ship_by, carrier=carrier, tracking_number=tracking,
-            shipped_at=case.now()))
+        await case.activity(
+            RecordActivities.record_reshipment,
+            ReshipmentRecord(
+                key=key,
+                complaint_id=s.complaint_id,
+                ship_by=ship_by,
+                carrier=carrier,
+                tracking_number=tracking,
+                shipped_at=case.now(),
+            ),
+        )
         s.execution.append(ExecutionStep(name="reshipped", key=key, status="done", detail=f"{carrier} {tracking}"))
         await case.record("reshipped", details={"carrier": carrier, "tracking_number": tracking})
         return
@@ -197,13 +252,25 @@ async def _reship(case: Case, saga: _Saga) -> None:
 async def _penalise(case: Case, saga: _Saga, why: str = "") -> None:
     s = case.state
     now = case.now()
-    standing = await case.activity(MoneyActivities.merchant_standing, StandingQuery(
-        merchant_id=s.merchant_id, since=now - case.policy.penalties.repeat_offender_window))
-    terms = penalties.compute_penalty(paid_minor=s.order.paid_minor, penalties_in_window=standing.penalties_in_window,
-                                      now=now, policy=case.policy.penalties)
-    order = PenaltyOrder(key=saga.key("penalty"), complaint_id=s.complaint_id, merchant_id=s.merchant_id,
-                         deduction_minor=terms.deduction_minor, listing_blocked_until=terms.listing_blocked_until,
-                         deposit_multiplier=terms.deposit_multiplier, repeat_offender=terms.repeat_offender)
+    standing = await case.activity(
+        MoneyActivities.merchant_standing,
+        StandingQuery(merchant_id=s.merchant_id, since=now - case.policy.penalties.repeat_offender_window),
+    )
+    terms = penalties.compute_penalty(
+        paid_minor=s.order.paid_minor,
+        penalties_in_window=standing.penalties_in_window,
+        now=now,
+        policy=case.policy.penalties,
+    )
+    order = PenaltyOrder(
+        key=saga.key("penalty"),
+        complaint_id=s.complaint_id,
+        merchant_id=s.merchant_id,
+        deduction_minor=terms.deduction_minor,
+        listing_blocked_until=terms.listing_blocked_until,
+        deposit_multiplier=terms.deposit_multiplier,
+        repeat_offender=terms.repeat_offender,
+    )
     reasons = [why, *terms.reasons] if why else terms.reasons
     await saga._step("penalty", MoneyActivities.apply_penalty, order, terms.deduction_minor, "; ".join(reasons))
     if why and terms.rectification_interview_due is not None:
@@ -214,10 +281,16 @@ async def _schedule_interview(case: Case, due_at: datetime) -> None:
     """A repeat offender's rectification interview: a supervisor task with its own deadline (a pending
     action of the supervisors while the case is open, and a notification to their queue that outlives it)."""
     case.rectification_interview_due = due_at
-    await case.record("rectification_interview_scheduled", details={
-        "merchant_id": case.state.merchant_id, "due_at": due_at.isoformat()})
-    await case.notify(f"queue:{case.policy.escalation.supervisor_queue}", "rectification_interview_due",
-                      merchant_id=case.state.merchant_id, due_at=due_at.isoformat())
+    await case.record(
+        "rectification_interview_scheduled",
+        details={"merchant_id": case.state.merchant_id, "due_at": due_at.isoformat()},
+    )
+    await case.notify(
+        f"queue:{case.policy.escalation.supervisor_queue}",
+        "rectification_interview_due",
+        merchant_id=case.state.merchant_id,
+        due_at=due_at.isoformat(),
+    )
 
 
 async def _compensate(case: Case, saga: _Saga, cause: str) -> None:
@@ -237,5 +310,6 @@ async def _compensate(case: Case, saga: _Saga, cause: str) -> None:
                 step.status = "compensated"
     s.outcome = "execution_failed"
     await case.record("execution_failed", reason=cause, details={"compensated": undone})
-    await case.escalate(f"execution failed: {cause}", clock="execution", due_at=case.now(),
-                        by=(ActorKind.SYSTEM, "system"))
+    await case.escalate(
+        f"execution failed: {cause}", clock="execution", due_at=case.now(), by=(ActorKind.SYSTEM, "system")
+    )

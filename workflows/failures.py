@@ -32,10 +32,10 @@ def cause_of(err: ActivityError) -> tuple[str, str]:
 async def _report(case: Case, what: str, kind: str, message: str) -> None:
     """Audit record and supervisor notification; if even these fail, the caller still gets its answer."""
     try:
-        await case.record("step_failed", reason=f"{what} failed: {kind}", details={
-            "step": what, "error": kind, "message": message})
-        await case.notify(f"queue:{case.policy.escalation.supervisor_queue}", "step_failed", step=what,
-                          error=kind)
+        await case.record(
+            "step_failed", reason=f"{what} failed: {kind}", details={"step": what, "error": kind, "message": message}
+        )
+        await case.notify(f"queue:{case.policy.escalation.supervisor_queue}", "step_failed", step=what, error=kind)
     except ActivityError:
         workflow.logger.error("could not record the failure of %s on %s", what, case.state.complaint_id)
     case.changed()
@@ -46,8 +46,9 @@ async def step_failed(case: Case, what: str, before: CaseState, err: ActivityErr
     kind, message = cause_of(err)
     case.state = before
     await _report(case, what, kind, message)
-    return ApplicationError(f"{what} could not be completed: {message}", {"step": what, "error": kind},
-                            type=STEP_FAILED, non_retryable=True)
+    return ApplicationError(
+        f"{what} could not be completed: {message}", {"step": what, "error": kind}, type=STEP_FAILED, non_retryable=True
+    )
 
 
 async def runner_failed(case: Case, err: ActivityError) -> None:

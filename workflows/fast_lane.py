@@ -32,9 +32,15 @@ def _terms(case: Case, p: MerchantSettlement) -> OfferTerms:
     if order is None:
         raise invalid_stage(case.stage, "merchant_settle", "a case whose order is verified")
     try:
-        return self_service_terms(order=order, refund_minor=p.refund_minor, refund_mode=p.refund_mode,
-                                  coupon_minor=p.coupon_minor, points=p.points, policy=case.policy,
-                                  refunded_minor=case.consumer_refunded_minor())
+        return self_service_terms(
+            order=order,
+            refund_minor=p.refund_minor,
+            refund_mode=p.refund_mode,
+            coupon_minor=p.coupon_minor,
+            points=p.points,
+            policy=case.policy,
+            refunded_minor=case.consumer_refunded_minor(),
+        )
     except LadderError as err:
         raise invalid_input("refund_minor", str(err)) from None
 
@@ -57,25 +63,41 @@ async def settle(case: Case, p: MerchantSettlement) -> None:
     workflow.patched(PATCH)  # marks the history: this case ran with the fast lane
     s = case.state
     standing: CaseStanding = await workflow.execute_activity_method(
-        InsightsActivities.standing_for_case, StandingForCase(complaint_id=s.complaint_id, merchant_id=s.merchant_id),
-        start_to_close_timeout=timedelta(seconds=30), retry_policy=RECORD_RETRY)
+        InsightsActivities.standing_for_case,
+        StandingForCase(complaint_id=s.complaint_id, merchant_id=s.merchant_id),
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=RECORD_RETRY,
+    )
     if standing.tier != TRUSTED:
-        raise not_allowed(f"the fast lane is for trusted merchants; merchant {s.merchant_id} stands as "
-                          f"{standing.tier.value} ({standing.reason})")
+        raise not_allowed(
+            f"the fast lane is for trusted merchants; merchant {s.merchant_id} stands as "
+            f"{standing.tier.value} ({standing.reason})"
+        )
     terms = _terms(case, p)
     # The merchant's own offer is the consumer's first contact: no agent is owed one any more.
     case.first_contact_made = True
     clocks.stop(s, "first_contact")
-    s.liability = LiabilityState(party=Party.MERCHANT, reason="the merchant settled the case itself (fast lane)",
-                                 decided_by=p.actor.id, suggested=s.liability_suggestion)
+    s.liability = LiabilityState(
+        party=Party.MERCHANT,
+        reason="the merchant settled the case itself (fast lane)",
+        decided_by=p.actor.id,
+        suggested=s.liability_suggestion,
+    )
     s.tier = terms.tier
-    details = {"standing": standing.model_dump(mode="json"), "tier": terms.tier.value,
-               "refund_minor": terms.refund_minor, "coupon_minor": terms.gift_coupon_minor, "points": terms.gift_points}
+    details = {
+        "standing": standing.model_dump(mode="json"),
+        "tier": terms.tier.value,
+        "refund_minor": terms.refund_minor,
+        "coupon_minor": terms.gift_coupon_minor,
+        "points": terms.gift_points,
+    }
     reason = f"fast lane: merchant {s.merchant_id} stands as trusted ({standing.reason})"
     if case.stage != Stage.NEGOTIATION:
-        await case.set_stage(Stage.NEGOTIATION, "merchant_self_settlement", actor=p.actor, reason=reason,
-                             details=details)
+        await case.set_stage(
+            Stage.NEGOTIATION, "merchant_self_settlement", actor=p.actor, reason=reason, details=details
+        )
     else:
         await case.record("merchant_self_settlement", actor=p.actor, reason=reason, details=details)
-    await negotiation._place(case, terms, made_by=p.actor.id, note=p.note or "fast lane: self-service compensation",
-                             actor=p.actor)
+    await negotiation._place(
+        case, terms, made_by=p.actor.id, note=p.note or "fast lane: self-service compensation", actor=p.actor
+    )

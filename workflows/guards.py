@@ -9,7 +9,9 @@ def invalid_stage(stage: Stage, action: str, expected: str) -> ApplicationError:
     return ApplicationError(
         f"case is in stage '{stage.value}'; {action} expects {expected}",
         {"stage": stage.value, "expected": expected},
-        type="InvalidStage", non_retryable=True)
+        type="InvalidStage",
+        non_retryable=True,
+    )
 
 
 def conflict(message: str, **details) -> ApplicationError:
@@ -17,8 +19,9 @@ def conflict(message: str, **details) -> ApplicationError:
 
 
 def invalid_input(field: str, message: str) -> ApplicationError:
-    return ApplicationError(f"{field}: {message}", {"field": field, "message": message},
-                            type="InvalidInput", non_retryable=True)
+    return ApplicationError(
+        f"{field}: {message}", {"field": field, "message": message}, type="InvalidInput", non_retryable=True
+    )
 
 
 def not_allowed(message: str) -> ApplicationError:

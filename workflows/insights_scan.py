@@ -22,7 +22,10 @@ class InsightsScanWorkflow:
     @workflow.run
     async def run(self, req: ScanRequest) -> ScanResult:
         return await workflow.execute_activity_method(
-            InsightsActivities.scan, ScanRequest(at=req.at or workflow.now()),
+            InsightsActivities.scan,
+            ScanRequest(at=req.at or workflow.now()),
             start_to_close_timeout=timedelta(minutes=10),
-            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=2),
-                                     maximum_attempts=5))
+            retry_policy=RetryPolicy(
+                initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=2), maximum_attempts=5
+            ),
+        )

@@ -21,8 +21,14 @@ URGENT_CLOCK_AT_FILING = "urgent-clock-at-filing"
 
 def _check(case: Case, order_line_id: str | None, description: str, evidence):
     return intake_policy.check_intake(
-        consumer_id=case.state.consumer_id, order=case.order_record, order_line_id=order_line_id,
-        description=description, evidence=evidence, filed_at=case.state.created_at, policy=case.policy)
+        consumer_id=case.state.consumer_id,
+        order=case.order_record,
+        order_line_id=order_line_id,
+        description=description,
+        evidence=evidence,
+        filed_at=case.state.created_at,
+        policy=case.policy,
+    )
 
 
 def _adopt(case: Case, result) -> None:
@@ -51,9 +57,16 @@ async def run(case: Case) -> None:
     if result.valid and result.missing and case.description and workflow.patched(URGENT_CLOCK_AT_FILING):
         urgent = await _urgent_clock(case)
     async with case.lock:
-        await case.record("filed", actor=case.input.filed_by, details={
-            "channel": case.input.channel, "evidence": len(case.evidence_refs), "missing": result.missing,
-            **({"urgent": urgent} if urgent else {})})
+        await case.record(
+            "filed",
+            actor=case.input.filed_by,
+            details={
+                "channel": case.input.channel,
+                "evidence": len(case.evidence_refs),
+                "missing": result.missing,
+                **({"urgent": urgent} if urgent else {}),
+            },
+        )
         case.filed_recorded = True
         if not result.valid:
             await case.finish(Stage.REJECTED, "invalid", reason=result.rejection or "invalid complaint")
@@ -67,21 +80,34 @@ async def run(case: Case) -> None:
 
 async def _urgent_clock(case: Case) -> list[str]:
     """Classification waits for the missing information; an urgent text must not wait 24 h for first contact."""
-    answer = await case.activity(TriageActivities.urgency_at_filing, UrgencyRequest(
-        complaint_id=case.state.complaint_id, description=case.description[:4000],
-        policy=case.policy.classification))
+    answer = await case.activity(
+        TriageActivities.urgency_at_filing,
+        UrgencyRequest(
+            complaint_id=case.state.complaint_id, description=case.description[:4000], policy=case.policy.classification
+        ),
+    )
     if answer.urgent:
-        clocks.start(case.state, "first_contact", case.now(), case.policy.sla.by_severity[Severity.A].first_contact,
-                     case.policy, started_at=case.state.created_at)
+        clocks.start(
+            case.state,
+            "first_contact",
+            case.now(),
+            case.policy.sla.by_severity[Severity.A].first_contact,
+            case.policy,
+            started_at=case.state.created_at,
+        )
     return answer.rules_fired if answer.urgent else []
 
 
 async def _request_supplement(case: Case) -> None:
     case.supplement_due = case.now() + case.policy.intake.supplement
-    await case.record("supplement_requested", reason=", ".join(case.state.missing_info),
-                      details={"missing": case.state.missing_info, "due_at": case.supplement_due.isoformat()})
-    await case.notify(case.consumer(), "supplement_request", missing=case.state.missing_info,
-                      due_at=case.supplement_due.isoformat())
+    await case.record(
+        "supplement_requested",
+        reason=", ".join(case.state.missing_info),
+        details={"missing": case.state.missing_info, "due_at": case.supplement_due.isoformat()},
+    )
+    await case.notify(
+        case.consumer(), "supplement_request", missing=case.state.missing_info, due_at=case.supplement_due.isoformat()
+    )
 
 
 async def _await_supplement(case: Case) -> None:
@@ -93,15 +119,22 @@ async def _await_supplement(case: Case) -> None:
         if case.stage != Stage.INTAKE or not case.state.missing_info:
             return
         case.supplement_due = case.now() + case.policy.intake.supplement_reminder
-        await case.record("supplement_reminder", by=(ActorKind.DEADLINE, "deadline:supplement"),
-                          details={"missing": case.state.missing_info, "due_at": case.supplement_due.isoformat()})
+        await case.record(
+            "supplement_reminder",
+            by=(ActorKind.DEADLINE, "deadline:supplement"),
+            details={"missing": case.state.missing_info, "due_at": case.supplement_due.isoformat()},
+        )
         await case.notify(case.consumer(), "supplement_reminder", missing=case.state.missing_info)
     if await case.wait_for(lambda: not case.state.missing_info, case.supplement_due):
         return
     async with case.lock:
         if case.stage == Stage.INTAKE and case.state.missing_info:
-            await case.finish(Stage.REJECTED, "incomplete", by=(ActorKind.DEADLINE, "deadline:supplement"),
-                              reason=f"still missing after reminder: {', '.join(case.state.missing_info)}")
+            await case.finish(
+                Stage.REJECTED,
+                "incomplete",
+                by=(ActorKind.DEADLINE, "deadline:supplement"),
+                reason=f"still missing after reminder: {', '.join(case.state.missing_info)}",
+            )
 
 
 # ---- updates ----------------------------------------------------------------------------------------
@@ -111,8 +144,12 @@ def check_completion(case: Case, p: IntakeCompletion) -> None:
     require_stage(case.stage, "complete_intake", Stage.INTAKE)
     if not case.filed_recorded:
         raise conflict("the case is still being registered; retry shortly")
-    result = _check(case, p.order_line_id or case.state.order_line_id, p.description or case.description,
-                    case.evidence_refs + p.evidence)
+    result = _check(
+        case,
+        p.order_line_id or case.state.order_line_id,
+        p.description or case.description,
+        case.evidence_refs + p.evidence,
+    )
     if not result.valid:
         raise invalid_input("order_line_id" if p.order_line_id else "description", result.rejection or "invalid")
 
@@ -133,8 +170,9 @@ async def complete(case: Case, p: IntakeCompletion) -> None:
 
 def check_filing(case: Case, p: Filing) -> None:
     if case.stage.is_terminal and case.initial_filing_acknowledged:
-        raise conflict(f"case {case.state.complaint_id} is {case.stage.value}; file a new complaint",
-                       stage=case.stage.value)
+        raise conflict(
+            f"case {case.state.complaint_id} is {case.stage.value}; file a new complaint", stage=case.stage.value
+        )
     if case.initial_filing_acknowledged:
         limits.check_joined_filing(case)
 
@@ -153,9 +191,15 @@ async def file(case: Case, p: Filing) -> FilingResult:
             if merged.valid:
                 case.description = case.description or p.description
                 _adopt(case, merged)
-        await case.record("duplicate_joined", actor=p.actor, details={
-            "channel": p.channel, "evidence_added": len(p.evidence), "joined_filings": case.state.joined_filings})
+        await case.record(
+            "duplicate_joined",
+            actor=p.actor,
+            details={
+                "channel": p.channel,
+                "evidence_added": len(p.evidence),
+                "joined_filings": case.state.joined_filings,
+            },
+        )
         if case.stage == Stage.INTAKE and not case.state.missing_info and case.filed_recorded:
             await classification.enter(case, actor=p.actor, reason="intake complete")
         return FilingResult(complaint_id=case.state.complaint_id, joined=True, stage=case.stage)
-

@@ -22,12 +22,14 @@ def latest_offer(case: Case) -> OfferState | None:
     return case.state.offers[-1] if case.state.offers else None
 
 
-async def enter(case: Case, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM,
-                reason: str = "") -> None:
+async def enter(
+    case: Case, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM, reason: str = ""
+) -> None:
     s = case.state
     s.tier = s.tier or ladder.starting_tier(case.fast_path)
-    await case.set_stage(Stage.NEGOTIATION, "negotiation_opened", actor=actor, by=by, reason=reason,
-                         details={"tier": s.tier.value})
+    await case.set_stage(
+        Stage.NEGOTIATION, "negotiation_opened", actor=actor, by=by, reason=reason, details={"tier": s.tier.value}
+    )
 
 
 async def enter_fast_path(case: Case, *, actor: Actor) -> None:
@@ -35,18 +37,39 @@ async def enter_fast_path(case: Case, *, actor: Actor) -> None:
     s = case.state
     carrier_fault = s.order.perishable_late
     party = Party.CARRIER if carrier_fault else Party.MERCHANT
-    s.liability = LiabilityState(party=party, reason="; ".join(case.fast_path), decided_by="policy",
-                                 suggested=party, automatic=True)
+    s.liability = LiabilityState(
+        party=party, reason="; ".join(case.fast_path), decided_by="policy", suggested=party, automatic=True
+    )
     s.tier = ladder.starting_tier(case.fast_path)
-    await case.set_stage(Stage.NEGOTIATION, "fast_path", actor=actor, reason="; ".join(case.fast_path),
-                         details={"tier": s.tier.value, "liability": party.value, "reasons": case.fast_path})
-    terms = ladder.build_offer(tier=s.tier, order=s.order, refund_minor=None, refund_mode=RefundMode.REFUND_ONLY,
-                               reship=carrier_fault, liability=party, fast_path_reasons=case.fast_path,
-                               policy=case.policy, refunded_minor=case.consumer_refunded_minor())
-    food_safety = s.classification is not None and s.classification.type == ComplaintType.FOOD_SAFETY \
+    await case.set_stage(
+        Stage.NEGOTIATION,
+        "fast_path",
+        actor=actor,
+        reason="; ".join(case.fast_path),
+        details={"tier": s.tier.value, "liability": party.value, "reasons": case.fast_path},
+    )
+    terms = ladder.build_offer(
+        tier=s.tier,
+        order=s.order,
+        refund_minor=None,
+        refund_mode=RefundMode.REFUND_ONLY,
+        reship=carrier_fault,
+        liability=party,
+        fast_path_reasons=case.fast_path,
+        policy=case.policy,
+        refunded_minor=case.consumer_refunded_minor(),
+    )
+    food_safety = (
+        s.classification is not None
+        and s.classification.type == ComplaintType.FOOD_SAFETY
         and s.classification.severity == Severity.A
-    if carrier_fault and food_safety and workflow.patched(FOOD_SAFETY_CARRIER_PAYS_AT_ONCE) \
-            and not case.policy.negotiation.food_safety_carrier_requires_supervisor:
+    )
+    if (
+        carrier_fault
+        and food_safety
+        and workflow.patched(FOOD_SAFETY_CARRIER_PAYS_AT_ONCE)
+        and not case.policy.negotiation.food_safety_carrier_requires_supervisor
+    ):
         await _pay_at_once(case, terms, actor=actor)
         return
     await _place(case, terms, made_by="policy", note="fast path: refund first")
@@ -57,44 +80,73 @@ async def _pay_at_once(case: Case, terms: "ladder.OfferTerms", *, actor: Actor) 
     The consumer keeps the survey to re-open the case."""
     now = case.now()
     offer = OfferState(
-        offer_id=case.next_id("O"), tier=terms.tier, refund_mode=terms.refund_mode, refund_minor=terms.refund_minor,
-        gift_coupon_minor=terms.gift_coupon_minor, gift_points=terms.gift_points, reship=terms.reship,
-        platform_advance=terms.platform_advance, recover_from=terms.recover_from, status=OfferStatus.ACCEPTED,
-        made_at=now, made_by="policy", due_at=None, responded_at=now,
-        note="fast path: food safety with a carrier fault, paid at once")
+        offer_id=case.next_id("O"),
+        tier=terms.tier,
+        refund_mode=terms.refund_mode,
+        refund_minor=terms.refund_minor,
+        gift_coupon_minor=terms.gift_coupon_minor,
+        gift_points=terms.gift_points,
+        reship=terms.reship,
+        platform_advance=terms.platform_advance,
+        recover_from=terms.recover_from,
+        status=OfferStatus.ACCEPTED,
+        made_at=now,
+        made_by="policy",
+        due_at=None,
+        responded_at=now,
+        note="fast path: food safety with a carrier fault, paid at once",
+    )
     case.state.offers.append(offer)
     await case.activity(RecordActivities.record_offer, OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
     await case.record("offer_made", actor=actor, details={**offer.model_dump(mode="json"), "reasons": terms.reasons})
-    await case.notify(case.consumer(), "offer_paid_at_once", offer_id=offer.offer_id,
-                      refund_minor=offer.refund_minor)
-    await case.set_stage(Stage.EXECUTION, "execution_started", actor=actor,
-                         details={"offer_id": offer.offer_id, "paid_at_once": True})
+    await case.notify(case.consumer(), "offer_paid_at_once", offer_id=offer.offer_id, refund_minor=offer.refund_minor)
+    await case.set_stage(
+        Stage.EXECUTION, "execution_started", actor=actor, details={"offer_id": offer.offer_id, "paid_at_once": True}
+    )
 
 
-async def _place(case: Case, terms: "ladder.OfferTerms", *, made_by: str, note: str = "",
-                 actor: Actor | None = None) -> None:
+async def _place(
+    case: Case, terms: "ladder.OfferTerms", *, made_by: str, note: str = "", actor: Actor | None = None
+) -> None:
     now = case.now()
     awaiting = terms.requires_approval and terms.tier == Tier.PLATFORM_ADVANCE
     offer = OfferState(
-        offer_id=case.next_id("O"), tier=terms.tier, refund_mode=terms.refund_mode, refund_minor=terms.refund_minor,
-        gift_coupon_minor=terms.gift_coupon_minor, gift_points=terms.gift_points, reship=terms.reship,
-        platform_advance=terms.platform_advance, recover_from=terms.recover_from,
-        status=OfferStatus.AWAITING_APPROVAL if awaiting else OfferStatus.PENDING, made_at=now, made_by=made_by,
-        due_at=None if awaiting else now + case.policy.negotiation.offer_response, note=note)
+        offer_id=case.next_id("O"),
+        tier=terms.tier,
+        refund_mode=terms.refund_mode,
+        refund_minor=terms.refund_minor,
+        gift_coupon_minor=terms.gift_coupon_minor,
+        gift_points=terms.gift_points,
+        reship=terms.reship,
+        platform_advance=terms.platform_advance,
+        recover_from=terms.recover_from,
+        status=OfferStatus.AWAITING_APPROVAL if awaiting else OfferStatus.PENDING,
+        made_at=now,
+        made_by=made_by,
+        due_at=None if awaiting else now + case.policy.negotiation.offer_response,
+        note=note,
+    )
     case.state.offers.append(offer)
     await case.activity(RecordActivities.record_offer, OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
     await case.record("offer_made", actor=actor, details={**offer.model_dump(mode="json"), "reasons": terms.reasons})
     if awaiting:
         clocks.start(case.state, "tier3_approval", now, case.policy.negotiation.supervisor_approval, case.policy)
-        await case.notify(f"queue:{case.policy.escalation.supervisor_queue}", "tier3_approval_needed",
-                          offer_id=offer.offer_id)
+        await case.notify(
+            f"queue:{case.policy.escalation.supervisor_queue}", "tier3_approval_needed", offer_id=offer.offer_id
+        )
     else:
         await _offer_to_consumer(case, offer)
 
 
 async def _offer_to_consumer(case: Case, offer: OfferState) -> None:
-    await case.notify(case.consumer(), "offer", offer_id=offer.offer_id, tier=offer.tier.value,
-                      refund_minor=offer.refund_minor, due_at=offer.due_at.isoformat())
+    await case.notify(
+        case.consumer(),
+        "offer",
+        offer_id=offer.offer_id,
+        tier=offer.tier.value,
+        refund_minor=offer.refund_minor,
+        due_at=offer.due_at.isoformat(),
+    )
     await case.set_consumer_wait(True, f"offer {offer.offer_id} awaits the consumer")
 
 
@@ -109,16 +161,27 @@ async def climb(case: Case, reason: str, *, actor: Actor | None = None, by: tupl
     if nxt is not None:
         before = s.tier
         s.tier = nxt
-        await case.record("tier_raised", actor=actor, by=by, reason=reason,
-                          details={"from": before.value, "to": nxt.value})
+        await case.record(
+            "tier_raised", actor=actor, by=by, reason=reason, details={"from": before.value, "to": nxt.value}
+        )
         await case.notify(case.staff(), "make_next_offer", tier=nxt.value)
         return
     offer = latest_offer(case)
     case.arbitrated_offer_id = offer.offer_id
-    await case.record("platform_arbitration", actor=actor, by=by, details={"offer_id": offer.offer_id},
-                      reason=f"{reason}; top tier reached: the platform's decision is final")
-    await case.set_stage(Stage.EXECUTION, "execution_started", actor=actor, by=by,
-                         details={"offer_id": offer.offer_id, "arbitrated": True})
+    await case.record(
+        "platform_arbitration",
+        actor=actor,
+        by=by,
+        details={"offer_id": offer.offer_id},
+        reason=f"{reason}; top tier reached: the platform's decision is final",
+    )
+    await case.set_stage(
+        Stage.EXECUTION,
+        "execution_started",
+        actor=actor,
+        by=by,
+        details={"offer_id": offer.offer_id, "arbitrated": True},
+    )
 
 
 async def run(case: Case) -> None:
@@ -140,8 +203,9 @@ async def _offer_deadline(case: Case, offer: OfferState) -> None:
         offer.reminded = True
         offer.due_at = case.now() + case.policy.negotiation.offer_reminder_grace
         await _save(case, offer)
-        await case.record("offer_reminder", by=by, details={"offer_id": offer.offer_id,
-                                                            "due_at": offer.due_at.isoformat()})
+        await case.record(
+            "offer_reminder", by=by, details={"offer_id": offer.offer_id, "due_at": offer.due_at.isoformat()}
+        )
         await case.notify(case.consumer(), "offer_reminder", offer_id=offer.offer_id)
         return
     offer.status = OfferStatus.LAPSED
@@ -160,10 +224,17 @@ async def _offer_deadline(case: Case, offer: OfferState) -> None:
 def _terms(case: Case, p: OfferProposal) -> "ladder.OfferTerms":
     s = case.state
     try:
-        return ladder.build_offer(tier=s.tier, order=s.order, refund_minor=p.refund_minor, refund_mode=p.refund_mode,
-                                  reship=p.reship, liability=s.liability.party if s.liability else None,
-                                  fast_path_reasons=case.fast_path, policy=case.policy,
-                                  refunded_minor=case.consumer_refunded_minor())
+        return ladder.build_offer(
+            tier=s.tier,
+            order=s.order,
+            refund_minor=p.refund_minor,
+            refund_mode=p.refund_mode,
+            reship=p.reship,
+            liability=s.liability.party if s.liability else None,
+            fast_path_reasons=case.fast_path,
+            policy=case.policy,
+            refunded_minor=case.consumer_refunded_minor(),
+        )
     except ladder.LadderError as err:
         raise invalid_input("refund_minor", str(err)) from None
 
@@ -194,8 +265,12 @@ async def respond(case: Case, p: OfferResponse) -> None:
     offer.status = OfferStatus.ACCEPTED if p.accept else OfferStatus.DECLINED
     offer.responded_at = case.now()
     await _save(case, offer)
-    await case.record("offer_accepted" if p.accept else "offer_declined", actor=p.actor, reason=p.reason or "",
-                      details={"offer_id": offer.offer_id, "tier": offer.tier.value})
+    await case.record(
+        "offer_accepted" if p.accept else "offer_declined",
+        actor=p.actor,
+        reason=p.reason or "",
+        details={"offer_id": offer.offer_id, "tier": offer.tier.value},
+    )
     await case.set_consumer_wait(False, "consumer answered the offer")
     if p.accept:
         await case.set_stage(Stage.EXECUTION, "execution_started", actor=p.actor, details={"offer_id": offer.offer_id})
@@ -219,7 +294,11 @@ async def approve(case: Case, p: Tier3Approval) -> None:
     else:
         offer.status = OfferStatus.REJECTED_BY_SUPERVISOR
     await _save(case, offer)
-    await case.record("tier3_approved" if p.approve else "tier3_rejected", actor=p.actor, reason=p.reason,
-                      details={"offer_id": offer.offer_id})
+    await case.record(
+        "tier3_approved" if p.approve else "tier3_rejected",
+        actor=p.actor,
+        reason=p.reason,
+        details={"offer_id": offer.offer_id},
+    )
     if p.approve:
         await _offer_to_consumer(case, offer)

@@ -21,13 +21,15 @@ def actions(case: "Case") -> list[PendingAction]:
     out: list[PendingAction] = []
     match s.stage:
         case Stage.INTAKE if s.missing_info:
-            out.append(PendingAction(who=Role.CONSUMER, action=f"supplement {', '.join(s.missing_info)}",
-                                     due_at=case.supplement_due))
+            out.append(
+                PendingAction(
+                    who=Role.CONSUMER, action=f"supplement {', '.join(s.missing_info)}", due_at=case.supplement_due
+                )
+            )
             out.append(PendingAction(who=staff, action="complete_intake", due_at=due))
         case Stage.CLASSIFICATION:
             unsure = s.classification is not None and s.classification.needs_agent
-            out.append(PendingAction(who=staff, action="classify" if unsure else "review_classification",
-                                     due_at=due))
+            out.append(PendingAction(who=staff, action="classify" if unsure else "review_classification", due_at=due))
         case Stage.EVIDENCE:
             for r in s.evidence_requests:
                 if r.fulfilled_at is None and not r.lapsed:
@@ -45,16 +47,23 @@ def actions(case: "Case") -> list[PendingAction]:
             if s.outcome == "execution_failed":
                 out.append(PendingAction(who=Role.SUPERVISOR, action="supervisor_review", due_at=due))
             if case.awaiting_merchant_refund_until and case.merchant_refund_ref is None:
-                out.append(PendingAction(who=Party.MERCHANT, action="confirm_merchant_refund",
-                                         due_at=case.awaiting_merchant_refund_until))
+                out.append(
+                    PendingAction(
+                        who=Party.MERCHANT, action="confirm_merchant_refund", due_at=case.awaiting_merchant_refund_until
+                    )
+                )
             if case.awaiting_shipment_until and case.shipment is None:
-                out.append(PendingAction(who=Party.MERCHANT, action="confirm_shipment",
-                                         due_at=case.awaiting_shipment_until))
+                out.append(
+                    PendingAction(who=Party.MERCHANT, action="confirm_shipment", due_at=case.awaiting_shipment_until)
+                )
         case Stage.REVIEW if s.survey and s.survey.sent_at and s.survey.answered_at is None:
             out.append(PendingAction(who=Role.CONSUMER, action="answer_survey", due_at=s.survey.due_at))
         case Stage.REOPENED:
             out.append(PendingAction(who=Role.SUPERVISOR, action="supervisor_review", due_at=due))
     if case.rectification_interview_due is not None and not s.stage.is_terminal:
-        out.append(PendingAction(who=Role.SUPERVISOR, action="rectification_interview",
-                                 due_at=case.rectification_interview_due))
+        out.append(
+            PendingAction(
+                who=Role.SUPERVISOR, action="rectification_interview", due_at=case.rectification_interview_due
+            )
+        )
     return out

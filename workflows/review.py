@@ -31,19 +31,28 @@ async def run(case: Case) -> None:
             continue
         async with case.lock:
             if case.stage == Stage.REVIEW and survey.answered_at is None:
-                await case.finish(Stage.CLOSED, "resolved_no_survey", by=(ActorKind.DEADLINE, "deadline:survey"),
-                                  reason="no survey answer within the window")
+                await case.finish(
+                    Stage.CLOSED,
+                    "resolved_no_survey",
+                    by=(ActorKind.DEADLINE, "deadline:survey"),
+                    reason="no survey answer within the window",
+                )
 
 
 async def _send_survey(case: Case) -> None:
     s = case.state
     now = case.now()
     s.survey = SurveyState(round=s.reopen_count + 1, sent_at=now, due_at=now + case.policy.review.survey_window)
-    await case.activity(RecordActivities.record_survey, SurveyRecord(complaint_id=s.complaint_id, round=s.survey.round,
-                                                      sent_at=now, due_at=s.survey.due_at))
+    await case.activity(
+        RecordActivities.record_survey,
+        SurveyRecord(complaint_id=s.complaint_id, round=s.survey.round, sent_at=now, due_at=s.survey.due_at),
+    )
     await case.notify(case.consumer(), "survey", round=s.survey.round, due_at=s.survey.due_at.isoformat())
-    await case.record("survey_sent", by=(ActorKind.DEADLINE, "deadline:survey_delay"),
-                      details={"round": s.survey.round, "due_at": s.survey.due_at.isoformat()})
+    await case.record(
+        "survey_sent",
+        by=(ActorKind.DEADLINE, "deadline:survey_delay"),
+        details={"round": s.survey.round, "due_at": s.survey.due_at.isoformat()},
+    )
 
 
 def check_answer(case: Case, p: SurveyAnswer) -> None:
@@ -58,12 +67,25 @@ async def answer(case: Case, p: SurveyAnswer) -> None:
     survey = s.survey
     survey.resolved_score, survey.communication_score = p.resolved_score, p.communication_score
     survey.answered_at = case.now()
-    await case.activity(RecordActivities.record_survey, SurveyRecord(
-        complaint_id=s.complaint_id, round=survey.round, sent_at=survey.sent_at, due_at=survey.due_at,
-        answered_at=survey.answered_at, resolved_score=p.resolved_score, communication_score=p.communication_score))
+    await case.activity(
+        RecordActivities.record_survey,
+        SurveyRecord(
+            complaint_id=s.complaint_id,
+            round=survey.round,
+            sent_at=survey.sent_at,
+            due_at=survey.due_at,
+            answered_at=survey.answered_at,
+            resolved_score=p.resolved_score,
+            communication_score=p.communication_score,
+        ),
+    )
     satisfied, why = review_policy.survey_satisfied(p.resolved_score, p.communication_score, case.policy.review)
-    await case.record("survey_answered", actor=p.actor, reason=why, details={
-        "resolved": p.resolved_score, "communication": p.communication_score, "satisfied": satisfied})
+    await case.record(
+        "survey_answered",
+        actor=p.actor,
+        reason=why,
+        details={"resolved": p.resolved_score, "communication": p.communication_score, "satisfied": satisfied},
+    )
     if satisfied:
         await case.finish(Stage.CLOSED, "resolved", actor=p.actor, reason=why)
     elif s.reopen_count >= case.policy.review.max_reopen:
@@ -71,8 +93,9 @@ async def answer(case: Case, p: SurveyAnswer) -> None:
     else:
         s.reopen_count += 1
         s.assignee = case.policy.escalation.supervisor_queue
-        await case.set_stage(Stage.REOPENED, "reopened", actor=p.actor, reason=why,
-                             details={"reopen_count": s.reopen_count})
+        await case.set_stage(
+            Stage.REOPENED, "reopened", actor=p.actor, reason=why, details={"reopen_count": s.reopen_count}
+        )
         await case.notify(case.staff(), "case_reopened", reason=why)
 
 

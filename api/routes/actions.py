@@ -43,30 +43,71 @@ class Step:
 
 
 STEPS = (
-    Step("intake", "complete_intake", payloads.IntakeCompletion, (A, C),
-         "Complete intake (agent) or supplement missing information (consumer)"),
-    Step("classification-review", "review_classification", payloads.ClassificationReview, (A, S),
-         "Confirm or override the suggested classification"),
-    Step("evidence-requests", "request_evidence", payloads.EvidenceRequestCmd, (A, S),
-         "Ask a party for evidence, with a deadline from policy"),
-    Step("evidence", "submit_evidence", payloads.EvidenceSubmission, (C, M, A),
-         "Submit evidence (consumers and merchants as their own party; agents relay any party)"),
+    Step(
+        "intake",
+        "complete_intake",
+        payloads.IntakeCompletion,
+        (A, C),
+        "Complete intake (agent) or supplement missing information (consumer)",
+    ),
+    Step(
+        "classification-review",
+        "review_classification",
+        payloads.ClassificationReview,
+        (A, S),
+        "Confirm or override the suggested classification",
+    ),
+    Step(
+        "evidence-requests",
+        "request_evidence",
+        payloads.EvidenceRequestCmd,
+        (A, S),
+        "Ask a party for evidence, with a deadline from policy",
+    ),
+    Step(
+        "evidence",
+        "submit_evidence",
+        payloads.EvidenceSubmission,
+        (C, M, A),
+        "Submit evidence (consumers and merchants as their own party; agents relay any party)",
+    ),
     Step("liability", "set_liability", payloads.LiabilityDecision, (A, S), "Decide who is liable"),
     Step("offers", "make_offer", payloads.OfferProposal, (A, S), "Make an offer at the case's current tier"),
-    Step("offer-response", "respond_to_offer", payloads.OfferResponse, (C, A),
-         "Accept or decline the pending offer (agents relay the consumer's answer)"),
-    Step("tier3-approval", "approve_tier3", payloads.Tier3Approval, (S,),
-         "Approve or reject a tier-3 platform advance"),
+    Step(
+        "offer-response",
+        "respond_to_offer",
+        payloads.OfferResponse,
+        (C, A),
+        "Accept or decline the pending offer (agents relay the consumer's answer)",
+    ),
+    Step(
+        "tier3-approval", "approve_tier3", payloads.Tier3Approval, (S,), "Approve or reject a tier-3 platform advance"
+    ),
     Step("withdrawal", "withdraw", payloads.Withdrawal, (C, A), "Withdraw the complaint"),
     Step("survey", "answer_survey", payloads.SurveyAnswer, (C,), "Answer the satisfaction survey"),
     Step("assignment", "assign", payloads.Assignment, (A, S), "Claim the case or assign it to someone"),
     Step("clock", "control_clock", payloads.ClockControl, (A, S), "Pause or resume the SLA clock"),
-    Step("supervisor-review", "supervisor_review", payloads.SupervisorReview, (S,),
-         "Decide a re-opened or failed case: renegotiate or close"),
-    Step("merchant-refund", "confirm_merchant_refund", payloads.MerchantRefundConfirmation, (M, A),
-         "Confirm the merchant paid the refund"),
-    Step("shipment", "confirm_shipment", payloads.ShipmentConfirmation, (M, A),
-         "Confirm the replacement shipped, with tracking"),
+    Step(
+        "supervisor-review",
+        "supervisor_review",
+        payloads.SupervisorReview,
+        (S,),
+        "Decide a re-opened or failed case: renegotiate or close",
+    ),
+    Step(
+        "merchant-refund",
+        "confirm_merchant_refund",
+        payloads.MerchantRefundConfirmation,
+        (M, A),
+        "Confirm the merchant paid the refund",
+    ),
+    Step(
+        "shipment",
+        "confirm_shipment",
+        payloads.ShipmentConfirmation,
+        (M, A),
+        "Confirm the replacement shipped, with tracking",
+    ),
 )
 
 _OWN_PARTY = {Role.CONSUMER: Party.CONSUMER, Role.MERCHANT: Party.MERCHANT}
@@ -74,10 +115,12 @@ _OWN_PARTY = {Role.CONSUMER: Party.CONSUMER, Role.MERCHANT: Party.MERCHANT}
 
 def request_model(payload: type[BaseModel]) -> type[BaseModel]:
     """The payload model without `actor`: same fields, constraints, descriptions and defaults."""
-    fields: dict[str, Any] = {name: (info.annotation, info) for name, info in payload.model_fields.items()
-                              if name != "actor"}
-    return create_model(f"{payload.__name__}Request", __config__=ConfigDict(extra="forbid"),
-                        __doc__=payload.__doc__, **fields)
+    fields: dict[str, Any] = {
+        name: (info.annotation, info) for name, info in payload.model_fields.items() if name != "actor"
+    }
+    return create_model(
+        f"{payload.__name__}Request", __config__=ConfigDict(extra="forbid"), __doc__=payload.__doc__, **fields
+    )
 
 
 def _check_party(principal: Principal, body: BaseModel) -> None:
@@ -91,14 +134,23 @@ def _check_assignee(engine: Engine, settings: Settings, assignee: str | None) ->
     if assignee is None or assignee == current_policy(settings).escalation.supervisor_queue:
         return
     with Session(engine) as session:
-        user = session.exec(select(User).where(User.id == assignee, col(User.active),
-                                               col(User.role).in_([A.value, S.value]))).first()
+        user = session.exec(
+            select(User).where(User.id == assignee, col(User.active), col(User.role).in_([A.value, S.value]))
+        ).first()
     if user is None:
         raise invalid_field("body.assignee", f"no active agent or supervisor with id {excerpt(assignee)}")
 
 
-async def perform(request: Request, step: Step, link: TemporalLink, engine: Engine, principal: Principal,
-                  complaint_id: str, body: BaseModel, key: str) -> tuple[int, CaseState | MerchantCaseState]:
+async def perform(
+    request: Request,
+    step: Step,
+    link: TemporalLink,
+    engine: Engine,
+    principal: Principal,
+    complaint_id: str,
+    body: BaseModel,
+    key: str,
+) -> tuple[int, CaseState | MerchantCaseState]:
     # Connected only now: a request that is wrong in itself gets its 4xx even while Temporal is down.
     client = await link.client()
     row, _ = await authorize(engine, client, principal, complaint_id)
@@ -117,11 +169,23 @@ def _endpoint(step: Step):
     allowed = Annotated[Principal, Depends(require_roles(*step.roles))]
     examples = ACTION_EXAMPLES.get(step.update)
 
-    async def act(request: Request, complaint_id: ComplaintId, principal: allowed,
-                  engine: EngineDep, link: LinkDep, key: RequiredKey,
-                  body: Annotated[body_model, Body(openapi_examples=examples)]):
-        return await run_once(request, engine, principal.id, key, body, lambda: perform(
-            request, step, link, engine, principal, complaint_id, body, key))
+    async def act(
+        request: Request,
+        complaint_id: ComplaintId,
+        principal: allowed,
+        engine: EngineDep,
+        link: LinkDep,
+        key: RequiredKey,
+        body: Annotated[body_model, Body(openapi_examples=examples)],
+    ):
+        return await run_once(
+            request,
+            engine,
+            principal.id,
+            key,
+            body,
+            lambda: perform(request, step, link, engine, principal, complaint_id, body, key),
+        )
 
     act.__name__ = step.update
     return act
@@ -131,10 +195,15 @@ def _register() -> None:
     for step in STEPS:
         roles = ", ".join(r.value for r in step.roles)
         router.add_api_route(
-            f"/{{complaint_id}}/{step.path}", _endpoint(step), methods=["POST"],
-            response_model=CaseState | MerchantCaseState, summary=step.summary, operation_id=step.update,
+            f"/{{complaint_id}}/{step.path}",
+            _endpoint(step),
+            methods=["POST"],
+            response_model=CaseState | MerchantCaseState,
+            summary=step.summary,
+            operation_id=step.update,
             description=f"Workflow update `{step.update}`. Allowed roles: {roles}.",
-            responses=error_responses(401, 403, 404, 409, 413, 422, 503))
+            responses=error_responses(401, 403, 404, 409, 413, 422, 503),
+        )
 
 
 _register()

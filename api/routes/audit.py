@@ -43,24 +43,36 @@ def _legacy(err: service.LegacyCase) -> ApiError:
     return ApiError(409, "conflict", str(err))
 
 
-@router.get("/cases/{complaint_id}/timeline", response_model=Timeline, responses=error_responses(401, 403, 404, 503),
-            summary="Every event of a case in plain words (JSON or CSV), checked against the history")
-async def case_timeline(complaint_id: ComplaintId, _: Auditor, client: ClientDep, engine: EngineDep,
-                        format: Literal["json", "csv"] = "json"):
+@router.get(
+    "/cases/{complaint_id}/timeline",
+    response_model=Timeline,
+    responses=error_responses(401, 403, 404, 503),
+    summary="Every event of a case in plain words (JSON or CSV), checked against the history",
+)
+async def case_timeline(
+    complaint_id: ComplaintId, _: Auditor, client: ClientDep, engine: EngineDep, format: Literal["json", "csv"] = "json"
+):
     try:
         result = await service.timeline(client, engine, complaint_id)
     except CaseNotFound as err:
         raise _not_found(err) from None
     if format == "csv":
-        return PlainTextResponse(to_csv(result), media_type="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{complaint_id}-timeline.csv"'})
+        return PlainTextResponse(
+            to_csv(result),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{complaint_id}-timeline.csv"'},
+        )
     return result
 
 
-@router.get("/cases/{complaint_id}/history", responses=error_responses(401, 403, 404, 503),
-            summary="The workflow's raw Temporal history (JSON), or decoded with the project's converter and codec")
-async def case_history(complaint_id: ComplaintId, principal: Auditor, client: ClientDep, engine: EngineDep,
-                       decoded: bool = False) -> Response:
+@router.get(
+    "/cases/{complaint_id}/history",
+    responses=error_responses(401, 403, 404, 503),
+    summary="The workflow's raw Temporal history (JSON), or decoded with the project's converter and codec",
+)
+async def case_history(
+    complaint_id: ComplaintId, principal: Auditor, client: ClientDep, engine: EngineDep, decoded: bool = False
+) -> Response:
     """Raw is exactly what Temporal stores (payloads stay encrypted). Decoded shows personal data in the
     clear, so each decoded export is itself written to the audit log first."""
     try:
@@ -76,18 +88,26 @@ async def case_history(complaint_id: ComplaintId, principal: Auditor, client: Cl
     def audit_the_read() -> None:
         # A decoded export, or a raw one whose payloads are not encrypted, shows personal data in the clear.
         with Session(engine) as session:
-            record(session, principal, event_key=f"history-{'decoded' if decoded else 'raw'}:{uuid.uuid4().hex}",
-                   action="history_decoded" if decoded else "history_exported", complaint_id=complaint_id,
-                   details={"decoded": decoded, "encrypted": encrypted, "cases": [complaint_id]})
+            record(
+                session,
+                principal,
+                event_key=f"history-{'decoded' if decoded else 'raw'}:{uuid.uuid4().hex}",
+                action="history_decoded" if decoded else "history_exported",
+                complaint_id=complaint_id,
+                details={"decoded": decoded, "encrypted": encrypted, "cases": [complaint_id]},
+            )
             session.commit()
 
     await run_in_threadpool(audit_the_read)
     return JSONResponse(body) if decoded else Response(body, media_type="application/json")
 
 
-@router.get("/cases/{complaint_id}/replay", response_model=ReplayVerdict,
-            responses=error_responses(401, 403, 404, 503),
-            summary="Replay the case through the current workflow code: clean, or the first diverging event")
+@router.get(
+    "/cases/{complaint_id}/replay",
+    response_model=ReplayVerdict,
+    responses=error_responses(401, 403, 404, 503),
+    summary="Replay the case through the current workflow code: clean, or the first diverging event",
+)
 async def case_replay(complaint_id: ComplaintId, _: Auditor, client: ClientDep, engine: EngineDep) -> ReplayVerdict:
     """Clean only when the current code issues the same commands AND computes the same activity inputs
     (offers, amounts, deadlines, audit records and snapshots) as the case recorded."""
@@ -99,12 +119,20 @@ async def case_replay(complaint_id: ComplaintId, _: Auditor, client: ClientDep, 
         raise _legacy(err) from None
 
 
-@router.get("/cases/{complaint_id}/state", response_model=StateAt,
-            responses=error_responses(401, 403, 404, 409, 422, 503),
-            summary="The full case state after history event N, or at time T")
-async def case_state_at(complaint_id: ComplaintId, _: Auditor, client: ClientDep, engine: EngineDep,
-                        event_id: Annotated[int | None, Query(ge=1)] = None,
-                        at: Annotated[datetime | None, Query(description="ISO 8601 with a zone")] = None) -> StateAt:
+@router.get(
+    "/cases/{complaint_id}/state",
+    response_model=StateAt,
+    responses=error_responses(401, 403, 404, 409, 422, 503),
+    summary="The full case state after history event N, or at time T",
+)
+async def case_state_at(
+    complaint_id: ComplaintId,
+    _: Auditor,
+    client: ClientDep,
+    engine: EngineDep,
+    event_id: Annotated[int | None, Query(ge=1)] = None,
+    at: Annotated[datetime | None, Query(description="ISO 8601 with a zone")] = None,
+) -> StateAt:
     if (event_id is None) == (at is None):
         raise invalid_field("event_id", "give exactly one of event_id or at")
     if at is not None and at.tzinfo is None:
@@ -121,16 +149,24 @@ async def case_state_at(complaint_id: ComplaintId, _: Auditor, client: ClientDep
         raise invalid_field("event_id" if event_id is not None else "at", str(err)) from None
 
 
-@router.get("/chain", response_model=ChainVerdict, responses=error_responses(401, 403, 503),
-            summary="Verify the keyed audit log against its anchors: the first broken link, deleted tails")
+@router.get(
+    "/chain",
+    response_model=ChainVerdict,
+    responses=error_responses(401, 403, 503),
+    summary="Verify the keyed audit log against its anchors: the first broken link, deleted tails",
+)
 async def chain_verify(_: Auditor, engine: EngineDep, link: LinkDep) -> ChainVerdict:
     """Checks every row's keyed hash and link, then every anchor kept in Temporal. With Temporal down the
     rows are still checked and `findings` says the anchors were not."""
     return await service.verify(engine, await link.try_connect())
 
 
-@router.get("/records", response_model=RecordPage, responses=error_responses(401, 403, 422),
-            summary="Every audit record, newest first, filtered by action, actor and time")
+@router.get(
+    "/records",
+    response_model=RecordPage,
+    responses=error_responses(401, 403, 422),
+    summary="Every audit record, newest first, filtered by action, actor and time",
+)
 async def audit_records(_: Auditor, engine: EngineDep, filters: Annotated[RecordFilters, Query()]) -> RecordPage:
     """Case transitions and what happens outside a case: policy_changed, policy_archived, payloads_decoded,
     user_created, user_deactivated, personal_data_read, history_exported, history_decoded, access_refused."""
@@ -146,10 +182,14 @@ async def audit_records(_: Auditor, engine: EngineDep, filters: Annotated[Record
     return await run_in_threadpool(run)
 
 
-@router.get("/cases/{complaint_id}/bundle", responses=error_responses(401, 403, 404, 409, 503),
-            summary="An offline review bundle: history, audit rows, chain proof to an anchor, policy")
-async def case_bundle(complaint_id: ComplaintId, principal: Auditor, client: ClientDep,
-                      engine: EngineDep) -> JSONResponse:
+@router.get(
+    "/cases/{complaint_id}/bundle",
+    responses=error_responses(401, 403, 404, 409, 503),
+    summary="An offline review bundle: history, audit rows, chain proof to an anchor, policy",
+)
+async def case_bundle(
+    complaint_id: ComplaintId, principal: Auditor, client: ClientDep, engine: EngineDep
+) -> JSONResponse:
     """Check it anywhere with `complaints audit verify-bundle FILE` (no server needed). The history inside may
     hold personal data, so each export is recorded."""
     try:
@@ -161,9 +201,18 @@ async def case_bundle(complaint_id: ComplaintId, principal: Auditor, client: Cli
 
     def audit_the_export() -> None:
         with Session(engine) as session:
-            record(session, principal, event_key=f"bundle:{uuid.uuid4().hex}", action="history_exported",
-                   complaint_id=complaint_id, details={"bundle": True, "cases": [complaint_id],
-                                                       "encrypted": client.data_converter.payload_codec is not None})
+            record(
+                session,
+                principal,
+                event_key=f"bundle:{uuid.uuid4().hex}",
+                action="history_exported",
+                complaint_id=complaint_id,
+                details={
+                    "bundle": True,
+                    "cases": [complaint_id],
+                    "encrypted": client.data_converter.payload_codec is not None,
+                },
+            )
             session.commit()
 
     await run_in_threadpool(audit_the_export)
@@ -171,8 +220,11 @@ async def case_bundle(complaint_id: ComplaintId, principal: Auditor, client: Cli
 
 
 class BulkReplayRequest(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"closed_from": "2026-03-01T00:00:00Z", "closed_to": "2026-04-01T00:00:00Z", "limit": 1000}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"closed_from": "2026-03-01T00:00:00Z", "closed_to": "2026-04-01T00:00:00Z", "limit": 1000}]
+        }
+    )
 
     closed_from: datetime = Field(description="closed at or after (ISO 8601 with a zone)")
     closed_to: datetime = Field(description="closed before")
@@ -187,37 +239,61 @@ class BulkReplayRequest(BaseModel):
         return self
 
 
-@router.post("/replays", response_model=BulkReplaySummary, responses=error_responses(401, 403, 422, 503),
-             summary="Replay every case closed in a date range; how many replayed, how many diverged, which")
-async def bulk_replay(body: BulkReplayRequest, _: Auditor, client: ClientDep, engine: EngineDep,
-                      key: OptionalKey = None) -> BulkReplaySummary:
+@router.post(
+    "/replays",
+    response_model=BulkReplaySummary,
+    responses=error_responses(401, 403, 422, 503),
+    summary="Replay every case closed in a date range; how many replayed, how many diverged, which",
+)
+async def bulk_replay(
+    body: BulkReplayRequest, _: Auditor, client: ClientDep, engine: EngineDep, key: OptionalKey = None
+) -> BulkReplaySummary:
     """Read-only: a repeated request (with or without the same Idempotency-Key) simply replays again."""
     return await service.replay_closed(client, engine, body.closed_from, body.closed_to, limit=body.limit)
 
 
 class WhatIfRequest(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"policy": {"version": "2026.12-trial", "negotiation": {"lapse_action": "close", "gift": {"percent": 8}}},
-         "merge": True, "complaint_ids": ["CMP-O1001-L1-1"]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "policy": {
+                        "version": "2026.12-trial",
+                        "negotiation": {"lapse_action": "close", "gift": {"percent": 8}},
+                    },
+                    "merge": True,
+                    "complaint_ids": ["CMP-O1001-L1-1"],
+                }
+            ]
+        }
+    )
 
-    policy: dict[str, Any] = Field(description="the proposed policy, as the policy file's content in JSON, with a "
-                                               "version name of its own")
-    merge: bool = Field(False, description="false: `policy` must be whole; true: its sections are laid over each "
-                                           "case's own policy")
+    policy: dict[str, Any] = Field(
+        description="the proposed policy, as the policy file's content in JSON, with a version name of its own"
+    )
+    merge: bool = Field(
+        False, description="false: `policy` must be whole; true: its sections are laid over each case's own policy"
+    )
     complaint_ids: list[str] = Field(min_length=1, max_length=MAX_WHAT_IF_CASES)
 
 
-@router.post("/what-if", response_model=WhatIfReport, responses=error_responses(401, 403, 404, 422, 503),
-             summary="Re-run past cases under a proposed policy (simulated, no production data touched)")
-async def what_if(body: WhatIfRequest, _: Auditor, client: ClientDep, engine: EngineDep,
-                  key: OptionalKey = None) -> WhatIfReport:
+@router.post(
+    "/what-if",
+    response_model=WhatIfReport,
+    responses=error_responses(401, 403, 404, 422, 503),
+    summary="Re-run past cases under a proposed policy (simulated, no production data touched)",
+)
+async def what_if(
+    body: WhatIfRequest, _: Auditor, client: ClientDep, engine: EngineDep, key: OptionalKey = None
+) -> WhatIfReport:
     """Simulated on a private server and database: repeating the request has no effect beyond its answer.
     A partial policy is refused unless `merge` is true; the proposal needs a version name no case uses."""
     try:
         return await service.what_if_cases(client, body.complaint_ids, body.policy, merge=body.merge, engine=engine)
     except PolicyError as err:
-        raise ApiError(422, "validation_error", str(err),
-                       [{"field": p.split(":", 1)[0], "message": p} for p in err.problems]) from None
+        raise ApiError(
+            422, "validation_error", str(err), [{"field": p.split(":", 1)[0], "message": p} for p in err.problems]
+        ) from None
     except CaseNotFound as err:
         raise _not_found(err) from None
     except service.LegacyCase as err:

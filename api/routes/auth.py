@@ -22,18 +22,29 @@ class Token(BaseModel):
     role: str = Field(examples=["agent"])
 
 
-_FORM_EXAMPLE = {"requestBody": {"content": {"application/x-www-form-urlencoded": {
-    "example": {"username": "agent1", "password": "demo-password"}}}}}
+_FORM_EXAMPLE = {
+    "requestBody": {
+        "content": {
+            "application/x-www-form-urlencoded": {"example": {"username": "agent1", "password": "demo-password"}}
+        }
+    }
+}
 
 
 Username = Annotated[str, Form(min_length=1, max_length=64)]
 Password = Annotated[str, Form(min_length=1, max_length=256)]
 
 
-@router.post("/token", response_model=Token, responses=error_responses(401, 422, 429, 503),
-             openapi_extra=_FORM_EXAMPLE, summary="Exchange username and password for a bearer token")
-def login(request: Request, session: SessionDep, settings: SettingsDep, username: Username,
-          password: Password) -> Token:
+@router.post(
+    "/token",
+    response_model=Token,
+    responses=error_responses(401, 422, 429, 503),
+    openapi_extra=_FORM_EXAMPLE,
+    summary="Exchange username and password for a bearer token",
+)
+def login(
+    request: Request, session: SessionDep, settings: SettingsDep, username: Username, password: Password
+) -> Token:
     """OAuth2 password flow (form fields `username`, `password`). Demo users (dev mode): alice, shop1,
     agent1, agent2, super1, audit1, admin1, all with password `demo-password`. Repeated failures get 429
     with `Retry-After` (per username and per client address), then a lockout that doubles each time."""

@@ -31,37 +31,67 @@ log = logging.getLogger("api.complaints")
 router = APIRouter(prefix="/complaints", tags=["complaints"])
 
 Filer = Annotated[Principal, Depends(require_roles(Role.CONSUMER, Role.AGENT))]
-PersonalDataReader = Annotated[Principal, Depends(audited_roles(Role.CONSUMER, Role.AGENT, Role.SUPERVISOR,
-                                                                Role.AUDITOR, resource="personal_data"))]
+PersonalDataReader = Annotated[
+    Principal,
+    Depends(audited_roles(Role.CONSUMER, Role.AGENT, Role.SUPERVISOR, Role.AUDITOR, resource="personal_data")),
+]
 
 
-@router.post("", status_code=201, response_model=FilingResponse,
-             responses={200: {"model": FilingResponse, "description": "Joined the open case on this order line"},
-                        **error_responses(401, 403, 404, 409, 413, 422, 503)},
-             summary="File a complaint (a duplicate on the same order line joins the open case)")
-async def file_complaint(request: Request, principal: Filer, engine: EngineDep, link: LinkDep,
-                         key: RequiredKey,
-                         body: Annotated[FilingRequest, Body(openapi_examples=FILING_EXAMPLES)]):
+@router.post(
+    "",
+    status_code=201,
+    response_model=FilingResponse,
+    responses={
+        200: {"model": FilingResponse, "description": "Joined the open case on this order line"},
+        **error_responses(401, 403, 404, 409, 413, 422, 503),
+    },
+    summary="File a complaint (a duplicate on the same order line joins the open case)",
+)
+async def file_complaint(
+    request: Request,
+    principal: Filer,
+    engine: EngineDep,
+    link: LinkDep,
+    key: RequiredKey,
+    body: Annotated[FilingRequest, Body(openapi_examples=FILING_EXAMPLES)],
+):
     """Consumers file for themselves (`consumer_id` may be omitted); agents file on a consumer's behalf and
     must name `consumer_id`. 201 with the new case, or 200 with the open case this filing joined."""
-    return await run_once(request, engine, principal.id, key, body,
-                          lambda: file(request.app.state.settings, link, engine, principal, body, key))
+    return await run_once(
+        request,
+        engine,
+        principal.id,
+        key,
+        body,
+        lambda: file(request.app.state.settings, link, engine, principal, body, key),
+    )
 
 
-@router.get("", response_model=ComplaintPage, responses=error_responses(401, 403, 422, 503),
-            summary="List complaints with filters, sorting and pagination")
-def list_complaints(session: SessionDep, principal: CaseReader,
-                    filters: Annotated[ComplaintFilters, Query()]) -> ComplaintPage:
+@router.get(
+    "",
+    response_model=ComplaintPage,
+    responses=error_responses(401, 403, 422, 503),
+    summary="List complaints with filters, sorting and pagination",
+)
+def list_complaints(
+    session: SessionDep, principal: CaseReader, filters: Annotated[ComplaintFilters, Query()]
+) -> ComplaintPage:
     """Reads the read model only. Consumers see their own complaints, merchants their shop's."""
     now = utcnow()
-    return page(session, principal, filter_clauses(filters, principal, now), filters.sort, filters.limit,
-                filters.offset)
+    return page(
+        session, principal, filter_clauses(filters, principal, now), filters.sort, filters.limit, filters.offset
+    )
 
 
-@router.get("/{complaint_id}", response_model=ComplaintDetail, responses=error_responses(401, 403, 404, 503),
-            summary="One complaint: read model plus live state and pending actions")
-async def get_complaint(complaint_id: ComplaintId, principal: CaseReader, engine: EngineDep,
-                        link: LinkDep) -> ComplaintDetail:
+@router.get(
+    "/{complaint_id}",
+    response_model=ComplaintDetail,
+    responses=error_responses(401, 403, 404, 503),
+    summary="One complaint: read model plus live state and pending actions",
+)
+async def get_complaint(
+    complaint_id: ComplaintId, principal: CaseReader, engine: EngineDep, link: LinkDep
+) -> ComplaintDetail:
     """While Temporal is unreachable this still answers 200 from the read model, with `live: null` and
     `live_error` saying why: a consumer checking progress needs no workflow to see the stage."""
     client = await link.try_connect()
@@ -81,8 +111,11 @@ async def get_complaint(complaint_id: ComplaintId, principal: CaseReader, engine
             live_error = "live state unavailable (workflow service unreachable)"
     elif client is None:
         live_error = "live state unavailable (workflow service unreachable)"
-    return ComplaintDetail(complaint=summary_for(row, principal.role) if row else None,
-                           live=state_for(state, principal.role) if state else None, live_error=live_error)
+    return ComplaintDetail(
+        complaint=summary_for(row, principal.role) if row else None,
+        live=state_for(state, principal.role) if state else None,
+        live_error=live_error,
+    )
 
 
 class ConsumerContact(BaseModel):
@@ -101,8 +134,9 @@ class PersonalData(BaseModel):
     channel: str
 
 
-def _consumer_and_audit(engine: Engine, settings: Settings, principal: Principal, complaint_id: str,
-                        consumer_id: str, event_key: str) -> ConsumerContact | None:
+def _consumer_and_audit(
+    engine: Engine, settings: Settings, principal: Principal, complaint_id: str, consumer_id: str, event_key: str
+) -> ConsumerContact | None:
     with Session(engine) as session:
         consumer = session.get(Consumer, consumer_id)
         fresh = principal.freshly_bound(settings)
@@ -112,25 +146,47 @@ def _consumer_and_audit(engine: Engine, settings: Settings, principal: Principal
             details: dict[str, object] = {"fields": ["description", "contact", "consumer"]}
             if fresh:
                 details |= {"fresh_binding": True, "bound_at": principal.bound_at, "consumer_id": consumer_id}
-            record(session, principal, event_key=event_key, action="personal_data_read",
-                   complaint_id=complaint_id, details=details)
+            record(
+                session,
+                principal,
+                event_key=event_key,
+                action="personal_data_read",
+                complaint_id=complaint_id,
+                details=details,
+            )
         session.commit()
         return ConsumerContact.model_validate(consumer, from_attributes=True) if consumer else None
 
 
-@router.get("/{complaint_id}/personal-data", response_model=PersonalData,
-            responses=error_responses(401, 403, 404, 503),
-            summary="The consumer's contact data and the complaint text (staff reads are audited)")
-async def get_personal_data(request: Request, complaint_id: ComplaintId, principal: PersonalDataReader,
-                            engine: EngineDep, client: ClientDep) -> PersonalData:
+@router.get(
+    "/{complaint_id}/personal-data",
+    response_model=PersonalData,
+    responses=error_responses(401, 403, 404, 503),
+    summary="The consumer's contact data and the complaint text (staff reads are audited)",
+)
+async def get_personal_data(
+    request: Request, complaint_id: ComplaintId, principal: PersonalDataReader, engine: EngineDep, client: ClientDep
+) -> PersonalData:
     """Consumers read their own; agents, supervisors and auditors read any, and each such read is written
     to the audit log first. Merchants and admins never see personal data."""
     await authorize(engine, client, principal, complaint_id)
     filed = await filing_input(client, complaint_id)
     if principal.role == Role.CONSUMER and filed.consumer_id != principal.consumer_id:
         raise no_complaint(complaint_id)
-    consumer = await run_in_threadpool(_consumer_and_audit, engine, request.app.state.settings, principal,
-                                       complaint_id, filed.consumer_id, f"api:{request_id_of(request)}")
+    consumer = await run_in_threadpool(
+        _consumer_and_audit,
+        engine,
+        request.app.state.settings,
+        principal,
+        complaint_id,
+        filed.consumer_id,
+        f"api:{request_id_of(request)}",
+    )
     current = await current_personal(client, complaint_id) or filed  # intake may have corrected the filing
-    return PersonalData(complaint_id=complaint_id, consumer=consumer, description=current.description,
-                        contact=current.contact, channel=current.channel)
+    return PersonalData(
+        complaint_id=complaint_id,
+        consumer=consumer,
+        description=current.description,
+        contact=current.contact,
+        channel=current.channel,
+    )

@@ -42,25 +42,34 @@ def _case_mark(engine: Engine, complaint_id: str) -> dict[str, object] | None:
     row = load_row(engine, complaint_id)
     if row is None:
         return None
-    return {"complaint_id": row.id, "last_seq": row.last_seq, "stage": row.stage,
-            "updated_at": row.updated_at.isoformat() if row.updated_at else None}
+    return {
+        "complaint_id": row.id,
+        "last_seq": row.last_seq,
+        "stage": row.stage,
+        "updated_at": row.updated_at.isoformat() if row.updated_at else None,
+    }
 
 
 def _scope_mark(engine: Engine, principal: Principal) -> dict[str, object]:
     with Session(engine) as session:
-        count, latest = session.exec(select(func.count(), func.max(Complaint.updated_at))
-                                     .select_from(Complaint).where(*scope(principal))).one()
+        count, latest = session.exec(
+            select(func.count(), func.max(Complaint.updated_at)).select_from(Complaint).where(*scope(principal))
+        ).one()
     return {"count": count, "updated_at": latest.isoformat() if isinstance(latest, datetime) else latest}
 
 
-async def _stream(request: Request, engine: Engine, principal: Principal,
-                  complaint_id: str | None) -> AsyncIterator[str]:
+async def _stream(
+    request: Request, engine: Engine, principal: Principal, complaint_id: str | None
+) -> AsyncIterator[str]:
     last: dict[str, object] | None = None
     waited = elapsed = 0.0
     yield "retry: 2000\n\n"
     while elapsed < MAX_STREAM_SECONDS and not await request.is_disconnected():
-        mark = await run_in_threadpool(_case_mark, engine, complaint_id) if complaint_id \
+        mark = (
+            await run_in_threadpool(_case_mark, engine, complaint_id)
+            if complaint_id
             else await run_in_threadpool(_scope_mark, engine, principal)
+        )
         if mark != last:
             # The first mark goes out too: a change between the page's read and this stream is not lost.
             yield f"event: change\ndata: {json.dumps(mark)}\n\n"
@@ -77,8 +86,12 @@ async def _stream(request: Request, engine: Engine, principal: Principal,
 # Not in the OpenAPI document: a stream that stays open is no operation for schema-driven clients and fuzzers
 # (they would wait on it); docs/CONSOLE.md describes it.
 @router.get("/events", include_in_schema=False)
-async def events(request: Request, principal: CaseReader, engine: EngineDep,
-                 complaint_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None) -> StreamingResponse:
+async def events(
+    request: Request,
+    principal: CaseReader,
+    engine: EngineDep,
+    complaint_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> StreamingResponse:
     """`event: change` with `{complaint_id, last_seq, stage, updated_at}` for one case, or `{count, updated_at}`
     over the caller's cases. The stream closes after five minutes; reconnect to go on listening."""
     unknown = sorted(set(request.query_params) - {"complaint_id"})
@@ -91,8 +104,11 @@ async def events(request: Request, principal: CaseReader, engine: EngineDep,
         check_owner(principal, Owner(row.consumer_id, row.merchant_id, Stage(row.stage)), complaint_id)
     else:
         scope(principal)  # admins read no cases: 403 now, not an empty stream
-    return StreamingResponse(_stream(request, engine, principal, complaint_id), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        _stream(request, engine, principal, complaint_id),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 class CaseLog(BaseModel):
@@ -106,16 +122,19 @@ def _case_log(engine: Engine, complaint_id: str) -> CaseLog:
     return CaseLog(complaint_id=complaint_id, entries=timeline.entries)
 
 
-@router.get("/complaints/{complaint_id}/timeline", response_model=CaseLog, tags=["complaints"],
-            responses=error_responses(401, 403, 404, 503),
-            summary="What happened to the case and why, from the audit log (staff)")
+@router.get(
+    "/complaints/{complaint_id}/timeline",
+    response_model=CaseLog,
+    tags=["complaints"],
+    responses=error_responses(401, 403, 404, 503),
+    summary="What happened to the case and why, from the audit log (staff)",
+)
 async def case_log(complaint_id: ComplaintId, _: StaffCaseReader, engine: EngineDep) -> CaseLog:
     """Every recorded step: when, who, what in plain words, the reason, stages before and after, SLA clocks and
     money. Auditors get the same entries checked against the Temporal history at /audit."""
     if await run_in_threadpool(load_row, engine, complaint_id) is None:
         raise not_found(f"no complaint {complaint_id!r}")
     return await run_in_threadpool(_case_log, engine, complaint_id)
-
 
 
 class PenaltyOut(BaseModel):
@@ -132,13 +151,29 @@ class PenaltyOut(BaseModel):
 PenaltyReader = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.AUDITOR))]
 
 
-@router.get("/penalties", response_model=list[PenaltyOut], tags=["queues"], responses=error_responses(401, 403, 422, 503),
-            summary="Merchant penalties, newest first, with the rectification interviews they call for")
-def penalties(session: SessionDep, _: PenaltyReader,
-              limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[PenaltyOut]:
-    rows = session.exec(select(Penalty).order_by(col(Penalty.created_at).desc(), col(Penalty.id).desc())
-                        .limit(limit)).all()
-    return [PenaltyOut(complaint_id=p.complaint_id, merchant_id=p.merchant_id, deduction_minor=p.deduction_minor,
-                       listing_blocked_until=p.listing_blocked_until, repeat_offender=p.repeat_offender,
-                       deposit_multiplier=p.deposit_multiplier, rectification_interview_due=p.repeat_offender,
-                       created_at=p.created_at) for p in rows]
+@router.get(
+    "/penalties",
+    response_model=list[PenaltyOut],
+    tags=["queues"],
+    responses=error_responses(401, 403, 422, 503),
+    summary="Merchant penalties, newest first, with the rectification interviews they call for",
+)
+def penalties(
+    session: SessionDep, _: PenaltyReader, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> list[PenaltyOut]:
+    rows = session.exec(
+        select(Penalty).order_by(col(Penalty.created_at).desc(), col(Penalty.id).desc()).limit(limit)
+    ).all()
+    return [
+        PenaltyOut(
+            complaint_id=p.complaint_id,
+            merchant_id=p.merchant_id,
+            deduction_minor=p.deduction_minor,
+            listing_blocked_until=p.listing_blocked_until,
+            repeat_offender=p.repeat_offender,
+            deposit_multiplier=p.deposit_multiplier,
+            rectification_interview_due=p.repeat_offender,
+            created_at=p.created_at,
+        )
+        for p in rows
+    ]

@@ -62,13 +62,23 @@ def _database_ok(engine: Engine) -> bool:
 _NOT_READY = {"Retry-After": "5"}
 
 
-@router.get("/health", response_model=Health, summary="Database and Temporal reachability (no token needed)",
-            responses={503: {"model": Health, "description": "At least one dependency is unreachable",
-                             "content": {"application/json": {
-                                 "example": {"database": "ok", "temporal": "unreachable"}}}}})
+@router.get(
+    "/health",
+    response_model=Health,
+    summary="Database and Temporal reachability (no token needed)",
+    responses={
+        503: {
+            "model": Health,
+            "description": "At least one dependency is unreachable",
+            "content": {"application/json": {"example": {"database": "ok", "temporal": "unreachable"}}},
+        }
+    },
+)
 async def health(engine: EngineDep, link: LinkDep) -> JSONResponse:
-    report = Health(database="ok" if await run_in_threadpool(_database_ok, engine) else "unreachable",
-                    temporal="ok" if await link.healthy() else "unreachable")
+    report = Health(
+        database="ok" if await run_in_threadpool(_database_ok, engine) else "unreachable",
+        temporal="ok" if await link.healthy() else "unreachable",
+    )
     up = report.database == "ok" and report.temporal == "ok"
     return JSONResponse(report.model_dump(), status_code=200 if up else 503, headers=None if up else _NOT_READY)
 
@@ -82,9 +92,13 @@ async def _pollers(link: LinkDep, namespace: str, task_queue: str, kind: TaskQue
     client = link.connected
     assert client is not None
     response = await client.workflow_service.describe_task_queue(
-        DescribeTaskQueueRequest(namespace=namespace, task_queue_type=kind,
-                                 task_queue=TaskQueue(name=task_queue, kind=TaskQueueKind.TASK_QUEUE_KIND_NORMAL)),
-        timeout=HEALTH_TIMEOUT)
+        DescribeTaskQueueRequest(
+            namespace=namespace,
+            task_queue_type=kind,
+            task_queue=TaskQueue(name=task_queue, kind=TaskQueueKind.TASK_QUEUE_KIND_NORMAL),
+        ),
+        timeout=HEALTH_TIMEOUT,
+    )
     return len(response.pollers)
 
 
@@ -100,18 +114,41 @@ async def _workers(link: LinkDep, namespace: str, task_queue: str, temporal_up: 
     return Workers(status=status, task_queue=task_queue, workflow_pollers=workflow, activity_pollers=activity)
 
 
-@router.get("/health/ready", response_model=Ready,
-            summary="Readiness: database, Temporal and workers polling the task queue (no token needed)",
-            responses={503: {"model": Ready, "description": "A part is not ready; the body names it",
-                             "content": {"application/json": {"example": {
-                                 "status": "not_ready", "database": "ok", "temporal": "ok",
-                                 "workers": {"status": "no_pollers", "task_queue": "complaints",
-                                             "workflow_pollers": 0, "activity_pollers": 0}}}}}})
+@router.get(
+    "/health/ready",
+    response_model=Ready,
+    summary="Readiness: database, Temporal and workers polling the task queue (no token needed)",
+    responses={
+        503: {
+            "model": Ready,
+            "description": "A part is not ready; the body names it",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "status": "not_ready",
+                        "database": "ok",
+                        "temporal": "ok",
+                        "workers": {
+                            "status": "no_pollers",
+                            "task_queue": "complaints",
+                            "workflow_pollers": 0,
+                            "activity_pollers": 0,
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
 async def ready(engine: EngineDep, link: LinkDep, settings: SettingsDep) -> JSONResponse:
     database_up = await run_in_threadpool(_database_ok, engine)
     temporal_up = await link.healthy()
     workers = await _workers(link, settings.temporal_namespace, settings.temporal_task_queue, temporal_up)
     up = database_up and temporal_up and workers.status == "ok"
-    report = Ready(status="ready" if up else "not_ready", database="ok" if database_up else "unreachable",
-                   temporal="ok" if temporal_up else "unreachable", workers=workers)
+    report = Ready(
+        status="ready" if up else "not_ready",
+        database="ok" if database_up else "unreachable",
+        temporal="ok" if temporal_up else "unreachable",
+        workers=workers,
+    )
     return JSONResponse(report.model_dump(), status_code=200 if up else 503, headers=None if up else _NOT_READY)

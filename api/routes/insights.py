@@ -73,26 +73,37 @@ def _csv(header: list[str], rows: list[list[Any]], name: str) -> PlainTextRespon
     writer = csv.writer(out)
     writer.writerow(header)
     writer.writerows(rows)
-    return PlainTextResponse(out.getvalue(), media_type="text/csv",
-                             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return PlainTextResponse(
+        out.getvalue(), media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'}
+    )
 
 
-@router.get("/summary", response_model=InsightSummary, responses=_ERRORS,
-            summary="Counts, rates per order line, root causes, resolution times, SLA, escalation, reopen, "
-                    "satisfaction and money for a window and filter")
-def insight_summary(session: SessionDep, settings: SettingsDep, _: InsightReader,
-                    p: Annotated[SummaryParams, Query()]) -> Any:
+@router.get(
+    "/summary",
+    response_model=InsightSummary,
+    responses=_ERRORS,
+    summary="Counts, rates per order line, root causes, resolution times, SLA, escalation, reopen, "
+    "satisfaction and money for a window and filter",
+)
+def insight_summary(
+    session: SessionDep, settings: SettingsDep, _: InsightReader, p: Annotated[SummaryParams, Query()]
+) -> Any:
     policy = current_policy(settings)
     f = InsightFilter(**p.model_dump(exclude={"format"}))
-    result = summarize(session, f, satisfaction_threshold=policy.review.satisfaction_threshold,
-                       currency=policy.currency)
+    result = summarize(
+        session, f, satisfaction_threshold=policy.review.satisfaction_threshold, currency=policy.currency
+    )
     if p.format == "csv":
         return _csv(["figure", "value"], [list(pair) for pair in flatten(result)], "insights-summary")
     return result
 
 
-@router.get("/breakdown", response_model=list[BreakdownRow], responses=_ERRORS,
-            summary="The same figures per merchant, SKU, category, type, ..., or day (top N by complaints or rate)")
+@router.get(
+    "/breakdown",
+    response_model=list[BreakdownRow],
+    responses=_ERRORS,
+    summary="The same figures per merchant, SKU, category, type, ..., or day (top N by complaints or rate)",
+)
 def insight_breakdown(session: SessionDep, _: InsightReader, p: Annotated[BreakdownParams, Query()]) -> Any:
     f = InsightFilter(**p.model_dump(exclude={"by", "sort", "limit", "min_complaints", "format"}))
     rows = breakdown(session, f, p.by, sort=p.sort, limit=p.limit, min_complaints=p.min_complaints)
@@ -103,17 +114,33 @@ def insight_breakdown(session: SessionDep, _: InsightReader, p: Annotated[Breakd
 
 
 def _flag_view(flag: InsightFlag) -> FlagView:
-    return FlagView(id=flag.id or 0, subject_kind=flag.subject_kind, subject_id=flag.subject_id,
-                    merchant_id=flag.merchant_id, category=flag.category, active=flag.cleared_at is None,
-                    raised_at=flag.raised_at, cleared_at=flag.cleared_at, evidence=flag.evidence,
-                    clear_evidence=flag.clear_evidence)
+    return FlagView(
+        id=flag.id or 0,
+        subject_kind=flag.subject_kind,
+        subject_id=flag.subject_id,
+        merchant_id=flag.merchant_id,
+        category=flag.category,
+        active=flag.cleared_at is None,
+        raised_at=flag.raised_at,
+        cleared_at=flag.cleared_at,
+        evidence=flag.evidence,
+        clear_evidence=flag.clear_evidence,
+    )
 
 
-@router.get("/flags", response_model=list[FlagView], responses=_ERRORS,
-            summary="Early-warning flags, newest first, each with its evidence (rate, baseline, test figures)")
-def list_flags(session: SessionDep, _: InsightReader, active: bool | None = None,
-               merchant_id: Annotated[SubjectId | None, Query()] = None,
-               limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[FlagView]:
+@router.get(
+    "/flags",
+    response_model=list[FlagView],
+    responses=_ERRORS,
+    summary="Early-warning flags, newest first, each with its evidence (rate, baseline, test figures)",
+)
+def list_flags(
+    session: SessionDep,
+    _: InsightReader,
+    active: bool | None = None,
+    merchant_id: Annotated[SubjectId | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[FlagView]:
     stmt = select(InsightFlag)
     if active is not None:
         stmt = stmt.where(col(InsightFlag.cleared_at).is_(None) if active else col(InsightFlag.cleared_at).is_not(None))
@@ -123,8 +150,12 @@ def list_flags(session: SessionDep, _: InsightReader, active: bool | None = None
     return [_flag_view(f) for f in rows.all()]
 
 
-@router.get("/flags/{flag_id}", response_model=FlagView, responses=error_responses(401, 403, 404, 422, 503),
-            summary="One early-warning flag")
+@router.get(
+    "/flags/{flag_id}",
+    response_model=FlagView,
+    responses=error_responses(401, 403, 404, 422, 503),
+    summary="One early-warning flag",
+)
 def get_flag(session: SessionDep, _: InsightReader, flag_id: Annotated[int, Path(ge=1, le=2**62)]) -> FlagView:
     flag = session.get(InsightFlag, flag_id)
     if flag is None:
@@ -133,16 +164,30 @@ def get_flag(session: SessionDep, _: InsightReader, flag_id: Annotated[int, Path
 
 
 def _standing_view(r: MerchantStandingRecord) -> StandingView:
-    return StandingView(merchant_id=r.merchant_id, tier=r.tier, reason=r.reason, since=r.since,
-                        computed_at=r.computed_at, changes=r.changes, deposit_multiplier=r.deposit_multiplier,
-                        evidence=r.evidence)
+    return StandingView(
+        merchant_id=r.merchant_id,
+        tier=r.tier,
+        reason=r.reason,
+        since=r.since,
+        computed_at=r.computed_at,
+        changes=r.changes,
+        deposit_multiplier=r.deposit_multiplier,
+        evidence=r.evidence,
+    )
 
 
-@router.get("/standing", response_model=list[StandingView], responses=_ERRORS,
-            summary="Merchants' standing tiers (merchants never assessed stand as normal and are not listed)")
-def list_standing(session: SessionDep, _: InsightReader,
-                  tier: Literal["trusted", "normal", "watch", "high_risk"] | None = None,
-                  limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[StandingView]:
+@router.get(
+    "/standing",
+    response_model=list[StandingView],
+    responses=_ERRORS,
+    summary="Merchants' standing tiers (merchants never assessed stand as normal and are not listed)",
+)
+def list_standing(
+    session: SessionDep,
+    _: InsightReader,
+    tier: Literal["trusted", "normal", "watch", "high_risk"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[StandingView]:
     stmt = select(MerchantStandingRecord)
     if tier is not None:
         stmt = stmt.where(col(MerchantStandingRecord.tier) == tier)
@@ -150,16 +195,27 @@ def list_standing(session: SessionDep, _: InsightReader,
     return [_standing_view(r) for r in rows]
 
 
-@router.get("/standing/{merchant_id}", response_model=StandingView,
-            responses=error_responses(401, 403, 404, 422, 503), summary="One merchant's standing and why")
-def get_standing(db: SessionDep, principal: StandingReader,
-                 merchant_id: Annotated[SubjectId, Path()]) -> StandingView:
+@router.get(
+    "/standing/{merchant_id}",
+    response_model=StandingView,
+    responses=error_responses(401, 403, 404, 422, 503),
+    summary="One merchant's standing and why",
+)
+def get_standing(db: SessionDep, principal: StandingReader, merchant_id: Annotated[SubjectId, Path()]) -> StandingView:
     if principal.role == Role.MERCHANT and principal.merchant_id != merchant_id:
         raise forbidden("merchants may read only their own standing")
     record = db.get(MerchantStandingRecord, merchant_id)
     if record is None:
         if db.get(Merchant, merchant_id) is None:
             raise not_found(f"no merchant {merchant_id!r}")
-        return StandingView(merchant_id=merchant_id, tier="normal", reason="never assessed", since=None,
-                            computed_at=None, changes=0, deposit_multiplier=1, evidence={})
+        return StandingView(
+            merchant_id=merchant_id,
+            tier="normal",
+            reason="never assessed",
+            since=None,
+            computed_at=None,
+            changes=0,
+            deposit_multiplier=1,
+            evidence={},
+        )
     return _standing_view(record)

@@ -46,8 +46,7 @@ class PolicyDocument(BaseModel):
 
 
 def _document(settings: Settings, policy: Policy, changed: bool = False) -> PolicyDocument:
-    return PolicyDocument(version=policy.version, source=str(policy_source(settings)), changed=changed,
-                          policy=policy)
+    return PolicyDocument(version=policy.version, source=str(policy_source(settings)), changed=changed, policy=policy)
 
 
 def _problems_as_fields(exc: PolicyError) -> ApiError:
@@ -56,8 +55,7 @@ def _problems_as_fields(exc: PolicyError) -> ApiError:
         where, _, message = problem.partition(": ")
         where, message = where[:200], message[:300]  # a problem may quote an uploaded key
         details.append({"field": f"body.{where}" if where != "<root>" else "body", "message": message or where})
-    return ApiError(422, "validation_error", f"invalid policy: {details[0]['field']}: {details[0]['message']}",
-                    details)
+    return ApiError(422, "validation_error", f"invalid policy: {details[0]['field']}: {details[0]['message']}", details)
 
 
 def _parse_upload(raw: bytes, content_type: str) -> Policy:
@@ -72,8 +70,9 @@ def _parse_upload(raw: bytes, content_type: str) -> Policy:
         else:
             raise ApiError(415, "unsupported_media_type", "send the policy as application/json or application/yaml")
     except (UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-        raise invalid_field("body", f"not valid {'YAML' if media in _YAML_TYPES else 'JSON'}: "
-                                    f"{type(exc).__name__}") from None
+        raise invalid_field(
+            "body", f"not valid {'YAML' if media in _YAML_TYPES else 'JSON'}: {type(exc).__name__}"
+        ) from None
     try:
         return parse_policy(data)
     except PolicyError as exc:
@@ -97,16 +96,29 @@ def _install(settings: Settings, engine, admin: Principal, new: Policy, event_ke
             archive_policy(session, new, actor_kind=admin.role.value, actor_id=admin.id)
         except VersionTaken as err:
             raise invalid_field("body.version", str(err)) from None
-        record(session, admin, event_key=event_key, action="policy_changed",
-               details={"from_version": old.version if old else None, "to_version": new.version,
-                        "from_sha256": policy_sha256(old) if old else None, "to_sha256": policy_sha256(new)})
+        record(
+            session,
+            admin,
+            event_key=event_key,
+            action="policy_changed",
+            details={
+                "from_version": old.version if old else None,
+                "to_version": new.version,
+                "from_sha256": policy_sha256(old) if old else None,
+                "to_sha256": policy_sha256(new),
+            },
+        )
         session.commit()
     install_policy(settings, new)
     return 200, _document(settings, new, changed=True)
 
 
-@router.get("/versions", response_model=list[ArchivedPolicy], responses=error_responses(401, 403),
-            summary="Every archived policy version, oldest first")
+@router.get(
+    "/versions",
+    response_model=list[ArchivedPolicy],
+    responses=error_responses(401, 403),
+    summary="Every archived policy version, oldest first",
+)
 def list_versions(settings: SettingsDep, engine: EngineDep, _: PolicyReader) -> list[ArchivedPolicy]:
     _archive_active(settings, engine)
     with Session(engine) as session:
@@ -127,8 +139,12 @@ def _archive_active(settings: Settings, engine) -> None:
         session.commit()
 
 
-@router.get("/versions/{version}", response_model=ArchivedPolicy, responses=error_responses(401, 403, 404),
-            summary="One archived policy version, as it was installed")
+@router.get(
+    "/versions/{version}",
+    response_model=ArchivedPolicy,
+    responses=error_responses(401, 403, 404),
+    summary="One archived policy version, as it was installed",
+)
 def get_version(version: str, settings: SettingsDep, engine: EngineDep, _: PolicyReader) -> ArchivedPolicy:
     _archive_active(settings, engine)
     with Session(engine) as session:
@@ -138,11 +154,19 @@ def get_version(version: str, settings: SettingsDep, engine: EngineDep, _: Polic
     return found
 
 
-@router.get("/diff", response_model=PolicyDiff, responses=error_responses(401, 403, 404),
-            summary="What changed between two archived policy versions (field path, from, to)")
-def diff_versions(settings: SettingsDep, engine: EngineDep, _: PolicyReader,
-                  from_version: Annotated[str, Query(alias="from")],
-                  to_version: Annotated[str, Query(alias="to")]) -> PolicyDiff:
+@router.get(
+    "/diff",
+    response_model=PolicyDiff,
+    responses=error_responses(401, 403, 404),
+    summary="What changed between two archived policy versions (field path, from, to)",
+)
+def diff_versions(
+    settings: SettingsDep,
+    engine: EngineDep,
+    _: PolicyReader,
+    from_version: Annotated[str, Query(alias="from")],
+    to_version: Annotated[str, Query(alias="to")],
+) -> PolicyDiff:
     _archive_active(settings, engine)
     with Session(engine) as session:
         a, b = archived(session, from_version), archived(session, to_version)
@@ -160,21 +184,43 @@ def get_policy(settings: SettingsDep, _: PolicyReader) -> PolicyDocument:
         raise ApiError(500, "internal", f"the policy file on disk is unusable: {exc}") from None
 
 
-_PUT_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": {"$ref": "#/components/schemas/Policy"},
-                         "example": {"version": "2026.12-faster-intake", "intake": {"completion": "PT10M"}}},
-    "application/yaml": {"schema": {"type": "string"},
-                         "example": "version: 2026.12-faster-intake\nintake:\n  completion: PT10M\n"}}}}
+_PUT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/Policy"},
+                "example": {"version": "2026.12-faster-intake", "intake": {"completion": "PT10M"}},
+            },
+            "application/yaml": {
+                "schema": {"type": "string"},
+                "example": "version: 2026.12-faster-intake\nintake:\n  completion: PT10M\n",
+            },
+        },
+    }
+}
 
 
-@router.put("", response_model=PolicyDocument, responses=error_responses(401, 403, 422, 503),
-            openapi_extra=_PUT_BODY, summary="Install a new policy for cases filed from now on")
-async def put_policy(request: Request, settings: SettingsDep, engine: EngineDep, admin: PolicyWriter,
-                     idempotency_key: OptionalKey = None):
+@router.put(
+    "",
+    response_model=PolicyDocument,
+    responses=error_responses(401, 403, 422, 503),
+    openapi_extra=_PUT_BODY,
+    summary="Install a new policy for cases filed from now on",
+)
+async def put_policy(
+    request: Request, settings: SettingsDep, engine: EngineDep, admin: PolicyWriter, idempotency_key: OptionalKey = None
+):
     """The whole policy, as JSON or YAML (`Content-Type: application/yaml`); omitted sections take their
     defaults. Validated with the policy schema and completeness checks; each problem names its field. A
     changed policy needs a new `version`. Cases already running keep the policy they started with."""
     new = _parse_upload(await request.body(), request.headers.get("content-type", ""))
     event_key = f"api:{request_id_of(request)}"
-    return await run_once(request, engine, admin.id, idempotency_key, new.model_dump(mode="json"),
-                          lambda: run_in_threadpool(_install, settings, engine, admin, new, event_key))
+    return await run_once(
+        request,
+        engine,
+        admin.id,
+        idempotency_key,
+        new.model_dump(mode="json"),
+        lambda: run_in_threadpool(_install, settings, engine, admin, new, event_key),
+    )

@@ -34,23 +34,35 @@ def my_cases(session: SessionDep, principal: Worker, paging: Annotated[Page, Que
     return page(session, principal, where, "-priority", paging.limit, paging.offset)
 
 
-@router.get("/supervisor", response_model=ComplaintPage, responses=_ERRORS,
-            summary="Escalated and re-opened cases, highest escalation first")
-def supervisor_queue(session: SessionDep, settings: SettingsDep, principal: SupervisorQueueReader,
-                     paging: Annotated[Page, Query()]) -> ComplaintPage:
+@router.get(
+    "/supervisor",
+    response_model=ComplaintPage,
+    responses=_ERRORS,
+    summary="Escalated and re-opened cases, highest escalation first",
+)
+def supervisor_queue(
+    session: SessionDep, settings: SettingsDep, principal: SupervisorQueueReader, paging: Annotated[Page, Query()]
+) -> ComplaintPage:
     queue_name = current_policy(settings).escalation.supervisor_queue
-    return page(session, principal, [escalated_clause(queue_name)], "-escalation_level", paging.limit,
-                paging.offset)
+    return page(session, principal, [escalated_clause(queue_name)], "-escalation_level", paging.limit, paging.offset)
 
 
-@router.get("/overdue", response_model=ComplaintPage, responses=_ERRORS,
-            summary="Open cases past their SLA due time, most overdue first")
+@router.get(
+    "/overdue",
+    response_model=ComplaintPage,
+    responses=_ERRORS,
+    summary="Open cases past their SLA due time, most overdue first",
+)
 def overdue(session: SessionDep, principal: SlaWatcher, paging: Annotated[Page, Query()]) -> ComplaintPage:
     return page(session, principal, [overdue_clause(utcnow())], "sla_due_at", paging.limit, paging.offset)
 
 
-@router.get("/at-risk", response_model=ComplaintPage, responses=_ERRORS,
-            summary="Open cases whose SLA falls due within the window, soonest first")
+@router.get(
+    "/at-risk",
+    response_model=ComplaintPage,
+    responses=_ERRORS,
+    summary="Open cases whose SLA falls due within the window, soonest first",
+)
 def at_risk(session: SessionDep, principal: SlaWatcher, paging: Annotated[AtRiskPage, Query()]) -> ComplaintPage:
     where = [at_risk_clause(utcnow(), timedelta(minutes=paging.within_minutes))]
     return page(session, principal, where, "sla_due_at", paging.limit, paging.offset)

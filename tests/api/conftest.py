@@ -35,10 +35,25 @@ from worker import build_worker
 
 DEAD_TEMPORAL = "127.0.0.1:1"  # nothing listens on port 1: "Temporal is down"
 
-ROLE_OF = {"alice": "consumer", "bob": "consumer", "shop1": "merchant", "shop13": "merchant", "agent1": "agent",
-           "agent2": "agent", "super1": "supervisor", "audit1": "auditor", "admin1": "admin"}
-ONE_USER_PER_ROLE = {"consumer": "alice", "merchant": "shop1", "agent": "agent1", "supervisor": "super1",
-                     "auditor": "audit1", "admin": "admin1"}
+ROLE_OF = {
+    "alice": "consumer",
+    "bob": "consumer",
+    "shop1": "merchant",
+    "shop13": "merchant",
+    "agent1": "agent",
+    "agent2": "agent",
+    "super1": "supervisor",
+    "audit1": "auditor",
+    "admin1": "admin",
+}
+ONE_USER_PER_ROLE = {
+    "consumer": "alice",
+    "merchant": "shop1",
+    "agent": "agent1",
+    "supervisor": "super1",
+    "auditor": "audit1",
+    "admin": "admin1",
+}
 
 
 def _fresh_sqlite(tmp: Path) -> str:
@@ -81,8 +96,12 @@ def sqlite_only_db_url(tmp_path_factory) -> str:
 
 
 def api_settings(data_dir: Path, **overrides) -> Settings:
-    values = {"data_dir": data_dir, "dev_mode": False, "temporal_address": DEAD_TEMPORAL,
-              "jwt_secret": "test-secret-" + "x" * 40} | overrides
+    values = {
+        "data_dir": data_dir,
+        "dev_mode": False,
+        "temporal_address": DEAD_TEMPORAL,
+        "jwt_secret": "test-secret-" + "x" * 40,
+    } | overrides
     return Settings(_env_file=None, **values)
 
 
@@ -155,14 +174,29 @@ class Party:
 
 def make_party(engine: Engine, **order_options) -> Party:
     ids = make_order(engine, **order_options)
-    party = Party(consumer_id=ids["consumer"], merchant_id=ids["merchant"], order_id=ids["order"],
-                  lines=ids["lines"])
+    party = Party(consumer_id=ids["consumer"], merchant_id=ids["merchant"], order_id=ids["order"], lines=ids["lines"])
     now = datetime.now(UTC)
     with session_scope(engine) as session:
-        session.add(User(id=party.consumer_user, username=party.consumer_id.lower(), hashed_password="-",
-                         role="consumer", consumer_id=party.consumer_id, created_at=now))
-        session.add(User(id=party.merchant_user, username=party.merchant_id.lower(), hashed_password="-",
-                         role="merchant", merchant_id=party.merchant_id, created_at=now))
+        session.add(
+            User(
+                id=party.consumer_user,
+                username=party.consumer_id.lower(),
+                hashed_password="-",
+                role="consumer",
+                consumer_id=party.consumer_id,
+                created_at=now,
+            )
+        )
+        session.add(
+            User(
+                id=party.merchant_user,
+                username=party.merchant_id.lower(),
+                hashed_password="-",
+                role="merchant",
+                merchant_id=party.merchant_id,
+                created_at=now,
+            )
+        )
     return party
 
 
@@ -210,8 +244,11 @@ async def live_api(ts_env, live_engine, tmp_path_factory) -> AsyncIterator[Api]:
 @pytest_asyncio.fixture
 async def isolated_live_api(live_engine, tmp_path_factory) -> AsyncIterator[tuple[Api, WorkflowEnvironment]]:
     """For a test that skips days: skipped time fires every open case's timers, so it gets a server of its own."""
-    env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
-        test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+        test_server_existing_path=find_binary("temporal-test-server"),
+        data_converter=data_converter(),
+    )
     try:
         await search_attributes.register(env.client)
         async for instance in start_live_api(env.client, live_engine, tmp_path_factory.mktemp("isolated")):

@@ -5,13 +5,22 @@ import hashlib
 
 from tests.api.conftest import Api, Party, headers_for, new_key
 
-STAFF_ROLE = {"U-agent1": "agent", "U-agent2": "agent", "U-super1": "supervisor", "U-audit1": "auditor",
-              "U-admin1": "admin"}
+STAFF_ROLE = {
+    "U-agent1": "agent",
+    "U-agent2": "agent",
+    "U-super1": "supervisor",
+    "U-audit1": "auditor",
+    "U-admin1": "admin",
+}
 
 
 def evidence(name: str) -> dict:
-    return {"kind": "photo", "description": "close-up of the crack", "attachment_ref": f"s3://ev/{name}.jpg",
-            "sha256": hashlib.sha256(name.encode()).hexdigest()}
+    return {
+        "kind": "photo",
+        "description": "close-up of the crack",
+        "attachment_ref": f"s3://ev/{name}.jpg",
+        "sha256": hashlib.sha256(name.encode()).hexdigest(),
+    }
 
 
 def as_user(api: Api, user_id: str, party: Party | None = None, key: str | None = None) -> dict[str, str]:
@@ -24,10 +33,21 @@ def as_user(api: Api, user_id: str, party: Party | None = None, key: str | None 
     return headers_for(api, user_id, role, key or new_key())
 
 
-async def file_case(api: Api, party: Party, *, description: str = "屏幕破损 the screen cracked after two days of use",
-                    line: int = 0, contact: dict | None = None) -> dict:
-    body = {"order_id": party.order_id, "order_line_id": party.lines[line], "description": description,
-            "evidence": [evidence(party.order_id)], **({"contact": contact} if contact else {})}
+async def file_case(
+    api: Api,
+    party: Party,
+    *,
+    description: str = "屏幕破损 the screen cracked after two days of use",
+    line: int = 0,
+    contact: dict | None = None,
+) -> dict:
+    body = {
+        "order_id": party.order_id,
+        "order_line_id": party.lines[line],
+        "description": description,
+        "evidence": [evidence(party.order_id)],
+        **({"contact": contact} if contact else {}),
+    }
     response = await api.http.post("/complaints", json=body, headers=as_user(api, party.consumer_user, party))
     assert response.status_code == 201, response.text
     return response.json()
@@ -53,7 +73,9 @@ async def wait_stage(api: Api, complaint_id: str, stage: str) -> dict:
     return await wait_for(api, complaint_id, lambda live: live["stage"] == stage)
 
 
-async def act(api: Api, complaint_id: str, step: str, body: dict, user_id: str, party: Party | None = None,
-              key: str | None = None):
-    return await api.http.post(f"/complaints/{complaint_id}/{step}", json=body,
-                               headers=as_user(api, user_id, party, key))
+async def act(
+    api: Api, complaint_id: str, step: str, body: dict, user_id: str, party: Party | None = None, key: str | None = None
+):
+    return await api.http.post(
+        f"/complaints/{complaint_id}/{step}", json=body, headers=as_user(api, user_id, party, key)
+    )

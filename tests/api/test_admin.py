@@ -29,8 +29,9 @@ async def test_only_admins_manage_users(api):
     for username in NON_ADMINS:
         headers = api.auth(username, new_key())
         assert_error(await api.http.get("/admin/users", headers=headers), 403, "forbidden")
-        created = await api.http.post("/admin/users", headers=headers,
-                                      json={"username": "x-" + username, "password": "p" * 12, "role": "agent"})
+        created = await api.http.post(
+            "/admin/users", headers=headers, json={"username": "x-" + username, "password": "p" * 12, "role": "agent"}
+        )
         assert_error(created, 403, "forbidden")
         assert_error(await api.http.post("/admin/users/U-agent2/deactivate", headers=headers), 403, "forbidden")
 
@@ -66,10 +67,14 @@ async def test_user_validation_names_the_field(api):
         ({"username": "frank", "password": "short", "role": "agent"}, "body.password"),
         ({"username": "frank", "password": "frank-passphrase", "role": "wizard"}, "body.role"),
         ({"username": "frank", "password": "frank-passphrase", "role": "consumer"}, "body.consumer_id"),
-        ({"username": "frank", "password": "frank-passphrase", "role": "merchant", "merchant_id": "M999"},
-         "body.merchant_id"),
-        ({"username": "frank", "password": "frank-passphrase", "role": "agent", "merchant_id": "M001"},
-         "body.merchant_id"),
+        (
+            {"username": "frank", "password": "frank-passphrase", "role": "merchant", "merchant_id": "M999"},
+            "body.merchant_id",
+        ),
+        (
+            {"username": "frank", "password": "frank-passphrase", "role": "agent", "merchant_id": "M001"},
+            "body.merchant_id",
+        ),
     ]
     for body, field in cases:
         response = await api.http.post("/admin/users", headers=api.auth("admin1", new_key()), json=body)
@@ -85,8 +90,11 @@ async def test_duplicate_username_is_409(api):
 
 
 async def test_deactivate_user_revokes_access_and_is_repeatable(api):
-    created = await api.http.post("/admin/users", headers=api.auth("admin1", new_key()),
-                                  json={"username": "temp-agent", "password": "temp-passphrase", "role": "agent"})
+    created = await api.http.post(
+        "/admin/users",
+        headers=api.auth("admin1", new_key()),
+        json={"username": "temp-agent", "password": "temp-passphrase", "role": "agent"},
+    )
     user_id = created.json()["id"]
     login = await api.http.post("/auth/token", data={"username": "temp-agent", "password": "temp-passphrase"})
     token = {"Authorization": f"Bearer {login.json()['access_token']}"}
@@ -130,8 +138,9 @@ async def test_put_policy_installs_it_for_new_cases_and_audits(api):
     read_back = (await api.http.get("/admin/policy", headers=api.auth("admin1"))).json()
     assert read_back["version"] == "2026.12-faster-intake"
     assert read_back["source"].endswith("policy.active.yaml")
-    audited = [a for a in _audit_actions(api.engine, "policy_changed")
-               if a.details["to_version"] == "2026.12-faster-intake"]
+    audited = [
+        a for a in _audit_actions(api.engine, "policy_changed") if a.details["to_version"] == "2026.12-faster-intake"
+    ]
     assert len(audited) == 1
 
     again = await api.http.put("/admin/policy", headers=api.auth("admin1", new_key()), json=current)
@@ -140,8 +149,9 @@ async def test_put_policy_installs_it_for_new_cases_and_audits(api):
 
 async def test_put_policy_as_yaml(api):
     text = "version: 2026.12-yaml\nsla:\n  warning_ratio: 0.7\n"
-    response = await api.http.put("/admin/policy", content=text,
-                                  headers={**api.auth("admin1", new_key()), "Content-Type": "application/yaml"})
+    response = await api.http.put(
+        "/admin/policy", content=text, headers={**api.auth("admin1", new_key()), "Content-Type": "application/yaml"}
+    )
     assert response.status_code == 200, response.text
     assert response.json()["policy"]["sla"]["warning_ratio"] == 0.7
 
@@ -158,7 +168,10 @@ async def test_invalid_policies_are_422_naming_the_field(api):
         response = await api.http.put("/admin/policy", headers=api.auth("admin1", new_key()), json=body)
         error = assert_error(response, 422, "validation_error")["error"]
         assert error["details"][0]["field"] == field, error
-    broken = await api.http.put("/admin/policy", content="{not json", headers={
-        **api.auth("admin1", new_key()), "Content-Type": "application/json"})
+    broken = await api.http.put(
+        "/admin/policy",
+        content="{not json",
+        headers={**api.auth("admin1", new_key()), "Content-Type": "application/json"},
+    )
     assert_error(broken, 422, "validation_error")
     assert (await api.http.get("/admin/policy", headers=api.auth("admin1"))).json()["version"] == active

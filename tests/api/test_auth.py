@@ -27,8 +27,13 @@ async def test_password_login_gives_a_token_that_identifies_the_user(api):
 
     me = await api.http.get("/auth/me", headers={"Authorization": f"Bearer {token['access_token']}"})
     assert me.status_code == 200
-    assert me.json() == {"id": "U-alice", "username": "alice", "role": "consumer", "consumer_id": "C001",
-                         "merchant_id": None}
+    assert me.json() == {
+        "id": "U-alice",
+        "username": "alice",
+        "role": "consumer",
+        "consumer_id": "C001",
+        "merchant_id": None,
+    }
 
 
 async def test_every_demo_role_can_log_in(api):
@@ -53,11 +58,17 @@ async def test_missing_token_is_401_with_a_bearer_challenge(api):
 
 
 async def test_garbage_forged_and_expired_tokens_are_401(api):
-    forged = create_access_token(api.settings.model_copy(update={"jwt_secret": SecretStr("another-secret-" + "y" * 40)}),
-                                 user_id="U-admin1", role="admin")
+    forged = create_access_token(
+        api.settings.model_copy(update={"jwt_secret": SecretStr("another-secret-" + "y" * 40)}),
+        user_id="U-admin1",
+        role="admin",
+    )
     expired = create_access_token(api.settings, user_id="U-alice", role="consumer", expires_in=timedelta(seconds=-5))
-    for token, message in (("not-a-jwt", "invalid bearer token"), (forged, "invalid bearer token"),
-                           (expired, "token expired; request a new one at /auth/token")):
+    for token, message in (
+        ("not-a-jwt", "invalid bearer token"),
+        (forged, "invalid bearer token"),
+        (expired, "token expired; request a new one at /auth/token"),
+    ):
         response = await api.http.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert assert_error(response, 401, "unauthorized")["error"]["message"] == message
 

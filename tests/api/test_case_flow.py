@@ -16,8 +16,11 @@ async def test_consumer_files_and_a_duplicate_on_the_same_line_joins_the_open_ca
     assert filed["joined"] is False and filed["complaint_id"].startswith("CMP-")
     assert filed["state"]["consumer_id"] == party.consumer_id
 
-    again = await live_api.http.post("/complaints", headers=as_user(live_api, party.consumer_user, party), json={
-        "order_id": party.order_id, "order_line_id": party.lines[0], "description": "still cracked"})
+    again = await live_api.http.post(
+        "/complaints",
+        headers=as_user(live_api, party.consumer_user, party),
+        json={"order_id": party.order_id, "order_line_id": party.lines[0], "description": "still cracked"},
+    )
     assert again.status_code == 200, again.text
     assert again.json()["joined"] is True and again.json()["complaint_id"] == filed["complaint_id"]
     with Session(live_api.engine) as session:
@@ -27,9 +30,18 @@ async def test_consumer_files_and_a_duplicate_on_the_same_line_joins_the_open_ca
 
 async def test_an_agent_files_on_a_consumers_behalf(live_api):
     party = make_party(live_api.engine)
-    response = await live_api.http.post("/complaints", headers=as_user(live_api, "U-agent1"), json={
-        "consumer_id": party.consumer_id, "order_id": party.order_id, "order_line_id": party.lines[0],
-        "channel": "hotline", "description": "caller says the screen is broken", "evidence": [evidence("hot")]})
+    response = await live_api.http.post(
+        "/complaints",
+        headers=as_user(live_api, "U-agent1"),
+        json={
+            "consumer_id": party.consumer_id,
+            "order_id": party.order_id,
+            "order_line_id": party.lines[0],
+            "channel": "hotline",
+            "description": "caller says the screen is broken",
+            "evidence": [evidence("hot")],
+        },
+    )
     assert response.status_code == 201, response.text
     assert response.json()["state"]["consumer_id"] == party.consumer_id
 
@@ -37,26 +49,37 @@ async def test_an_agent_files_on_a_consumers_behalf(live_api):
 async def test_filing_refusals(live_api):
     party, other = make_party(live_api.engine), make_party(live_api.engine)
     body = {"order_id": party.order_id, "order_line_id": party.lines[0], "description": "broken"}
-    agent_without_consumer = await live_api.http.post("/complaints", json=body,
-                                                      headers=as_user(live_api, "U-agent1"))
-    assert assert_error(agent_without_consumer, 422, "validation_error")["error"]["details"][0]["field"] == \
-        "body.consumer_id"
-    for_someone_else = await live_api.http.post("/complaints", json={**body, "consumer_id": other.consumer_id},
-                                                headers=as_user(live_api, party.consumer_user, party))
+    agent_without_consumer = await live_api.http.post("/complaints", json=body, headers=as_user(live_api, "U-agent1"))
+    assert (
+        assert_error(agent_without_consumer, 422, "validation_error")["error"]["details"][0]["field"]
+        == "body.consumer_id"
+    )
+    for_someone_else = await live_api.http.post(
+        "/complaints",
+        json={**body, "consumer_id": other.consumer_id},
+        headers=as_user(live_api, party.consumer_user, party),
+    )
     assert_error(for_someone_else, 403, "forbidden")
-    on_their_order = await live_api.http.post("/complaints", json=body,
-                                              headers=as_user(live_api, other.consumer_user, other))
+    on_their_order = await live_api.http.post(
+        "/complaints", json=body, headers=as_user(live_api, other.consumer_user, other)
+    )
     assert assert_error(on_their_order, 404, "not_found")["error"]["details"][0]["field"] == "body.order_id"
     no_key = as_user(live_api, party.consumer_user, party)
     del no_key["Idempotency-Key"]
     missing = await live_api.http.post("/complaints", json=body, headers=no_key)
     assert assert_error(missing, 422, "validation_error")["error"]["details"][0]["field"] == "header.Idempotency-Key"
-    empty = await live_api.http.post("/complaints", json={**body, "description": "  "},
-                                     headers=as_user(live_api, party.consumer_user, party))
+    empty = await live_api.http.post(
+        "/complaints", json={**body, "description": "  "}, headers=as_user(live_api, party.consumer_user, party)
+    )
     assert assert_error(empty, 422, "validation_error")["error"]["details"][0]["field"] == "body.description"
     for user in ("U-super1", "U-audit1", "U-admin1"):
-        assert_error(await live_api.http.post("/complaints", json={**body, "consumer_id": party.consumer_id},
-                                              headers=as_user(live_api, user)), 403, "forbidden")
+        assert_error(
+            await live_api.http.post(
+                "/complaints", json={**body, "consumer_id": party.consumer_id}, headers=as_user(live_api, user)
+            ),
+            403,
+            "forbidden",
+        )
     with Session(live_api.engine) as session:
         assert session.exec(select(Complaint).where(Complaint.order_id == party.order_id)).all() == []
 
@@ -71,23 +94,26 @@ async def test_tier1_refund_from_filing_to_closed_through_the_api(isolated_live_
     assert reviewed.status_code == 200, reviewed.text
     assert reviewed.json()["stage"] == "evidence"
 
-    submitted = await act(live_api, cid, "evidence", {"party": "merchant", "item": evidence("qc")},
-                          party.merchant_user, party)
+    submitted = await act(
+        live_api, cid, "evidence", {"party": "merchant", "item": evidence("qc")}, party.merchant_user, party
+    )
     assert submitted.status_code == 200, submitted.text
     merchant_view = submitted.json()
     assert "consumer_id" not in merchant_view and "survey" not in merchant_view
     assert {e["party"]: e["description"] for e in merchant_view["evidence"]} == {
-        "consumer": None, "merchant": "close-up of the crack"}
+        "consumer": None,
+        "merchant": "close-up of the crack",
+    }
 
-    liable = await act(live_api, cid, "liability", {"party": "merchant", "reason": "photo shows the crack"},
-                       "U-agent1")
+    liable = await act(live_api, cid, "liability", {"party": "merchant", "reason": "photo shows the crack"}, "U-agent1")
     assert liable.json()["stage"] == "negotiation"
     offered = await act(live_api, cid, "offers", {"refund_mode": "refund_only"}, "U-agent1")
     offer = offered.json()["offers"][-1]
     assert offer["status"] == "pending" and offer["refund_minor"] == 19900
 
-    accepted = await act(live_api, cid, "offer-response", {"offer_id": offer["offer_id"], "accept": True},
-                         party.consumer_user, party)
+    accepted = await act(
+        live_api, cid, "offer-response", {"offer_id": offer["offer_id"], "accept": True}, party.consumer_user, party
+    )
     assert accepted.json()["stage"] == "execution"
     await wait_for(live_api, cid, lambda s: any(p["action"] == "confirm_merchant_refund" for p in s["pending_actions"]))
     refunded = await act(live_api, cid, "merchant-refund", {"reference": "RF-1"}, party.merchant_user, party)
@@ -96,8 +122,9 @@ async def test_tier1_refund_from_filing_to_closed_through_the_api(isolated_live_
     await env.sleep(timedelta(hours=49))
     await wait_for(live_api, cid, lambda s: s["survey"] is not None and s["survey"]["sent_at"] is not None)
 
-    answered = await act(live_api, cid, "survey", {"resolved_score": 95, "communication_score": 90},
-                         party.consumer_user, party)
+    answered = await act(
+        live_api, cid, "survey", {"resolved_score": 95, "communication_score": 90}, party.consumer_user, party
+    )
     assert answered.status_code == 200, answered.text
     assert answered.json()["stage"] == "closed" and answered.json()["outcome"] == "resolved"
 
@@ -116,8 +143,9 @@ async def test_an_action_in_the_wrong_stage_is_409_naming_stage_and_expectation(
     party = make_party(live_api.engine)
     cid = (await file_case(live_api, party))["complaint_id"]
     await wait_stage(live_api, cid, "classification")
-    response = await act(live_api, cid, "offer-response", {"offer_id": "O1", "accept": True},
-                         party.consumer_user, party)
+    response = await act(
+        live_api, cid, "offer-response", {"offer_id": "O1", "accept": True}, party.consumer_user, party
+    )
     error = assert_error(response, 409, "invalid_stage")["error"]
     assert "classification" in error["message"] and "respond_to_offer" in error["message"]
     assert error["details"]["stage"] == "classification" and error["details"]["expected"]
@@ -146,8 +174,9 @@ async def test_read_one_has_live_state_and_pending_actions(live_api):
     detail = await read(live_api, cid, party.merchant_user, party)
     assert detail["live"]["stage"] == "classification" and "consumer_id" not in detail["live"]
     assert detail["live_error"] is None
-    assert_error(await live_api.http.get("/complaints/CMP-nope-1", headers=as_user(live_api, "U-agent1")),
-                 404, "not_found")
+    assert_error(
+        await live_api.http.get("/complaints/CMP-nope-1", headers=as_user(live_api, "U-agent1")), 404, "not_found"
+    )
     unknown = await act(live_api, "CMP-nope-1", "withdrawal", {"reason": "x"}, "U-agent1", key=new_key())
     assert_error(unknown, 404, "not_found")
 
@@ -169,9 +198,15 @@ async def test_assignment_rules(live_api):
     claimed = await act(live_api, cid, "assignment", {"takeover": True}, "U-agent1")
     assert claimed.status_code == 200 and claimed.json()["assignee"] == "U-agent1"
     with Session(live_api.engine) as session:
-        taken = session.exec(select(AuditLog).where(AuditLog.complaint_id == cid, AuditLog.action == "assigned")
-                             .order_by(AuditLog.id.desc())).first()
-    assert {k: taken.details.get(k) for k in ("from", "to", "takeover")} == \
-        {"from": "U-agent2", "to": "U-agent1", "takeover": True}
+        taken = session.exec(
+            select(AuditLog)
+            .where(AuditLog.complaint_id == cid, AuditLog.action == "assigned")
+            .order_by(AuditLog.id.desc())
+        ).first()
+    assert {k: taken.details.get(k) for k in ("from", "to", "takeover")} == {
+        "from": "U-agent2",
+        "to": "U-agent1",
+        "takeover": True,
+    }
     mine = await live_api.http.get("/queues/mine", headers=as_user(live_api, "U-agent1"))
     assert cid in [item["id"] for item in mine.json()["items"]]

@@ -23,8 +23,11 @@ from workflows.ids import workflow_id
 
 def _audit(engine, complaint_id: str, actor_id: str) -> list[AuditLog]:
     with Session(engine) as session:
-        return list(session.exec(select(AuditLog).where(AuditLog.complaint_id == complaint_id,
-                                                        AuditLog.actor_id == actor_id)).all())
+        return list(
+            session.exec(
+                select(AuditLog).where(AuditLog.complaint_id == complaint_id, AuditLog.actor_id == actor_id)
+            ).all()
+        )
 
 
 async def _case_in_classification(api) -> tuple[str, object]:
@@ -45,8 +48,9 @@ async def test_a_retried_action_replays_the_first_answer_and_acts_once(live_api)
     assert recorded
     assert [a.action for a in _audit(live_api.engine, cid, "U-agent1")] == recorded
 
-    changed = await act(live_api, cid, "classification-review", {"confirm": False, "severity": "A"}, "U-agent1",
-                        key=key)
+    changed = await act(
+        live_api, cid, "classification-review", {"confirm": False, "severity": "A"}, "U-agent1", key=key
+    )
     assert assert_error(changed, 422, "validation_error")["error"]["details"][0]["field"] == "header.Idempotency-Key"
 
 
@@ -55,8 +59,11 @@ async def test_a_retry_after_a_lost_answer_is_deduplicated_by_temporal(live_api)
     cid, _ = await _case_in_classification(live_api)
     key = new_key()
     handle = live_api.app.state.temporal.connected.get_workflow_handle(workflow_id(cid))
-    await handle.execute_update("review_classification", ClassificationReview(
-        actor=Actor(id="U-agent1", role=Role.AGENT), confirm=True), id=update_id("U-agent1", key))
+    await handle.execute_update(
+        "review_classification",
+        ClassificationReview(actor=Actor(id="U-agent1", role=Role.AGENT), confirm=True),
+        id=update_id("U-agent1", key),
+    )
     recorded = [a.action for a in _audit(live_api.engine, cid, "U-agent1")]
 
     retry = await act(live_api, cid, "classification-review", {"confirm": True}, "U-agent1", key=key)
@@ -69,8 +76,10 @@ async def test_two_agents_racing_on_one_step_one_wins_the_other_gets_409(live_ap
     cid, _ = await _case_in_classification(live_api)
     first, second = await asyncio.gather(
         act(live_api, cid, "classification-review", {"confirm": True}, "U-agent1"),
-        act(live_api, cid, "classification-review", {"confirm": False, "severity": "A", "reason": "allergy"},
-            "U-agent2"))
+        act(
+            live_api, cid, "classification-review", {"confirm": False, "severity": "A", "reason": "allergy"}, "U-agent2"
+        ),
+    )
     assert sorted([first.status_code, second.status_code]) == [200, 409]
     loser = first if first.status_code == 409 else second
     assert loser.json()["error"]["code"] in ("invalid_stage", "conflict")
@@ -92,8 +101,9 @@ async def test_staff_reads_of_personal_data_are_audited(live_api):
     reads = [a for a in _audit(live_api.engine, cid, "U-audit1") if a.action == "personal_data_read"]
     assert len(reads) == 1 and reads[0].actor_kind == "auditor"
 
-    own = await live_api.http.get(f"/complaints/{cid}/personal-data",
-                                  headers=as_user(live_api, party.consumer_user, party))
+    own = await live_api.http.get(
+        f"/complaints/{cid}/personal-data", headers=as_user(live_api, party.consumer_user, party)
+    )
     assert own.status_code == 200
     # This login was bound to the consumer a moment ago (as an admin could have done): audited like staff.
     [fresh] = [a for a in _audit(live_api.engine, cid, party.consumer_user) if a.action == "personal_data_read"]
@@ -103,10 +113,14 @@ async def test_staff_reads_of_personal_data_are_audited(live_api):
         user.created_at = user.created_at - timedelta(days=live_api.settings.fresh_binding_audit_days + 1)
         session.add(user)
         session.commit()
-    assert (await live_api.http.get(f"/complaints/{cid}/personal-data",
-                                    headers=as_user(live_api, party.consumer_user, party))).status_code == 200
-    assert len([a for a in _audit(live_api.engine, cid, party.consumer_user)
-                if a.action == "personal_data_read"]) == 1  # a long-standing login reads its own unaudited
+    assert (
+        await live_api.http.get(
+            f"/complaints/{cid}/personal-data", headers=as_user(live_api, party.consumer_user, party)
+        )
+    ).status_code == 200
+    assert (
+        len([a for a in _audit(live_api.engine, cid, party.consumer_user) if a.action == "personal_data_read"]) == 1
+    )  # a long-standing login reads its own unaudited
     for user in (party.merchant_user, "U-admin1"):
         denied = await live_api.http.get(f"/complaints/{cid}/personal-data", headers=as_user(live_api, user, party))
         assert_error(denied, 403, "forbidden")
@@ -117,17 +131,29 @@ async def test_staff_reads_of_personal_data_are_audited(live_api):
 async def test_while_temporal_is_down_writes_are_503_and_leave_nothing_behind(live_engine, tmp_path_factory):
     party = make_party(live_engine)
     with Session(live_engine) as session:
-        session.add(Complaint(id="CMP-down-1", workflow_id="complaint-CMP-down-1", consumer_id=party.consumer_id,
-                              merchant_id=party.merchant_id, order_id=party.order_id, stage="classification",
-                              created_at=datetime.now(UTC), updated_at=datetime.now(UTC)))
+        session.add(
+            Complaint(
+                id="CMP-down-1",
+                workflow_id="complaint-CMP-down-1",
+                consumer_id=party.consumer_id,
+                merchant_id=party.merchant_id,
+                order_id=party.order_id,
+                stage="classification",
+                created_at=datetime.now(UTC),
+                updated_at=datetime.now(UTC),
+            )
+        )
         session.commit()
     settings = api_settings(tmp_path_factory.mktemp("down"))
     async for api in start_api(settings, live_engine):
         key = new_key()
         response = await act(api, "CMP-down-1", "classification-review", {"confirm": True}, "U-agent1", key=key)
         assert assert_error(response, 503, "unavailable") and response.headers["retry-after"]
-        filing = await api.http.post("/complaints", headers=as_user(api, party.consumer_user, party, key=new_key()),
-                                     json={"order_id": party.order_id, "description": "broken"})
+        filing = await api.http.post(
+            "/complaints",
+            headers=as_user(api, party.consumer_user, party, key=new_key()),
+            json={"order_id": party.order_id, "description": "broken"},
+        )
         assert_error(filing, 503, "unavailable")
         with Session(live_engine) as session:
             assert session.exec(select(IdempotencyRecord).where(IdempotencyRecord.key == key)).all() == []
@@ -144,9 +170,12 @@ async def test_the_api_reconnects_when_temporal_comes_up(live_engine, tmp_path_f
     settings = api_settings(tmp_path_factory.mktemp("late"), temporal_address=f"127.0.0.1:{port}")
     async for api in start_api(settings, live_engine):
         assert (await api.http.get("/health")).json()["temporal"] == "unreachable"
-        env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
-            test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter(),
-            port=port)
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+            test_server_existing_path=find_binary("temporal-test-server"),
+            data_converter=data_converter(),
+            port=port,
+        )
         try:
             await search_attributes.register(env.client)
             health = None

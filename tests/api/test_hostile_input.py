@@ -28,8 +28,10 @@ def _field(response) -> str:
 
 def _counts(engine) -> tuple[int, int]:
     with Session(engine) as session:
-        return (session.exec(select(func.count()).select_from(Complaint)).one(),
-                session.exec(select(func.count()).select_from(AuditLog)).one())
+        return (
+            session.exec(select(func.count()).select_from(Complaint)).one(),
+            session.exec(select(func.count()).select_from(AuditLog)).one(),
+        )
 
 
 def _filing(**overrides) -> dict:
@@ -39,12 +41,16 @@ def _filing(**overrides) -> dict:
 @pytest.mark.parametrize("bad", HOSTILE)
 async def test_control_characters_are_refused_everywhere_naming_the_field(api, bad):
     before = _counts(api.engine)
-    body = await api.http.post("/complaints", json=_filing(contact={"phone": bad}),
-                               headers=api.auth("alice", new_key()))
+    body = await api.http.post(
+        "/complaints", json=_filing(contact={"phone": bad}), headers=api.auth("alice", new_key())
+    )
     assert_error(body, 422, "validation_error")
     assert _field(body) == "body.contact.phone"
-    nested = await api.http.post("/complaints", json=_filing(evidence=[{"kind": "photo", "description": bad}]),
-                                 headers=api.auth("alice", new_key()))
+    nested = await api.http.post(
+        "/complaints",
+        json=_filing(evidence=[{"kind": "photo", "description": bad}]),
+        headers=api.auth("alice", new_key()),
+    )
     assert _field(nested) == "body.evidence.0.description"
     query = await api.http.get("/complaints", params={"consumer_id": bad}, headers=api.auth("agent1"))
     assert_error(query, 422, "validation_error")
@@ -57,8 +63,9 @@ async def test_control_characters_are_refused_everywhere_naming_the_field(api, b
 
 async def test_a_lone_surrogate_in_json_is_refused(api):
     raw = json.dumps(_filing(description="x\ud800y"))  # ensure_ascii: sent as the escape \\ud800
-    response = await api.http.post("/complaints", content=raw,
-                                   headers={**api.auth("alice", new_key()), "Content-Type": "application/json"})
+    response = await api.http.post(
+        "/complaints", content=raw, headers={**api.auth("alice", new_key()), "Content-Type": "application/json"}
+    )
     assert_error(response, 422, "validation_error")
     assert _field(response) == "body.description"
 
@@ -70,8 +77,9 @@ async def test_control_characters_in_a_path_and_in_a_key_are_refused(api):
     key = await api.http.post("/complaints", json=_filing(**{"x\x00": 1}), headers=api.auth("alice", new_key()))
     assert_error(key, 422, "validation_error")
     assert _field(key) == "body.<key>"
-    yaml_policy = await api.http.put("/admin/policy", content="version: x\x00\n",
-                                     headers={**api.auth("admin1"), "Content-Type": "application/yaml"})
+    yaml_policy = await api.http.put(
+        "/admin/policy", content="version: x\x00\n", headers={**api.auth("admin1"), "Content-Type": "application/yaml"}
+    )
     assert _field(yaml_policy) == "body"
 
 
@@ -84,38 +92,48 @@ async def test_tabs_newlines_rtl_marks_and_other_scripts_pass(api):
 
 
 async def test_bodies_over_the_limit_get_413_before_parsing(api):
-    huge = await api.http.post("/complaints", content=b"{" + b" " * (api.settings.api_max_body_bytes + 1) + b"}",
-                               headers={**api.auth("alice", new_key()), "Content-Type": "application/json"})
+    huge = await api.http.post(
+        "/complaints",
+        content=b"{" + b" " * (api.settings.api_max_body_bytes + 1) + b"}",
+        headers={**api.auth("alice", new_key()), "Content-Type": "application/json"},
+    )
     assert_error(huge, 413, "payload_too_large")
 
     async def chunks():  # no Content-Length: counted as it streams
         for _ in range(40):
             yield b" " * 65536
 
-    streamed = await api.http.post("/complaints", content=chunks(),
-                                   headers={**api.auth("alice", new_key()), "Content-Type": "application/json"})
+    streamed = await api.http.post(
+        "/complaints", content=chunks(), headers={**api.auth("alice", new_key()), "Content-Type": "application/json"}
+    )
     assert_error(streamed, 413, "payload_too_large")
 
 
 async def test_every_string_and_list_is_bounded_and_errors_stay_small(api):
-    for body, field in ((_filing(contact={"phone": "1" * 41}), "body.contact.phone"),
-                        (_filing(contact={"address": "x" * 501}), "body.contact.address"),
-                        (_filing(description="d" * 4001), "body.description"),
-                        (_filing(order_id="O" * 101), "body.order_id"),
-                        (_filing(evidence=[{"kind": "photo", "description": "x" * 2001, "attachment_ref": "s3://a",
-                                            "sha256": "0" * 64}]), "body.evidence.0.description")):
+    for body, field in (
+        (_filing(contact={"phone": "1" * 41}), "body.contact.phone"),
+        (_filing(contact={"address": "x" * 501}), "body.contact.address"),
+        (_filing(description="d" * 4001), "body.description"),
+        (_filing(order_id="O" * 101), "body.order_id"),
+        (
+            _filing(
+                evidence=[{"kind": "photo", "description": "x" * 2001, "attachment_ref": "s3://a", "sha256": "0" * 64}]
+            ),
+            "body.evidence.0.description",
+        ),
+    ):
         response = await api.http.post("/complaints", json=body, headers=api.auth("alice", new_key()))
         assert_error(response, 422, "validation_error")
         assert _field(response) == field
     many = _filing(evidence=[{"kind": "photo", "attachment_ref": f"s3://{i}", "sha256": "0" * 64} for i in range(21)])
     response = await api.http.post("/complaints", json=many, headers=api.auth("alice", new_key()))
     assert _field(response) == "body.evidence"
-    for step, body, field in (("offers", {"note": "n" * 1001}, "body.note"),
-                              ("offer-response", {"offer_id": "o", "accept": False, "reason": "r" * 1001},
-                               "body.reason"),
-                              ("survey", {"resolved_score": 1, "communication_score": 1, "comment": "c" * 2001},
-                               "body.comment"),
-                              ("classification-review", {"confirm": False, "reason": "r" * 1001}, "body.reason")):
+    for step, body, field in (
+        ("offers", {"note": "n" * 1001}, "body.note"),
+        ("offer-response", {"offer_id": "o", "accept": False, "reason": "r" * 1001}, "body.reason"),
+        ("survey", {"resolved_score": 1, "communication_score": 1, "comment": "c" * 2001}, "body.comment"),
+        ("classification-review", {"confirm": False, "reason": "r" * 1001}, "body.reason"),
+    ):
         user = {"survey": "alice", "offer-response": "alice"}.get(step, "agent1")
         response = await api.http.post(f"/complaints/CMP-X/{step}", json=body, headers=api.auth(user, new_key()))
         assert_error(response, 422, "validation_error")
@@ -128,8 +146,9 @@ async def test_every_string_and_list_is_bounded_and_errors_stay_small(api):
 
 async def test_money_is_a_strict_integer(api):
     for value in ("100", 100.5, True, "１００"):
-        response = await api.http.post("/complaints/CMP-X/offers", json={"refund_minor": value},
-                                       headers=api.auth("agent1", new_key()))
+        response = await api.http.post(
+            "/complaints/CMP-X/offers", json={"refund_minor": value}, headers=api.auth("agent1", new_key())
+        )
         assert_error(response, 422, "validation_error")
         assert _field(response) == "body.refund_minor"
 
@@ -144,12 +163,24 @@ async def test_a_policy_mixing_aware_and_naive_business_hours_is_a_422(api):
 async def test_a_token_older_than_the_maximum_age_is_refused_whatever_its_exp(api):
     now = datetime.now(UTC)
     secret = api.settings.jwt_secret.get_secret_value()
-    old = jwt.encode({"sub": "U-admin1", "role": "admin", "iat": now - timedelta(minutes=api.settings.jwt_max_age_minutes + 1),
-                      "exp": now + timedelta(days=3650)}, secret, algorithm=ALGORITHM)
-    no_iat = jwt.encode({"sub": "U-admin1", "role": "admin", "exp": now + timedelta(days=3650)}, secret,
-                        algorithm=ALGORITHM)
-    future = jwt.encode({"sub": "U-admin1", "role": "admin", "iat": now + timedelta(days=1),
-                         "exp": now + timedelta(days=3650)}, secret, algorithm=ALGORITHM)
+    old = jwt.encode(
+        {
+            "sub": "U-admin1",
+            "role": "admin",
+            "iat": now - timedelta(minutes=api.settings.jwt_max_age_minutes + 1),
+            "exp": now + timedelta(days=3650),
+        },
+        secret,
+        algorithm=ALGORITHM,
+    )
+    no_iat = jwt.encode(
+        {"sub": "U-admin1", "role": "admin", "exp": now + timedelta(days=3650)}, secret, algorithm=ALGORITHM
+    )
+    future = jwt.encode(
+        {"sub": "U-admin1", "role": "admin", "iat": now + timedelta(days=1), "exp": now + timedelta(days=3650)},
+        secret,
+        algorithm=ALGORITHM,
+    )
     for token in (old, no_iat, future):
         response = await api.http.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert_error(response, 401, "unauthorized")
@@ -166,9 +197,15 @@ def test_production_refuses_to_start_on_a_missing_or_built_in_secret(tmp_path, s
 
 
 def test_the_worker_refuses_to_start_on_the_built_in_secret(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "DEV_MODE": "false", "JWT_SECRET": DEV_JWT_SECRET, "DATA_DIR": str(tmp_path),
-           "TEMPORAL_ADDRESS": "127.0.0.1:1"}
-    done = subprocess.run([sys.executable, "worker.py"], env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DEV_MODE": "false",
+        "JWT_SECRET": DEV_JWT_SECRET,
+        "DATA_DIR": str(tmp_path),
+        "TEMPORAL_ADDRESS": "127.0.0.1:1",
+    }
+    done = subprocess.run(
+        [sys.executable, "worker.py"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 1
     assert done.stderr.strip().count("\n") == 0 and "JWT_SECRET" in done.stderr

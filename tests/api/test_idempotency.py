@@ -17,8 +17,19 @@ BODY = {"confirm": True}
 
 
 def _request(path: str = "/complaints/C-1/classification-review") -> Request:
-    return Request({"type": "http", "method": "POST", "path": path, "raw_path": path.encode(), "query_string": b"",
-                    "headers": [], "scheme": "http", "server": ("api.test", 80), "state": {"request_id": "r-1"}})
+    return Request(
+        {
+            "type": "http",
+            "method": "POST",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "headers": [],
+            "scheme": "http",
+            "server": ("api.test", 80),
+            "state": {"request_id": "r-1"},
+        }
+    )
 
 
 def _records(engine, key: str) -> list[IdempotencyRecord]:
@@ -73,8 +84,10 @@ async def test_a_definite_refusal_is_stored_and_replayed(api_engine):
     assert err.value.status_code == 409
     replay = await run_once(_request(), api_engine, "U-agent1", key, BODY, refused)
     assert replay.status_code == 409 and replay.headers["idempotent-replayed"] == "true"
-    assert json.loads(replay.body) == {"error": {"code": "conflict", "message": "offer O1 is still open",
-                                                 "details": None}, "request_id": "r-1"}
+    assert json.loads(replay.body) == {
+        "error": {"code": "conflict", "message": "offer O1 is still open", "details": None},
+        "request_id": "r-1",
+    }
     assert calls == [1]
 
 
@@ -97,8 +110,14 @@ async def test_an_outage_releases_the_key_so_the_retry_runs(api_engine):
 async def test_an_abandoned_claim_is_taken_over_once_stale(api_engine):
     key, request = new_key(), _request()
     with Session(api_engine) as session:
-        session.add(IdempotencyRecord(user_id="U-agent1", key=key, request_hash=fingerprint(request, BODY),
-                                      created_at=datetime.now(UTC) - STALE_AFTER - timedelta(seconds=1)))
+        session.add(
+            IdempotencyRecord(
+                user_id="U-agent1",
+                key=key,
+                request_hash=fingerprint(request, BODY),
+                created_at=datetime.now(UTC) - STALE_AFTER - timedelta(seconds=1),
+            )
+        )
         session.commit()
 
     async def work():

@@ -46,11 +46,22 @@ def _due(i: int, stage: str) -> datetime | None:
     return NOW + [timedelta(hours=-2), timedelta(minutes=30), timedelta(days=1)][i % 3]
 
 
-ROWS = [Row(id=f"LT-{i:02d}", consumer_id="CT1" if i % 3 else "CT2", merchant_id="MT1" if i < 8 else "MT2",
-            stage=STAGES[i % 4], severity=SEVERITIES[i % 3], type=TYPES[i % 2],
-            created_at=BASE + timedelta(hours=i), sla_due_at=_due(i, STAGES[i % 4]), sla_paused=(i == 3),
-            escalation_level=1 if i in (2, 5) else 0,
-            assignee="U-agent1" if i % 4 == 1 else ("supervisors" if i == 6 else None)) for i in range(12)]
+ROWS = [
+    Row(
+        id=f"LT-{i:02d}",
+        consumer_id="CT1" if i % 3 else "CT2",
+        merchant_id="MT1" if i < 8 else "MT2",
+        stage=STAGES[i % 4],
+        severity=SEVERITIES[i % 3],
+        type=TYPES[i % 2],
+        created_at=BASE + timedelta(hours=i),
+        sla_due_at=_due(i, STAGES[i % 4]),
+        sla_paused=(i == 3),
+        escalation_level=1 if i in (2, 5) else 0,
+        assignee="U-agent1" if i % 4 == 1 else ("supervisors" if i == 6 else None),
+    )
+    for i in range(12)
+]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -61,17 +72,35 @@ def listing_rows(api_engine):
         for mid in ("MT1", "MT2"):
             session.add(Merchant(id=mid, name=f"Shop {mid}", created_at=NOW))
         session.flush()
-        session.add(User(id="U-ct1", username="ct1", hashed_password="-", role="consumer", consumer_id="CT1",
-                         created_at=NOW))
-        session.add(User(id="U-mt1", username="mt1", hashed_password="-", role="merchant", merchant_id="MT1",
-                         created_at=NOW))
+        session.add(
+            User(id="U-ct1", username="ct1", hashed_password="-", role="consumer", consumer_id="CT1", created_at=NOW)
+        )
+        session.add(
+            User(id="U-mt1", username="mt1", hashed_password="-", role="merchant", merchant_id="MT1", created_at=NOW)
+        )
         for r in ROWS:
-            session.add(Complaint(
-                id=r.id, workflow_id=f"complaint-{r.id}", consumer_id=r.consumer_id, merchant_id=r.merchant_id,
-                order_id=f"O-{r.id}", order_line_id=f"L-{r.id}", stage=r.stage, is_open=r.is_open,
-                type=r.type, severity=r.severity, sla_due_at=r.sla_due_at, sla_paused=r.sla_paused,
-                escalation_level=r.escalation_level, priority=r.escalation_level, assignee=r.assignee,
-                created_at=r.created_at, updated_at=r.created_at, closed_at=None if r.is_open else r.created_at))
+            session.add(
+                Complaint(
+                    id=r.id,
+                    workflow_id=f"complaint-{r.id}",
+                    consumer_id=r.consumer_id,
+                    merchant_id=r.merchant_id,
+                    order_id=f"O-{r.id}",
+                    order_line_id=f"L-{r.id}",
+                    stage=r.stage,
+                    is_open=r.is_open,
+                    type=r.type,
+                    severity=r.severity,
+                    sla_due_at=r.sla_due_at,
+                    sla_paused=r.sla_paused,
+                    escalation_level=r.escalation_level,
+                    priority=r.escalation_level,
+                    assignee=r.assignee,
+                    created_at=r.created_at,
+                    updated_at=r.created_at,
+                    closed_at=None if r.is_open else r.created_at,
+                )
+            )
         session.commit()
 
 
@@ -100,17 +129,25 @@ async def test_pages_cover_every_row_once_with_a_stable_total(api):
     assert collected == expected(lambda r: r.merchant_id == "MT1")
 
 
-@pytest.mark.parametrize("params, pred", [
-    ({"stage": ["intake", "evidence"]}, lambda r: r.stage in ("intake", "evidence")),
-    ({"severity": "A"}, lambda r: r.severity == "A"),
-    ({"type": "logistics", "is_open": True}, lambda r: r.type == "logistics" and r.is_open),
-    ({"assignee": "me"}, lambda r: r.assignee == "U-agent1"),
-    ({"overdue": True}, lambda r: r.overdue),
-    ({"overdue": False}, lambda r: not r.overdue),
-    ({"escalated": True}, lambda r: r.escalation_level > 0),
-    ({"created_from": (BASE + timedelta(hours=3)).isoformat(), "created_to": (BASE + timedelta(hours=7)).isoformat()},
-     lambda r: BASE + timedelta(hours=3) <= r.created_at < BASE + timedelta(hours=7)),
-])
+@pytest.mark.parametrize(
+    "params, pred",
+    [
+        ({"stage": ["intake", "evidence"]}, lambda r: r.stage in ("intake", "evidence")),
+        ({"severity": "A"}, lambda r: r.severity == "A"),
+        ({"type": "logistics", "is_open": True}, lambda r: r.type == "logistics" and r.is_open),
+        ({"assignee": "me"}, lambda r: r.assignee == "U-agent1"),
+        ({"overdue": True}, lambda r: r.overdue),
+        ({"overdue": False}, lambda r: not r.overdue),
+        ({"escalated": True}, lambda r: r.escalation_level > 0),
+        (
+            {
+                "created_from": (BASE + timedelta(hours=3)).isoformat(),
+                "created_to": (BASE + timedelta(hours=7)).isoformat(),
+            },
+            lambda r: BASE + timedelta(hours=3) <= r.created_at < BASE + timedelta(hours=7),
+        ),
+    ],
+)
 async def test_filters(api, params, pred):
     got, _ = await ids(api, api.auth("agent1"), **params, limit=200)
     mine = [i for i in got if i.startswith("LT-")]
@@ -149,14 +186,17 @@ async def test_auditor_reads_and_admin_may_not(api):
     assert_error(await api.http.get("/complaints", headers=api.auth("admin1")), 403, "forbidden")
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"sort": "consumer_id"}, "query.sort"),
-    ({"limit": 0}, "query.limit"),
-    ({"limit": 201}, "query.limit"),
-    ({"stage": "limbo"}, "query.stage.0"),
-    ({"created_from": "2026-01-01T00:00:00"}, "query.created_from"),
-    ({"colour": "red"}, "query.colour"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"sort": "consumer_id"}, "query.sort"),
+        ({"limit": 0}, "query.limit"),
+        ({"limit": 201}, "query.limit"),
+        ({"stage": "limbo"}, "query.stage.0"),
+        ({"created_from": "2026-01-01T00:00:00"}, "query.created_from"),
+        ({"colour": "red"}, "query.colour"),
+    ],
+)
 async def test_bad_query_parameters_are_422_naming_the_field(api, params, field):
     response = await api.http.get("/complaints", headers=api.auth("agent1"), params=params)
     error = assert_error(response, 422, "validation_error")["error"]
@@ -166,23 +206,29 @@ async def test_bad_query_parameters_are_422_naming_the_field(api, params, field)
 async def test_queues(api):
     mine, _ = await ids(api, api.auth("agent1"), "/queues/mine", limit=200)
     assert sorted(i for i in mine if i.startswith("LT-")) == sorted(
-        r.id for r in ROWS if r.assignee == "U-agent1" and r.is_open)
+        r.id for r in ROWS if r.assignee == "U-agent1" and r.is_open
+    )
     escalated, _ = await ids(api, api.auth("super1"), "/queues/supervisor", limit=200)
     assert sorted(i for i in escalated if i.startswith("LT-")) == sorted(
-        r.id for r in ROWS if r.is_open and (r.escalation_level > 0 or r.assignee == "supervisors"))
+        r.id for r in ROWS if r.is_open and (r.escalation_level > 0 or r.assignee == "supervisors")
+    )
     overdue, _ = await ids(api, api.auth("agent1"), "/queues/overdue", limit=200)
     assert sorted(i for i in overdue if i.startswith("LT-")) == sorted(r.id for r in ROWS if r.overdue)
     at_risk, _ = await ids(api, api.auth("audit1"), "/queues/at-risk", within_minutes=60, limit=200)
     assert sorted(i for i in at_risk if i.startswith("LT-")) == sorted(
-        r.id for r in ROWS if r.is_open and not r.sla_paused and NOW <= r.sla_due_at < NOW + timedelta(hours=1))
+        r.id for r in ROWS if r.is_open and not r.sla_paused and NOW <= r.sla_due_at < NOW + timedelta(hours=1)
+    )
 
 
-@pytest.mark.parametrize("path, denied", [
-    ("/queues/mine", ["alice", "shop1", "audit1", "admin1"]),
-    ("/queues/supervisor", ["alice", "shop1", "agent1", "admin1"]),
-    ("/queues/overdue", ["alice", "shop1", "admin1"]),
-    ("/queues/at-risk", ["alice", "shop1", "admin1"]),
-])
+@pytest.mark.parametrize(
+    "path, denied",
+    [
+        ("/queues/mine", ["alice", "shop1", "audit1", "admin1"]),
+        ("/queues/supervisor", ["alice", "shop1", "agent1", "admin1"]),
+        ("/queues/overdue", ["alice", "shop1", "admin1"]),
+        ("/queues/at-risk", ["alice", "shop1", "admin1"]),
+    ],
+)
 async def test_queue_roles(api, path, denied):
     for username in denied:
         assert_error(await api.http.get(path, headers=api.auth(username)), 403, "forbidden")
@@ -205,7 +251,8 @@ async def test_read_one_ownership_and_unknown_ids(api):
         missing = await api.http.get("/complaints/LT-98", headers=token(api, user, role))
         assert_error(not_mine, 404, "not_found")
         assert_error(missing, 404, "not_found")
-        assert not_mine.json()["error"]["message"].replace(theirs, "X") == \
-            missing.json()["error"]["message"].replace("LT-98", "X")
+        assert not_mine.json()["error"]["message"].replace(theirs, "X") == missing.json()["error"]["message"].replace(
+            "LT-98", "X"
+        )
     assert_error(await api.http.get("/complaints/LT-99", headers=api.auth("agent1")), 404, "not_found")
     assert_error(await api.http.get("/complaints/LT-01", headers=api.auth("admin1")), 403, "forbidden")

@@ -13,8 +13,13 @@ WRONG = "not-the-password"
 @pytest_asyncio.fixture
 async def strict_api(live_engine, tmp_path):
     """The throttle keeps no state in the database: SQLite alone."""
-    settings = api_settings(tmp_path, login_attempts_per_user="3/minute", login_attempts_per_address="8/minute",
-                            login_lockout_base_seconds=60, login_lockout_max_seconds=600)
+    settings = api_settings(
+        tmp_path,
+        login_attempts_per_user="3/minute",
+        login_attempts_per_address="8/minute",
+        login_lockout_base_seconds=60,
+        login_lockout_max_seconds=600,
+    )
     async for instance in start_api(settings, live_engine):
         yield instance
 
@@ -56,9 +61,15 @@ def _lockout_seconds(guard: LoginGuard, user: str) -> int:
 
 
 def test_each_further_lockout_doubles_up_to_the_maximum(tmp_path):
-    guard = LoginGuard.from_settings(api_settings(tmp_path, login_attempts_per_user="2/minute",
-                                                  login_attempts_per_address="1000/minute",
-                                                  login_lockout_base_seconds=10, login_lockout_max_seconds=35))
+    guard = LoginGuard.from_settings(
+        api_settings(
+            tmp_path,
+            login_attempts_per_user="2/minute",
+            login_attempts_per_address="1000/minute",
+            login_lockout_base_seconds=10,
+            login_lockout_max_seconds=35,
+        )
+    )
     seen = []
     for _ in range(4):
         seen.append(_lockout_seconds(guard, "mallory"))

@@ -13,8 +13,12 @@ HOSTILE_BODIES: list[tuple[str, bytes | None]] = [
     ("application/json", b"null"),
     ("application/json", b"{}"),
     ("application/json", json.dumps({"unexpected": True, "actor": {"id": "x", "role": "admin"}}).encode()),
-    ("application/json", json.dumps({"reason": "x" * 100_000, "confirm": "yes", "party": 7,
-                                     "refund_minor": 10**30, "offer_id": None}).encode()),
+    (
+        "application/json",
+        json.dumps(
+            {"reason": "x" * 100_000, "confirm": "yes", "party": 7, "refund_minor": 10**30, "offer_id": None}
+        ).encode(),
+    ),
     ("application/json", json.dumps({"a": [[[[[[[[[[{}]]]]]]]]]]}).encode()),
     ("text/plain", b"hello"),
     ("application/x-www-form-urlencoded", b"username=%00&password="),
@@ -27,8 +31,12 @@ HOSTILE_KEYS = [None, "", "k", "ключ-идемпотентности".encode(
 
 
 def _operations(spec: dict) -> list[tuple[str, str]]:
-    return [(path, method.upper()) for path, item in spec["paths"].items() for method in item
-            if method in ("get", "post", "put")]
+    return [
+        (path, method.upper())
+        for path, item in spec["paths"].items()
+        for method in item
+        if method in ("get", "post", "put")
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +61,23 @@ async def test_no_operation_answers_500_to_hostile_input(live_api, real_case):
                 for content_type, body in bodies:
                     headers = as_user(live_api, user, owner, key=new_key())
                     headers["Content-Type"] = content_type
-                    response = await live_api.http.request(method, url, content=body, headers=headers,
-                                                           params={"limit": "-1", "sort": "'; drop table"})
+                    response = await live_api.http.request(
+                        method, url, content=body, headers=headers, params={"limit": "-1", "sort": "'; drop table"}
+                    )
                     sent += 1
                     # Readiness answers 503 by contract when no worker polls (the time-skipping server
                     # reports no pollers); that is an answer about the deployment, not about the input.
                     if response.status_code >= 500 and (path, response.status_code) != ("/health/ready", 503):
-                        failures.append((method, url[:60], user, body[:40] if body else body,
-                                         response.status_code, response.text[:200]))
+                        failures.append(
+                            (
+                                method,
+                                url[:60],
+                                user,
+                                body[:40] if body else body,
+                                response.status_code,
+                                response.text[:200],
+                            )
+                        )
     assert failures == []
     assert sent > 1000  # the sweep really covered the operations
 
@@ -78,8 +95,14 @@ async def test_hostile_headers_and_query_strings(live_api, real_case):
             response = await live_api.http.post(path, json={}, headers=headers)
             if response.status_code >= 500:
                 failures.append((path, key, response.status_code, response.text[:200]))
-    for params in ({"created_from": "yesterday"}, {"stage": ["x" * 10_000]}, {"offset": "9" * 50},
-                   {"limit": "1e3"}, {"assignee": "\x00"}, {"sort": "-"}):
+    for params in (
+        {"created_from": "yesterday"},
+        {"stage": ["x" * 10_000]},
+        {"offset": "9" * 50},
+        {"limit": "1e3"},
+        {"assignee": "\x00"},
+        {"sort": "-"},
+    ):
         response = await live_api.http.get("/complaints", params=params, headers=as_user(live_api, "U-agent1"))
         if response.status_code >= 500:
             failures.append(("/complaints", params, response.status_code, response.text[:200]))

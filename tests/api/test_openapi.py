@@ -50,8 +50,9 @@ def test_every_case_write_requires_an_idempotency_key_and_admin_writes_accept_on
     for path, method, op in _operations(spec):
         if method not in ("post", "put") or (path, method) in PUBLIC or path.startswith("/codec"):
             continue
-        header = next((p for p in op.get("parameters", []) if p["in"] == "header" and p["name"] == "Idempotency-Key"),
-                      None)
+        header = next(
+            (p for p in op.get("parameters", []) if p["in"] == "header" and p["name"] == "Idempotency-Key"), None
+        )
         assert header is not None, (path, method)
         assert header["required"] is path.startswith("/complaints"), (path, method)
 

@@ -97,25 +97,34 @@ async def test_action_cells(live_api, matrix_case, step):
 async def test_consumers_and_merchants_reach_only_their_own_cases(live_api, matrix_case):
     cid, _ = matrix_case
     stranger = make_party(live_api.engine)
-    for step, role in (("complete_intake", "consumer"), ("submit_evidence", "consumer"), ("withdraw", "consumer"),
-                       ("respond_to_offer", "consumer"), ("answer_survey", "consumer"),
-                       ("submit_evidence", "merchant"), ("confirm_merchant_refund", "merchant"),
-                       ("confirm_shipment", "merchant")):
+    for step, role in (
+        ("complete_intake", "consumer"),
+        ("submit_evidence", "consumer"),
+        ("withdraw", "consumer"),
+        ("respond_to_offer", "consumer"),
+        ("answer_survey", "consumer"),
+        ("submit_evidence", "merchant"),
+        ("confirm_merchant_refund", "merchant"),
+        ("confirm_shipment", "merchant"),
+    ):
         path = next(s.path for s in STEPS if s.update == step)
         response = await act(live_api, cid, path, _body(step, role), _user(role, stranger), stranger)
         assert_error(response, 404, "not_found")  # another party's case looks like no case at all
     for user in (stranger.consumer_user, stranger.merchant_user):
-        assert_error(await live_api.http.get(f"/complaints/{cid}", headers=as_user(live_api, user, stranger)),
-                     404, "not_found")
+        assert_error(
+            await live_api.http.get(f"/complaints/{cid}", headers=as_user(live_api, user, stranger)), 404, "not_found"
+        )
 
 
 async def test_consumers_and_merchants_submit_evidence_only_as_themselves(live_api, matrix_case):
     cid, party = matrix_case
-    as_merchant = await act(live_api, cid, "evidence", {"party": "merchant", "item": evidence("x")},
-                            party.consumer_user, party)
+    as_merchant = await act(
+        live_api, cid, "evidence", {"party": "merchant", "item": evidence("x")}, party.consumer_user, party
+    )
     assert_error(as_merchant, 403, "forbidden")
-    as_carrier = await act(live_api, cid, "evidence", {"party": "carrier", "item": evidence("y")},
-                           party.merchant_user, party)
+    as_carrier = await act(
+        live_api, cid, "evidence", {"party": "carrier", "item": evidence("y")}, party.merchant_user, party
+    )
     assert_error(as_carrier, 403, "forbidden")
 
 

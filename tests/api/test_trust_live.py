@@ -20,8 +20,10 @@ from workflows.ids import workflow_id
 
 def _counts(engine) -> tuple[int, int]:
     with Session(engine) as session:
-        return (session.exec(select(func.count()).select_from(Complaint)).one(),
-                session.exec(select(func.count()).select_from(AuditLog)).one())
+        return (
+            session.exec(select(func.count()).select_from(Complaint)).one(),
+            session.exec(select(func.count()).select_from(AuditLog)).one(),
+        )
 
 
 def _field(response) -> str:
@@ -35,8 +37,9 @@ async def test_a_consumer_can_neither_join_nor_probe_another_consumers_case(live
     before = _counts(live_api.engine)
 
     async def attempt(body: dict, user: str = attacker.consumer_user, party=attacker):
-        return await live_api.http.post("/complaints", json={"description": "mine now", **body},
-                                        headers=as_user(live_api, user, party))
+        return await live_api.http.post(
+            "/complaints", json={"description": "mine now", **body}, headers=as_user(live_api, user, party)
+        )
 
     own_order_their_line = await attempt({"order_id": attacker.order_id, "order_line_id": victim.lines[0]})
     assert_error(own_order_their_line, 404, "not_found")
@@ -47,27 +50,38 @@ async def test_a_consumer_can_neither_join_nor_probe_another_consumers_case(live
         assert_error(response, 404, "not_found")
         assert _field(response) == "body.order_id"
     # "Not yours" and "does not exist" read the same, so order ids cannot be probed.
-    assert their_order.json()["error"]["message"].replace(victim.order_id, "X") == \
-        no_order.json()["error"]["message"].replace("O9999999", "X")
+    assert their_order.json()["error"]["message"].replace(victim.order_id, "X") == no_order.json()["error"][
+        "message"
+    ].replace("O9999999", "X")
     no_line = await attempt({"order_id": attacker.order_id, "order_line_id": f"{attacker.order_id}-L9"})
     assert _field(no_line) == "body.order_line_id"
-    for_agent = await live_api.http.post("/complaints", headers=as_user(live_api, "U-agent1"), json={
-        "consumer_id": victim.consumer_id, "order_id": "O9999999", "description": "phoned in"})
+    for_agent = await live_api.http.post(
+        "/complaints",
+        headers=as_user(live_api, "U-agent1"),
+        json={"consumer_id": victim.consumer_id, "order_id": "O9999999", "description": "phoned in"},
+    )
     assert_error(for_agent, 404, "not_found")
-    wrong_consumer = await live_api.http.post("/complaints", headers=as_user(live_api, "U-agent1"), json={
-        "consumer_id": victim.consumer_id, "order_id": attacker.order_id, "description": "phoned in"})
+    wrong_consumer = await live_api.http.post(
+        "/complaints",
+        headers=as_user(live_api, "U-agent1"),
+        json={"consumer_id": victim.consumer_id, "order_id": attacker.order_id, "description": "phoned in"},
+    )
     assert _field(wrong_consumer) == "body.consumer_id"
 
     # Nothing was written anywhere: no workflow, no read-model row, no audit record, no join on the victim's case.
     assert _counts(live_api.engine) == before
     after_state = (await read(live_api, cid))["live"]
     assert after_state["joined_filings"] == before_state["joined_filings"] == 0
-    victim_merchant_view = await live_api.http.get("/complaints", headers=as_user(live_api, victim.merchant_user,
-                                                                                  victim))
+    victim_merchant_view = await live_api.http.get(
+        "/complaints", headers=as_user(live_api, victim.merchant_user, victim)
+    )
     assert [item["id"] for item in victim_merchant_view.json()["items"]] == [cid]
     # And a real join by the owner still works and hands back the owner's own case.
-    joined = await live_api.http.post("/complaints", headers=as_user(live_api, victim.consumer_user, victim), json={
-        "order_id": victim.order_id, "order_line_id": victim.lines[0], "description": "again"})
+    joined = await live_api.http.post(
+        "/complaints",
+        headers=as_user(live_api, victim.consumer_user, victim),
+        json={"order_id": victim.order_id, "order_line_id": victim.lines[0], "description": "again"},
+    )
     assert joined.status_code == 200 and joined.json()["joined"] is True
     assert joined.json()["state"]["consumer_id"] == victim.consumer_id
 
@@ -86,9 +100,19 @@ async def test_a_live_read_whose_query_fails_answers_live_null_with_live_error(l
     cid = f"CMP-QF-{uuid.uuid4().hex[:8]}"
     now = datetime.now(UTC)
     with Session(live_api.engine) as session:
-        session.add(Complaint(id=cid, workflow_id=workflow_id(cid), consumer_id=party.consumer_id,
-                              merchant_id=party.merchant_id, order_id=party.order_id, stage="evidence",
-                              is_open=True, created_at=now, updated_at=now))
+        session.add(
+            Complaint(
+                id=cid,
+                workflow_id=workflow_id(cid),
+                consumer_id=party.consumer_id,
+                merchant_id=party.merchant_id,
+                order_id=party.order_id,
+                stage="evidence",
+                is_open=True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
         session.commit()
     queue = f"qf-{uuid.uuid4().hex[:8]}"
     async with Worker(ts_env.client, task_queue=queue, workflows=[NotAComplaint]):
@@ -108,9 +132,15 @@ async def small_api(ts_env, live_engine, tmp_path_factory):
     """Policy limits of 2 evidence items per party and 2 repeat filings: the API answers the workflow's refusal."""
     data_dir = tmp_path_factory.mktemp("small")
     policy = load_policy(DEFAULT_POLICY_FILE)
-    install_policy(api_settings(data_dir), policy.model_copy(update={
-        "version": "small-limits", "limits": policy.limits.model_copy(update={"evidence_per_party": 2,
-                                                                              "joined_filings": 2})}))
+    install_policy(
+        api_settings(data_dir),
+        policy.model_copy(
+            update={
+                "version": "small-limits",
+                "limits": policy.limits.model_copy(update={"evidence_per_party": 2, "joined_filings": 2}),
+            }
+        ),
+    )
     async for instance in start_live_api(ts_env.client, live_engine, data_dir):
         yield instance
 
@@ -121,14 +151,17 @@ async def test_one_party_adds_a_bounded_number_of_evidence_items(small_api):
     await wait_stage(small_api, cid, "classification")
     await act(small_api, cid, "classification-review", {"confirm": True}, "U-agent1")
     await wait_stage(small_api, cid, "evidence")
-    second = await act(small_api, cid, "evidence", {"party": "consumer", "item": evidence("two")},
-                       party.consumer_user, party)
+    second = await act(
+        small_api, cid, "evidence", {"party": "consumer", "item": evidence("two")}, party.consumer_user, party
+    )
     assert second.status_code == 200, second.text
-    third = await act(small_api, cid, "evidence", {"party": "consumer", "item": evidence("three")},
-                      party.consumer_user, party)
+    third = await act(
+        small_api, cid, "evidence", {"party": "consumer", "item": evidence("three")}, party.consumer_user, party
+    )
     assert "limit of 2 evidence items" in assert_error(third, 409, "conflict")["error"]["message"]
-    merchant = await act(small_api, cid, "evidence", {"party": "merchant", "item": evidence("m1")},
-                         party.merchant_user, party)
+    merchant = await act(
+        small_api, cid, "evidence", {"party": "merchant", "item": evidence("m1")}, party.merchant_user, party
+    )
     assert merchant.status_code == 200, merchant.text  # counted per party
 
 
@@ -138,10 +171,12 @@ async def test_an_open_case_takes_a_bounded_number_of_joined_filings(small_api):
     await wait_stage(small_api, cid, "classification")
     body = {"order_id": party.order_id, "order_line_id": party.lines[0], "description": "again"}
     for _ in range(2):
-        joined = await small_api.http.post("/complaints", json=body, headers=as_user(small_api, party.consumer_user,
-                                                                                     party))
+        joined = await small_api.http.post(
+            "/complaints", json=body, headers=as_user(small_api, party.consumer_user, party)
+        )
         assert joined.status_code == 200 and joined.json()["joined"], joined.text
-    refused = await small_api.http.post("/complaints", json=body, headers=as_user(small_api, party.consumer_user,
-                                                                                  party))
+    refused = await small_api.http.post(
+        "/complaints", json=body, headers=as_user(small_api, party.consumer_user, party)
+    )
     assert "limit of 2 repeat filings" in assert_error(refused, 409, "conflict")["error"]["message"]
     assert (await read(small_api, cid))["live"]["joined_filings"] == 2

@@ -46,4 +46,3 @@ def changed_penalty_percent(monkeypatch: pytest.MonkeyPatch, percent: float) -> 
         return original(policy=harsher, **kwargs)
 
     monkeypatch.setattr(penalties, "compute_penalty", compute_penalty)
-

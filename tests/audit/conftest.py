@@ -77,8 +77,11 @@ async def audit_stack(request, tmp_path_factory):
         url, schema = _fresh_postgres()
     eng = make_engine(url)
     seed_demo(eng, now=datetime.now(UTC))
-    env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
-        test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+        test_server_existing_path=find_binary("temporal-test-server"),
+        data_converter=data_converter(),
+    )
     try:
         await search_attributes.register(env.client)
         started = await env.get_current_time()

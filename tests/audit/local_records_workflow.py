@@ -17,12 +17,14 @@ with workflow.unsafe.imports_passed_through():
 
 
 class _LocalRecordsCase(Case):
-    async def activity(self, method: Any, arg: Any, *, retry: Any = RECORD_RETRY,
-                       timeout: timedelta = RECORD_TIMEOUT) -> Any:
+    async def activity(
+        self, method: Any, arg: Any, *, retry: Any = RECORD_RETRY, timeout: timedelta = RECORD_TIMEOUT
+    ) -> Any:
         if method is not RecordActivities.record_transition:
             return await super().activity(method, arg, retry=retry, timeout=timeout)
-        return await workflow.execute_local_activity_method(method, arg, retry_policy=retry,
-                                                            start_to_close_timeout=timeout)
+        return await workflow.execute_local_activity_method(
+            method, arg, retry_policy=retry, start_to_close_timeout=timeout
+        )
 
 
 @workflow.defn(name="ComplaintWorkflow")

@@ -22,15 +22,29 @@ T0 = datetime(2026, 3, 1, tzinfo=UTC)
 async def test_checkpoints_in_the_anchor_workflows_history_reveal_a_deleted_tail(chain_engine):
     for i in range(5):
         with session_scope(chain_engine) as s:
-            append_record(s, event_key=f"a-{i}", complaint_id="c", at=T0 + timedelta(seconds=i), actor_kind="system",
-                          actor_id="w", action="tick")
-    env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
-        test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
+            append_record(
+                s,
+                event_key=f"a-{i}",
+                complaint_id="c",
+                at=T0 + timedelta(seconds=i),
+                actor_kind="system",
+                actor_id="w",
+                action="tick",
+            )
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+        test_server_existing_path=find_binary("temporal-test-server"),
+        data_converter=data_converter(),
+    )
     try:
         queue = f"anchor-{uuid.uuid4().hex[:8]}"
-        async with Worker(env.client, task_queue=queue, workflows=[AuditAnchorWorkflow],
-                          activities=[AnchorActivities(chain_engine).read_chain_head],
-                          activity_executor=ThreadPoolExecutor(2)):
+        async with Worker(
+            env.client,
+            task_queue=queue,
+            workflows=[AuditAnchorWorkflow],
+            activities=[AnchorActivities(chain_engine).read_chain_head],
+            activity_executor=ThreadPoolExecutor(2),
+        ):
             await ensure_anchor_workflow(env.client, queue, 3600)
             await ensure_anchor_workflow(env.client, queue, 3600)  # every worker calls it: still one workflow
             head = await anchor_now(env.client)

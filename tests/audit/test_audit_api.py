@@ -11,8 +11,13 @@ from models.tables import AuditLog
 from tests.api.conftest import headers_for
 
 AUDITOR = ("U-audit1", "auditor")
-OTHERS = [("U-alice", "consumer"), ("U-shop1", "merchant"), ("U-agent1", "agent"), ("U-super1", "supervisor"),
-          ("U-admin1", "admin")]
+OTHERS = [
+    ("U-alice", "consumer"),
+    ("U-shop1", "merchant"),
+    ("U-agent1", "agent"),
+    ("U-super1", "supervisor"),
+    ("U-admin1", "admin"),
+]
 
 
 def as_auditor(stack) -> dict:
@@ -21,13 +26,21 @@ def as_auditor(stack) -> dict:
 
 def endpoints(stack) -> list[tuple[str, str, dict | None]]:
     cid = stack.cases["tier1_resolved"]
-    window = {"closed_from": stack.started_at.isoformat(),
-              "closed_to": (stack.started_at + timedelta(days=400)).isoformat()}
-    return [("GET", f"/audit/cases/{cid}/timeline", None), ("GET", f"/audit/cases/{cid}/timeline?format=csv", None),
-            ("GET", f"/audit/cases/{cid}/history", None), ("GET", f"/audit/cases/{cid}/history?decoded=true", None),
-            ("GET", f"/audit/cases/{cid}/replay", None), ("GET", f"/audit/cases/{cid}/state?event_id=5", None),
-            ("GET", "/audit/chain", None), ("POST", "/audit/replays", window),
-            ("POST", "/audit/what-if", {"policy": {}, "complaint_ids": [cid]})]
+    window = {
+        "closed_from": stack.started_at.isoformat(),
+        "closed_to": (stack.started_at + timedelta(days=400)).isoformat(),
+    }
+    return [
+        ("GET", f"/audit/cases/{cid}/timeline", None),
+        ("GET", f"/audit/cases/{cid}/timeline?format=csv", None),
+        ("GET", f"/audit/cases/{cid}/history", None),
+        ("GET", f"/audit/cases/{cid}/history?decoded=true", None),
+        ("GET", f"/audit/cases/{cid}/replay", None),
+        ("GET", f"/audit/cases/{cid}/state?event_id=5", None),
+        ("GET", "/audit/chain", None),
+        ("POST", "/audit/replays", window),
+        ("POST", "/audit/what-if", {"policy": {}, "complaint_ids": [cid]}),
+    ]
 
 
 async def test_every_audit_endpoint_refuses_every_other_role_and_anonymous_callers(audit_stack):
@@ -47,8 +60,11 @@ async def test_timeline_tells_the_case_in_plain_words_consistent_with_history_an
     body = response.json()
     assert body["consistent"] and body["problems"] == []
     api_rows = [e for e in body["entries"] if e["seq"] is None]  # rows the API wrote: the refusals above
-    assert api_rows and {e["action"] for e in api_rows} == {"access_refused"} and all(e["source"] == "audit"
-                                                                                     for e in api_rows)
+    assert (
+        api_rows
+        and {e["action"] for e in api_rows} == {"access_refused"}
+        and all(e["source"] == "audit" for e in api_rows)
+    )
     entries = [e for e in body["entries"] if e["seq"] is not None]
     assert entries[0]["action"] == "filed" and entries[0]["actor_kind"] == "consumer"
     assert entries[-1]["action"] == "closed" and entries[-1]["stage_after"] == "closed"
@@ -59,8 +75,7 @@ async def test_timeline_tells_the_case_in_plain_words_consistent_with_history_an
     assert body["money_totals_minor"]["paid"] == 19900 and body["money_totals_minor"]["recovered"] == 0
     assert any(e["sla"] for e in entries) and "Agent agent1 confirmed" in " ".join(e["summary"] for e in entries)
     assert all(e["policy_version"] for e in entries)
-    as_csv = await audit_stack.api.http.get(f"/audit/cases/{cid}/timeline?format=csv",
-                                            headers=as_auditor(audit_stack))
+    as_csv = await audit_stack.api.http.get(f"/audit/cases/{cid}/timeline?format=csv", headers=as_auditor(audit_stack))
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert as_csv.headers["content-type"].startswith("text/csv")
     assert len(rows) == len(body["entries"]) + len(body["money_lines"]) and rows[-1]["action"] == "total"
@@ -70,8 +85,11 @@ async def test_timeline_tells_the_case_in_plain_words_consistent_with_history_an
 async def test_an_edited_audit_row_shows_in_the_timeline_and_the_chain_verdict(audit_stack):
     cid = audit_stack.cases["tier1_resolved"]
     with Session(audit_stack.engine) as s:
-        row = s.execute(select(AuditLog).where(AuditLog.complaint_id == cid, AuditLog.action == "offer_accepted")
-                        ).scalars().one()
+        row = (
+            s.execute(select(AuditLog).where(AuditLog.complaint_id == cid, AuditLog.action == "offer_accepted"))
+            .scalars()
+            .one()
+        )
     http, auth = audit_stack.api.http, as_auditor(audit_stack)
     assert (await http.get("/audit/chain", headers=auth)).json()["ok"] is True
     edit = text("UPDATE audit_log SET reason = :reason WHERE id = :id")
@@ -99,8 +117,11 @@ async def test_history_exports_raw_and_decoded_and_a_decoded_read_is_audited(aud
     assert started["input"]["payloads"][0]["complaint_id"] == cid
     assert len(decoded["events"]) == len(raw["events"])
     with Session(audit_stack.engine) as s:
-        reads = s.execute(select(AuditLog).where(AuditLog.complaint_id == cid,
-                                                 AuditLog.action == "history_decoded")).scalars().all()
+        reads = (
+            s.execute(select(AuditLog).where(AuditLog.complaint_id == cid, AuditLog.action == "history_decoded"))
+            .scalars()
+            .all()
+        )
     assert reads and reads[-1].actor_id == "U-audit1"
 
 
@@ -124,32 +145,42 @@ async def test_replay_verdict_state_at_event_and_at_time(audit_stack):
 
 
 async def test_bulk_replay_of_cases_closed_in_a_range(audit_stack):
-    window = {"closed_from": audit_stack.started_at.isoformat(),
-              "closed_to": (audit_stack.started_at + timedelta(days=400)).isoformat()}
+    window = {
+        "closed_from": audit_stack.started_at.isoformat(),
+        "closed_to": (audit_stack.started_at + timedelta(days=400)).isoformat(),
+    }
     response = await audit_stack.api.http.post("/audit/replays", json=window, headers=as_auditor(audit_stack))
     summary = response.json()
     assert (summary["replayed"], summary["clean"], summary["diverged"]) == (2, 2, 0)
     empty = {**window, "closed_to": window["closed_from"], "closed_from": "2000-01-01T00:00:00Z"}
-    assert (await audit_stack.api.http.post("/audit/replays", json=empty, headers=as_auditor(audit_stack))
-            ).json()["replayed"] == 0
+    assert (await audit_stack.api.http.post("/audit/replays", json=empty, headers=as_auditor(audit_stack))).json()[
+        "replayed"
+    ] == 0
     backwards = {"closed_from": window["closed_to"], "closed_to": window["closed_from"]}
-    assert (await audit_stack.api.http.post("/audit/replays", json=backwards, headers=as_auditor(audit_stack))
-            ).status_code == 422
+    assert (
+        await audit_stack.api.http.post("/audit/replays", json=backwards, headers=as_auditor(audit_stack))
+    ).status_code == 422
 
 
 async def test_what_if_reports_per_case_and_total_changes_under_a_proposed_policy(audit_stack):
     lapsed = audit_stack.cases["merchant_silent_offer_lapsed_withdrawn"]
     proposed = {"version": "trial-close-on-lapse", "negotiation": {"lapse_action": "close"}}
     http, auth = audit_stack.api.http, as_auditor(audit_stack)
-    for refused, field in (({"policy": {}, "complaint_ids": [lapsed]}, "policy.version"),
-                           ({"policy": proposed, "complaint_ids": [lapsed]}, "policy.intake"),
-                           ({"policy": {"negotiation": {"lapse_action": "close"}}, "merge": True,
-                             "complaint_ids": [lapsed]}, "policy.version")):
+    for refused, field in (
+        ({"policy": {}, "complaint_ids": [lapsed]}, "policy.version"),
+        ({"policy": proposed, "complaint_ids": [lapsed]}, "policy.intake"),
+        (
+            {"policy": {"negotiation": {"lapse_action": "close"}}, "merge": True, "complaint_ids": [lapsed]},
+            "policy.version",
+        ),
+    ):
         answer = await http.post("/audit/what-if", headers=auth, json=refused)
-        assert answer.status_code == 422 and field in {d["field"] for d in answer.json()["error"]["details"]}, \
+        assert answer.status_code == 422 and field in {d["field"] for d in answer.json()["error"]["details"]}, (
             answer.text
-    response = await http.post("/audit/what-if", headers=auth,
-                               json={"policy": proposed, "merge": True, "complaint_ids": [lapsed]})
+        )
+    response = await http.post(
+        "/audit/what-if", headers=auth, json={"policy": proposed, "merge": True, "complaint_ids": [lapsed]}
+    )
     assert response.status_code == 200, response.text
     report = response.json()
     case = report["cases"][0]
@@ -157,7 +188,9 @@ async def test_what_if_reports_per_case_and_total_changes_under_a_proposed_polic
     assert case["changes"]["stage"] == {"from": "withdrawn", "to": "closed"}
     assert case["proposed"]["rejected_updates"] == ["withdraw: the case had already ended"]
     assert report["totals"]["changed"] == 1 and report["policy_version"] == "trial-close-on-lapse"
-    assert case["policy_diff"] == [{"path": "negotiation.lapse_action", "from_value": "escalate_tier", "to_value": "close"}]
+    assert case["policy_diff"] == [
+        {"path": "negotiation.lapse_action", "from_value": "escalate_tier", "to_value": "close"}
+    ]
     assert any("paths part" in line for line in case["path_differences"])
     assert case["proposed"]["steps"] and case["control"]["steps"][0]["action"] == "filed"
     bad = {"policy": {"version": "x", "sla": {"warning_ratio": 7}}, "merge": True, "complaint_ids": [lapsed]}

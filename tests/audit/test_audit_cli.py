@@ -19,21 +19,27 @@ def invoke(stack, *args: str, user: tuple[str, str] = ("U-audit1", "auditor"), t
     settings = stack.api.settings
     token = create_access_token(settings, user_id=user[0], role=user[1])
     address = temporal or stack.env.client.service_client.config.target_host
-    env = {"DATABASE_URL": stack.db_url, "TEMPORAL_ADDRESS": address,
-           "JWT_SECRET": settings.jwt_secret.get_secret_value(), "COMPLAINTS_TOKEN": token}
+    env = {
+        "DATABASE_URL": stack.db_url,
+        "TEMPORAL_ADDRESS": address,
+        "JWT_SECRET": settings.jwt_secret.get_secret_value(),
+        "COMPLAINTS_TOKEN": token,
+    }
     return runner.invoke(app, ["audit", *args], env=env)
 
 
-@pytest.mark.parametrize("user", [("U-agent1", "agent"), ("U-super1", "supervisor"), ("U-admin1", "admin"),
-                                  ("U-alice", "consumer")])
+@pytest.mark.parametrize(
+    "user", [("U-agent1", "agent"), ("U-super1", "supervisor"), ("U-admin1", "admin"), ("U-alice", "consumer")]
+)
 def test_other_roles_are_refused(audit_stack, user):
     result = invoke(audit_stack, "verify-chain", user=user)
     assert result.exit_code == 1 and "forbidden" in result.output
 
 
 def test_no_token_is_refused(audit_stack):
-    result = runner.invoke(app, ["audit", "verify-chain"], env={"DATABASE_URL": audit_stack.db_url,
-                                                                 "COMPLAINTS_TOKEN": ""})
+    result = runner.invoke(
+        app, ["audit", "verify-chain"], env={"DATABASE_URL": audit_stack.db_url, "COMPLAINTS_TOKEN": ""}
+    )
     assert result.exit_code == 1 and "unauthorized" in result.output
 
 
@@ -58,8 +64,9 @@ def test_timeline_csv_and_json_history_replay_and_state(audit_stack, tmp_path):
 
 def test_bulk_replay_shows_progress_and_a_summary(audit_stack):
     start = audit_stack.started_at
-    result = invoke(audit_stack, "replay-closed", "--from", start.isoformat(),
-                    "--to", (start + timedelta(days=400)).isoformat())
+    result = invoke(
+        audit_stack, "replay-closed", "--from", start.isoformat(), "--to", (start + timedelta(days=400)).isoformat()
+    )
     assert result.exit_code == 0, result.output
     assert "Replaying 2 closed cases" in result.stderr and "2 clean, 0 diverged" in result.stderr
     assert json.loads(result.stdout)["replayed"] == 2

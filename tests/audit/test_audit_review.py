@@ -31,15 +31,22 @@ async def test_records_list_what_happens_outside_cases_with_filters(audit_stack)
     assert {("U-admin1", "audit"), ("U-shop1", "personal_data")} <= refused
     shop = next(r for r in page["items"] if r["actor_id"] == "U-shop1")
     assert shop["cases"] == [cid] and shop["details"]["path"].endswith("/personal-data")
-    exported = (await http.get("/audit/records", params={"action": "history_exported", "actor_id": "U-audit1"},
-                               headers=auditor)).json()
+    exported = (
+        await http.get("/audit/records", params={"action": "history_exported", "actor_id": "U-audit1"}, headers=auditor)
+    ).json()
     assert exported["items"][0]["cases"] == [cid] and exported["items"][0]["details"]["encrypted"] is False
     newest = exported["items"][0]["at"]
-    earlier = (await http.get("/audit/records", params={"until": newest, "action": "history_exported",
-                                                         "actor_id": "U-audit1"}, headers=auditor)).json()
+    earlier = (
+        await http.get(
+            "/audit/records",
+            params={"until": newest, "action": "history_exported", "actor_id": "U-audit1"},
+            headers=auditor,
+        )
+    ).json()
     assert earlier["total"] == exported["total"] - 1
-    transitions = (await http.get("/audit/records", params={"actor_kind": "consumer", "limit": 2},
-                                  headers=auditor)).json()
+    transitions = (
+        await http.get("/audit/records", params={"actor_kind": "consumer", "limit": 2}, headers=auditor)
+    ).json()
     assert len(transitions["items"]) == 2 and transitions["total"] > 2
     assert all("snapshot" not in r["details"] for r in transitions["items"])
     naive = await http.get("/audit/records", params={"since": "2026-01-01T00:00:00"}, headers=auditor)
@@ -51,17 +58,22 @@ async def test_every_policy_version_is_archived_and_any_two_compare(audit_stack)
     auditor = headers_for(audit_stack.api, *AUDITOR)
     base = (await http.get("/admin/policy", headers=admin)).json()["policy"]
     for version, percent in (("trial-a", 6), ("trial-b", 7)):
-        new = {**base, "version": version, "negotiation": {**base["negotiation"],
-                                                           "gift": {**base["negotiation"]["gift"], "percent": percent}}}
+        new = {
+            **base,
+            "version": version,
+            "negotiation": {**base["negotiation"], "gift": {**base["negotiation"]["gift"], "percent": percent}},
+        }
         assert (await http.put("/admin/policy", json=new, headers=admin)).status_code == 200
     versions = [v["version"] for v in (await http.get("/admin/policy/versions", headers=auditor)).json()]
     assert {base["version"], "trial-a", "trial-b"} <= set(versions)
     one = (await http.get("/admin/policy/versions/trial-a", headers=auditor)).json()
     assert one["policy"]["negotiation"]["gift"]["percent"] == 6 and len(one["sha256"]) == 64
-    diff = (await http.get("/admin/policy/diff", params={"from": base["version"], "to": "trial-b"},
-                           headers=auditor)).json()
-    assert diff["differences"] == [{"path": "negotiation.gift.percent", "from_value": base["negotiation"]["gift"]
-                                    ["percent"], "to_value": 7}]
+    diff = (
+        await http.get("/admin/policy/diff", params={"from": base["version"], "to": "trial-b"}, headers=auditor)
+    ).json()
+    assert diff["differences"] == [
+        {"path": "negotiation.gift.percent", "from_value": base["negotiation"]["gift"]["percent"], "to_value": 7}
+    ]
     reused = {**base, "version": "trial-a"}  # an archived name with other content
     answer = await http.put("/admin/policy", json=reused, headers=admin)
     assert answer.status_code == 422 and "archived with other content" in answer.text
@@ -81,9 +93,11 @@ def test_a_bundle_verifies_offline_and_a_tampered_one_does_not(audit_stack, tmp_
     assert exported.exit_code == 0, exported.output
     data = json.loads(bundle.read_text())
     assert data["audit_rows"] and data["policy"]["version"] and data["chain_proof"]["rows"]
-    offline = CliRunner().invoke(app, ["audit", "verify-bundle", str(bundle)],
-                                 env={"DATABASE_URL": "sqlite:////nonexistent/x.db", "TEMPORAL_ADDRESS": "127.0.0.1:1",
-                                      "COMPLAINTS_TOKEN": ""})
+    offline = CliRunner().invoke(
+        app,
+        ["audit", "verify-bundle", str(bundle)],
+        env={"DATABASE_URL": "sqlite:////nonexistent/x.db", "TEMPORAL_ADDRESS": "127.0.0.1:1", "COMPLAINTS_TOKEN": ""},
+    )
     assert offline.exit_code == 0, offline.output
     verdict = json.loads(offline.stdout)
     assert verdict["chain_ok"] and verdict["hmac_checked"] and verdict["replay"]["replays_cleanly"]
@@ -93,7 +107,9 @@ def test_a_bundle_verifies_offline_and_a_tampered_one_does_not(audit_stack, tmp_
     bundle.write_text(json.dumps(data))
     tampered = CliRunner().invoke(app, ["audit", "verify-bundle", str(bundle)], env={"COMPLAINTS_TOKEN": ""})
     assert tampered.exit_code == 1
-    assert any(f"audit row {row['id']} (offer_made) does not match" in f for f in json.loads(tampered.stdout)["findings"])
+    assert any(
+        f"audit row {row['id']} (offer_made) does not match" in f for f in json.loads(tampered.stdout)["findings"]
+    )
     chain = invoke(audit_stack, "verify-chain", "--anchor", str(tmp_path / "anchors.jsonl"))
     assert chain.exit_code == 0 and json.loads(chain.stdout)["anchors_checked"] >= 1
 
@@ -111,9 +127,13 @@ def test_the_newest_rows_deleted_after_an_anchor_fail_verify_chain(audit_stack, 
     finally:
         with audit_stack.engine.begin() as conn:
             cols = ", ".join(saved.keys())
-            conn.execute(text(f"INSERT INTO audit_log ({cols}) VALUES ({', '.join(':' + k for k in saved.keys())})"),
-                         {**saved, "details": json.dumps(saved["details"]) if isinstance(saved["details"], dict)
-                          else saved["details"]})
+            conn.execute(
+                text(f"INSERT INTO audit_log ({cols}) VALUES ({', '.join(':' + k for k in saved.keys())})"),
+                {
+                    **saved,
+                    "details": json.dumps(saved["details"]) if isinstance(saved["details"], dict) else saved["details"],
+                },
+            )
     assert invoke(audit_stack, "verify-chain", "--anchor", str(anchors)).exit_code == 0
 
 
@@ -129,12 +149,20 @@ def test_sdk_warnings_go_to_stderr_and_stdout_stays_json(audit_stack, tmp_path):
     cid = audit_stack.cases["tier1_resolved"]
     bundle = tmp_path / "b.json"
     assert invoke(audit_stack, "export", cid, "--bundle", str(bundle)).exit_code == 0
-    script = ("import audit.replay as r; from tests.audit.incompatible_workflow import UnguardedChange; "
-              "r.default_workflows = lambda: [UnguardedChange]; from cli.main import app; "
-              f"app(['audit', 'verify-bundle', {str(bundle)!r}])")
+    script = (
+        "import audit.replay as r; from tests.audit.incompatible_workflow import UnguardedChange; "
+        "r.default_workflows = lambda: [UnguardedChange]; from cli.main import app; "
+        f"app(['audit', 'verify-bundle', {str(bundle)!r}])"
+    )
     token = create_access_token(audit_stack.api.settings, user_id="U-audit1", role="auditor")
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "COMPLAINTS_TOKEN": token, "HOME": str(tmp_path)})
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "COMPLAINTS_TOKEN": token, "HOME": str(tmp_path)},
+    )
     assert done.returncode == 1, done.stderr[-2000:]
     verdict = json.loads(done.stdout)
     assert verdict["replay"]["commands_match"] is False and "Nondeterminism" in verdict["replay"]["reason"]

@@ -19,10 +19,18 @@ def _append(engine: Engine, n: int, prefix: str = "c-1") -> list[int]:
     for i in range(n):
         with session_scope(engine) as s:
             row = append_record(
-                s, event_key=f"{prefix}:{i}", complaint_id=prefix, at=T0 + timedelta(minutes=i),
-                actor_kind="agent", actor_id="agent-7", action=f"step_{i}", reason=f"because {i}",
-                stage_before="intake", stage_after="classification",
-                details={"refund_minor": 100 * i, "when": T0, "nested": {"b": 1, "a": [1, 2]}})
+                s,
+                event_key=f"{prefix}:{i}",
+                complaint_id=prefix,
+                at=T0 + timedelta(minutes=i),
+                actor_kind="agent",
+                actor_id="agent-7",
+                action=f"step_{i}",
+                reason=f"because {i}",
+                stage_before="intake",
+                stage_after="classification",
+                details={"refund_minor": 100 * i, "when": T0, "nested": {"b": 1, "a": [1, 2]}},
+            )
             ids.append(row.id)
     return ids
 
@@ -90,24 +98,37 @@ def test_swapping_two_rows_is_detected(chain_engine):
         a = conn.execute(text(f"SELECT {cols} FROM audit_log WHERE id = :id"), {"id": ids[1]}).mappings().one()
         b = conn.execute(text(f"SELECT {cols} FROM audit_log WHERE id = :id"), {"id": ids[2]}).mappings().one()
         # move both out of the way of the unique constraints, then write each into the other's slot
-        conn.execute(text("UPDATE audit_log SET event_key = event_key || '-x', hash = hash || '-x' "
-                          "WHERE id IN (:a, :b)"), {"a": ids[1], "b": ids[2]})
+        conn.execute(
+            text("UPDATE audit_log SET event_key = event_key || '-x', hash = hash || '-x' WHERE id IN (:a, :b)"),
+            {"a": ids[1], "b": ids[2]},
+        )
         for target, src in ((ids[1], b), (ids[2], a)):
-            conn.execute(text("UPDATE audit_log SET event_key=:event_key, reason=:reason, action=:action, "
-                              "prev_hash=:prev_hash, hash=:hash WHERE id=:id"),
-                         {**{k: src[k] for k in ("event_key", "reason", "action", "prev_hash", "hash")},
-                          "id": target})
+            conn.execute(
+                text(
+                    "UPDATE audit_log SET event_key=:event_key, reason=:reason, action=:action, "
+                    "prev_hash=:prev_hash, hash=:hash WHERE id=:id"
+                ),
+                {**{k: src[k] for k in ("event_key", "reason", "action", "prev_hash", "hash")}, "id": target},
+            )
     verdict = _verdict(chain_engine)
     assert (verdict.ok, verdict.first_broken_id) == (False, ids[1])
 
 
 def test_append_is_idempotent_on_event_key(chain_engine):
     with session_scope(chain_engine) as s:
-        first = append_record(s, event_key="c-9:1", complaint_id="c-9", at=T0, actor_kind="consumer",
-                              actor_id="u-1", action="filed")
+        first = append_record(
+            s, event_key="c-9:1", complaint_id="c-9", at=T0, actor_kind="consumer", actor_id="u-1", action="filed"
+        )
     with session_scope(chain_engine) as s:
-        again = append_record(s, event_key="c-9:1", complaint_id="c-9", at=T0 + timedelta(seconds=5),
-                              actor_kind="consumer", actor_id="u-1", action="filed")
+        again = append_record(
+            s,
+            event_key="c-9:1",
+            complaint_id="c-9",
+            at=T0 + timedelta(seconds=5),
+            actor_kind="consumer",
+            actor_id="u-1",
+            action="filed",
+        )
         count = s.execute(select(func.count()).select_from(AuditLog)).scalar_one()
     assert (again.id, again.hash, again.at, count) == (first.id, first.hash, T0, 1)
     assert _verdict(chain_engine).ok
@@ -117,8 +138,9 @@ def test_rolled_back_append_leaves_no_gap_in_the_chain(chain_engine):
     _append(chain_engine, 2)
     with pytest.raises(RuntimeError):
         with session_scope(chain_engine) as s:
-            append_record(s, event_key="lost", complaint_id="c-1", at=T0, actor_kind="system",
-                          actor_id="worker", action="doomed")
+            append_record(
+                s, event_key="lost", complaint_id="c-1", at=T0, actor_kind="system", actor_id="worker", action="doomed"
+            )
             raise RuntimeError("the read-model update failed: the record must go too")
     _append(chain_engine, 1, prefix="c-2")
     verdict = _verdict(chain_engine)
@@ -127,8 +149,15 @@ def test_rolled_back_append_leaves_no_gap_in_the_chain(chain_engine):
 
 def test_naive_time_is_refused(chain_engine):
     with session_scope(chain_engine) as s, pytest.raises(ValueError, match="timezone-aware"):
-        append_record(s, event_key="naive", complaint_id=None, at=datetime(2026, 1, 1), actor_kind="system",
-                      actor_id="x", action="y")
+        append_record(
+            s,
+            event_key="naive",
+            complaint_id=None,
+            at=datetime(2026, 1, 1),
+            actor_kind="system",
+            actor_id="x",
+            action="y",
+        )
 
 
 def test_concurrent_appenders_keep_one_unbroken_chain(chain_engine):
@@ -143,8 +172,15 @@ def test_concurrent_appenders_keep_one_unbroken_chain(chain_engine):
                 with session_scope(chain_engine) as s:
                     # every thread also retries one shared key: exactly one row may exist for it
                     key = "shared:0" if i == 0 else f"t{n}:{i}"
-                    append_record(s, event_key=key, complaint_id=f"c-{n}", at=T0 + timedelta(seconds=i),
-                                  actor_kind="system", actor_id=f"thread-{n}", action="tick")
+                    append_record(
+                        s,
+                        event_key=key,
+                        complaint_id=f"c-{n}",
+                        at=T0 + timedelta(seconds=i),
+                        actor_kind="system",
+                        actor_id=f"thread-{n}",
+                        action="tick",
+                    )
         except BaseException as exc:  # collected and re-raised in the test thread
             errors.append(exc)
 

@@ -30,14 +30,31 @@ T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 def _append(engine: Engine, n: int, start: int = 0) -> None:
     for i in range(start, start + n):
         with session_scope(engine) as s:
-            append_record(s, event_key=f"k-{i}", complaint_id="c-1", at=T0 + timedelta(minutes=i),
-                          actor_kind="agent", actor_id="agent-7", action=f"step_{i}", details={"amount_minor": i})
+            append_record(
+                s,
+                event_key=f"k-{i}",
+                complaint_id="c-1",
+                at=T0 + timedelta(minutes=i),
+                actor_kind="agent",
+                actor_id="agent-7",
+                action=f"step_{i}",
+                details={"amount_minor": i},
+            )
 
 
 def _fields(row: AuditLog) -> dict:
-    return dict(event_key=row.event_key, complaint_id=row.complaint_id, at=row.at, actor_kind=row.actor_kind,
-                actor_id=row.actor_id, action=row.action, reason=row.reason, stage_before=row.stage_before,
-                stage_after=row.stage_after, details=row.details)
+    return dict(
+        event_key=row.event_key,
+        complaint_id=row.complaint_id,
+        at=row.at,
+        actor_kind=row.actor_kind,
+        actor_id=row.actor_id,
+        action=row.action,
+        reason=row.reason,
+        stage_before=row.stage_before,
+        stage_after=row.stage_after,
+        details=row.details,
+    )
 
 
 def _rehash_from(engine: Engine, first_id: int, formula: str) -> None:
@@ -49,8 +66,11 @@ def _rehash_from(engine: Engine, first_id: int, formula: str) -> None:
             if row.id >= first_id:
                 s.execute(text("UPDATE audit_log SET hash = hash || '-old' WHERE id = :id"), {"id": row.id})
                 row.prev_hash = prev
-                row.hash = (compute_hash(**_fields(row), prev_hash=prev) if formula == "legacy"
-                            else keyed_link(prev, content_digest(**_fields(row)), b"a guessed key"))
+                row.hash = (
+                    compute_hash(**_fields(row), prev_hash=prev)
+                    if formula == "legacy"
+                    else keyed_link(prev, content_digest(**_fields(row)), b"a guessed key")
+                )
                 s.flush()
             prev = row.hash
 
@@ -69,8 +89,18 @@ def test_rows_chained_with_the_old_unkeyed_formula_still_verify_and_are_counted(
     with session_scope(chain_engine) as s:  # what the previous release wrote
         prev = GENESIS_HASH
         for i in range(3):
-            fields = dict(event_key=f"old-{i}", complaint_id="c-0", at=T0, actor_kind="system", actor_id="w",
-                          action="old", reason="", stage_before=None, stage_after=None, details={"i": i})
+            fields = dict(
+                event_key=f"old-{i}",
+                complaint_id="c-0",
+                at=T0,
+                actor_kind="system",
+                actor_id="w",
+                action="old",
+                reason="",
+                stage_before=None,
+                stage_after=None,
+                details={"i": i},
+            )
             digest = compute_hash(**fields, prev_hash=prev)
             s.add(AuditLog(**fields, prev_hash=prev, hash=digest))
             s.flush()
@@ -125,7 +155,10 @@ def test_rows_after_the_last_anchor_are_counted_as_unanchored(chain_engine):
     _append(chain_engine, 3, start=2)
     verdict = _verdict(chain_engine, [anchor])
     assert verdict.ok and (verdict.anchors_checked, verdict.last_anchor_seq, verdict.unanchored_rows) == (
-        1, anchor.seq, 3)
+        1,
+        anchor.seq,
+        3,
+    )
 
 
 def test_without_a_key_outside_dev_mode_nothing_is_appended(chain_engine, monkeypatch):

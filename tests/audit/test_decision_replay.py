@@ -26,8 +26,11 @@ def scheduled(history, activity: str, predicate=lambda attrs: True) -> int:
     """The event id of the first scheduled `activity` whose attributes satisfy `predicate`."""
     for event in history.events:
         attrs = event.activity_task_scheduled_event_attributes
-        if event.HasField("activity_task_scheduled_event_attributes") and attrs.activity_type.name == activity \
-                and predicate(attrs):
+        if (
+            event.HasField("activity_task_scheduled_event_attributes")
+            and attrs.activity_type.name == activity
+            and predicate(attrs)
+        ):
             return event.event_id
     raise AssertionError(f"no {activity} in the history")
 
@@ -44,25 +47,34 @@ async def test_a_doubled_gift_coupon_is_a_divergence_at_the_first_tier2_offer(mo
     change.doubled_gift_coupon(monkeypatch)
     history, verdict = await verdict_under_change("tier3_reopened_then_closed_by_supervisor")
     records = await scheduled_records(history, data_converter())
-    offer = next(r for r in records if r.record.action == "offer_made" and r.record.details["tier"] == "refund_plus_gift")
+    offer = next(
+        r for r in records if r.record.action == "offer_made" and r.record.details["tier"] == "refund_plus_gift"
+    )
     recorded = offer.record.details["gift_coupon_minor"]
     first = verdict.decision_divergences[0]
     assert first.activity == "record_offer" and first.event_id < offer.event_id
     assert (first.timeline_seq, first.timeline_action) == (offer.record.seq, "offer_made")
     assert [(d.field, d.recorded, d.replayed) for d in first.differences] == [
-        ("offer.gift_coupon_minor", recorded, 2 * recorded)]
+        ("offer.gift_coupon_minor", recorded, 2 * recorded)
+    ]
     assert verdict.diverged_at_event == first.event_id
-    assert f"offer.gift_coupon_minor was {recorded} in the recorded case, the current code gives {2 * recorded}" \
+    assert (
+        f"offer.gift_coupon_minor was {recorded} in the recorded case, the current code gives {2 * recorded}"
         in verdict.reason
+    )
     narrated = next(d for d in verdict.decision_divergences if d.event_id == offer.event_id)
-    assert {"details.gift_coupon_minor", "snapshot.offers[1].gift_coupon_minor"} <= {d.field for d in narrated.differences}
+    assert {"details.gift_coupon_minor", "snapshot.offers[1].gift_coupon_minor"} <= {
+        d.field for d in narrated.differences
+    }
 
 
 async def test_state_at_an_event_after_the_change_says_it_is_not_what_the_case_had(monkeypatch):
     change.doubled_gift_coupon(monkeypatch)
     history = load("tier3_reopened_then_closed_by_supervisor")
     records = await scheduled_records(history, data_converter())
-    offer = next(r for r in records if r.record.action == "offer_made" and r.record.details["tier"] == "refund_plus_gift")
+    offer = next(
+        r for r in records if r.record.action == "offer_made" and r.record.details["tier"] == "refund_plus_gift"
+    )
     at = await state_at_event(history, offer.event_id, data_converter())
     recorded = offer.record.snapshot.offers[-1].gift_coupon_minor
     assert at.state.offers[-1].gift_coupon_minor == 2 * recorded
@@ -109,8 +121,12 @@ async def test_unchanged_code_compares_every_decision_and_finds_none(name):
     assert verdict.replays_cleanly and verdict.decision_divergences == []
     history = load(name)
     activities = sum(1 for e in history.events if e.HasField("activity_task_scheduled_event_attributes"))
-    local = sum(1 for e in history.events if e.HasField("marker_recorded_event_attributes")
-                and e.marker_recorded_event_attributes.marker_name == "core_local_activity")
+    local = sum(
+        1
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    )
     # Without audit rows, a local activity's input (not in the history) is counted, never silently skipped.
     assert verdict.decisions_compared == activities and sum(verdict.decisions_not_comparable.values()) == local
 
@@ -137,5 +153,7 @@ def test_an_added_or_dropped_empty_field_is_not_a_changed_decision():
     assert json_differences({"refund_minor": 100}, {"refund_minor": 100, "note": "", "extra": None}) == []
     assert json_differences({"refund_minor": 100, "tags": []}, {"refund_minor": 100}) == []
     changed = json_differences({"offer": {"refund_minor": 100}}, {"offer": {"refund_minor": 90, "reship": True}})
-    assert [(d.field, d.recorded, d.replayed) for d in changed] == [("offer.refund_minor", 100, 90),
-                                                                   ("offer.reship", "<absent>", True)]
+    assert [(d.field, d.recorded, d.replayed) for d in changed] == [
+        ("offer.refund_minor", 100, 90),
+        ("offer.reship", "<absent>", True),
+    ]

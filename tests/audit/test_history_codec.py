@@ -48,9 +48,16 @@ async def test_encrypted_history_exports_ciphertext_and_decodes_and_replays_with
     raw = export_raw(encrypted)
     description = json.loads(json.dumps((await decode_history(plain, data_converter()))["events"][0]))
     text = description["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]["description"]
-    assert text and text not in raw and "binary/encrypted" in base64.b64decode(
-        json.loads(raw)["events"][0]["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]
-        ["metadata"]["encoding"]).decode()
+    assert (
+        text
+        and text not in raw
+        and "binary/encrypted"
+        in base64.b64decode(
+            json.loads(raw)["events"][0]["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]["metadata"][
+                "encoding"
+            ]
+        ).decode()
+    )
 
     with_key = await decode_history(history_from_json(raw, plain.workflow_id), data_converter(key))
     assert with_key == await decode_history(plain, data_converter())

@@ -35,8 +35,10 @@ async def test_an_unguarded_change_makes_replay_fail_at_the_first_disagreeing_ev
     verdict = await replay_verdict(history, data_converter(), workflows=[UnguardedChange])
     assert not verdict.replays_cleanly
     first_command = next(e for e in history.events if e.HasField("activity_task_scheduled_event_attributes"))
-    assert (verdict.diverged_at_event, verdict.diverged_event_type) == (first_command.event_id,
-                                                                         "activity_task_scheduled")
+    assert (verdict.diverged_at_event, verdict.diverged_event_type) == (
+        first_command.event_id,
+        "activity_task_scheduled",
+    )
     assert "Nondeterminism" in verdict.reason
 
 

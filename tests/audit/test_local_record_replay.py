@@ -30,8 +30,11 @@ async def local_case(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('local') / 'local.db'}"
     upgrade_database(url)
     engine = make_engine(url)
-    env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
-        test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+        test_server_existing_path=find_binary("temporal-test-server"),
+        data_converter=data_converter(),
+    )
     try:
         await search_attributes.register(env.client)
         queue = f"local-{uuid.uuid4().hex[:8]}"
@@ -42,8 +45,12 @@ async def local_case(tmp_path_factory):
             await driver.finish(cid)
             history = await driver.handle(cid).fetch_history()
         with Session(engine) as session:
-            rows = [r.model_dump() for r in session.execute(
-                select(AuditLog).where(AuditLog.complaint_id == cid).order_by(AuditLog.id)).scalars()]
+            rows = [
+                r.model_dump()
+                for r in session.execute(
+                    select(AuditLog).where(AuditLog.complaint_id == cid).order_by(AuditLog.id)
+                ).scalars()
+            ]
         yield history, rows
     finally:
         await env.shutdown()
@@ -52,9 +59,11 @@ async def local_case(tmp_path_factory):
 
 async def test_local_records_are_compared_with_their_audit_rows(local_case):
     history, rows = local_case
-    assert not any(e.HasField("activity_task_scheduled_event_attributes")
-                   and e.activity_task_scheduled_event_attributes.activity_type.name == "record_transition"
-                   for e in history.events)
+    assert not any(
+        e.HasField("activity_task_scheduled_event_attributes")
+        and e.activity_task_scheduled_event_attributes.activity_type.name == "record_transition"
+        for e in history.events
+    )
     verdict = await replay_verdict(history, data_converter(), workflows=[LocalRecordsWorkflow], audit_rows=rows)
     assert verdict.replays_cleanly, verdict.reason
     assert verdict.decisions_not_comparable == {}
@@ -73,5 +82,7 @@ async def test_a_doubled_coupon_in_a_local_record_is_named_at_its_marker(local_c
     assert marker.HasField("marker_recorded_event_attributes")
     assert (local.timeline_seq, local.timeline_action) == (offer_row["details"]["seq"], "offer_made")
     coupon = next(d for d in local.differences if d.field == "details.gift_coupon_minor")
-    assert (coupon.recorded, coupon.replayed) == (offer_row["details"]["gift_coupon_minor"],
-                                                  2 * offer_row["details"]["gift_coupon_minor"])
+    assert (coupon.recorded, coupon.replayed) == (
+        offer_row["details"]["gift_coupon_minor"],
+        2 * offer_row["details"]["gift_coupon_minor"],
+    )

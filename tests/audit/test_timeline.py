@@ -28,11 +28,19 @@ def _write_log(engine, scheduled, skip_seq: int | None = None) -> None:
             rec = s.record
             if rec.seq == skip_seq:
                 continue
-            append_record(session, event_key=event_key(rec.complaint_id, rec.seq), complaint_id=rec.complaint_id,
-                          at=rec.at, actor_kind=rec.actor_kind.value, actor_id=rec.actor_id, action=rec.action,
-                          reason=rec.reason, stage_before=rec.stage_before.value if rec.stage_before else None,
-                          stage_after=rec.stage_after.value,
-                          details={**rec.details, "seq": rec.seq, "snapshot": rec.snapshot.model_dump(mode="json")})
+            append_record(
+                session,
+                event_key=event_key(rec.complaint_id, rec.seq),
+                complaint_id=rec.complaint_id,
+                at=rec.at,
+                actor_kind=rec.actor_kind.value,
+                actor_id=rec.actor_id,
+                action=rec.action,
+                reason=rec.reason,
+                stage_before=rec.stage_before.value if rec.stage_before else None,
+                stage_after=rec.stage_after.value,
+                details={**rec.details, "seq": rec.seq, "snapshot": rec.snapshot.model_dump(mode="json")},
+            )
 
 
 def _timeline(engine, history, scheduled):
@@ -60,27 +68,37 @@ async def test_a_tier3_timeline_says_why_and_keeps_the_money_apart(chain_engine)
     _write_log(chain_engine, scheduled)
     timeline = _timeline(chain_engine, history, scheduled)
     by_seq = {e.seq: e for e in timeline.entries}
-    tier3 = next(e for e in timeline.entries if e.action == "offer_made" and e.amounts.get("refund_minor")
-                 and "tier 3 (platform_advance)" in e.rules)
+    tier3 = next(
+        e
+        for e in timeline.entries
+        if e.action == "offer_made" and e.amounts.get("refund_minor") and "tier 3 (platform_advance)" in e.rules
+    )
     assert tier3.policy_version == scheduled[0].record.snapshot.policy_version
     assert "platform pays the consumer at once; recovered from the merchant, who is liable" in tier3.rules
     assert tier3.amounts == {"refund_minor": 19900, "gift_coupon_minor": 995, "gift_points": 100}
     assert [(c.field, c.before, c.after) for c in tier3.changes] == [("offer.O3.status", None, "awaiting_approval")]
     raised = next(e for e in timeline.entries if e.action == "tier_raised" and e.changes[0].after == "platform_advance")
-    assert raised.by_policy and raised.triggered_by == "the consumer " + by_seq[raised.seq - 2].actor_id \
-        + " declined offer O2"
+    assert (
+        raised.by_policy
+        and raised.triggered_by == "the consumer " + by_seq[raised.seq - 2].actor_id + " declined offer O2"
+    )
     assert raised.summary.startswith("By policy, after the consumer") and "declined offer O2" in raised.summary
     assert [(c.field, c.before, c.after) for c in raised.changes] == [("tier", "refund_plus_gift", "platform_advance")]
     suggested = next(e for e in timeline.entries if e.action == "classification_suggested")
     assert any(r.startswith("keyword 'defect'") for r in suggested.rules)
     assert {c.field for c in suggested.changes} >= {"classification.type", "classification.severity"}
     resumed = next(e for e in timeline.entries if e.action == "clock_resumed")
-    assert resumed.by_policy and any(c.field.startswith("deadline.") and c.before and c.after
-                                     for c in resumed.changes)
+    assert resumed.by_policy and any(c.field.startswith("deadline.") and c.before and c.after for c in resumed.changes)
     penalty = next(e for e in timeline.entries if e.action == "penalty")
     assert penalty.by_policy and any("deposit deduction 10000" in r for r in penalty.rules)
-    assert timeline.money_totals_minor == {"paid": 19900, "recovered": 19900, "penalty": 10000, "coupon": 995,
-                                           "points": 100, "reversal": 0}
+    assert timeline.money_totals_minor == {
+        "paid": 19900,
+        "recovered": 19900,
+        "penalty": 10000,
+        "coupon": 995,
+        "points": 100,
+        "reversal": 0,
+    }
     lines = {line.label: line.words for line in timeline.money_lines}
     assert lines["paid to the consumer"] == "199.00 CNY" and lines["recovered from the liable party"] == "199.00 CNY"
 
@@ -91,12 +109,15 @@ async def test_a_record_missing_from_the_log_and_an_altered_field_are_both_named
     _write_log(chain_engine, scheduled, skip_seq=dropped.record.seq)
     reviewed_seq = next(s for s in scheduled if s.record.action == "supervisor_review").record.seq
     with chain_engine.begin() as conn:
-        conn.execute(text("UPDATE audit_log SET actor_id = 'someone-else' WHERE event_key = :k"),
-                     {"k": event_key(dropped.record.complaint_id, reviewed_seq)})
+        conn.execute(
+            text("UPDATE audit_log SET actor_id = 'someone-else' WHERE event_key = :k"),
+            {"k": event_key(dropped.record.complaint_id, reviewed_seq)},
+        )
     timeline = _timeline(chain_engine, history, scheduled)
     assert not timeline.consistent
-    assert any(f"history event {dropped.event_id}" in p and "missing from the audit log" in p
-               for p in timeline.problems)
+    assert any(
+        f"history event {dropped.event_id}" in p and "missing from the audit log" in p for p in timeline.problems
+    )
     assert any("no longer matches its hash" in p for p in timeline.problems)
     assert any(f"seq {reviewed_seq}) disagrees" in p and "actor_id" in p for p in timeline.problems)
     gap = next(e for e in timeline.entries if e.seq == dropped.record.seq)

@@ -36,8 +36,16 @@ from tests.workflows.factories import make_order
 from worker import build_worker
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 PASSWORD = "console-test-password"
 FAILURES = Path(__file__).resolve().parents[2] / "test-results" / "console"
 DOC_SHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
@@ -97,22 +105,41 @@ class Stack:
         consumer, merchant = f"c{tag}", f"m{tag}"
         now = datetime.now(UTC)
         with session_scope(self.engine) as session:
-            session.add(User(id=f"U-{consumer}", username=consumer, hashed_password=hash_password(PASSWORD),
-                             role="consumer", consumer_id=ids["consumer"], created_at=now))
-            session.add(User(id=f"U-{merchant}", username=merchant, hashed_password=hash_password(PASSWORD),
-                             role="merchant", merchant_id=ids["merchant"], created_at=now))
+            session.add(
+                User(
+                    id=f"U-{consumer}",
+                    username=consumer,
+                    hashed_password=hash_password(PASSWORD),
+                    role="consumer",
+                    consumer_id=ids["consumer"],
+                    created_at=now,
+                )
+            )
+            session.add(
+                User(
+                    id=f"U-{merchant}",
+                    username=merchant,
+                    hashed_password=hash_password(PASSWORD),
+                    role="merchant",
+                    merchant_id=ids["merchant"],
+                    created_at=now,
+                )
+            )
         return Party(consumer=consumer, merchant=merchant, order_id=ids["order"], line_id=ids["lines"][0])
 
     async def page(self, username: str, password: str = PASSWORD, lang: str = "en") -> Page:
         """A new browser context logged in through the console's own login form."""
-        context = await self.browser.new_context(viewport={"width": 1280, "height": 860}, locale=lang,
-                                                 timezone_id="Asia/Shanghai")
+        context = await self.browser.new_context(
+            viewport={"width": 1280, "height": 860}, locale=lang, timezone_id="Asia/Shanghai"
+        )
         context.set_default_timeout(WAIT_MS)
         await context.add_init_script(f"localStorage.setItem('complaintdesk.lang', {lang!r})")
         self.contexts.append(context)
         page = await context.new_page()
         page.on("pageerror", lambda err: self.page_errors.append(f"{username}: {err}"))
-        page.on("console", lambda msg: self.page_errors.append(f"{username}: {msg.text}") if msg.type == "error" else None)
+        page.on(
+            "console", lambda msg: self.page_errors.append(f"{username}: {msg.text}") if msg.type == "error" else None
+        )
         await page.goto(f"{self.base_url}/console/")
         await page.fill("input[name=username]", username)
         await page.fill("input[name=password]", password)
@@ -122,8 +149,11 @@ class Stack:
 
     async def act(self, user_id: str, role: str, complaint_id: str, step: str, body: dict) -> dict:
         """An API call made outside the browser (to set a case up quickly)."""
-        response = await self.http.post(f"/complaints/{complaint_id}/{step}", json=body, headers={
-            "Authorization": f"Bearer {self.token(user_id, role)}", "Idempotency-Key": uuid.uuid4().hex})
+        response = await self.http.post(
+            f"/complaints/{complaint_id}/{step}",
+            json=body,
+            headers={"Authorization": f"Bearer {self.token(user_id, role)}", "Idempotency-Key": uuid.uuid4().hex},
+        )
         assert response.status_code == 200, response.text
         return response.json()
 

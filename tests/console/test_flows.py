@@ -19,8 +19,9 @@ async def test_tier1_from_filing_to_closed(console):
     await consumer.fill("input[name=order_id]", party.order_id)
     await consumer.fill("input[name=order_line_id]", party.line_id)
     await consumer.fill("textarea[name=description]", DESCRIPTION)
-    await consumer.set_input_files("#file-form input[name=evidence_file]", files=[
-        {"name": "crack.jpg", "mimeType": "image/jpeg", "buffer": PHOTO}])
+    await consumer.set_input_files(
+        "#file-form input[name=evidence_file]", files=[{"name": "crack.jpg", "mimeType": "image/jpeg", "buffer": PHOTO}]
+    )
     sha = consumer.locator("#file-form input[name=sha256]")
     await expect(sha).to_have_value(hashlib.sha256(PHOTO).hexdigest())  # computed in the browser
     await consumer.click("#file-form button[type=submit]")
@@ -85,10 +86,18 @@ async def _case_at_tier3(console) -> tuple[str, object]:
     """Filed, classified, liability set and two offers declined, through the API: the third needs a supervisor."""
     party = console.party()
     consumer = (f"U-{party.consumer}", "consumer")
-    response = await console.http.post("/complaints", json={
-        "order_id": party.order_id, "order_line_id": party.line_id, "description": DESCRIPTION,
-        "evidence": [{"kind": "photo", "attachment_ref": "s3://ev/crack.jpg", "sha256": hashlib.sha256(PHOTO).hexdigest()}]},
-        headers={"Authorization": f"Bearer {console.token(*consumer)}", "Idempotency-Key": f"file-{party.order_id}"})
+    response = await console.http.post(
+        "/complaints",
+        json={
+            "order_id": party.order_id,
+            "order_line_id": party.line_id,
+            "description": DESCRIPTION,
+            "evidence": [
+                {"kind": "photo", "attachment_ref": "s3://ev/crack.jpg", "sha256": hashlib.sha256(PHOTO).hexdigest()}
+            ],
+        },
+        headers={"Authorization": f"Bearer {console.token(*consumer)}", "Idempotency-Key": f"file-{party.order_id}"},
+    )
     assert response.status_code == 201, response.text
     cid = response.json()["complaint_id"]
     await console.live(cid, lambda s: s["stage"] == "classification")
@@ -138,8 +147,11 @@ async def test_auditor_moves_the_slider_into_the_negotiation_and_sees_that_state
     await auditor.goto(f"{console.base_url}/console/#/audit/{cid}")
     await auditor.wait_for_selector("#chain.ok")
     await auditor.wait_for_selector("#replay.ok")
-    timeline = (await console.http.get(f"/audit/cases/{cid}/timeline", headers={
-        "Authorization": f"Bearer {console.token('U-audit1', 'auditor')}"})).json()
+    timeline = (
+        await console.http.get(
+            f"/audit/cases/{cid}/timeline", headers={"Authorization": f"Bearer {console.token('U-audit1', 'auditor')}"}
+        )
+    ).json()
     points = [e for e in timeline["entries"] if e["history_event_id"]]
     first_offer = next(i for i, e in enumerate(points) if e["action"] == "offer_made")
     await auditor.wait_for_selector("#state-stage")
@@ -155,4 +167,3 @@ async def test_auditor_moves_the_slider_into_the_negotiation_and_sees_that_state
     async with auditor.expect_download() as download:
         await auditor.click("#download-csv")
     assert (await download.value).suggested_filename == f"{cid}-timeline.csv"
-

@@ -33,16 +33,24 @@ async def test_a_refused_filing_shows_the_apis_message_next_to_the_field(console
     error = page.locator('[data-error-for="body.description"]')
     await error.wait_for()
     assert "at least 1 character" in await error.inner_text()
-    assert await page.locator('textarea[name=description]').get_attribute("aria-invalid") == "true"
+    assert await page.locator("textarea[name=description]").get_attribute("aria-invalid") == "true"
     await shoot(page, "consumer-refused")
 
 
 async def _file(console, party) -> str:
-    response = await console.http.post("/complaints", json={
-        "order_id": party.order_id, "order_line_id": party.line_id, "description": "屏幕破损 cracked",
-        "evidence": [{"kind": "photo", "attachment_ref": "s3://ev/x.jpg", "sha256": "a" * 64}]},
-        headers={"Authorization": f"Bearer {console.token(f'U-{party.consumer}', 'consumer')}",
-                 "Idempotency-Key": f"file-{party.order_id}"})
+    response = await console.http.post(
+        "/complaints",
+        json={
+            "order_id": party.order_id,
+            "order_line_id": party.line_id,
+            "description": "屏幕破损 cracked",
+            "evidence": [{"kind": "photo", "attachment_ref": "s3://ev/x.jpg", "sha256": "a" * 64}],
+        },
+        headers={
+            "Authorization": f"Bearer {console.token(f'U-{party.consumer}', 'consumer')}",
+            "Idempotency-Key": f"file-{party.order_id}",
+        },
+    )
     assert response.status_code == 201, response.text
     return response.json()["complaint_id"]
 
@@ -55,16 +63,21 @@ async def test_events_stream_a_change_of_the_case_to_its_own_parties_only(consol
     def auth(user_id: str, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {console.token(user_id, role)}"}
 
-    assert (await console.http.get(f"/events?complaint_id={cid}", headers=auth(f"U-{other.consumer}", "consumer"))
-            ).status_code == 404  # not yours reads as does not exist
-    assert (await console.http.get(f"/events?complaint_id={cid}", headers=auth(f"U-{other.merchant}", "merchant"))
-            ).status_code == 404  # not yours reads as does not exist
+    assert (
+        await console.http.get(f"/events?complaint_id={cid}", headers=auth(f"U-{other.consumer}", "consumer"))
+    ).status_code == 404  # not yours reads as does not exist
+    assert (
+        await console.http.get(f"/events?complaint_id={cid}", headers=auth(f"U-{other.merchant}", "merchant"))
+    ).status_code == 404  # not yours reads as does not exist
     assert (await console.http.get("/events", headers=auth("U-admin1", "admin"))).status_code == 403
-    assert (await console.http.get("/events?complaint_id=CMP-nope", headers=auth("U-agent1", "agent"))).status_code == 404
+    assert (
+        await console.http.get("/events?complaint_id=CMP-nope", headers=auth("U-agent1", "agent"))
+    ).status_code == 404
     assert (await console.http.get("/events")).status_code == 401
 
-    async with console.http.stream("GET", f"/events?complaint_id={cid}",
-                                   headers=auth(f"U-{party.consumer}", "consumer")) as stream:
+    async with console.http.stream(
+        "GET", f"/events?complaint_id={cid}", headers=auth(f"U-{party.consumer}", "consumer")
+    ) as stream:
         assert stream.headers["content-type"].startswith("text/event-stream")
         lines = stream.aiter_lines()
         assert [await anext(lines) for _ in range(3)] == ["retry: 2000", "", "event: change"]
@@ -85,27 +98,38 @@ async def test_case_timeline_is_for_staff(console):
     cid = await _file(console, party)
     await console.live(cid, lambda s: s["stage"] == "classification")
     for user, role in ((f"U-{party.consumer}", "consumer"), (f"U-{party.merchant}", "merchant"), ("U-admin1", "admin")):
-        response = await console.http.get(f"/complaints/{cid}/timeline",
-                                          headers={"Authorization": f"Bearer {console.token(user, role)}"})
+        response = await console.http.get(
+            f"/complaints/{cid}/timeline", headers={"Authorization": f"Bearer {console.token(user, role)}"}
+        )
         assert response.status_code == 403, (role, response.text)
-    response = await console.http.get(f"/complaints/{cid}/timeline",
-                                      headers={"Authorization": f"Bearer {console.token('U-agent1', 'agent')}"})
+    response = await console.http.get(
+        f"/complaints/{cid}/timeline", headers={"Authorization": f"Bearer {console.token('U-agent1', 'agent')}"}
+    )
     actions = [e["action"] for e in response.json()["entries"]]
     assert actions[0] == "filed" and "classification_suggested" in actions
 
 
 async def test_events_refuse_unknown_parameters(console):
-    response = await console.http.get("/events?limit=-1", headers={
-        "Authorization": f"Bearer {console.token('U-agent1', 'agent')}"})
+    response = await console.http.get(
+        "/events?limit=-1", headers={"Authorization": f"Bearer {console.token('U-agent1', 'agent')}"}
+    )
     assert response.status_code == 422 and response.json()["error"]["details"][0]["field"] == "query.limit"
 
 
 async def test_queue_countdown_turns_amber_at_the_warning_ratio_and_red_when_breached(console):
     party = console.party()
-    response = await console.http.post("/complaints", json={  # no evidence: the case waits in intake
-        "order_id": party.order_id, "order_line_id": party.line_id, "description": "屏幕破损 cracked"},
-        headers={"Authorization": f"Bearer {console.token(f'U-{party.consumer}', 'consumer')}",
-                 "Idempotency-Key": f"file-{party.order_id}"})
+    response = await console.http.post(
+        "/complaints",
+        json={  # no evidence: the case waits in intake
+            "order_id": party.order_id,
+            "order_line_id": party.line_id,
+            "description": "屏幕破损 cracked",
+        },
+        headers={
+            "Authorization": f"Bearer {console.token(f'U-{party.consumer}', 'consumer')}",
+            "Idempotency-Key": f"file-{party.order_id}",
+        },
+    )
     assert response.status_code == 201, response.text
     cid = response.json()["complaint_id"]
     live = await console.live(cid, lambda s: any(c["name"] == "intake_completion" for c in s["clocks"]))

@@ -26,8 +26,15 @@ async def test_case_timeline_reads_the_audit_log_for_staff_only(api):  # noqa: F
     auditor = Principal(id="U-audit1", username="audit1", role=Role.AUDITOR)
     with Session(api.engine) as session:
         cid = session.exec(select(Complaint.id).order_by(Complaint.id).limit(1)).one()
-        record(session, auditor, event_key=f"test-read:{cid}", action="personal_data_read", complaint_id=cid,
-               reason="checking a refund", details={"fields": ["contact"]})
+        record(
+            session,
+            auditor,
+            event_key=f"test-read:{cid}",
+            action="personal_data_read",
+            complaint_id=cid,
+            reason="checking a refund",
+            details={"fields": ["contact"]},
+        )
         session.commit()
         recorded = session.exec(select(func.count()).select_from(AuditLog).where(AuditLog.complaint_id == cid)).one()
     response = await api.http.get(f"/complaints/{cid}/timeline", headers=api.auth("agent1"))

@@ -16,12 +16,21 @@ def uid(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
-def add_merchant(engine: Engine, deposit_minor: int = 100_000, frozen_minor: int = 0,
-                 required_minor: int = 100_000) -> str:
+def add_merchant(
+    engine: Engine, deposit_minor: int = 100_000, frozen_minor: int = 0, required_minor: int = 100_000
+) -> str:
     merchant_id = uid("M")
     with session_scope(engine) as session:
-        session.add(Merchant(id=merchant_id, name="测试小店", deposit_minor=deposit_minor,
-                             frozen_minor=frozen_minor, deposit_required_minor=required_minor, created_at=NOW))
+        session.add(
+            Merchant(
+                id=merchant_id,
+                name="测试小店",
+                deposit_minor=deposit_minor,
+                frozen_minor=frozen_minor,
+                deposit_required_minor=required_minor,
+                created_at=NOW,
+            )
+        )
     return merchant_id
 
 
@@ -35,12 +44,21 @@ def add_consumer(engine: Engine) -> str:
 def add_order(engine: Engine, consumer_id: str, merchant_id: str, lines: int = 1) -> str:
     order_id = uid("O")
     with session_scope(engine) as session:
-        session.add(Order(id=order_id, consumer_id=consumer_id, merchant_id=merchant_id,
-                          paid_minor=1000 * lines, placed_at=NOW))
+        session.add(
+            Order(id=order_id, consumer_id=consumer_id, merchant_id=merchant_id, paid_minor=1000 * lines, placed_at=NOW)
+        )
         session.flush()
         for n in range(lines):
-            session.add(OrderLine(id=f"{order_id}-L{n + 1}", order_id=order_id, sku=f"SKU-{n}",
-                                  title="商品", category="home", paid_minor=1000))
+            session.add(
+                OrderLine(
+                    id=f"{order_id}-L{n + 1}",
+                    order_id=order_id,
+                    sku=f"SKU-{n}",
+                    title="商品",
+                    category="home",
+                    paid_minor=1000,
+                )
+            )
     return order_id
 
 
@@ -59,9 +77,19 @@ def add_world(engine: Engine, merchant_id: str | None = None) -> World:
     order_id = add_order(engine, consumer_id, merchant_id)
     complaint_id = uid("CP")
     with session_scope(engine) as session:
-        session.add(Complaint(id=complaint_id, workflow_id=f"complaint-{complaint_id}", consumer_id=consumer_id,
-                              merchant_id=merchant_id, order_id=order_id, order_line_id=f"{order_id}-L1",
-                              stage="intake", created_at=NOW, updated_at=NOW))
+        session.add(
+            Complaint(
+                id=complaint_id,
+                workflow_id=f"complaint-{complaint_id}",
+                consumer_id=consumer_id,
+                merchant_id=merchant_id,
+                order_id=order_id,
+                order_line_id=f"{order_id}-L1",
+                stage="intake",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
     return World(consumer_id, merchant_id, order_id, complaint_id)
 
 

@@ -54,26 +54,54 @@ def merchant(w, **kw):
 
 
 def complaint(w, **kw):
-    values = dict(id=uid("CP"), workflow_id=uid("wf"), consumer_id=w.consumer, order_id=w.order, stage="intake",
-                  created_at=NOW, updated_at=NOW)
+    values = dict(
+        id=uid("CP"),
+        workflow_id=uid("wf"),
+        consumer_id=w.consumer,
+        order_id=w.order,
+        stage="intake",
+        created_at=NOW,
+        updated_at=NOW,
+    )
     return Complaint(**(values | kw))
 
 
 def offer(w, **kw):
-    values = dict(id=uid("OF"), complaint_id=w.complaint, tier="refund", refund_mode="refund_only",
-                  refund_minor=100, status="pending", made_by="agent1", made_at=NOW)
+    values = dict(
+        id=uid("OF"),
+        complaint_id=w.complaint,
+        tier="refund",
+        refund_mode="refund_only",
+        refund_minor=100,
+        status="pending",
+        made_by="agent1",
+        made_at=NOW,
+    )
     return Offer(**(values | kw))
 
 
 def ledger(w, **kw):
-    values = dict(idempotency_key=uid("k"), complaint_id=w.complaint, kind="coupon", amount_minor=100,
-                  payer="platform", payee="consumer:C", created_at=NOW)
+    values = dict(
+        idempotency_key=uid("k"),
+        complaint_id=w.complaint,
+        kind="coupon",
+        amount_minor=100,
+        payer="platform",
+        payee="consumer:C",
+        created_at=NOW,
+    )
     return LedgerEntry(**(values | kw))
 
 
 def penalty(w, **kw):
-    values = dict(idempotency_key=uid("k"), complaint_id=w.complaint, merchant_id=w.merchant, deduction_minor=100,
-                  listing_blocked_until=NOW, created_at=NOW)
+    values = dict(
+        idempotency_key=uid("k"),
+        complaint_id=w.complaint,
+        merchant_id=w.merchant,
+        deduction_minor=100,
+        listing_blocked_until=NOW,
+        created_at=NOW,
+    )
     return Penalty(**(values | kw))
 
 
@@ -96,14 +124,29 @@ def order_line(w, **kw):
 
 
 def evidence(w, **kw):
-    values = dict(id=uid("E"), complaint_id=w.complaint, party="consumer", kind="photo", attachment_ref="s3://x",
-                  sha256="0" * 64, submitted_by="alice", submitted_at=NOW)
+    values = dict(
+        id=uid("E"),
+        complaint_id=w.complaint,
+        party="consumer",
+        kind="photo",
+        attachment_ref="s3://x",
+        sha256="0" * 64,
+        submitted_by="alice",
+        submitted_at=NOW,
+    )
     return EvidenceItem(**(values | kw))
 
 
 def audit(w, **kw):
-    values = dict(event_key=uid("ev"), at=NOW, actor_kind="agent", actor_id="agent1", action="note",
-                  prev_hash="0" * 64, hash=uid("h"))
+    values = dict(
+        event_key=uid("ev"),
+        at=NOW,
+        actor_kind="agent",
+        actor_id="agent1",
+        action="note",
+        prev_hash="0" * 64,
+        hash=uid("h"),
+    )
     return AuditLog(**(values | kw))
 
 
@@ -121,8 +164,15 @@ def reshipment(w, **kw):
 
 
 def sla_breach(w, **kw):
-    values = dict(id=uid("B"), complaint_id=w.complaint, clock="first_response", level=1, due_at=NOW,
-                  breached_at=NOW, recorded_at=NOW)
+    values = dict(
+        id=uid("B"),
+        complaint_id=w.complaint,
+        clock="first_response",
+        level=1,
+        due_at=NOW,
+        breached_at=NOW,
+        recorded_at=NOW,
+    )
     return SlaBreach(**(values | kw))
 
 
@@ -134,8 +184,7 @@ def idempotency_record(w, **kw):
 CHECKS = {
     "merchant_deposit_nonneg": (merchant, "deposit_minor", 0, -1),
     "merchant_frozen_nonneg": (lambda w, **kw: merchant(w, deposit_minor=100, **kw), "frozen_minor", 0, -1),
-    "merchant_frozen_within_deposit": (lambda w, **kw: merchant(w, deposit_minor=100, **kw), "frozen_minor",
-                                       100, 101),
+    "merchant_frozen_within_deposit": (lambda w, **kw: merchant(w, deposit_minor=100, **kw), "frozen_minor", 100, 101),
     "merchant_required_nonneg": (merchant, "deposit_required_minor", 0, -1),
     "order_paid_nonneg": (order, "paid_minor", 0, -1),
     "order_line_paid_nonneg": (order_line, "paid_minor", 0, -1),

@@ -24,8 +24,9 @@ def balances(engine, merchant_id):
 
 def ledger_rows(engine, complaint_id):
     with session_scope(engine) as session:
-        return session.exec(select(LedgerEntry).where(LedgerEntry.complaint_id == complaint_id)
-                            .order_by(LedgerEntry.id)).all()
+        return session.exec(
+            select(LedgerEntry).where(LedgerEntry.complaint_id == complaint_id).order_by(LedgerEntry.id)
+        ).all()
 
 
 def penalty_count(engine, merchant_id):
@@ -108,8 +109,9 @@ def test_penalty_larger_than_the_free_deposit_writes_nothing(engine):
     before = balances(engine, merchant)
 
     with pytest.raises(PermanentFailure):
-        DbMerchantDeposits(engine).apply_penalty(f"{complaint}:penalty", complaint, merchant, 2_001,
-                                                 NOW + timedelta(days=30), 2, True)
+        DbMerchantDeposits(engine).apply_penalty(
+            f"{complaint}:penalty", complaint, merchant, 2_001, NOW + timedelta(days=30), 2, True
+        )
 
     assert balances(engine, merchant) == before
     assert penalty_count(engine, merchant) == 0

@@ -16,13 +16,22 @@ from tests.data.factories import NOW, add_complaint, add_consumer, add_merchant,
 
 def entries(engine, complaint_id):
     with session_scope(engine) as session:
-        return session.exec(select(LedgerEntry).where(LedgerEntry.complaint_id == complaint_id)
-                            .order_by(LedgerEntry.id)).all()
+        return session.exec(
+            select(LedgerEntry).where(LedgerEntry.complaint_id == complaint_id).order_by(LedgerEntry.id)
+        ).all()
 
 
 def refund(gateway, key, complaint, amount=8_800):
-    return gateway.pay(key, complaint, LedgerKind.MERCHANT_REFUND, amount, "merchant:M1", "consumer:C1",
-                       merchant_id=None, reference="order O1")
+    return gateway.pay(
+        key,
+        complaint,
+        LedgerKind.MERCHANT_REFUND,
+        amount,
+        "merchant:M1",
+        "consumer:C1",
+        merchant_id=None,
+        reference="order O1",
+    )
 
 
 def test_pay_books_one_entry_per_key(engine):
@@ -35,8 +44,12 @@ def test_pay_books_one_entry_per_key(engine):
     assert (first.created, first.kind, first.amount_minor) == (True, LedgerKind.MERCHANT_REFUND, 8_800)
     assert (again.created, again.amount_minor) == (False, 8_800)
     [entry] = entries(engine, complaint)
-    assert (entry.payer, entry.payee, entry.reference, entry.currency) == ("merchant:M1", "consumer:C1",
-                                                                           "order O1", "CNY")
+    assert (entry.payer, entry.payee, entry.reference, entry.currency) == (
+        "merchant:M1",
+        "consumer:C1",
+        "order O1",
+        "CNY",
+    )
 
 
 def test_pay_refuses_negative_amounts_a_reused_key_and_an_unknown_complaint(engine):
@@ -113,11 +126,11 @@ def test_a_reversal_racing_under_another_key_answers_with_the_winner(engine):
         return NOW
 
     result = DbPaymentGateway(engine, clock=clock_that_lets_a_competitor_in).reverse(
-        f"{complaint}:reverse-b", f"{complaint}:refund")
+        f"{complaint}:reverse-b", f"{complaint}:refund"
+    )
 
     assert (result.created, result.idempotency_key) == (False, f"{complaint}:reverse-a")
-    assert [e.idempotency_key for e in entries(engine, complaint)] == [f"{complaint}:refund",
-                                                                        f"{complaint}:reverse-a"]
+    assert [e.idempotency_key for e in entries(engine, complaint)] == [f"{complaint}:refund", f"{complaint}:reverse-a"]
 
 
 def test_reverse_of_nothing_is_none_and_deposit_entries_are_not_reversed_here(engine):
@@ -152,8 +165,7 @@ def test_order_lookup_returns_the_order_with_its_lines(engine):
 
     order = lookup.find_order(order_id)
 
-    assert (order.consumer_id, order.merchant_id, order.paid_minor, order.placed_at) == (consumer, merchant,
-                                                                                         2_000, NOW)
+    assert (order.consumer_id, order.merchant_id, order.paid_minor, order.placed_at) == (consumer, merchant, 2_000, NOW)
     assert [line.id for line in order.lines] == [f"{order_id}-L1", f"{order_id}-L2"]
     assert lookup.find_order(uid("no-such-order")) is None
 
@@ -166,8 +178,9 @@ def test_consumer_money_for_a_line_never_exceeds_its_price_across_cases_and_kind
     gateway = DbPaymentGateway(engine)
 
     def to_consumer(key, complaint, kind, amount):
-        return gateway.pay(key, complaint, kind, amount, "merchant:M1", "consumer:C1", order_line_id=line,
-                           line_paid_minor=1000)
+        return gateway.pay(
+            key, complaint, kind, amount, "merchant:M1", "consumer:C1", order_line_id=line, line_paid_minor=1000
+        )
 
     to_consumer(uid("r1"), world.complaint, LedgerKind.MERCHANT_REFUND, 600)
     again = to_consumer(uid("r2"), other_case, LedgerKind.PLATFORM_ADVANCE, 400)
@@ -189,8 +202,16 @@ def test_the_line_price_comes_from_the_order_system_not_the_caller(engine):
     world = add_world(engine)
     gateway = DbPaymentGateway(engine)
     with pytest.raises(PermanentFailure):
-        gateway.pay(uid("r"), world.complaint, LedgerKind.MERCHANT_REFUND, 5000, "merchant:M1", "consumer:C1",
-                    order_line_id=f"{world.order}-L1", line_paid_minor=99_999)
+        gateway.pay(
+            uid("r"),
+            world.complaint,
+            LedgerKind.MERCHANT_REFUND,
+            5000,
+            "merchant:M1",
+            "consumer:C1",
+            order_line_id=f"{world.order}-L1",
+            line_paid_minor=99_999,
+        )
 
 
 def test_concurrent_refunds_for_one_line_cannot_overpay(engine):
@@ -202,8 +223,16 @@ def test_concurrent_refunds_for_one_line_cannot_overpay(engine):
     def refund_700(n: int) -> bool:
         barrier.wait()
         try:
-            gateway.pay(uid(f"race{n}"), world.complaint, LedgerKind.MERCHANT_REFUND, 700, "merchant:M1",
-                        "consumer:C1", order_line_id=line, line_paid_minor=1000)
+            gateway.pay(
+                uid(f"race{n}"),
+                world.complaint,
+                LedgerKind.MERCHANT_REFUND,
+                700,
+                "merchant:M1",
+                "consumer:C1",
+                order_line_id=line,
+                line_paid_minor=1000,
+            )
             return True
         except PermanentFailure:
             return False
@@ -221,6 +250,15 @@ def test_points_are_booked_in_points_not_cny(engine):
     assert (entry.kind, entry.currency, entry.amount_minor) == ("points", "POINTS", 200)
     with pytest.raises(Exception):
         with session_scope(engine) as session:
-            session.add(LedgerEntry(idempotency_key=uid("bad"), complaint_id=complaint, kind="points",
-                                    amount_minor=1, currency="CNY", payer="platform", payee="consumer:C1",
-                                    created_at=NOW))
+            session.add(
+                LedgerEntry(
+                    idempotency_key=uid("bad"),
+                    complaint_id=complaint,
+                    kind="points",
+                    amount_minor=1,
+                    currency="CNY",
+                    payer="platform",
+                    payee="consumer:C1",
+                    created_at=NOW,
+                )
+            )

@@ -7,8 +7,12 @@ import pytest
 from adapters import ports
 from adapters.db_platform import DbMerchantDeposits, DbNotifier, DbOrderLookup, DbPaymentGateway
 
-PAIRS = [(ports.OrderLookup, DbOrderLookup), (ports.MerchantDeposits, DbMerchantDeposits),
-         (ports.PaymentGateway, DbPaymentGateway), (ports.Notifier, DbNotifier)]
+PAIRS = [
+    (ports.OrderLookup, DbOrderLookup),
+    (ports.MerchantDeposits, DbMerchantDeposits),
+    (ports.PaymentGateway, DbPaymentGateway),
+    (ports.Notifier, DbNotifier),
+]
 
 
 def port_methods(port) -> list[str]:

@@ -87,6 +87,7 @@ def test_times_compare_correctly_in_queries(engine, world):
     just_before = datetime(2026, 11, 20, 19, 59, tzinfo=timezone(timedelta(hours=8)))  # 11:59 UTC
 
     with session_scope(engine) as session:
-        due_after = session.exec(select(Complaint.id).where(Complaint.id == world.complaint,
-                                                            Complaint.sla_due_at > just_before)).all()
+        due_after = session.exec(
+            select(Complaint.id).where(Complaint.id == world.complaint, Complaint.sla_due_at > just_before)
+        ).all()
     assert due_after == [world.complaint]

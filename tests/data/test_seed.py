@@ -47,10 +47,16 @@ def test_the_summary_matches_what_is_stored(seeded):
     stored = counts(engine)
     assert summary.created
     assert (summary.merchants, summary.consumers, summary.orders) == (40, 60, 400)
-    assert stored == {"merchant": summary.merchants, "consumer": summary.consumers, "orders": summary.orders,
-                      "order_line": summary.order_lines, "complaint": summary.complaints,
-                      "ledger_entry": summary.ledger_entries, "penalty": summary.penalties,
-                      "app_user": summary.users}
+    assert stored == {
+        "merchant": summary.merchants,
+        "consumer": summary.consumers,
+        "orders": summary.orders,
+        "order_line": summary.order_lines,
+        "complaint": summary.complaints,
+        "ledger_entry": summary.ledger_entries,
+        "penalty": summary.penalties,
+        "app_user": summary.users,
+    }
     assert summary.orders < summary.order_lines <= 3 * summary.orders
 
 
@@ -88,18 +94,27 @@ def test_the_well_known_orders(seeded):
 
 def test_perishables_shipped_late(seeded):
     engine, _ = seeded
-    late = [o for o, lines in orders_with_lines(engine)
-            if any(line.category == Category.FRESH for line in lines) and o.shipped_at is not None
-            and o.promised_by < NOW and o.delivered_at is None
-            and o.tracking_status in (TrackingStatus.OVERDUE, TrackingStatus.ABNORMAL)]
+    late = [
+        o
+        for o, lines in orders_with_lines(engine)
+        if any(line.category == Category.FRESH for line in lines)
+        and o.shipped_at is not None
+        and o.promised_by < NOW
+        and o.delivered_at is None
+        and o.tracking_status in (TrackingStatus.OVERDUE, TrackingStatus.ABNORMAL)
+    ]
     assert len(late) >= 10
     assert {o.tracking_status for o in late} == {"overdue", "abnormal"}
 
 
 def test_orders_outside_the_after_sales_window(seeded):
     engine, _ = seeded
-    outside = [o for o, lines in orders_with_lines(engine) if o.delivered_at is not None
-               and all(o.delivered_at < NOW - timedelta(days=WINDOW_DAYS[Category(line.category)]) for line in lines)]
+    outside = [
+        o
+        for o, lines in orders_with_lines(engine)
+        if o.delivered_at is not None
+        and all(o.delivered_at < NOW - timedelta(days=WINDOW_DAYS[Category(line.category)]) for line in lines)
+    ]
     assert len(outside) >= 40
 
 

@@ -44,12 +44,25 @@ async def closed_case(dev_env, shape_engine):
 async def test_the_bare_workflow_repeats_a_project_case_shape(dev_env, shape_engine, closed_case):
     history = await closed_case.handle().fetch_history()
     shape, counts = shape_of(history), event_counts(history)
-    assert [s.update for s in shape.segments] == ["file", "review_classification", "set_liability", "make_offer",
-                                                  "respond_to_offer", "confirm_merchant_refund", "answer_survey"]
+    assert [s.update for s in shape.segments] == [
+        "file",
+        "review_classification",
+        "set_liability",
+        "make_offer",
+        "respond_to_offer",
+        "confirm_merchant_refund",
+        "answer_survey",
+    ]
     assert [len(s.timers_fired) for s in shape.segments].count(1) == 1  # the survey delay really ran out
     queue = f"bare-{uuid.uuid4().hex[:6]}"
-    async with build_worker(dev_env.client, shape_engine, Settings(_env_file=None), task_queue=queue,
-                            workflows=[BareWorkflow], activities=[bare_activity]):
+    async with build_worker(
+        dev_env.client,
+        shape_engine,
+        Settings(_env_file=None),
+        task_queue=queue,
+        workflows=[BareWorkflow],
+        activities=[bare_activity],
+    ):
         bare = BareCase(dev_env.client, queue, shape, f"bare-{uuid.uuid4().hex[:8]}")
         await bare.run(bare.steps)
     bare_counts = event_counts(await bare.handle().fetch_history())
@@ -61,11 +74,23 @@ def test_the_books_check_passes_a_clean_case_and_names_each_kind_of_damage(shape
     cid = closed_case.complaint_id
     assert full_case_problems(shape_engine, [cid]) == []
     with Session(shape_engine) as session:
-        refund = session.exec(select(LedgerEntry).where(LedgerEntry.complaint_id == cid,
-                                                        LedgerEntry.kind == LedgerKind.MERCHANT_REFUND.value)).one()
-        session.add(LedgerEntry(idempotency_key=f"{refund.idempotency_key}:again", complaint_id=cid,
-                                merchant_id=refund.merchant_id, kind=refund.kind, amount_minor=refund.amount_minor,
-                                payer=refund.payer, payee=refund.payee, created_at=refund.created_at))
+        refund = session.exec(
+            select(LedgerEntry).where(
+                LedgerEntry.complaint_id == cid, LedgerEntry.kind == LedgerKind.MERCHANT_REFUND.value
+            )
+        ).one()
+        session.add(
+            LedgerEntry(
+                idempotency_key=f"{refund.idempotency_key}:again",
+                complaint_id=cid,
+                merchant_id=refund.merchant_id,
+                kind=refund.kind,
+                amount_minor=refund.amount_minor,
+                payer=refund.payer,
+                payee=refund.payee,
+                created_at=refund.created_at,
+            )
+        )
         for item in session.exec(select(EvidenceItem).where(EvidenceItem.complaint_id == cid)):
             session.delete(item)
         session.commit()

@@ -4,7 +4,6 @@ Each drives real full cases through a worker process on a file-backed dev server
 the middle, and then checks the books: every case closed, one refund each, evidence kept, audit intact.
 """
 
-
 import pytest
 
 from bench.databases import postgres_reachable

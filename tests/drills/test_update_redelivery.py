@@ -38,8 +38,10 @@ async def _accepted(handle, update_id: str, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         for e in (await handle.fetch_history()).events:
-            if (e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
-                    and e.workflow_execution_update_accepted_event_attributes.protocol_instance_id == update_id):
+            if (
+                e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+                and e.workflow_execution_update_accepted_event_attributes.protocol_instance_id == update_id
+            ):
                 return
         await asyncio.sleep(0.1)
     raise AssertionError(f"update {update_id} never accepted")
@@ -66,19 +68,25 @@ async def test_an_update_in_flight_across_a_temporal_restart_completes_once():
             first.cancel()
             # The client (like the API's driver) sends the same update again, with the same id.
             state = await asyncio.wait_for(
-                handle.execute_update(W.assign, Assignment(actor=AGENT), id=update_id), timeout=60)
+                handle.execute_update(W.assign, Assignment(actor=AGENT), id=update_id), timeout=60
+            )
             assert state.assignee == AGENT.id
             # The case is not stuck: the next step goes through.
-            state = await asyncio.wait_for(handle.execute_update(
-                W.review_classification, ClassificationReview(actor=AGENT, confirm=True)), timeout=60)
+            state = await asyncio.wait_for(
+                handle.execute_update(W.review_classification, ClassificationReview(actor=AGENT, confirm=True)),
+                timeout=60,
+            )
             assert state.stage == Stage.EVIDENCE
             description = await handle.describe()
             assert description.status == WorkflowExecutionStatus.RUNNING
             history = await handle.fetch_history()
             failed = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED]
             assert failed == []
-            completed = [e for e in history.events
-                         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED
-                         and e.workflow_execution_update_completed_event_attributes.meta.update_id == update_id]
+            completed = [
+                e
+                for e in history.events
+                if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED
+                and e.workflow_execution_update_completed_event_attributes.meta.update_id == update_id
+            ]
             assert len(completed) == 1
             await handle.terminate("test finished")

@@ -35,8 +35,7 @@ def world(engine):
     for merchant in (steady, tripler):
         add_merchant(engine, merchant)
     weekly_history(engine, steady, f"SKU-S-{tag}", category, lines_per_week=300, complaints_per_week=[9] * 9)
-    weekly_history(engine, tripler, f"SKU-T-{tag}", category, lines_per_week=300,
-                   complaints_per_week=[9] * 8 + [27])
+    weekly_history(engine, tripler, f"SKU-T-{tag}", category, lines_per_week=300, complaints_per_week=[9] * 8 + [27])
     _refresh(engine, tag, days=70)
     return steady, tripler, tag
 
@@ -50,8 +49,9 @@ def _refresh(engine, tag: str, days: int, now=NOW) -> None:
 
 def _flags(engine, subject: str) -> list[InsightFlag]:
     with Session(engine) as session:
-        return list(session.exec(select(InsightFlag).where(InsightFlag.subject_id == subject)
-                                 .order_by(InsightFlag.id)).all())
+        return list(
+            session.exec(select(InsightFlag).where(InsightFlag.subject_id == subject).order_by(InsightFlag.id)).all()
+        )
 
 
 def test_tripled_merchant_is_flagged_with_evidence_steady_one_is_not(engine, world):
@@ -94,8 +94,15 @@ def test_flag_clears_when_the_rate_returns(engine, world):
     run_scan(engine, DbNotifier(engine), POLICY, NOW)
     later = NOW + timedelta(days=7)
     for merchant, letter in ((steady, "S"), (tripler, "T")):
-        weekly_history(engine, merchant, f"SKU-{letter}-{tag}", f"cat-{tag}", lines_per_week=300,
-                       complaints_per_week=[9], end=later)
+        weekly_history(
+            engine,
+            merchant,
+            f"SKU-{letter}-{tag}",
+            f"cat-{tag}",
+            lines_per_week=300,
+            complaints_per_week=[9],
+            end=later,
+        )
     _refresh(engine, tag, days=8, now=later)
 
     result = run_scan(engine, DbNotifier(engine), POLICY, later)

@@ -16,8 +16,17 @@ from tests.api.flow import act, file_case, read, wait_for, wait_stage
 def _stand(engine, merchant_id: str, tier: str, reason: str) -> None:
     now = datetime.now(UTC)
     with session_scope(engine) as session:
-        session.add(MerchantStandingRecord(merchant_id=merchant_id, tier=tier, reason=reason, since=now,
-                                           computed_at=now, changes=1, policy_version="test"))
+        session.add(
+            MerchantStandingRecord(
+                merchant_id=merchant_id,
+                tier=tier,
+                reason=reason,
+                since=now,
+                computed_at=now,
+                changes=1,
+                policy_version="test",
+            )
+        )
 
 
 async def test_trusted_merchant_settles_and_the_case_closes_without_an_agent(isolated_live_api):  # noqa: F811
@@ -27,16 +36,21 @@ async def test_trusted_merchant_settles_and_the_case_closes_without_an_agent(iso
     cid = (await file_case(api, party))["complaint_id"]
     await wait_stage(api, cid, "classification")
 
-    settled = await act(api, cid, "merchant-settlement", {"refund_minor": 15000, "coupon_minor": 500},
-                        party.merchant_user, party)
+    settled = await act(
+        api, cid, "merchant-settlement", {"refund_minor": 15000, "coupon_minor": 500}, party.merchant_user, party
+    )
     assert settled.status_code == 200, settled.text
     offer = settled.json()["offers"][-1]
-    assert (settled.json()["stage"], offer["tier"], offer["made_by"]) == ("negotiation", "refund_plus_gift",
-                                                                        party.merchant_user)
+    assert (settled.json()["stage"], offer["tier"], offer["made_by"]) == (
+        "negotiation",
+        "refund_plus_gift",
+        party.merchant_user,
+    )
     assert (offer["refund_minor"], offer["gift_coupon_minor"], offer["status"]) == (15000, 500, "pending")
 
-    accepted = await act(api, cid, "offer-response", {"offer_id": offer["offer_id"], "accept": True},
-                         party.consumer_user, party)
+    accepted = await act(
+        api, cid, "offer-response", {"offer_id": offer["offer_id"], "accept": True}, party.consumer_user, party
+    )
     assert accepted.json()["stage"] == "execution", accepted.text
     await wait_for(api, cid, lambda s: any(p["action"] == "confirm_merchant_refund" for p in s["pending_actions"]))
     refunded = await act(api, cid, "merchant-refund", {"reference": "RF-FAST-1"}, party.merchant_user, party)
@@ -44,8 +58,9 @@ async def test_trusted_merchant_settles_and_the_case_closes_without_an_agent(iso
     await wait_stage(api, cid, "review")
     await env.sleep(timedelta(hours=49))
     await wait_for(api, cid, lambda s: s["survey"] is not None and s["survey"]["sent_at"] is not None)
-    answered = await act(api, cid, "survey", {"resolved_score": 95, "communication_score": 92},
-                         party.consumer_user, party)
+    answered = await act(
+        api, cid, "survey", {"resolved_score": 95, "communication_score": 92}, party.consumer_user, party
+    )
     assert answered.json()["stage"] == "closed" and answered.json()["outcome"] == "resolved", answered.text
 
     with Session(api.engine) as session:
@@ -53,8 +68,10 @@ async def test_trusted_merchant_settles_and_the_case_closes_without_an_agent(iso
         fact = session.get(InsightCase, cid)
     print("\nfast lane, filing to close:")
     for a in trail:
-        print(f"  {a.at:%H:%M:%S} {a.actor_kind}:{a.actor_id} {a.action} {a.stage_before}->{a.stage_after}"
-              f"{' | ' + a.reason if a.reason else ''}")
+        print(
+            f"  {a.at:%H:%M:%S} {a.actor_kind}:{a.actor_id} {a.action} {a.stage_before}->{a.stage_after}"
+            f"{' | ' + a.reason if a.reason else ''}"
+        )
     staff = [a for a in trail if a.actor_kind in ("agent", "supervisor")]
     assert staff == []  # no agent step, from filing to close
     assert not [a for a in trail if a.action == "escalated"]  # the merchant's offer was the first contact
@@ -83,8 +100,9 @@ async def test_merchant_not_trusted_is_refused_and_nothing_is_written(isolated_l
         await asyncio.sleep(0.05)
 
     refused = await act(api, cid, "merchant-settlement", {}, party.merchant_user, party)
-    too_much = await act(api, cid, "merchant-settlement", {"refund_minor": 19900, "coupon_minor": 999_999},
-                         party.merchant_user, party)
+    too_much = await act(
+        api, cid, "merchant-settlement", {"refund_minor": 19900, "coupon_minor": 999_999}, party.merchant_user, party
+    )
     stranger = make_party(api.engine)
     not_theirs = await act(api, cid, "merchant-settlement", {}, stranger.merchant_user, stranger)
 

@@ -40,17 +40,20 @@ def test_clear_alpha_below_alpha_is_refused():
         parse_policy({"insights": {"early_warning": {"alpha": 0.05, "clear_alpha": 0.01}}})
 
 
-@pytest.mark.parametrize("inputs, tier", [
-    (StandingInputs(order_lines=1000, complaints=5, mean_satisfaction=92), Tier.TRUSTED),
-    (StandingInputs(order_lines=1000, complaints=5, mean_satisfaction=70), Tier.NORMAL),
-    (StandingInputs(order_lines=100, complaints=0), Tier.NORMAL),
-    (StandingInputs(order_lines=1000, complaints=50), Tier.NORMAL),
-    (StandingInputs(order_lines=1000, complaints=5, sku_flags=1), Tier.WATCH),
-    (StandingInputs(order_lines=1000, complaints=5, penalties=1), Tier.WATCH),
-    (StandingInputs(order_lines=1000, complaints=5, operator_risk_level="high"), Tier.WATCH),
-    (StandingInputs(order_lines=1000, complaints=5, merchant_flag=True, penalties=1), Tier.HIGH_RISK),
-    (StandingInputs(order_lines=1000, complaints=5, penalties=3), Tier.HIGH_RISK),
-])
+@pytest.mark.parametrize(
+    "inputs, tier",
+    [
+        (StandingInputs(order_lines=1000, complaints=5, mean_satisfaction=92), Tier.TRUSTED),
+        (StandingInputs(order_lines=1000, complaints=5, mean_satisfaction=70), Tier.NORMAL),
+        (StandingInputs(order_lines=100, complaints=0), Tier.NORMAL),
+        (StandingInputs(order_lines=1000, complaints=50), Tier.NORMAL),
+        (StandingInputs(order_lines=1000, complaints=5, sku_flags=1), Tier.WATCH),
+        (StandingInputs(order_lines=1000, complaints=5, penalties=1), Tier.WATCH),
+        (StandingInputs(order_lines=1000, complaints=5, operator_risk_level="high"), Tier.WATCH),
+        (StandingInputs(order_lines=1000, complaints=5, merchant_flag=True, penalties=1), Tier.HIGH_RISK),
+        (StandingInputs(order_lines=1000, complaints=5, penalties=3), Tier.HIGH_RISK),
+    ],
+)
 def test_standing_tiers(inputs, tier):
     decision = decide(inputs, SP)
     assert decision.tier == tier and decision.reasons

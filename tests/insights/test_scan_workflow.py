@@ -20,8 +20,9 @@ async def test_scan_workflow_runs_the_scan_activity(ts_env, sqlite_url, tmp_path
     settings = Settings(_env_file=None, data_dir=tmp_path)
     try:
         async with build_worker(ts_env.client, engine, settings, task_queue=queue):
-            result = await ts_env.client.execute_workflow(InsightsScanWorkflow.run, ScanRequest(at=NOW),
-                                                          id=f"scan-{queue}", task_queue=queue)
+            result = await ts_env.client.execute_workflow(
+                InsightsScanWorkflow.run, ScanRequest(at=NOW), id=f"scan-{queue}", task_queue=queue
+            )
     finally:
         engine.dispose()
     assert result.at == NOW and result.standings_assessed >= 0

@@ -27,8 +27,13 @@ def _sealed(session) -> bool:
 
 def _audits(engine, merchant: str) -> list[AuditLog]:
     with Session(engine) as session:
-        return list(session.exec(select(AuditLog).where(AuditLog.event_key.startswith(f"insights:standing:{merchant}:"))
-                                 .order_by(AuditLog.id)).all())
+        return list(
+            session.exec(
+                select(AuditLog)
+                .where(AuditLog.event_key.startswith(f"insights:standing:{merchant}:"))
+                .order_by(AuditLog.id)
+            ).all()
+        )
 
 
 def test_repeat_offender_turns_high_risk_and_back(engine):
@@ -36,13 +41,21 @@ def test_repeat_offender_turns_high_risk_and_back(engine):
     merchant = f"IMP-{tag}"
     add_merchant(engine, merchant, required=100_000)
     weekly_history(engine, merchant, f"SKU-P-{tag}", f"cat-{tag}", lines_per_week=70, complaints_per_week=[3])
-    complaint_ids = add_complaints(engine, merchant, f"SKU-P-{tag}", [f"x-{tag}-{i}" for i in range(3)],
-                                   NOW - timedelta(days=20))
+    complaint_ids = add_complaints(
+        engine, merchant, f"SKU-P-{tag}", [f"x-{tag}-{i}" for i in range(3)], NOW - timedelta(days=20)
+    )
     with session_scope(engine) as session:
         for i, cid in enumerate(complaint_ids):
-            session.add(Penalty(idempotency_key=f"pen-{cid}", complaint_id=cid, merchant_id=merchant,
-                                deduction_minor=10_000, listing_blocked_until=NOW,
-                                created_at=NOW - timedelta(days=10 + i)))
+            session.add(
+                Penalty(
+                    idempotency_key=f"pen-{cid}",
+                    complaint_id=cid,
+                    merchant_id=merchant,
+                    deduction_minor=10_000,
+                    listing_blocked_until=NOW,
+                    created_at=NOW - timedelta(days=10 + i),
+                )
+            )
 
     first = scan_standing(engine, DbNotifier(engine), POLICY, NOW)
 

@@ -49,8 +49,12 @@ async def observe(dev_env, url: str, data: Path) -> AsyncIterator[Observed]:
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(spans))
     port = free_port()
-    settings = api_settings(data, temporal_address=dev_env.client.service_client.config.target_host,
-                            temporal_task_queue=f"ops-{uuid.uuid4().hex[:8]}", database_url=url)
+    settings = api_settings(
+        data,
+        temporal_address=dev_env.client.service_client.config.target_host,
+        temporal_task_queue=f"ops-{uuid.uuid4().hex[:8]}",
+        database_url=url,
+    )
     client = await connect(settings, runtime=worker_runtime("127.0.0.1", port), tracer_provider=provider)
     try:
         async with build_worker(client, engine, settings):
@@ -59,8 +63,9 @@ async def observe(dev_env, url: str, data: Path) -> AsyncIterator[Observed]:
                 transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
                 async with httpx.AsyncClient(transport=transport, base_url="http://api.test") as http:
                     api = Api(app=app, http=http, settings=settings, engine=engine)
-                    yield Observed(api=api, spans=spans, worker_metrics_url=f"http://127.0.0.1:{port}/metrics",
-                                   engine=engine)
+                    yield Observed(
+                        api=api, spans=spans, worker_metrics_url=f"http://127.0.0.1:{port}/metrics", engine=engine
+                    )
             await terminate_open_cases(client, engine)
     finally:
         engine.dispose()
@@ -109,8 +114,10 @@ def evidence_store_fails(engine: Engine) -> Iterator[None]:
         create = "ALTER TABLE evidence_item ADD CONSTRAINT evidence_store_offline CHECK (false) NOT VALID"
         drop = "ALTER TABLE evidence_item DROP CONSTRAINT evidence_store_offline"
     else:
-        create = ("CREATE TRIGGER IF NOT EXISTS evidence_store_offline BEFORE INSERT ON evidence_item "
-                  "BEGIN SELECT RAISE(ABORT, 'evidence store offline'); END")
+        create = (
+            "CREATE TRIGGER IF NOT EXISTS evidence_store_offline BEFORE INSERT ON evidence_item "
+            "BEGIN SELECT RAISE(ABORT, 'evidence store offline'); END"
+        )
         drop = "DROP TRIGGER IF EXISTS evidence_store_offline"
     with engine.begin() as conn:
         conn.exec_driver_sql(create)

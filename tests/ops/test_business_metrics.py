@@ -22,8 +22,11 @@ def figures(engine) -> dict[tuple, float]:
 
 
 def moved(before: dict, after: dict) -> dict:
-    return {key: after.get(key, 0) - before.get(key, 0) for key in set(before) | set(after)
-            if after.get(key, 0) != before.get(key, 0) and not key[0].endswith("_created")}
+    return {
+        key: after.get(key, 0) - before.get(key, 0)
+        for key in set(before) | set(after)
+        if after.get(key, 0) != before.get(key, 0) and not key[0].endswith("_created")
+    }
 
 
 def test_each_figure_moves_by_what_was_booked(engine):
@@ -31,24 +34,91 @@ def test_each_figure_moves_by_what_was_booked(engine):
     consumer, merchant, cid = add_consumer(engine), add_merchant(engine), uid("CMP")
     clock = f"clock-{cid[-6:]}"
     with session_scope(engine) as session:
-        session.add(Complaint(id=cid, workflow_id=f"complaint-{cid}", consumer_id=consumer, merchant_id=merchant,
-                              order_id="O-1", stage="negotiation", severity="B", escalation_level=1,
-                              created_at=NOW, updated_at=NOW))
+        session.add(
+            Complaint(
+                id=cid,
+                workflow_id=f"complaint-{cid}",
+                consumer_id=consumer,
+                merchant_id=merchant,
+                order_id="O-1",
+                stage="negotiation",
+                severity="B",
+                escalation_level=1,
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
         session.flush()
-        session.add(Offer(id=f"{cid}:F1", complaint_id=cid, tier="tier1", refund_mode="refund_only",
-                          refund_minor=500, status="declined", made_by="U-agent1", made_at=NOW))
-        session.add(LedgerEntry(idempotency_key=f"{cid}:L1", complaint_id=cid, kind="merchant_refund",
-                                amount_minor=1250, payer=merchant, payee=consumer, created_at=NOW))
-        session.add(SlaBreach(id=f"{cid}:{clock}", complaint_id=cid, clock=clock, level=1, due_at=NOW,
-                               breached_at=NOW, recorded_at=NOW))
-        session.add(Survey(complaint_id=cid, sent_at=NOW, due_at=NOW, answered_at=NOW, resolved_score=70,
-                           communication_score=None))
-        append_record(session, event_key=f"{cid}:000001", complaint_id=cid, at=NOW, actor_kind="deadline",
-                      actor_id=f"deadline:{clock}", action="sla_warning", details={"clock": clock})
-        session.add(InsightFlag(subject_kind="merchant", subject_id=merchant, merchant_id=merchant, raised_at=NOW,
-                                last_evaluated_at=NOW, evidence={"rate_per_1000": 90.0}))
-        session.add(InsightFlag(subject_kind="sku", subject_id=f"{merchant}-SKU", merchant_id=merchant,
-                                raised_at=NOW, cleared_at=NOW, last_evaluated_at=NOW, evidence={}))  # cleared
+        session.add(
+            Offer(
+                id=f"{cid}:F1",
+                complaint_id=cid,
+                tier="tier1",
+                refund_mode="refund_only",
+                refund_minor=500,
+                status="declined",
+                made_by="U-agent1",
+                made_at=NOW,
+            )
+        )
+        session.add(
+            LedgerEntry(
+                idempotency_key=f"{cid}:L1",
+                complaint_id=cid,
+                kind="merchant_refund",
+                amount_minor=1250,
+                payer=merchant,
+                payee=consumer,
+                created_at=NOW,
+            )
+        )
+        session.add(
+            SlaBreach(
+                id=f"{cid}:{clock}",
+                complaint_id=cid,
+                clock=clock,
+                level=1,
+                due_at=NOW,
+                breached_at=NOW,
+                recorded_at=NOW,
+            )
+        )
+        session.add(
+            Survey(
+                complaint_id=cid, sent_at=NOW, due_at=NOW, answered_at=NOW, resolved_score=70, communication_score=None
+            )
+        )
+        append_record(
+            session,
+            event_key=f"{cid}:000001",
+            complaint_id=cid,
+            at=NOW,
+            actor_kind="deadline",
+            actor_id=f"deadline:{clock}",
+            action="sla_warning",
+            details={"clock": clock},
+        )
+        session.add(
+            InsightFlag(
+                subject_kind="merchant",
+                subject_id=merchant,
+                merchant_id=merchant,
+                raised_at=NOW,
+                last_evaluated_at=NOW,
+                evidence={"rate_per_1000": 90.0},
+            )
+        )
+        session.add(
+            InsightFlag(
+                subject_kind="sku",
+                subject_id=f"{merchant}-SKU",
+                merchant_id=merchant,
+                raised_at=NOW,
+                cleared_at=NOW,
+                last_evaluated_at=NOW,
+                evidence={},
+            )
+        )  # cleared
 
     delta = moved(before, figures(engine))
     assert delta[("complaints_open_cases", ("escalation_level", "1"), ("severity", "B"), ("stage", "negotiation"))] == 1

@@ -14,8 +14,10 @@ from core.migrate import upgrade_database
 from models.tables import AuditLog
 from tests.api.conftest import api_settings
 
-PAYLOAD = {"metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
-           "data": base64.b64encode(b'{"phone": "13900001111"}').decode()}
+PAYLOAD = {
+    "metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
+    "data": base64.b64encode(b'{"phone": "13900001111"}').decode(),
+}
 
 
 async def _post(app, client_host: str, path: str, body: dict) -> httpx.Response:
@@ -43,7 +45,11 @@ async def test_loopback_round_trip_is_audited_and_any_other_address_is_refused(t
     assert decoded.status_code == 200 and decoded.json()["payloads"] == [PAYLOAD]
     [audit] = _decodes(engine)
     assert (audit.actor_kind, audit.actor_id, audit.details["count"], audit.details["namespace"]) == (
-        "system", ACTOR, 1, "default")
+        "system",
+        ACTOR,
+        1,
+        "default",
+    )
 
     refused = await _post(app, "192.0.2.7", "/decode", encoded.json())
     assert refused.status_code == 403 and "loopback" in refused.json()["error"]["message"]

@@ -52,8 +52,13 @@ async def test_a_failing_evidence_record_logs_the_case_but_no_personal_data(obse
     cid = (await file_case(api, party, description=STORY, contact=contact))["complaint_id"]
     await wait_stage(api, cid, "classification")
     # An override, not a confirm: the classifier may leave a text this odd to the agent (needs_agent).
-    review = {"confirm": False, "type": "quality_defect", "dispute_class": "quality", "severity": "B",
-              "reason": "grinder broke in use"}
+    review = {
+        "confirm": False,
+        "type": "quality_defect",
+        "dispute_class": "quality",
+        "severity": "B",
+        "reason": "grinder broke in use",
+    }
     assert (await act(api, cid, "classification-review", review, "U-agent1")).status_code == 200
     item = {**evidence("pii"), "description": f"{STORY}; call {NAME} on {PHONE} or {EMAIL}"}
     with evidence_store_fails(engine):
@@ -86,9 +91,11 @@ async def test_a_failing_evidence_record_logs_the_case_but_no_personal_data(obse
             failures.append(str(event.activity_task_started_event_attributes.last_failure))
     assert failures and "evidence" in failures[0] and personal_in("\n".join(failures)) == []
     assert "Failing row" not in "\n".join(failures), "no DETAIL line in the stored failure or its causes"
-    leaking = [(s.name, s.status.description, [e.attributes for e in s.events])
-               for s in observed.spans.get_finished_spans()
-               if personal_in(f"{s.status.description} {[e.attributes for e in s.events]}")]
+    leaking = [
+        (s.name, s.status.description, [e.attributes for e in s.events])
+        for s in observed.spans.get_finished_spans()
+        if personal_in(f"{s.status.description} {[e.attributes for e in s.events]}")
+    ]
     assert leaking == []
 
 
@@ -97,8 +104,13 @@ def test_without_the_defences_that_failure_would_carry_the_data(observed_on_each
     engine = create_engine(observed_on_each_database.engine.url)
     with evidence_store_fails(observed_on_each_database.engine), pytest.raises(Exception) as raised:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO evidence_item (id, complaint_id, party, kind, description, attachment_ref,"
-                              " sha256, submitted_by, submitted_at) VALUES ('x', 'nope', 'consumer', 'photo', :d,"
-                              " 'ref', 'h', 'u', CURRENT_TIMESTAMP)"), {"d": STORY})
+            conn.execute(
+                text(
+                    "INSERT INTO evidence_item (id, complaint_id, party, kind, description, attachment_ref,"
+                    " sha256, submitted_by, submitted_at) VALUES ('x', 'nope', 'consumer', 'photo', :d,"
+                    " 'ref', 'h', 'u', CURRENT_TIMESTAMP)"
+                ),
+                {"d": STORY},
+            )
     engine.dispose()
     assert STORY in str(raised.value)

@@ -16,8 +16,12 @@ from tests.ops.conftest import evidence_store_fails
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "deploy" / "grafana" / "dashboards" / "complaints.json"
-SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",),
-            "summary": ("", "_sum", "_count")}
+SUFFIXES = {
+    "counter": ("_total",),
+    "histogram": ("_bucket", "_sum", "_count"),
+    "gauge": ("",),
+    "summary": ("", "_sum", "_count"),
+}
 
 
 def exported_names(text: str) -> dict[str, dict[tuple, float]]:
@@ -41,8 +45,9 @@ async def drive_one_case(observed) -> str:
     reviewed = await act(api, cid, "classification-review", {"confirm": True}, "U-agent1")
     assert reviewed.status_code == 200, reviewed.text
     with evidence_store_fails(api.engine):
-        refused = await act(api, cid, "evidence", {"party": "consumer", "item": evidence("m")},
-                            party.consumer_user, party)
+        refused = await act(
+            api, cid, "evidence", {"party": "consumer", "item": evidence("m")}, party.consumer_user, party
+        )
     assert refused.status_code == 422, refused.text  # a permanent data error: the step is refused
     return cid
 
@@ -62,10 +67,13 @@ async def test_the_worker_api_and_business_metrics_are_exported(observed):
 
     route = "/complaints/{complaint_id}/classification-review"
     requests = api["http_requests_total"]
-    assert any(dict(labels).get("handler") == route and dict(labels).get("status") == "200"
-               for labels in requests), requests
-    assert any(dict(labels).get("status") == "200" and dict(labels).get("handler") == route
-               for labels in api["http_request_duration_seconds_count"])
+    assert any(dict(labels).get("handler") == route and dict(labels).get("status") == "200" for labels in requests), (
+        requests
+    )
+    assert any(
+        dict(labels).get("status") == "200" and dict(labels).get("handler") == route
+        for labels in api["http_request_duration_seconds_count"]
+    )
     assert api["complaints_business_metrics_up"] == {(): 1.0}
     open_cases = {dict(labels)["stage"]: value for labels, value in api["complaints_open_cases"].items()}
     assert open_cases.get("evidence", 0) >= 1, open_cases
@@ -77,10 +85,44 @@ def dashboard_queries() -> list[tuple[str, str]]:
     return [(panel["title"], target["expr"]) for panel in panels for target in panel.get("targets", [])]
 
 
-PROMQL_WORDS = {"sum", "rate", "irate", "increase", "histogram_quantile", "by", "without", "on", "ignoring",
-                "group_left", "group_right", "avg", "max", "min", "count", "topk", "bottomk", "and", "or",
-                "unless", "le", "clamp_min", "clamp_max", "abs", "vector", "time", "delta", "deriv", "offset",
-                "label_replace", "sort_desc", "avg_over_time", "max_over_time", "up", "bool", "absent"}
+PROMQL_WORDS = {
+    "sum",
+    "rate",
+    "irate",
+    "increase",
+    "histogram_quantile",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "avg",
+    "max",
+    "min",
+    "count",
+    "topk",
+    "bottomk",
+    "and",
+    "or",
+    "unless",
+    "le",
+    "clamp_min",
+    "clamp_max",
+    "abs",
+    "vector",
+    "time",
+    "delta",
+    "deriv",
+    "offset",
+    "label_replace",
+    "sort_desc",
+    "avg_over_time",
+    "max_over_time",
+    "up",
+    "bool",
+    "absent",
+}
 
 
 def metric_names(expr: str) -> set[str]:
@@ -113,4 +155,5 @@ async def test_every_dashboard_panel_asks_for_metrics_the_code_exports(observed)
         if carried:
             assert grouped <= carried, (title, grouped - carried)
     assert metric_names('sum by (stage) (rate(http_requests_total{handler="/x"}[5m])) / 1e-9') == {
-        "http_requests_total"}
+        "http_requests_total"
+    }

@@ -26,8 +26,9 @@ async def test_an_agent_action_yields_one_trace_from_http_to_the_database(observ
     await wait_stage(api, cid, "evidence")
 
     spans = observed.spans.get_finished_spans()
-    [http] = [s for s in spans if s.name == "POST /complaints/{complaint_id}/classification-review"
-              and s.parent is None]
+    [http] = [
+        s for s in spans if s.name == "POST /complaints/{complaint_id}/classification-review" and s.parent is None
+    ]
     trace = [s for s in spans if s.context.trace_id == http.context.trace_id]
     by_id = {s.context.span_id: s for s in trace}
     names = {s.name for s in trace}
@@ -36,8 +37,11 @@ async def test_an_agent_action_yields_one_trace_from_http_to_the_database(observ
     activity_runs = [s for s in trace if s.name == "RunActivity:record_transition"]
     assert activity_runs, names
     # The activity's own SQL statements belong to the same trace, under its RunActivity span.
-    statements = [s for s in trace if s.attributes and "db.statement" in s.attributes
-                  and "RunActivity:record_transition" in _ancestors(s, by_id)]
+    statements = [
+        s
+        for s in trace
+        if s.attributes and "db.statement" in s.attributes and "RunActivity:record_transition" in _ancestors(s, by_id)
+    ]
     assert statements, sorted(names)
     assert all(_ancestors(s, by_id)[-1] == http.name for s in trace if s is not http), "one tree, one root"
     # The instrumentation records statements, never their parameters.

@@ -59,8 +59,9 @@ def test_held_out_figures_meet_the_targets(held_out):
 
 
 def test_docs_show_the_current_figures():
-    assert DOC.read_text(encoding="utf-8") == classifier_report.render(), \
+    assert DOC.read_text(encoding="utf-8") == classifier_report.render(), (
         "docs/CLASSIFIER.md is stale: run `complaints classifier evaluate`"
+    )
 
 
 def test_training_is_deterministic_and_reproduces_the_shipped_weights(tmp_path):
@@ -80,11 +81,14 @@ def test_training_refuses_the_test_split():
         classifier_train.train(corpus.part("test")[:5])
 
 
-@pytest.mark.parametrize(("text", "not_type"), [
-    ("没有变质，就是瓶子在路上摔裂了，漏了一箱子", ComplaintType.FOOD_SAFETY),
-    ("it's not broken, it is just a totally different colour from the photos", ComplaintType.QUALITY_DEFECT),
-    ("不是假货，是正品，就是用了两天就开不了机", ComplaintType.COUNTERFEIT),
-])
+@pytest.mark.parametrize(
+    ("text", "not_type"),
+    [
+        ("没有变质，就是瓶子在路上摔裂了，漏了一箱子", ComplaintType.FOOD_SAFETY),
+        ("it's not broken, it is just a totally different colour from the photos", ComplaintType.QUALITY_DEFECT),
+        ("不是假货，是正品，就是用了两天就开不了机", ComplaintType.COUNTERFEIT),
+    ],
+)
 def test_a_denied_problem_is_not_the_problem(text, not_type):
     result = suggest(text)
     assert result.type != not_type
@@ -97,12 +101,15 @@ def test_a_denied_urgent_word_does_not_make_the_complaint_urgent():
     assert "urgent keyword '过敏' denied in the text (not counted)" in result.rules_fired
 
 
-@pytest.mark.parametrize("text", [
-    "建议增加晚上的配送时段，白天家里没人",
-    "It would be nice to pick a delivery time slot",
-    "东西挺好的，希望店家以后多出几个颜色",
-    "suggestion: the product page could show unit prices",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "建议增加晚上的配送时段，白天家里没人",
+        "It would be nice to pick a delivery time slot",
+        "东西挺好的，希望店家以后多出几个颜色",
+        "suggestion: the product page could show unit prices",
+    ],
+)
 def test_a_suggestion_is_c_and_never_a_merchant_fault(text):
     result = suggest(text)
     assert result.severity == Severity.C
@@ -110,11 +117,14 @@ def test_a_suggestion_is_c_and_never_a_merchant_fault(text):
     assert result.dispute_class == DisputeClass.SERVICE
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("快递盒子都被压扁了，拆开电饭煲外壳碎了", ComplaintType.LOGISTICS),
-    ("申请退货一个星期了，商家一直不处理，也不回消息", ComplaintType.AFTER_SALES),
-    ("用了这个面霜脸上起了一片红疹子，又痒又疼", ComplaintType.FOOD_SAFETY),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("快递盒子都被压扁了，拆开电饭煲外壳碎了", ComplaintType.LOGISTICS),
+        ("申请退货一个星期了，商家一直不处理，也不回消息", ComplaintType.AFTER_SALES),
+        ("用了这个面霜脸上起了一片红疹子，又痒又疼", ComplaintType.FOOD_SAFETY),
+    ],
+)
 def test_the_three_complaints_of_the_issue(text, expected):
     result = suggest(text)
     assert result.type == expected
@@ -172,8 +182,9 @@ def test_the_longest_text_is_classified():
 
 
 def test_the_activity_returns_the_classifiers_answer():
-    request = ClassifyRequest(complaint_id="c-1", description="包裹丢了，物流三天没更新", order=order_facts(),
-                              policy=POLICY)
+    request = ClassifyRequest(
+        complaint_id="c-1", description="包裹丢了，物流三天没更新", order=order_facts(), policy=POLICY
+    )
     result = ActivityEnvironment().run(ClassifyActivities(None).classify_complaint, request)
     assert result == suggest("包裹丢了，物流三天没更新")
     assert result.type == ComplaintType.LOGISTICS

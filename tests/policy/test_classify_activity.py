@@ -18,9 +18,19 @@ from tests.policy.builders import order_facts
 def _complaint(engine, consumer: str, merchant: str, order: str, sku: str, at=NOW) -> str:
     complaint_id = uid("CP")
     with session_scope(engine) as session:
-        session.add(Complaint(id=complaint_id, workflow_id=f"complaint-{complaint_id}", consumer_id=consumer,
-                              merchant_id=merchant, order_id=order, sku=sku, stage="evidence", created_at=at,
-                              updated_at=at))
+        session.add(
+            Complaint(
+                id=complaint_id,
+                workflow_id=f"complaint-{complaint_id}",
+                consumer_id=consumer,
+                merchant_id=merchant,
+                order_id=order,
+                sku=sku,
+                stage="evidence",
+                created_at=at,
+                updated_at=at,
+            )
+        )
     return complaint_id
 
 
@@ -39,8 +49,12 @@ def test_a_sku_with_many_complaints_per_order_is_a_group_and_the_rate_is_explain
     this = _complaint(engine, consumer, merchant, orders[4], sku)
 
     request = ClassifyRequest(
-        complaint_id=this, description="屏幕有坏点", policy=ClassificationPolicy(), group_since=NOW - timedelta(days=7),
-        order=order_facts(merchant_id=merchant, sku=sku, category=Category.ELECTRONICS))
+        complaint_id=this,
+        description="屏幕有坏点",
+        policy=ClassificationPolicy(),
+        group_since=NOW - timedelta(days=7),
+        order=order_facts(merchant_id=merchant, sku=sku, category=Category.ELECTRONICS),
+    )
     result = ActivityEnvironment().run(ClassifyActivities(engine).classify_complaint, request)
     assert result.group_impact
     assert "SKU: 4 complaints / 20 orders in 7 days = 20.0% ≥ threshold 5.0% → group impact" in result.rules_fired

@@ -11,8 +11,10 @@ POLICY = ClassificationPolicy()
 
 
 def test_five_unrelated_complaints_on_a_big_shop_are_no_group():
-    hit, rules = assess(GroupVolumes(complaints_on_merchant=5, orders_on_merchant=10_000,
-                                     complaints_on_sku=0, orders_on_sku=300), POLICY)
+    hit, rules = assess(
+        GroupVolumes(complaints_on_merchant=5, orders_on_merchant=10_000, complaints_on_sku=0, orders_on_sku=300),
+        POLICY,
+    )
     assert not hit
     assert "merchant: 6 complaints / 10000 orders in 7 days = 0.1% < threshold 2.0% → no group impact" in rules
 

@@ -57,15 +57,18 @@ def test_a_file_without_a_mapping_is_refused(tmp_path, content):
         load_policy(file)
 
 
-@pytest.mark.parametrize(("section", "key", "value", "expected"), [
-    ("sla", "warning_ratio", 1, "sla.warning_ratio: Input should be less than 1"),
-    ("sla", "warning_ratio", 0, "sla.warning_ratio: Input should be greater than 0"),
-    ("review", "satisfaction_threshold", 101, "review.satisfaction_threshold: Input should be less than or equal"),
-    ("penalties", "repeat_offender_threshold", 0, "penalties.repeat_offender_threshold: Input should be greater"),
-    ("negotiation", "lapse_action", "shrug", "negotiation.lapse_action: Input should be"),
-    ("intake", "completion", "fifteen minutes", "intake.completion:"),
-    ("intake", "colour", "blue", "intake.colour: Extra inputs are not permitted"),
-])
+@pytest.mark.parametrize(
+    ("section", "key", "value", "expected"),
+    [
+        ("sla", "warning_ratio", 1, "sla.warning_ratio: Input should be less than 1"),
+        ("sla", "warning_ratio", 0, "sla.warning_ratio: Input should be greater than 0"),
+        ("review", "satisfaction_threshold", 101, "review.satisfaction_threshold: Input should be less than or equal"),
+        ("penalties", "repeat_offender_threshold", 0, "penalties.repeat_offender_threshold: Input should be greater"),
+        ("negotiation", "lapse_action", "shrug", "negotiation.lapse_action: Input should be"),
+        ("intake", "completion", "fifteen minutes", "intake.completion:"),
+        ("intake", "colour", "blue", "intake.colour: Extra inputs are not permitted"),
+    ],
+)
 def test_invalid_values_name_the_field_path(tmp_path, section, key, value, expected):
     data = default_data()
     data[section][key] = value
@@ -85,14 +88,19 @@ def test_nested_dict_errors_name_the_key_and_every_problem_is_reported(tmp_path)
     assert any(p.startswith("sla.warning_ratio:") for p in caught.value.problems)
 
 
-@pytest.mark.parametrize(("mutate", "expected"), [
-    (lambda d: d["sla"]["by_severity"].pop("C"), "sla.by_severity.C: missing"),
-    (lambda d: d["sla"]["stage"].pop("execution"), "sla.stage.execution: missing"),
-    (lambda d: d["evidence"]["deadlines"].pop("carrier"), "evidence.deadlines.carrier: missing"),
-    (lambda d: d["sla"]["business_hours"].update(weekdays=[0, 7]), "sla.business_hours.weekdays: days must be"),
-    (lambda d: d["sla"]["business_hours"].update(enabled=True, weekdays=[]),
-     "sla.business_hours.weekdays: no working day"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda d: d["sla"]["by_severity"].pop("C"), "sla.by_severity.C: missing"),
+        (lambda d: d["sla"]["stage"].pop("execution"), "sla.stage.execution: missing"),
+        (lambda d: d["evidence"]["deadlines"].pop("carrier"), "evidence.deadlines.carrier: missing"),
+        (lambda d: d["sla"]["business_hours"].update(weekdays=[0, 7]), "sla.business_hours.weekdays: days must be"),
+        (
+            lambda d: d["sla"]["business_hours"].update(enabled=True, weekdays=[]),
+            "sla.business_hours.weekdays: no working day",
+        ),
+    ],
+)
 def test_incomplete_tables_are_refused_before_a_case_could_trip_on_them(mutate, expected):
     data = default_data()
     mutate(data)

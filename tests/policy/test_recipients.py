@@ -3,12 +3,15 @@ import pytest
 from policy.recipients import staff_recipient
 
 
-@pytest.mark.parametrize(("assignee", "recipient"), [
-    ("supervisors", "queue:supervisors"),
-    (None, "queue:agents"),
-    ("", "queue:agents"),
-    ("agent-7", "agent:agent-7"),
-])
+@pytest.mark.parametrize(
+    ("assignee", "recipient"),
+    [
+        ("supervisors", "queue:supervisors"),
+        (None, "queue:agents"),
+        ("", "queue:agents"),
+        ("agent-7", "agent:agent-7"),
+    ],
+)
 def test_staff_notifications_go_to_a_queue_or_a_person(assignee, recipient):
     assert staff_recipient(assignee, "supervisors") == recipient
 

@@ -37,21 +37,24 @@ H = timedelta(hours=1)
 M = timedelta(minutes=1)
 
 
-@pytest.mark.parametrize(("start", "duration", "expected"), [
-    (sh(2, 10), 3 * H, sh(2, 13)),  # inside one working day
-    (sh(2, 17), H, sh(2, 18)),  # ends exactly at closing, not the next morning
-    (sh(3, 17, 30), H, sh(4, 9, 30)),  # overnight
-    (sh(6, 17), 2 * H, sh(9, 10)),  # Friday evening across the weekend to Monday
-    (sh(7, 12), 30 * M, sh(9, 9, 30)),  # filed on Saturday: the clock starts Monday morning
-    (sh(2, 8), H, sh(2, 10)),  # filed before opening
-    (sh(2, 20), H, sh(3, 10)),  # filed after closing
-    (sh(2, 9), 9 * H, sh(2, 18)),  # one full working day
-    (sh(2, 9), 9 * H + M, sh(3, 9, 1)),
-    (sh(2, 9), 45 * H, sh(6, 18)),  # a working week
-    (sh(2, 9), 46 * H, sh(9, 10)),
-    (sh(2, 10), timedelta(0), sh(2, 10)),
-    (sh(7, 12), timedelta(0), sh(7, 12)),  # nothing to add: stays put even outside hours
-])
+@pytest.mark.parametrize(
+    ("start", "duration", "expected"),
+    [
+        (sh(2, 10), 3 * H, sh(2, 13)),  # inside one working day
+        (sh(2, 17), H, sh(2, 18)),  # ends exactly at closing, not the next morning
+        (sh(3, 17, 30), H, sh(4, 9, 30)),  # overnight
+        (sh(6, 17), 2 * H, sh(9, 10)),  # Friday evening across the weekend to Monday
+        (sh(7, 12), 30 * M, sh(9, 9, 30)),  # filed on Saturday: the clock starts Monday morning
+        (sh(2, 8), H, sh(2, 10)),  # filed before opening
+        (sh(2, 20), H, sh(3, 10)),  # filed after closing
+        (sh(2, 9), 9 * H, sh(2, 18)),  # one full working day
+        (sh(2, 9), 9 * H + M, sh(3, 9, 1)),
+        (sh(2, 9), 45 * H, sh(6, 18)),  # a working week
+        (sh(2, 9), 46 * H, sh(9, 10)),
+        (sh(2, 10), timedelta(0), sh(2, 10)),
+        (sh(7, 12), timedelta(0), sh(7, 12)),  # nothing to add: stays put even outside hours
+    ],
+)
 def test_add_business_time_in_shanghai_office_hours(start, duration, expected):
     assert add_business_time(start, duration, OFFICE) == expected
 
@@ -73,22 +76,24 @@ def test_weekdays_come_from_the_policy():
 
 def test_working_day_shortened_by_a_daylight_saving_change_counts_real_time():
     berlin = ZoneInfo("Europe/Berlin")
-    night = BusinessHours(enabled=True, timezone="Europe/Berlin", start=time(1), end=time(4),
-                          weekdays=list(range(7)))
+    night = BusinessHours(enabled=True, timezone="Europe/Berlin", start=time(1), end=time(4), weekdays=list(range(7)))
     sunday = datetime(2026, 3, 29, 1, tzinfo=berlin)  # clocks jump from 02:00 to 03:00: a 2-hour window
     assert business_time_between(sunday, datetime(2026, 3, 29, 4, tzinfo=berlin), night) == 2 * H
     assert add_business_time(sunday, 3 * H, night) == datetime(2026, 3, 30, 2, tzinfo=berlin)
 
 
-@pytest.mark.parametrize(("start", "end", "expected"), [
-    (sh(6, 17), sh(9, 10), 2 * H),  # across a weekend
-    (sh(3, 17, 30), sh(4, 9, 30), H),  # overnight
-    (sh(7, 0), sh(8, 23), timedelta(0)),  # a whole weekend
-    (sh(2, 7), sh(2, 20), 9 * H),
-    (sh(2, 9), sh(9, 9), 45 * H),
-    (sh(2, 12), sh(2, 12), timedelta(0)),
-    (sh(2, 12), sh(2, 11), timedelta(0)),  # end before start
-])
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (sh(6, 17), sh(9, 10), 2 * H),  # across a weekend
+        (sh(3, 17, 30), sh(4, 9, 30), H),  # overnight
+        (sh(7, 0), sh(8, 23), timedelta(0)),  # a whole weekend
+        (sh(2, 7), sh(2, 20), 9 * H),
+        (sh(2, 9), sh(9, 9), 45 * H),
+        (sh(2, 12), sh(2, 12), timedelta(0)),
+        (sh(2, 12), sh(2, 11), timedelta(0)),  # end before start
+    ],
+)
 def test_business_time_between(start, end, expected):
     assert business_time_between(start, end, OFFICE) == expected
 
@@ -99,23 +104,26 @@ def test_no_working_day_is_refused_instead_of_looping_forever():
         add_business_time(sh(2, 10), H, idle)
 
 
-@pytest.mark.parametrize(("stage", "severity", "dispute_class", "expected"), [
-    (Stage.INTAKE, None, None, ("intake_completion", timedelta(minutes=15))),
-    (Stage.CLASSIFICATION, None, None, ("plan", timedelta(hours=24))),  # unknown severity counts as B
-    (Stage.CLASSIFICATION, Severity.A, DisputeClass.QUALITY, ("plan", timedelta(minutes=30))),
-    (Stage.CLASSIFICATION, Severity.B, DisputeClass.QUALITY, ("plan", timedelta(hours=24))),
-    (Stage.CLASSIFICATION, Severity.C, DisputeClass.SERVICE, ("plan", timedelta(hours=48))),
-    (Stage.CLASSIFICATION, Severity.B, DisputeClass.IMMEDIATE, ("plan", timedelta(hours=2))),
-    (Stage.CLASSIFICATION, Severity.A, DisputeClass.IMMEDIATE, ("plan", timedelta(minutes=30))),  # the shorter
-    (Stage.EVIDENCE, Severity.A, DisputeClass.QUALITY, ("evidence", timedelta(days=3))),
-    (Stage.NEGOTIATION, None, None, ("negotiation", timedelta(days=3))),
-    (Stage.EXECUTION, None, None, ("execution", timedelta(days=5))),
-    (Stage.REOPENED, None, None, ("reopened", timedelta(days=2))),
-    (Stage.REVIEW, None, None, None),
-    (Stage.CLOSED, None, None, None),
-    (Stage.WITHDRAWN, None, None, None),
-    (Stage.REJECTED, None, None, None),
-])
+@pytest.mark.parametrize(
+    ("stage", "severity", "dispute_class", "expected"),
+    [
+        (Stage.INTAKE, None, None, ("intake_completion", timedelta(minutes=15))),
+        (Stage.CLASSIFICATION, None, None, ("plan", timedelta(hours=24))),  # unknown severity counts as B
+        (Stage.CLASSIFICATION, Severity.A, DisputeClass.QUALITY, ("plan", timedelta(minutes=30))),
+        (Stage.CLASSIFICATION, Severity.B, DisputeClass.QUALITY, ("plan", timedelta(hours=24))),
+        (Stage.CLASSIFICATION, Severity.C, DisputeClass.SERVICE, ("plan", timedelta(hours=48))),
+        (Stage.CLASSIFICATION, Severity.B, DisputeClass.IMMEDIATE, ("plan", timedelta(hours=2))),
+        (Stage.CLASSIFICATION, Severity.A, DisputeClass.IMMEDIATE, ("plan", timedelta(minutes=30))),  # the shorter
+        (Stage.EVIDENCE, Severity.A, DisputeClass.QUALITY, ("evidence", timedelta(days=3))),
+        (Stage.NEGOTIATION, None, None, ("negotiation", timedelta(days=3))),
+        (Stage.EXECUTION, None, None, ("execution", timedelta(days=5))),
+        (Stage.REOPENED, None, None, ("reopened", timedelta(days=2))),
+        (Stage.REVIEW, None, None, None),
+        (Stage.CLOSED, None, None, None),
+        (Stage.WITHDRAWN, None, None, None),
+        (Stage.REJECTED, None, None, None),
+    ],
+)
 def test_stage_clock(stage, severity, dispute_class, expected):
     result = classification(severity=severity, dispute_class=dispute_class) if severity else None
     assert stage_clock(stage, result, POLICY) == expected
@@ -126,17 +134,23 @@ def test_stage_clock_reads_the_policy():
     assert stage_clock(Stage.REOPENED, None, custom) == ("reopened", 7 * H)
 
 
-@pytest.mark.parametrize(("severity", "dispute_class", "first_contact"), [
-    (None, None, timedelta(hours=24)),
-    (Severity.A, DisputeClass.QUALITY, timedelta(hours=1)),
-    (Severity.B, DisputeClass.SERVICE, timedelta(hours=24)),
-    (Severity.C, DisputeClass.SERVICE, timedelta(hours=48)),
-    (Severity.C, DisputeClass.IMMEDIATE, timedelta(hours=2)),
-])
+@pytest.mark.parametrize(
+    ("severity", "dispute_class", "first_contact"),
+    [
+        (None, None, timedelta(hours=24)),
+        (Severity.A, DisputeClass.QUALITY, timedelta(hours=1)),
+        (Severity.B, DisputeClass.SERVICE, timedelta(hours=24)),
+        (Severity.C, DisputeClass.SERVICE, timedelta(hours=48)),
+        (Severity.C, DisputeClass.IMMEDIATE, timedelta(hours=2)),
+    ],
+)
 def test_case_clocks(severity, dispute_class, first_contact):
     result = classification(severity=severity, dispute_class=dispute_class) if severity else None
-    assert case_clocks(POLICY, result) == [("first_contact", first_contact), ("solution", timedelta(days=7)),
-                                           ("dispute_limit", timedelta(days=30))]
+    assert case_clocks(POLICY, result) == [
+        ("first_contact", first_contact),
+        ("solution", timedelta(days=7)),
+        ("dispute_limit", timedelta(days=30)),
+    ]
 
 
 def test_deadline_warns_at_eighty_percent():
@@ -189,12 +203,16 @@ def business_hours(draw):
     opens = draw(st.integers(0, 22))
     closes = draw(st.integers(opens + 1, 23))
     days = draw(st.lists(st.integers(0, 6), min_size=1, max_size=7, unique=True))
-    return BusinessHours(enabled=True, timezone=draw(st.sampled_from(ZONES)), start=time(opens),
-                         end=time(closes, draw(st.sampled_from([0, 30, 59]))), weekdays=days)
+    return BusinessHours(
+        enabled=True,
+        timezone=draw(st.sampled_from(ZONES)),
+        start=time(opens),
+        end=time(closes, draw(st.sampled_from([0, 30, 59]))),
+        weekdays=days,
+    )
 
 
-instants = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31),
-                        timezones=st.just(UTC))
+instants = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC))
 durations = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=20))
 
 
@@ -228,8 +246,13 @@ _DUE = datetime(2026, 11, 2, 10, tzinfo=UTC)
 
 
 def test_clocks_falling_due_together_make_one_escalation_listing_every_clock():
-    plan = plan_escalation(breaches=[Breach("plan", _DUE), Breach("first_contact", _DUE)],
-                           stage=_Stage.CLASSIFICATION, level=0, max_level=3, escalated=frozenset())
+    plan = plan_escalation(
+        breaches=[Breach("plan", _DUE), Breach("first_contact", _DUE)],
+        stage=_Stage.CLASSIFICATION,
+        level=0,
+        max_level=3,
+        escalated=frozenset(),
+    )
     assert plan is not None
     assert plan.level == 1 and plan.clocks == ("first_contact", "plan")
     assert "2 clocks breached in classification" in plan.reason and "→ level 1" in plan.reason
@@ -237,27 +260,49 @@ def test_clocks_falling_due_together_make_one_escalation_listing_every_clock():
 
 def test_a_clock_escalates_at_most_once_per_level_and_stage():
     stage = _Stage.EVIDENCE
-    first = plan_escalation(breaches=[Breach("evidence", _DUE)], stage=stage, level=0, max_level=3,
-                            escalated=frozenset())
+    first = plan_escalation(
+        breaches=[Breach("evidence", _DUE)], stage=stage, level=0, max_level=3, escalated=frozenset()
+    )
     assert first is not None
     done = escalation_keys(first, stage)
     # the same breach seen again (re-delivered timer, a second check at the same instant) owes nothing
-    assert plan_escalation(breaches=[Breach("evidence", _DUE)], stage=stage, level=0, max_level=3,
-                           escalated=done) is None
+    assert (
+        plan_escalation(breaches=[Breach("evidence", _DUE)], stage=stage, level=0, max_level=3, escalated=done) is None
+    )
     # at the top level a clock escalates once, then never again in that stage
-    top = plan_escalation(breaches=[Breach("evidence", _DUE)], stage=stage, level=3, max_level=3,
-                          escalated=frozenset())
+    top = plan_escalation(breaches=[Breach("evidence", _DUE)], stage=stage, level=3, max_level=3, escalated=frozenset())
     assert top is not None and top.level == 3
-    assert plan_escalation(breaches=[Breach("evidence", _DUE)], stage=stage, level=3, max_level=3,
-                           escalated=escalation_keys(top, stage)) is None
+    assert (
+        plan_escalation(
+            breaches=[Breach("evidence", _DUE)],
+            stage=stage,
+            level=3,
+            max_level=3,
+            escalated=escalation_keys(top, stage),
+        )
+        is None
+    )
     # a new stage is a new deadline
-    assert plan_escalation(breaches=[Breach("evidence", _DUE)], stage=_Stage.NEGOTIATION, level=3, max_level=3,
-                           escalated=escalation_keys(top, stage)) is not None
+    assert (
+        plan_escalation(
+            breaches=[Breach("evidence", _DUE)],
+            stage=_Stage.NEGOTIATION,
+            level=3,
+            max_level=3,
+            escalated=escalation_keys(top, stage),
+        )
+        is not None
+    )
 
 
 def test_only_the_clocks_not_yet_escalated_at_that_level_are_listed():
     stage = _Stage.CLASSIFICATION
     done = frozenset({("plan", 1, stage.value)})
-    plan = plan_escalation(breaches=[Breach("plan", _DUE), Breach("first_contact", _DUE + timedelta(seconds=1))],
-                           stage=stage, level=0, max_level=3, escalated=done)
+    plan = plan_escalation(
+        breaches=[Breach("plan", _DUE), Breach("first_contact", _DUE + timedelta(seconds=1))],
+        stage=stage,
+        level=0,
+        max_level=3,
+        escalated=done,
+    )
     assert plan is not None and plan.clocks == ("first_contact",)

@@ -40,6 +40,7 @@ def interpolate(value: str, env: Mapping[str, str]) -> str:
         if op in (":?", "?") and unset:
             raise MissingVariable(f"{name}: {arg}")
         return current or ""
+
     return _VARIABLE.sub(substitute, value)
 
 

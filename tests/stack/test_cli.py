@@ -32,8 +32,11 @@ def invoke(args: list[str], env: dict[str, str] | None = None, **kwargs):
 
 
 def test_settings_masks_every_secret():
-    secrets = {"JWT_SECRET": "jwt-very-secret-value-1234567890", "PAYLOAD_KEY": "cGF5bG9hZC1rZXktc2VjcmV0",
-               "TEMPORAL_API_KEY": "temporal-cloud-api-key"}
+    secrets = {
+        "JWT_SECRET": "jwt-very-secret-value-1234567890",
+        "PAYLOAD_KEY": "cGF5bG9hZC1rZXktc2VjcmV0",
+        "TEMPORAL_API_KEY": "temporal-cloud-api-key",
+    }
     result = invoke(["settings"], env={**secrets, "DATABASE_URL": "postgresql+psycopg://app:db-pass-42@db/cases"})
     assert result.exit_code == 0
     for value in [*secrets.values(), "db-pass-42"]:
@@ -90,8 +93,11 @@ def user_db(sqlite_url) -> str:
 
 def test_user_create_then_token_for_that_user(user_db):
     env = {"DATABASE_URL": user_db}
-    created = invoke(["user", "create", "ops-admin", "--role", "admin"], env=env,
-                     input="correct horse battery\ncorrect horse battery\n")
+    created = invoke(
+        ["user", "create", "ops-admin", "--role", "admin"],
+        env=env,
+        input="correct horse battery\ncorrect horse battery\n",
+    )
     assert created.exit_code == 0, created.output
     engine = make_engine(user_db)
     with Session(engine) as session:
@@ -108,14 +114,23 @@ def test_user_create_then_token_for_that_user(user_db):
 
 def test_user_create_refuses_a_party_role_without_its_party(user_db):
     env = {"DATABASE_URL": user_db}
-    result = invoke(["user", "create", "shopper", "--role", "consumer"], env=env,
-                    input="long enough password\nlong enough password\n")
+    result = invoke(
+        ["user", "create", "shopper", "--role", "consumer"],
+        env=env,
+        input="long enough password\nlong enough password\n",
+    )
     assert result.exit_code == 1 and "needs --consumer-id" in result.output
-    unknown = invoke(["user", "create", "shopper", "--role", "consumer", "--consumer-id", "c-missing"], env=env,
-                     input="long enough password\nlong enough password\n")
+    unknown = invoke(
+        ["user", "create", "shopper", "--role", "consumer", "--consumer-id", "c-missing"],
+        env=env,
+        input="long enough password\nlong enough password\n",
+    )
     assert unknown.exit_code == 1 and "no consumer with id 'c-missing'" in unknown.output
-    linked = invoke(["user", "create", "shopper", "--role", "consumer", "--consumer-id", "c-cli"], env=env,
-                    input="long enough password\nlong enough password\n")
+    linked = invoke(
+        ["user", "create", "shopper", "--role", "consumer", "--consumer-id", "c-cli"],
+        env=env,
+        input="long enough password\nlong enough password\n",
+    )
     assert linked.exit_code == 0, linked.output
 
 
@@ -133,29 +148,38 @@ def test_health_fails_when_the_api_is_unreachable():
 
 
 async def _custom_attributes(env: WorkflowEnvironment) -> dict[str, int]:
-    listed = await env.client.operator_service.list_search_attributes(
-        ListSearchAttributesRequest(namespace="default"))
+    listed = await env.client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace="default"))
     return dict(listed.custom_attributes)
 
 
 async def test_temporal_setup_registers_every_key_once_and_detects_conflicts():
-    env = await WorkflowEnvironment.start_local(dev_server_startup_timeout=SERVER_STARTUP_TIMEOUT, dev_server_existing_path=find_binary("temporal"), ui=False)
+    env = await WorkflowEnvironment.start_local(
+        dev_server_startup_timeout=SERVER_STARTUP_TIMEOUT, dev_server_existing_path=find_binary("temporal"), ui=False
+    )
     try:
         address = env.client.service_client.config.target_host
         process = await asyncio.create_subprocess_exec(
-            find_binary("complaints"), "temporal-setup", env={**os.environ, "TEMPORAL_ADDRESS": address},
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            find_binary("complaints"),
+            "temporal-setup",
+            env={**os.environ, "TEMPORAL_ADDRESS": address},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         output = (await process.communicate())[0].decode()
         assert process.returncode == 0, output
         registered = await _custom_attributes(env)
         assert {name: registered[name] for name in registered if name.startswith("Case")} == {
-            key.name: int(key.indexed_value_type) for key in search_attributes.ALL}
+            key.name: int(key.indexed_value_type) for key in search_attributes.ALL
+        }
 
         again = await register_search_attributes(env.client, "default")
         assert again.added == [] and again.present == sorted(k.name for k in search_attributes.ALL)
 
-        await env.client.operator_service.add_search_attributes(AddSearchAttributesRequest(
-            namespace="default", search_attributes={"CaseClash": IndexedValueType.INDEXED_VALUE_TYPE_INT}))
+        await env.client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace="default", search_attributes={"CaseClash": IndexedValueType.INDEXED_VALUE_TYPE_INT}
+            )
+        )
         clash = SearchAttributeKey.for_keyword("CaseClash")
         with pytest.raises(SearchAttributeConflict, match="CaseClash is registered as INDEXED_VALUE_TYPE_INT"):
             await register_search_attributes(env.client, "default", [clash])

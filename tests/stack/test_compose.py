@@ -18,14 +18,26 @@ from sqlalchemy.engine import make_url
 from cli.main import app
 from core import search_attributes
 from core.settings import Settings
-from tests.stack.compose_render import (COMPOSE_FILE, ENV_EXAMPLE, ROOT, MissingVariable, read_env_file,
-                                        render, variables_used)
+from tests.stack.compose_render import (
+    COMPOSE_FILE,
+    ENV_EXAMPLE,
+    ROOT,
+    MissingVariable,
+    read_env_file,
+    render,
+    variables_used,
+)
 
 SCHEMA = json.loads((Path(__file__).parent / "compose_spec.json").read_text())
 APP_SERVICES = ("api", "worker", "migrate", "temporal-setup")
 SECRETS = ("POSTGRES_PASSWORD", "JWT_SECRET", "PAYLOAD_KEY", "AUDIT_CHAIN_KEY", "GRAFANA_ADMIN_PASSWORD")
-SAMPLE_SECRETS = {"POSTGRES_PASSWORD": "pg-secret", "JWT_SECRET": "j" * 48, "PAYLOAD_KEY": "A" * 43 + "=",
-                  "AUDIT_CHAIN_KEY": "c" * 43, "GRAFANA_ADMIN_PASSWORD": "grafana-secret"}
+SAMPLE_SECRETS = {
+    "POSTGRES_PASSWORD": "pg-secret",
+    "JWT_SECRET": "j" * 48,
+    "PAYLOAD_KEY": "A" * 43 + "=",
+    "AUDIT_CHAIN_KEY": "c" * 43,
+    "GRAFANA_ADMIN_PASSWORD": "grafana-secret",
+}
 # Read by OpenTelemetry's own SDK and exporter (observability/tracing.py), not by Settings.
 OTEL_VARIABLES = {"OTEL_EXPORTER_OTLP_ENDPOINT"}
 
@@ -103,7 +115,10 @@ def test_database_url_points_at_the_compose_postgresql(services):
     assert url.drivername == "postgresql+psycopg"
     assert url.host in services and services[url.host]["image"].startswith("postgres:")
     assert (url.username, url.password, url.database) == (
-        postgres_env["POSTGRES_USER"], postgres_env["POSTGRES_PASSWORD"], postgres_env["POSTGRES_DB"])
+        postgres_env["POSTGRES_USER"],
+        postgres_env["POSTGRES_PASSWORD"],
+        postgres_env["POSTGRES_DB"],
+    )
     temporal_env = services["temporal"]["environment"]
     assert temporal_env["DB"] == "postgres12" and temporal_env["POSTGRES_SEEDS"] == url.host
     assert (temporal_env["POSTGRES_USER"], temporal_env["POSTGRES_PWD"]) == (url.username, url.password)
@@ -139,8 +154,7 @@ def test_search_attribute_setup_registers_exactly_the_codes_keys():
 def start_order(services: dict) -> list[str]:
     order, placed = [], set()
     while len(order) < len(services):
-        ready = sorted(n for n, s in services.items()
-                       if n not in placed and set(s.get("depends_on", {})) <= placed)
+        ready = sorted(n for n, s in services.items() if n not in placed and set(s.get("depends_on", {})) <= placed)
         assert ready, f"depends_on has a cycle among {set(services) - placed}"
         order += ready
         placed |= set(ready)
@@ -148,8 +162,10 @@ def start_order(services: dict) -> list[str]:
 
 
 def test_healthchecks_and_start_order(services):
-    conditions = {name: dict((dep, spec["condition"]) for dep, spec in s.get("depends_on", {}).items())
-                  for name, s in services.items()}
+    conditions = {
+        name: dict((dep, spec["condition"]) for dep, spec in s.get("depends_on", {}).items())
+        for name, s in services.items()
+    }
     for name, deps in conditions.items():
         for dep, condition in deps.items():
             if condition == "service_healthy":
@@ -160,8 +176,11 @@ def test_healthchecks_and_start_order(services):
     assert conditions["migrate"] == {"postgresql": "service_healthy"}
     assert conditions["temporal-setup"] == {"temporal": "service_healthy"}
     for name in ("api", "worker"):
-        assert conditions[name] == {"temporal": "service_healthy", "temporal-setup": "service_completed_successfully",
-                                    "migrate": "service_completed_successfully"}, name
+        assert conditions[name] == {
+            "temporal": "service_healthy",
+            "temporal-setup": "service_completed_successfully",
+            "migrate": "service_completed_successfully",
+        }, name
     assert conditions["temporal-ui"] == {"temporal": "service_healthy"}
     order = start_order(services)
     assert order.index("postgresql") < order.index("temporal") < order.index("temporal-setup") < order.index("api")
@@ -250,8 +269,10 @@ def test_prometheus_scrapes_the_api_and_every_worker_on_their_metrics_ports(serv
     api_env = services["api"]["environment"]
     assert jobs["complaints-api"]["static_configs"][0]["targets"] == [f"api:{api_env['API_METRICS_PORT']}"]
     [workers] = jobs["complaints-worker"]["dns_sd_configs"]
-    assert workers["names"] == ["worker"] and str(workers["port"]) == services["worker"]["environment"][
-        "WORKER_METRICS_PORT"], "one target per replica, on the port the worker serves"
+    assert (
+        workers["names"] == ["worker"]
+        and str(workers["port"]) == services["worker"]["environment"]["WORKER_METRICS_PORT"]
+    ), "one target per replica, on the port the worker serves"
     assert api_env["METRICS_HOST"] == "0.0.0.0", "reachable from the prometheus container"
     assert "healthcheck" in prometheus
 

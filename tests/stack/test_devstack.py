@@ -76,23 +76,38 @@ class RunningStack:
 def stack_env(tmp_path: Path) -> Iterator[dict]:
     temporal_port, ui_port, api_port, api_metrics, worker_metrics = free_ports(5)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PAYLOAD_KEY")}
-    env.update(DATA_DIR=str(tmp_path / "data"), TEMPORAL_ADDRESS=f"127.0.0.1:{temporal_port}",
-               TEMPORAL_UI_PORT=str(ui_port), API_PORT=str(api_port), DEV_MODE="true",
-               API_METRICS_PORT=str(api_metrics), WORKER_METRICS_PORT=str(worker_metrics))
-    yield {"env": env, "ports": (temporal_port, ui_port, api_port), "dir": tmp_path,
-           "metrics": (api_metrics, worker_metrics)}
+    env.update(
+        DATA_DIR=str(tmp_path / "data"),
+        TEMPORAL_ADDRESS=f"127.0.0.1:{temporal_port}",
+        TEMPORAL_UI_PORT=str(ui_port),
+        API_PORT=str(api_port),
+        DEV_MODE="true",
+        API_METRICS_PORT=str(api_metrics),
+        WORKER_METRICS_PORT=str(worker_metrics),
+    )
+    yield {
+        "env": env,
+        "ports": (temporal_port, ui_port, api_port),
+        "dir": tmp_path,
+        "metrics": (api_metrics, worker_metrics),
+    }
 
 
 def start(stack_env: dict, name: str) -> RunningStack:
     log = stack_env["dir"] / f"{name}.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen([find_binary("complaints"), "up"], env=stack_env["env"], cwd=stack_env["dir"],
-                                   stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [find_binary("complaints"), "up"],
+            env=stack_env["env"],
+            cwd=stack_env["dir"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     return RunningStack(process, log, *stack_env["ports"])
 
 
-def stop_and_assert_nothing_left(stack: RunningStack, groups: list[int],
-                                 sig: signal.Signals = signal.SIGINT) -> None:
+def stop_and_assert_nothing_left(stack: RunningStack, groups: list[int], sig: signal.Signals = signal.SIGINT) -> None:
     try:
         code = stack.interrupt(sig)
     finally:
@@ -105,8 +120,7 @@ def stop_and_assert_nothing_left(stack: RunningStack, groups: list[int],
         assert group_members(pgid) == [], f"process group {pgid} still has members after Ctrl-C"
 
 
-def test_up_serves_heals_a_killed_worker_and_api_then_ctrl_c_leaves_nothing_and_a_restart_keeps_the_data(
-        stack_env):
+def test_up_serves_heals_a_killed_worker_and_api_then_ctrl_c_leaves_nothing_and_a_restart_keeps_the_data(stack_env):
     """The second start follows the first stop at once: its ports (in TIME_WAIT) must be taken as free."""
     stack = start(stack_env, "first")
     try:

@@ -34,7 +34,9 @@ def fresh_pg_schema() -> Iterator[str]:
 @pytest_asyncio.fixture
 async def bare_temporal() -> AsyncIterator[WorkflowEnvironment]:
     """A server with none of our search attributes, like a fresh cluster."""
-    env = await WorkflowEnvironment.start_local(dev_server_startup_timeout=SERVER_STARTUP_TIMEOUT, dev_server_existing_path=find_binary("temporal"), ui=False)
+    env = await WorkflowEnvironment.start_local(
+        dev_server_startup_timeout=SERVER_STARTUP_TIMEOUT, dev_server_existing_path=find_binary("temporal"), ui=False
+    )
     yield env
     await env.shutdown()
 
@@ -47,8 +49,13 @@ def free_port() -> int:
 
 async def complaints(*args: str, env: dict[str, str], stdin: bytes | None = None) -> str:
     process = await asyncio.create_subprocess_exec(
-        find_binary("complaints"), *args, env=env, stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        find_binary("complaints"),
+        *args,
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     output = (await asyncio.wait_for(process.communicate(stdin), READY_SECONDS))[0].decode()
     assert process.returncode == 0, f"complaints {' '.join(args)} failed:\n{output}"
     return output
@@ -65,27 +72,49 @@ async def wait_for(check, what: str) -> None:
 @pytest.mark.postgres
 async def test_one_shots_then_api_and_worker_serve_on_postgresql(fresh_pg_schema, bare_temporal, tmp_path):
     api_port = free_port()
-    env = {**os.environ, "DATABASE_URL": fresh_pg_schema, "DEV_MODE": "false", "DATA_DIR": str(tmp_path),
-           "TEMPORAL_ADDRESS": bare_temporal.client.service_client.config.target_host,
-           "TEMPORAL_TASK_QUEUE": f"prod-shape-{uuid.uuid4().hex[:6]}", "API_HOST": "127.0.0.1",
-           "API_PORT": str(api_port), "JWT_SECRET": "p" * 48, "AUDIT_CHAIN_KEY": "a" * 43,
-           "API_METRICS_PORT": str(free_port()), "WORKER_METRICS_PORT": str(free_port()),
-           "PAYLOAD_KEY": base64.b64encode(os.urandom(32)).decode()}
+    env = {
+        **os.environ,
+        "DATABASE_URL": fresh_pg_schema,
+        "DEV_MODE": "false",
+        "DATA_DIR": str(tmp_path),
+        "TEMPORAL_ADDRESS": bare_temporal.client.service_client.config.target_host,
+        "TEMPORAL_TASK_QUEUE": f"prod-shape-{uuid.uuid4().hex[:6]}",
+        "API_HOST": "127.0.0.1",
+        "API_PORT": str(api_port),
+        "JWT_SECRET": "p" * 48,
+        "AUDIT_CHAIN_KEY": "a" * 43,
+        "API_METRICS_PORT": str(free_port()),
+        "WORKER_METRICS_PORT": str(free_port()),
+        "PAYLOAD_KEY": base64.b64encode(os.urandom(32)).decode(),
+    }
     await complaints("migrate", env=env)
     setup = await complaints("temporal-setup", env=env)
     assert all(key.name in setup for key in search_attributes.ALL)
-    await complaints("user", "create", "first-admin", "--role", "admin", env=env,
-                     stdin=b"first admin password\nfirst admin password\n")
+    await complaints(
+        "user",
+        "create",
+        "first-admin",
+        "--role",
+        "admin",
+        env=env,
+        stdin=b"first admin password\nfirst admin password\n",
+    )
     token = (await complaints("token", "first-admin", env=env)).strip()
 
-    api = await asyncio.create_subprocess_exec(find_binary("complaints"), "api", env=env,
-                                               stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-    worker = await asyncio.create_subprocess_exec(find_binary("complaints"), "worker", env=env,
-                                                  stdout=asyncio.subprocess.DEVNULL,
-                                                  stderr=asyncio.subprocess.DEVNULL)
+    api = await asyncio.create_subprocess_exec(
+        find_binary("complaints"), "api", env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+    )
+    worker = await asyncio.create_subprocess_exec(
+        find_binary("complaints"),
+        "worker",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{api_port}"
     try:
         async with httpx.AsyncClient(base_url=base, timeout=5) as http:
+
             async def healthy() -> bool:
                 try:
                     return (await http.get("/health")).status_code == 200
@@ -98,9 +127,13 @@ async def test_one_shots_then_api_and_worker_serve_on_postgresql(fresh_pg_schema
             assert me.status_code == 200 and "admin" in me.text
 
         async def polling() -> bool:
-            described = await bare_temporal.client.workflow_service.describe_task_queue(DescribeTaskQueueRequest(
-                namespace="default", task_queue=TaskQueue(name=env["TEMPORAL_TASK_QUEUE"]),
-                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW))
+            described = await bare_temporal.client.workflow_service.describe_task_queue(
+                DescribeTaskQueueRequest(
+                    namespace="default",
+                    task_queue=TaskQueue(name=env["TEMPORAL_TASK_QUEUE"]),
+                    task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+                )
+            )
             return bool(described.pollers)
 
         await wait_for(polling, "the worker polling its task queue")

@@ -44,8 +44,11 @@ def test_readme_opens_with_the_run_and_the_test_command():
 
 
 def test_ci_runs_the_readme_test_command():
-    commands = [line.strip() for line in (ROOT / ".ci/run").read_text().splitlines()
-                if line.strip() and not line.startswith("#")]
+    commands = [
+        line.strip()
+        for line in (ROOT / ".ci/run").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert "set -euo pipefail" in commands
     assert commands[-1] == first_code_block()[1]
 
@@ -81,7 +84,8 @@ def test_every_documented_command_exists():
 
 def test_demo_users_table_matches_the_seed():
     rows = tables_after("## Roles and demo users")[1]
-    documented = {cells[0]: (cells[1], cells[2].replace("consumer ", "").replace("merchant ", "") or None)
-                  for cells in rows}
+    documented = {
+        cells[0]: (cells[1], cells[2].replace("consumer ", "").replace("merchant ", "") or None) for cells in rows
+    }
     seeded = {u.username: (u.role.value, u.consumer_id or u.merchant_id) for u in DEMO_USERS}
     assert documented == seeded

@@ -31,8 +31,11 @@ def policy():
 async def case_env() -> AsyncIterator[WorkflowEnvironment]:
     """A time-skipping server of the test's own (~0.1 s to start): its clock is global, so a case from
     another test could otherwise hold time still or fire timers in the middle of this one."""
-    env = await WorkflowEnvironment.start_time_skipping(test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
-        test_server_existing_path=find_binary("temporal-test-server"), data_converter=data_converter())
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_startup_timeout=SERVER_STARTUP_TIMEOUT,
+        test_server_existing_path=find_binary("temporal-test-server"),
+        data_converter=data_converter(),
+    )
     await search_attributes.register(env.client)
     yield env
     await env.shutdown()

@@ -20,8 +20,12 @@ SUPERVISOR = Actor(id="super1", role=Role.SUPERVISOR)
 
 
 def evidence(name: str = "photo-1") -> EvidenceRef:
-    return EvidenceRef(kind="photo", description="close-up of the defect", attachment_ref=f"s3://ev/{name}.jpg",
-                       sha256=hashlib.sha256(name.encode()).hexdigest())
+    return EvidenceRef(
+        kind="photo",
+        description="close-up of the defect",
+        attachment_ref=f"s3://ev/{name}.jpg",
+        sha256=hashlib.sha256(name.encode()).hexdigest(),
+    )
 
 
 class Driver:
@@ -35,14 +39,32 @@ class Driver:
     def merchant(self, ids: dict) -> Actor:
         return Actor(id=ids["merchant"], role=Role.MERCHANT)
 
-    async def file(self, ids: dict, description: str, *, line: int | None = 0, with_evidence: bool = True,
-                   order_id: str | None = None, actor: Actor | None = None):
-        request = NewComplaint(consumer_id=ids["consumer"], order_id=order_id or ids["order"],
-                               order_line_id=ids["lines"][line] if line is not None else None,
-                               description=description, evidence=[evidence(ids["order"])] if with_evidence else [])
-        result = await file_complaint(self.env.client, self.engine, DbOrderLookup(self.engine),
-                                      task_queue=self.task_queue, policy=self.policy, request=request,
-                                      actor=actor or self.consumer(ids))
+    async def file(
+        self,
+        ids: dict,
+        description: str,
+        *,
+        line: int | None = 0,
+        with_evidence: bool = True,
+        order_id: str | None = None,
+        actor: Actor | None = None,
+    ):
+        request = NewComplaint(
+            consumer_id=ids["consumer"],
+            order_id=order_id or ids["order"],
+            order_line_id=ids["lines"][line] if line is not None else None,
+            description=description,
+            evidence=[evidence(ids["order"])] if with_evidence else [],
+        )
+        result = await file_complaint(
+            self.env.client,
+            self.engine,
+            DbOrderLookup(self.engine),
+            task_queue=self.task_queue,
+            policy=self.policy,
+            request=request,
+            actor=actor or self.consumer(ids),
+        )
         self.started.add(result.complaint_id)
         return result
 

@@ -11,13 +11,17 @@ from tests.workflows.driver import AGENT, Driver
 from workflows.complaint import ComplaintWorkflow as W
 
 
-async def to_classification(driver: Driver, ids: dict, description: str = "屏幕破损 the screen cracked after two days of use") -> str:
+async def to_classification(
+    driver: Driver, ids: dict, description: str = "屏幕破损 the screen cracked after two days of use"
+) -> str:
     filed = await driver.file(ids, description)
     await driver.stage(filed.complaint_id, Stage.CLASSIFICATION)
     return filed.complaint_id
 
 
-async def to_evidence(driver: Driver, ids: dict, description: str = "屏幕破损 the screen cracked after two days of use") -> str:
+async def to_evidence(
+    driver: Driver, ids: dict, description: str = "屏幕破损 the screen cracked after two days of use"
+) -> str:
     cid = await to_classification(driver, ids, description)
     await driver.update(cid, W.review_classification, ClassificationReview(actor=AGENT, confirm=True))
     return cid

@@ -32,8 +32,11 @@ async def test_merchant_silent_past_its_deadline_is_held_liable(driver):
 async def test_consumer_silent_gets_one_reminder_then_the_case_closes_unsubstantiated(driver):
     ids = make_order(driver.engine)
     cid = await to_evidence(driver, ids)
-    await driver.update(cid, W.submit_evidence, EvidenceSubmission(
-        actor=driver.merchant(ids), party=Party.MERCHANT, item=evidence("qc-report")))
+    await driver.update(
+        cid,
+        W.submit_evidence,
+        EvidenceSubmission(actor=driver.merchant(ids), party=Party.MERCHANT, item=evidence("qc-report")),
+    )
     s = await driver.update(cid, W.request_evidence, EvidenceRequestCmd(actor=AGENT, party=Party.CONSUMER))
     assert all(c.paused for c in s.clocks if c.name != "dispute_limit")  # waiting on the consumer only
     await driver.skip(timedelta(hours=72, minutes=1))
@@ -85,14 +88,21 @@ async def test_an_override_needs_a_reason_and_is_audited_with_before_and_after(d
 
     ids = make_order(driver.engine)
     cid = await to_classification(driver, ids)
-    err = await rejected(driver.update(cid, W.review_classification,
-                                       ClassificationReview(actor=AGENT, confirm=False, severity=Severity.A)))
+    err = await rejected(
+        driver.update(
+            cid, W.review_classification, ClassificationReview(actor=AGENT, confirm=False, severity=Severity.A)
+        )
+    )
     assert err.cause.type == "InvalidInput" and err.cause.details[0]["field"] == "reason"
-    s = await driver.update(cid, W.review_classification, ClassificationReview(
-        actor=AGENT, confirm=False, severity=Severity.A, reason="customer reports a burn"))
+    s = await driver.update(
+        cid,
+        W.review_classification,
+        ClassificationReview(actor=AGENT, confirm=False, severity=Severity.A, reason="customer reports a burn"),
+    )
     assert s.classification.severity == Severity.A and s.classification.overridden
     assert all(c.name != "first_contact" for c in s.clocks)  # the agent's first action met first contact
     with Session(driver.engine) as db:
-        row = db.exec(select(AuditLog).where(AuditLog.complaint_id == cid,
-                                             AuditLog.action == "classification_overridden")).one()
+        row = db.exec(
+            select(AuditLog).where(AuditLog.complaint_id == cid, AuditLog.action == "classification_overridden")
+        ).one()
     assert row.reason == "customer reports a burn" and row.details["before"]["severity"] == "B"

@@ -23,8 +23,9 @@ async def test_clocks_due_together_make_one_escalation_listing_both(driver):
     s = await driver.state(cid)
     assert s.escalation_level == 1  # the old code went on to level 2 one second later
     with Session(driver.engine) as db:
-        escalations = db.exec(select(AuditLog).where(AuditLog.complaint_id == cid,
-                                                     AuditLog.action == "escalated")).all()
+        escalations = db.exec(
+            select(AuditLog).where(AuditLog.complaint_id == cid, AuditLog.action == "escalated")
+        ).all()
         breaches = db.exec(select(SlaBreach).where(SlaBreach.complaint_id == cid)).all()
         row = db.get(Complaint, cid)
         overdue = db.exec(select(Complaint.id).where(overdue_clause(datetime.now(UTC)))).all()

@@ -14,8 +14,9 @@ from workflows.complaint import ComplaintWorkflow as W
 async def _approve_and_accept(driver, ids, cid):
     await driver.update(cid, W.approve_tier3, Tier3Approval(actor=SUPERVISOR, approve=True, reason="fast path"))
     offer = (await driver.state(cid)).offers[-1]
-    await driver.update(cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids), offer_id=offer.offer_id,
-                                                               accept=True))
+    await driver.update(
+        cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids), offer_id=offer.offer_id, accept=True)
+    )
 
 
 async def test_spoiled_food_goes_straight_to_platform_advance_with_recovery_from_the_merchant(driver):
@@ -42,13 +43,20 @@ async def test_late_perishable_trips_the_circuit_breaker_recovering_from_the_car
     assert s.offers[-1].reship and s.offers[-1].recover_from == Party.CARRIER
     await _approve_and_accept(driver, ids, cid)
     await driver.settle(cid, lambda st: any(p.action == "confirm_shipment" for p in st.pending_actions))
-    await driver.update(cid, W.confirm_shipment, ShipmentConfirmation(actor=driver.merchant(ids), carrier="SF",
-                                                                      tracking_number="SF123456789"))
+    await driver.update(
+        cid,
+        W.confirm_shipment,
+        ShipmentConfirmation(actor=driver.merchant(ids), carrier="SF", tracking_number="SF123456789"),
+    )
     await driver.stage(cid, Stage.REVIEW)
     entries = ledger(driver, cid)
     # Tier 3 carries the tier-2 gift too; the merchant is not penalised for the carrier's fault.
-    assert [e.kind for e in entries] == [LedgerKind.PLATFORM_ADVANCE, LedgerKind.RECOVERY, LedgerKind.COUPON,
-                                         LedgerKind.POINTS]
+    assert [e.kind for e in entries] == [
+        LedgerKind.PLATFORM_ADVANCE,
+        LedgerKind.RECOVERY,
+        LedgerKind.COUPON,
+        LedgerKind.POINTS,
+    ]
     assert entries[1].payer == "carrier:SF"
     with Session(driver.engine) as db:
         shipment = db.exec(select(Reshipment).where(Reshipment.complaint_id == cid)).one()
@@ -67,8 +75,11 @@ async def test_spoiled_food_late_by_the_carrier_is_paid_at_once_and_recovered_fr
     assert s.stage in (Stage.EXECUTION, Stage.REVIEW)
     if s.offers[-1].reship:
         await driver.settle(cid, lambda st: any(p.action == "confirm_shipment" for p in st.pending_actions))
-        await driver.update(cid, W.confirm_shipment, ShipmentConfirmation(actor=driver.merchant(ids), carrier="SF",
-                                                                          tracking_number="SF987654321"))
+        await driver.update(
+            cid,
+            W.confirm_shipment,
+            ShipmentConfirmation(actor=driver.merchant(ids), carrier="SF", tracking_number="SF987654321"),
+        )
     await driver.stage(cid, Stage.REVIEW)
     entries = ledger(driver, cid)
     assert [e.kind for e in entries][:2] == [LedgerKind.PLATFORM_ADVANCE, LedgerKind.RECOVERY]

@@ -5,8 +5,18 @@ from datetime import timedelta
 
 from temporalio.api.enums.v1 import EventType
 
-from models.case import (Assignment, ClockControl, EvidenceRef, EvidenceRequestCmd, EvidenceSubmission,
-                         LiabilityDecision, OfferResponse, SupervisorReview, SurveyAnswer, Tier3Approval)
+from models.case import (
+    Assignment,
+    ClockControl,
+    EvidenceRef,
+    EvidenceRequestCmd,
+    EvidenceSubmission,
+    LiabilityDecision,
+    OfferResponse,
+    SupervisorReview,
+    SurveyAnswer,
+    Tier3Approval,
+)
 from models.enums import Party, Stage
 from tests.workflows.driver import AGENT, SUPERVISOR
 from tests.workflows.factories import make_order
@@ -20,8 +30,12 @@ LONG_TEXT = "长" * 2000  # a long evidence description: it goes into the eviden
 
 
 def item(n: int) -> EvidenceRef:
-    return EvidenceRef(kind="photo", description=LONG_TEXT, attachment_ref=f"s3://ev/{n}.jpg",
-                       sha256=hashlib.sha256(str(n).encode()).hexdigest())
+    return EvidenceRef(
+        kind="photo",
+        description=LONG_TEXT,
+        attachment_ref=f"s3://ev/{n}.jpg",
+        sha256=hashlib.sha256(str(n).encode()).hexdigest(),
+    )
 
 
 async def _one_ladder(driver, ids, cid, consumer) -> None:
@@ -29,15 +43,17 @@ async def _one_ladder(driver, ids, cid, consumer) -> None:
     s = await driver.state(cid)
     while s.tier.rank < 3:
         o = await offer(driver, cid)
-        s = await driver.update(cid, W.respond_to_offer, OfferResponse(actor=consumer, offer_id=o.offer_id,
-                                                                       accept=False))
+        s = await driver.update(
+            cid, W.respond_to_offer, OfferResponse(actor=consumer, offer_id=o.offer_id, accept=False)
+        )
     o = await offer(driver, cid)
     await driver.update(cid, W.approve_tier3, Tier3Approval(actor=SUPERVISOR, approve=True, reason="liable"))
     await driver.update(cid, W.respond_to_offer, OfferResponse(actor=consumer, offer_id=o.offer_id, accept=True))
     await driver.stage(cid, Stage.REVIEW)
     await driver.skip(timedelta(hours=48, minutes=1))
-    await driver.settle(cid, lambda st: st.survey is not None and st.survey.answered_at is None
-                        and st.survey.sent_at is not None)
+    await driver.settle(
+        cid, lambda st: st.survey is not None and st.survey.answered_at is None and st.survey.sent_at is not None
+    )
     await driver.update(cid, W.answer_survey, SurveyAnswer(actor=consumer, resolved_score=60, communication_score=60))
 
 
@@ -56,10 +72,12 @@ async def test_the_longest_legal_case_uses_a_small_fraction_of_the_history_limit
     for party, actor in ((Party.MERCHANT, merchant), (Party.CONSUMER, consumer)):
         have = sum(1 for e in (await driver.state(cid)).evidence if e.party == party)
         for n in range(have, limits.evidence_per_party):
-            await driver.update(cid, W.submit_evidence, EvidenceSubmission(actor=actor, party=party,
-                                                                           item=item(hash((party, n)))))
-    err = await rejected(driver.update(cid, W.submit_evidence, EvidenceSubmission(
-        actor=merchant, party=Party.MERCHANT, item=item(-1))))
+            await driver.update(
+                cid, W.submit_evidence, EvidenceSubmission(actor=actor, party=party, item=item(hash((party, n))))
+            )
+    err = await rejected(
+        driver.update(cid, W.submit_evidence, EvidenceSubmission(actor=merchant, party=Party.MERCHANT, item=item(-1)))
+    )
     assert err.cause.type == "Conflict"
     await driver.update(cid, W.request_evidence, EvidenceRequestCmd(actor=AGENT, party=Party.CARRIER))
     for n in range(20):
@@ -72,8 +90,9 @@ async def test_the_longest_legal_case_uses_a_small_fraction_of_the_history_limit
         s = await driver.state(cid)
         if s.stage == Stage.CLOSED:
             break
-        await driver.update(cid, W.supervisor_review, SupervisorReview(actor=SUPERVISOR, decision="renegotiate",
-                                                                       reason="try again"))
+        await driver.update(
+            cid, W.supervisor_review, SupervisorReview(actor=SUPERVISOR, decision="renegotiate", reason="try again")
+        )
     s = await driver.stage(cid, Stage.CLOSED)
     assert s.outcome == "closed_after_reopen_limit"
 
@@ -81,11 +100,12 @@ async def test_the_longest_legal_case_uses_a_small_fraction_of_the_history_limit
     events = len(history.events)
     size = sum(e.ByteSize() for e in history.events)
     largest = max(e.ByteSize() for e in history.events)
-    updates = sum(1 for e in history.events
-                  if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)
-    print(f"\nlongest legal case: {events} events ({events / HISTORY_EVENTS_LIMIT:.1%} of {HISTORY_EVENTS_LIMIT}), "
-          f"{size / 1024:.0f} KiB ({size / HISTORY_BYTES_LIMIT:.2%} of 50 MiB), largest event "
-          f"{largest / 1024:.1f} KiB, {updates} updates ({updates / UPDATES_PER_HISTORY_LIMIT:.0%} of 2,000)")
+    updates = sum(1 for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)
+    print(
+        f"\nlongest legal case: {events} events ({events / HISTORY_EVENTS_LIMIT:.1%} of {HISTORY_EVENTS_LIMIT}), "
+        f"{size / 1024:.0f} KiB ({size / HISTORY_BYTES_LIMIT:.2%} of 50 MiB), largest event "
+        f"{largest / 1024:.1f} KiB, {updates} updates ({updates / UPDATES_PER_HISTORY_LIMIT:.0%} of 2,000)"
+    )
     assert events < HISTORY_EVENTS_LIMIT / 5
     assert size < HISTORY_BYTES_LIMIT / 5
     assert updates < UPDATES_PER_HISTORY_LIMIT / 2

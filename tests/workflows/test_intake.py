@@ -47,8 +47,11 @@ async def test_a_supplement_completes_intake(driver):
     ids = make_order(driver.engine)
     filed = await driver.file(ids, "屏幕破损 cracked screen", with_evidence=False)
     await driver.settle(filed.complaint_id, lambda st: st.missing_info == ["evidence"])
-    s = await driver.update(filed.complaint_id, W.complete_intake,
-                            IntakeCompletion(actor=driver.consumer(ids), evidence=[evidence("later")]))
+    s = await driver.update(
+        filed.complaint_id,
+        W.complete_intake,
+        IntakeCompletion(actor=driver.consumer(ids), evidence=[evidence("later")]),
+    )
     assert s.stage == Stage.CLASSIFICATION and s.missing_info == []
 
 
@@ -86,7 +89,10 @@ async def test_the_personal_query_shows_what_intake_completed_not_only_what_was_
     ids = make_order(driver.engine)
     filed = await driver.file(ids, "", with_evidence=True)
     await driver.settle(filed.complaint_id, lambda st: st.missing_info == ["description"])
-    await driver.update(filed.complaint_id, W.complete_intake, IntakeCompletion(
-        actor=AGENT, description="屏幕破损 cracked on arrival", contact={"phone": "13900139000"}))
+    await driver.update(
+        filed.complaint_id,
+        W.complete_intake,
+        IntakeCompletion(actor=AGENT, description="屏幕破损 cracked on arrival", contact={"phone": "13900139000"}),
+    )
     personal = await driver.handle(filed.complaint_id).query(W.personal)
     assert personal.description == "屏幕破损 cracked on arrival" and personal.contact.phone == "13900139000"

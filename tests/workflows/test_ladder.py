@@ -16,23 +16,36 @@ async def test_declines_climb_to_tier3_which_needs_a_supervisor(driver):
     cid = await to_negotiation(driver, ids)
     consumer = driver.consumer(ids)
     first = await offer(driver, cid)
-    s = await driver.update(cid, W.respond_to_offer, OfferResponse(actor=consumer, offer_id=first.offer_id, accept=False))
+    s = await driver.update(
+        cid, W.respond_to_offer, OfferResponse(actor=consumer, offer_id=first.offer_id, accept=False)
+    )
     assert s.tier == Tier.REFUND_PLUS_GIFT and s.stage == Stage.NEGOTIATION
     second = await offer(driver, cid)
     assert second.gift_coupon_minor == 1000 and second.gift_points == 100  # 5 % of 200.00, plus points
-    s = await driver.update(cid, W.respond_to_offer, OfferResponse(actor=consumer, offer_id=second.offer_id, accept=False))
+    s = await driver.update(
+        cid, W.respond_to_offer, OfferResponse(actor=consumer, offer_id=second.offer_id, accept=False)
+    )
     assert s.tier == Tier.PLATFORM_ADVANCE
     third = await offer(driver, cid)
     assert third.status == OfferStatus.AWAITING_APPROVAL and third.platform_advance
-    err = await rejected(driver.update(cid, W.respond_to_offer, OfferResponse(actor=consumer, offer_id=third.offer_id, accept=True)))
+    err = await rejected(
+        driver.update(cid, W.respond_to_offer, OfferResponse(actor=consumer, offer_id=third.offer_id, accept=True))
+    )
     assert err.cause.type == "InvalidStage"
-    s = await driver.update(cid, W.approve_tier3, Tier3Approval(actor=SUPERVISOR, approve=True, reason="merchant liable"))
+    s = await driver.update(
+        cid, W.approve_tier3, Tier3Approval(actor=SUPERVISOR, approve=True, reason="merchant liable")
+    )
     assert s.offers[-1].status == OfferStatus.PENDING
     await driver.update(cid, W.respond_to_offer, OfferResponse(actor=consumer, offer_id=third.offer_id, accept=True))
     s = await driver.stage(cid, Stage.REVIEW)
     kinds = [e.kind for e in ledger(driver, cid)]
-    assert kinds == [LedgerKind.PLATFORM_ADVANCE, LedgerKind.RECOVERY, LedgerKind.COUPON, LedgerKind.POINTS,
-                     LedgerKind.PENALTY]
+    assert kinds == [
+        LedgerKind.PLATFORM_ADVANCE,
+        LedgerKind.RECOVERY,
+        LedgerKind.COUPON,
+        LedgerKind.POINTS,
+        LedgerKind.PENALTY,
+    ]
     with Session(driver.engine) as db:
         penalty = db.exec(select(Penalty).where(Penalty.complaint_id == cid)).one()
         merchant = db.get(Merchant, ids["merchant"])

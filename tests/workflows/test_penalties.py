@@ -19,12 +19,30 @@ def earlier_penalties(engine, ids: dict, count: int) -> None:
     with Session(engine) as db:
         for n in range(count):
             cid = f"PRIOR-{ids['merchant']}-{n}"
-            db.add(Complaint(id=cid, workflow_id=f"complaint-{cid}", consumer_id=ids["consumer"],
-                             merchant_id=ids["merchant"], order_id=ids["order"], stage="closed", is_open=False,
-                             created_at=now, updated_at=now))
+            db.add(
+                Complaint(
+                    id=cid,
+                    workflow_id=f"complaint-{cid}",
+                    consumer_id=ids["consumer"],
+                    merchant_id=ids["merchant"],
+                    order_id=ids["order"],
+                    stage="closed",
+                    is_open=False,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
             db.flush()
-            db.add(Penalty(idempotency_key=f"{cid}:penalty", complaint_id=cid, merchant_id=ids["merchant"],
-                           deduction_minor=1000, listing_blocked_until=now, created_at=now))
+            db.add(
+                Penalty(
+                    idempotency_key=f"{cid}:penalty",
+                    complaint_id=cid,
+                    merchant_id=ids["merchant"],
+                    deduction_minor=1000,
+                    listing_blocked_until=now,
+                    created_at=now,
+                )
+            )
         db.commit()
 
 
@@ -32,21 +50,27 @@ async def test_a_counterfeit_settled_at_tier1_is_penalised_and_a_repeat_offender
     ids = make_order(driver.engine)
     earlier_penalties(driver.engine, ids, 4)
     cid = await to_evidence(driver, ids, "假货 this is a counterfeit, the logo is fake")
-    s = await driver.update(cid, W.set_liability, LiabilityDecision(actor=AGENT, party=Party.MERCHANT,
-                                                                    reason="fake logo"))
+    s = await driver.update(
+        cid, W.set_liability, LiabilityDecision(actor=AGENT, party=Party.MERCHANT, reason="fake logo")
+    )
     assert s.classification.type.value == "counterfeit" and s.tier == Tier.REFUND
     o = await offer(driver, cid)
-    await driver.update(cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids), offer_id=o.offer_id,
-                                                               accept=True))
+    await driver.update(
+        cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids), offer_id=o.offer_id, accept=True)
+    )
     await driver.settle(cid, lambda st: any(p.action == "confirm_merchant_refund" for p in st.pending_actions))
-    await driver.update(cid, W.confirm_merchant_refund, MerchantRefundConfirmation(actor=driver.merchant(ids),
-                                                                                   reference="RF-1"))
+    await driver.update(
+        cid, W.confirm_merchant_refund, MerchantRefundConfirmation(actor=driver.merchant(ids), reference="RF-1")
+    )
     s = await driver.stage(cid, Stage.REVIEW)
     interview = [p for p in s.pending_actions if p.action == "rectification_interview"]
     assert len(interview) == 1 and interview[0].who == Role.SUPERVISOR and interview[0].due_at is not None
     with Session(driver.engine) as db:
         booked = db.exec(select(Penalty).where(Penalty.complaint_id == cid)).one()
-        told = db.exec(select(Notification).where(Notification.complaint_id == cid,
-                                                  Notification.template == "rectification_interview_due")).all()
+        told = db.exec(
+            select(Notification).where(
+                Notification.complaint_id == cid, Notification.template == "rectification_interview_due"
+            )
+        ).all()
     assert booked.repeat_offender and booked.deposit_multiplier == 2
     assert [n.recipient for n in told] == ["queue:supervisors"]

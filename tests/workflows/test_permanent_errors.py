@@ -45,8 +45,9 @@ def pg_engine(pg_url):
     engine.dispose()
 
 
-async def test_a_data_error_answers_the_update_with_step_failed_and_the_case_stays_workable(case_env, pg_engine,
-                                                                                            policy):
+async def test_a_data_error_answers_the_update_with_step_failed_and_the_case_stays_workable(
+    case_env, pg_engine, policy
+):
     queue = f"tq-{uuid.uuid4().hex[:8]}"
     activities = [a for a in activities_for(pg_engine) if getattr(a, "__name__", "") != "record_evidence"]
     activities.append(PoisonedEvidence(pg_engine).record_evidence)
@@ -58,8 +59,12 @@ async def test_a_data_error_answers_the_update_with_step_failed_and_the_case_sta
         poisoned = evidence("p1").model_copy(update={"description": "poison"})
         with pytest.raises(WorkflowUpdateFailedError) as failed:
             # Old code: the activity retried for ever and the update never answered.
-            await asyncio.wait_for(driver.update(cid, W.submit_evidence, EvidenceSubmission(
-                actor=AGENT, party=Party.MERCHANT, item=poisoned)), timeout=20)
+            await asyncio.wait_for(
+                driver.update(
+                    cid, W.submit_evidence, EvidenceSubmission(actor=AGENT, party=Party.MERCHANT, item=poisoned)
+                ),
+                timeout=20,
+            )
         cause = failed.value.cause
         assert isinstance(cause, ApplicationError) and cause.type == "StepFailed"
         assert "DataError" in cause.message and "\x00" not in cause.message
@@ -67,13 +72,18 @@ async def test_a_data_error_answers_the_update_with_step_failed_and_the_case_sta
         assert after.evidence == before.evidence and after.stage == Stage.EVIDENCE
         with Session(pg_engine) as db:
             actions = [a.action for a in db.exec(select(AuditLog).where(AuditLog.complaint_id == cid))]
-            told = db.exec(select(Notification).where(Notification.complaint_id == cid,
-                                                      Notification.template == "step_failed")).all()
+            told = db.exec(
+                select(Notification).where(Notification.complaint_id == cid, Notification.template == "step_failed")
+            ).all()
         assert actions[-1] == "step_failed" and [n.recipient for n in told] == ["queue:supervisors"]
 
         # The next, clean step goes through.
-        s = await asyncio.wait_for(driver.update(cid, W.submit_evidence, EvidenceSubmission(
-            actor=AGENT, party=Party.MERCHANT, item=evidence("p2"))), timeout=20)
+        s = await asyncio.wait_for(
+            driver.update(
+                cid, W.submit_evidence, EvidenceSubmission(actor=AGENT, party=Party.MERCHANT, item=evidence("p2"))
+            ),
+            timeout=20,
+        )
         assert len(s.evidence) == len(before.evidence) + 1
         with Session(pg_engine) as db:
             assert len(db.exec(select(EvidenceItem).where(EvidenceItem.complaint_id == cid)).all()) == len(s.evidence)
@@ -89,8 +99,12 @@ def test_data_and_integrity_errors_are_permanent_but_a_unique_race_retries(engin
             conn.execute(insert, {"k": key})
         conn.rollback()
         with pytest.raises(IntegrityError) as check:
-            conn.execute(text("INSERT INTO order_line (id, order_id, sku, title, category, quantity, paid_minor)"
-                              " VALUES ('x', 'no-such-order', 's', 't', 'c', 0, -1)"))
+            conn.execute(
+                text(
+                    "INSERT INTO order_line (id, order_id, sku, title, category, quantity, paid_minor)"
+                    " VALUES ('x', 'no-such-order', 's', 't', 'c', 0, -1)"
+                )
+            )
     assert as_permanent(unique.value) is None
     permanent = as_permanent(check.value)
     assert permanent is not None and permanent.non_retryable and permanent.type == PERMANENT_DATA_ERROR

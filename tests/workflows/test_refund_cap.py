@@ -20,18 +20,24 @@ def consumer_total(driver, cid: str) -> int:
 
 async def _reopen_after_full_refund(driver, ids, cid) -> None:
     o = await offer(driver, cid)
-    await driver.update(cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids), offer_id=o.offer_id,
-                                                               accept=True))
+    await driver.update(
+        cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids), offer_id=o.offer_id, accept=True)
+    )
     await driver.settle(cid, lambda st: any(p.action == "confirm_merchant_refund" for p in st.pending_actions))
-    await driver.update(cid, W.confirm_merchant_refund,
-                        MerchantRefundConfirmation(actor=driver.merchant(ids), reference="RF-1"))
+    await driver.update(
+        cid, W.confirm_merchant_refund, MerchantRefundConfirmation(actor=driver.merchant(ids), reference="RF-1")
+    )
     await driver.stage(cid, Stage.REVIEW)
     await driver.skip(timedelta(hours=48, minutes=1))
     await driver.settle(cid, lambda st: st.survey is not None and st.survey.sent_at is not None)
-    await driver.update(cid, W.answer_survey, SurveyAnswer(actor=driver.consumer(ids), resolved_score=60,
-                                                           communication_score=90))
-    await driver.update(cid, W.supervisor_review, SupervisorReview(actor=SUPERVISOR, decision="renegotiate",
-                                                                   reason="postage not covered"))
+    await driver.update(
+        cid, W.answer_survey, SurveyAnswer(actor=driver.consumer(ids), resolved_score=60, communication_score=90)
+    )
+    await driver.update(
+        cid,
+        W.supervisor_review,
+        SupervisorReview(actor=SUPERVISOR, decision="renegotiate", reason="postage not covered"),
+    )
 
 
 async def test_a_renegotiated_round_after_a_full_refund_pays_the_consumer_nothing_more(driver):
@@ -45,8 +51,9 @@ async def test_a_renegotiated_round_after_a_full_refund_pays_the_consumer_nothin
     assert err.cause.type == "InvalidInput" and "remainder 0" in err.cause.message
     second = await offer(driver, cid)
     assert second.refund_minor == 0
-    await driver.update(cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids),
-                                                               offer_id=second.offer_id, accept=True))
+    await driver.update(
+        cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids), offer_id=second.offer_id, accept=True)
+    )
     s = await driver.stage(cid, Stage.REVIEW)
     assert consumer_total(driver, cid) == 12_900 <= s.order.paid_minor
     assert [e.kind for e in ledger(driver, cid)].count(LedgerKind.MERCHANT_REFUND) == 1
@@ -56,29 +63,38 @@ async def test_a_partial_second_round_needs_its_own_merchant_confirmation(driver
     ids = make_order(driver.engine, paid_minor=12_900)
     cid = await to_negotiation(driver, ids)
     o = await offer(driver, cid, refund_minor=10_000)
-    await driver.update(cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids), offer_id=o.offer_id,
-                                                               accept=True))
+    await driver.update(
+        cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids), offer_id=o.offer_id, accept=True)
+    )
     await driver.settle(cid, lambda st: any(p.action == "confirm_merchant_refund" for p in st.pending_actions))
-    await driver.update(cid, W.confirm_merchant_refund,
-                        MerchantRefundConfirmation(actor=driver.merchant(ids), reference="RF-1"))
+    await driver.update(
+        cid, W.confirm_merchant_refund, MerchantRefundConfirmation(actor=driver.merchant(ids), reference="RF-1")
+    )
     await driver.stage(cid, Stage.REVIEW)
     await driver.skip(timedelta(hours=48, minutes=1))
     await driver.settle(cid, lambda st: st.survey is not None and st.survey.sent_at is not None)
-    await driver.update(cid, W.answer_survey, SurveyAnswer(actor=driver.consumer(ids), resolved_score=60,
-                                                           communication_score=90))
-    await driver.update(cid, W.supervisor_review, SupervisorReview(actor=SUPERVISOR, decision="renegotiate",
-                                                                   reason="not enough"))
+    await driver.update(
+        cid, W.answer_survey, SurveyAnswer(actor=driver.consumer(ids), resolved_score=60, communication_score=90)
+    )
+    await driver.update(
+        cid, W.supervisor_review, SupervisorReview(actor=SUPERVISOR, decision="renegotiate", reason="not enough")
+    )
     second = await offer(driver, cid)
     assert second.refund_minor == 2_900  # the remainder
-    await driver.update(cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids),
-                                                               offer_id=second.offer_id, accept=True))
+    await driver.update(
+        cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids), offer_id=second.offer_id, accept=True)
+    )
     # Round 2 waits for a confirmation of its own: round 1's reference paid nothing again.
     s = await driver.settle(cid, lambda st: any(p.action == "confirm_merchant_refund" for p in st.pending_actions))
     assert s.stage == Stage.EXECUTION and consumer_total(driver, cid) == 10_000
-    err = await rejected(driver.update(cid, W.confirm_merchant_refund,
-                                       MerchantRefundConfirmation(actor=driver.merchant(ids), reference="RF-1")))
+    err = await rejected(
+        driver.update(
+            cid, W.confirm_merchant_refund, MerchantRefundConfirmation(actor=driver.merchant(ids), reference="RF-1")
+        )
+    )
     assert err.cause.type == "Conflict"
-    await driver.update(cid, W.confirm_merchant_refund,
-                        MerchantRefundConfirmation(actor=driver.merchant(ids), reference="RF-2"))
+    await driver.update(
+        cid, W.confirm_merchant_refund, MerchantRefundConfirmation(actor=driver.merchant(ids), reference="RF-2")
+    )
     await driver.stage(cid, Stage.REVIEW)
     assert consumer_total(driver, cid) == 12_900

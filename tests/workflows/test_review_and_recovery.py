@@ -6,8 +6,14 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from core.settings import Settings
-from models.case import (ClassificationReview, MerchantRefundConfirmation, OfferResponse, SupervisorReview,
-                         SurveyAnswer, Tier3Approval)
+from models.case import (
+    ClassificationReview,
+    MerchantRefundConfirmation,
+    OfferResponse,
+    SupervisorReview,
+    SurveyAnswer,
+    Tier3Approval,
+)
 from models.enums import LedgerKind, Stage, Tier
 from models.tables import AuditLog, Merchant
 from tests.workflows.driver import AGENT, SUPERVISOR, Driver
@@ -19,11 +25,13 @@ from workflows.complaint import ComplaintWorkflow as W
 
 async def _accept_tier1_and_execute(driver, ids, cid):
     o = await offer(driver, cid)
-    await driver.update(cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids), offer_id=o.offer_id,
-                                                               accept=True))
+    await driver.update(
+        cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids), offer_id=o.offer_id, accept=True)
+    )
     await driver.settle(cid, lambda st: any(p.action == "confirm_merchant_refund" for p in st.pending_actions))
-    await driver.update(cid, W.confirm_merchant_refund,
-                        MerchantRefundConfirmation(actor=driver.merchant(ids), reference="RF-9"))
+    await driver.update(
+        cid, W.confirm_merchant_refund, MerchantRefundConfirmation(actor=driver.merchant(ids), reference="RF-9")
+    )
     await driver.stage(cid, Stage.REVIEW)
 
 
@@ -33,11 +41,15 @@ async def test_a_low_score_reopens_the_case_for_a_supervisor_who_renegotiates(dr
     await _accept_tier1_and_execute(driver, ids, cid)
     await driver.skip(timedelta(hours=48, minutes=1))
     await driver.settle(cid, lambda st: st.survey is not None and st.survey.sent_at is not None)
-    s = await driver.update(cid, W.answer_survey, SurveyAnswer(actor=driver.consumer(ids), resolved_score=60,
-                                                               communication_score=90))
+    s = await driver.update(
+        cid, W.answer_survey, SurveyAnswer(actor=driver.consumer(ids), resolved_score=60, communication_score=90)
+    )
     assert s.stage == Stage.REOPENED and s.assignee == "supervisors" and s.reopen_count == 1
-    s = await driver.update(cid, W.supervisor_review, SupervisorReview(actor=SUPERVISOR, decision="renegotiate",
-                                                                       reason="refund did not cover return postage"))
+    s = await driver.update(
+        cid,
+        W.supervisor_review,
+        SupervisorReview(actor=SUPERVISOR, decision="renegotiate", reason="refund did not cover return postage"),
+    )
     assert s.stage == Stage.NEGOTIATION and s.tier == Tier.REFUND
 
 
@@ -58,8 +70,9 @@ async def test_a_permanent_failure_compensates_and_escalates_to_a_supervisor(dri
     await driver.update(cid, W.review_classification, ClassificationReview(actor=AGENT, confirm=True))
     await driver.update(cid, W.approve_tier3, Tier3Approval(actor=SUPERVISOR, approve=True, reason="food safety"))
     o = (await driver.state(cid)).offers[-1]
-    await driver.update(cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids), offer_id=o.offer_id,
-                                                               accept=True))
+    await driver.update(
+        cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids), offer_id=o.offer_id, accept=True)
+    )
     s = await driver.settle(cid, lambda st: st.outcome == "execution_failed" and st.escalation_level == 1)
     assert s.stage == Stage.EXECUTION and s.escalation_level == 1 and s.assignee == "supervisors"
     assert any(p.action == "supervisor_review" for p in s.pending_actions)
@@ -68,8 +81,11 @@ async def test_a_permanent_failure_compensates_and_escalates_to_a_supervisor(dri
     reversals = {e.reverses_key for e in entries if e.kind == LedgerKind.REVERSAL}
     assert {e.idempotency_key for e in paid} == reversals  # everything paid was paid back, once
     assert not any(e.kind == LedgerKind.PENALTY for e in entries)
-    s = await driver.update(cid, W.supervisor_review, SupervisorReview(actor=SUPERVISOR, decision="close",
-                                                                       reason="merchant deposit empty: legal route"))
+    s = await driver.update(
+        cid,
+        W.supervisor_review,
+        SupervisorReview(actor=SUPERVISOR, decision="close", reason="merchant deposit empty: legal route"),
+    )
     assert s.stage == Stage.CLOSED and s.outcome == "closed_by_supervisor"
 
 
@@ -82,19 +98,24 @@ async def test_a_worker_restarted_mid_case_continues_from_history_with_nothing_d
         first = Driver(case_env, wf_engine, task_queue, policy)
         cid = await to_negotiation(first, ids)
         o = await offer(first, cid)
-        await first.update(cid, W.respond_to_offer, OfferResponse(actor=first.consumer(ids), offer_id=o.offer_id,
-                                                                  accept=True))
+        await first.update(
+            cid, W.respond_to_offer, OfferResponse(actor=first.consumer(ids), offer_id=o.offer_id, accept=True)
+        )
         await first.settle(cid, lambda st: any(p.action == "confirm_merchant_refund" for p in st.pending_actions))
     # The first worker is gone, its cache with it; a fresh one must rebuild the case from history alone.
     async with build_worker(case_env.client, wf_engine, Settings(), task_queue=task_queue):
         second = Driver(case_env, wf_engine, task_queue, policy)
-        await second.update(cid, W.confirm_merchant_refund,
-                            MerchantRefundConfirmation(actor=second.merchant(ids), reference="RF-7"))
+        await second.update(
+            cid, W.confirm_merchant_refund, MerchantRefundConfirmation(actor=second.merchant(ids), reference="RF-7")
+        )
         s = await second.stage(cid, Stage.REVIEW)
     keys = [e.idempotency_key for e in ledger(second, cid)]
     assert len(keys) == len(set(keys)) == 3
     with Session(wf_engine) as db:
-        seqs = [a.details["seq"] for a in db.exec(select(AuditLog).where(AuditLog.complaint_id == cid).order_by(AuditLog.id))]
+        seqs = [
+            a.details["seq"]
+            for a in db.exec(select(AuditLog).where(AuditLog.complaint_id == cid).order_by(AuditLog.id))
+        ]
         merchant = db.get(Merchant, ids["merchant"])
     assert seqs == list(range(1, len(seqs) + 1))
     assert merchant.frozen_minor == 0 and s.execution[-1].name == "deposit_unfrozen"
