@@ -3,8 +3,9 @@
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from adapters.ports import LedgerReceipt, MerchantDeposits, MerchantStanding, PaymentGateway, PermanentFailure
+from adapters.ports import MerchantDeposits, PaymentGateway, PermanentFailure
 from models.activity_io import DepositHold, MoneyMovement, PenaltyOrder, ReversalOrder, StandingQuery
+from models.platform import LedgerReceipt, MerchantStanding
 
 
 def _permanent(err: PermanentFailure) -> ApplicationError:
@@ -64,6 +65,7 @@ class MoneyActivities:
                 p.listing_blocked_until,
                 p.deposit_multiplier,
                 p.repeat_offender,
+                p.rectification_interview_due,
             )
         except PermanentFailure as err:
             raise _permanent(err) from err

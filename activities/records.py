@@ -1,4 +1,9 @@
-"""Record activities: the audit trail and the read model, each write idempotent under retries."""
+"""Record activities: the audit trail and the read model, each write idempotent under retries.
+
+Each returns the record it wrote. A case started with local step writes (workflows/case.py) runs them as
+local activities, whose input Temporal never stores: the returned record is what its history keeps (the
+local activity's marker), so the audit tools and the replay's decision check read it there.
+"""
 
 from datetime import UTC, datetime
 
@@ -24,7 +29,7 @@ class RecordActivities:
         self._engine = engine
 
     @activity.defn(name="record_transition")
-    def record_transition(self, rec: TransitionRecord) -> None:
+    def record_transition(self, rec: TransitionRecord) -> TransitionRecord:
         """Audit record and read-model row in one transaction; a retry finds the record and stops."""
         with session_scope(self._engine) as session:
             audit = append_record(
@@ -53,14 +58,15 @@ class RecordActivities:
                 )
                 session.add(row)
             elif row.last_seq >= rec.seq:
-                return  # an older record arriving late never overwrites a newer projection
+                return rec  # an older record arriving late never overwrites a newer projection
             project(rec.snapshot, row, channel=row.channel if row.last_seq else rec.details.get("channel", "app"))
             row.last_seq = rec.seq
             row.updated_at = audit.at
             refresh_case(session, rec.complaint_id)  # the insights rollup moves with the read model
+        return rec
 
     @activity.defn(name="record_evidence")
-    def record_evidence(self, rec: EvidenceRecord) -> None:
+    def record_evidence(self, rec: EvidenceRecord) -> EvidenceRecord:
         key = f"{rec.complaint_id}:{rec.evidence_id}"
         with session_scope(self._engine) as session:
             if session.get(EvidenceItem, key) is None:
@@ -77,9 +83,10 @@ class RecordActivities:
                         submitted_at=rec.at,
                     )
                 )
+        return rec
 
     @activity.defn(name="record_offer")
-    def record_offer(self, rec: OfferRecord) -> None:
+    def record_offer(self, rec: OfferRecord) -> OfferRecord:
         o = rec.offer
         key = f"{rec.complaint_id}:{o.offer_id}"
         with session_scope(self._engine) as session:
@@ -97,9 +104,10 @@ class RecordActivities:
             row.gift_coupon_minor, row.gift_points, row.reship = o.gift_coupon_minor, o.gift_points, o.reship
             row.platform_advance, row.status, row.responded_at = o.platform_advance, o.status.value, o.responded_at
             session.add(row)
+        return rec
 
     @activity.defn(name="record_breach")
-    def record_breach(self, rec: BreachRecord) -> None:
+    def record_breach(self, rec: BreachRecord) -> BreachRecord:
         key = f"{rec.complaint_id}:{rec.clock}"
         with session_scope(self._engine) as session:
             if session.get(SlaBreach, key) is None:
@@ -114,9 +122,10 @@ class RecordActivities:
                         recorded_at=datetime.now(UTC),
                     )
                 )
+        return rec
 
     @activity.defn(name="record_survey")
-    def record_survey(self, rec: SurveyRecord) -> None:
+    def record_survey(self, rec: SurveyRecord) -> SurveyRecord:
         with session_scope(self._engine) as session:
             row = session.exec(
                 select(Survey).where(Survey.complaint_id == rec.complaint_id, Survey.round == rec.round)
@@ -125,9 +134,10 @@ class RecordActivities:
             row.answered_at = rec.answered_at
             row.resolved_score, row.communication_score = rec.resolved_score, rec.communication_score
             session.add(row)
+        return rec
 
     @activity.defn(name="record_reshipment")
-    def record_reshipment(self, rec: ReshipmentRecord) -> None:
+    def record_reshipment(self, rec: ReshipmentRecord) -> ReshipmentRecord:
         with session_scope(self._engine) as session:
             row = session.get(Reshipment, rec.key) or Reshipment(
                 id=rec.key, complaint_id=rec.complaint_id, ship_by=rec.ship_by
@@ -135,3 +145,4 @@ class RecordActivities:
             if rec.tracking_number:
                 row.carrier, row.tracking_number, row.shipped_at = rec.carrier, rec.tracking_number, rec.shipped_at
             session.add(row)
+        return rec

@@ -36,7 +36,7 @@ def history_document(name: str, history: WorkflowHistory) -> str:
 
 
 async def record(names: list[str], out_dir: Path = HISTORY_DIR) -> list[Path]:
-    from worker import build_worker
+    from runtime.worker_build import build_worker
 
     unknown = sorted(set(names) - set(SCENARIOS))
     if unknown:

@@ -1,13 +1,13 @@
 """Inputs and outputs of activities: plain pydantic, safe to pass through Temporal."""
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
-from adapters.ports import OrderRecord
-
 from models.case import EvidenceRef, OfferState
 from models.enums import LedgerKind, Party
+from models.platform import OrderRecord
 
 
 class ImpactQuery(BaseModel):
@@ -68,7 +68,7 @@ class NotificationRequest(BaseModel):
     recipient: str
     template: str
     complaint_id: str | None = None
-    body: dict = {}
+    body: dict[str, Any] = {}
 
 
 class MoneyMovement(BaseModel):
@@ -105,6 +105,8 @@ class PenaltyOrder(BaseModel):
     listing_blocked_until: datetime
     deposit_multiplier: int
     repeat_offender: bool
+    # A repeat offender's rectification interview, booked with the penalty (None: none is called for).
+    rectification_interview_due: datetime | None = None
 
 
 class ReversalOrder(BaseModel):

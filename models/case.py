@@ -6,7 +6,7 @@ codec encrypts; search attributes and the read model's indexed columns never car
 """
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -14,14 +14,17 @@ from models import limits
 from models.enums import (
     ActorKind,
     Category,
+    ClockName,
     ComplaintType,
     DisputeClass,
     OfferStatus,
+    Outcome,
     Party,
     RefundMode,
     Role,
     Severity,
     Stage,
+    SupervisorDecision,
     Tier,
 )
 from models.policy import Policy
@@ -35,15 +38,15 @@ Minor = Annotated[int, Field(ge=0, description="money in integer minor units (fe
 StrictMinor = Annotated[int, Field(ge=0, strict=True, description="money in integer minor units (fen, cents)")]
 
 
-def _text(max_chars: int) -> type[str]:
-    """Free text of at most max_chars characters (may be empty)."""
-    return Annotated[str, StringConstraints(max_length=max_chars)]  # type: ignore[return-value]
-
-
 Id = Annotated[str, StringConstraints(min_length=1, max_length=limits.ID_CHARS)]
-Note = _text(limits.NOTE_CHARS)
-Comment = _text(limits.COMMENT_CHARS)
-Description = _text(limits.DESCRIPTION_CHARS)
+# Free text of at most so many characters (may be empty).
+Note = Annotated[str, StringConstraints(max_length=limits.NOTE_CHARS)]
+Comment = Annotated[str, StringConstraints(max_length=limits.COMMENT_CHARS)]
+Description = Annotated[str, StringConstraints(max_length=limits.DESCRIPTION_CHARS)]
+PersonName = Annotated[str, StringConstraints(max_length=limits.NAME_CHARS)]
+Phone = Annotated[str, StringConstraints(max_length=limits.PHONE_CHARS)]
+Email = Annotated[str, StringConstraints(max_length=limits.EMAIL_CHARS)]
+Address = Annotated[str, StringConstraints(max_length=limits.ADDRESS_CHARS)]
 EvidenceList = Annotated[list["EvidenceRef"], Field(max_length=limits.EVIDENCE_PER_FILING)]
 
 
@@ -65,10 +68,10 @@ class Actor(_Model):
 class Contact(_Model):
     """Personal data: encrypted in Temporal payloads, never in search attributes."""
 
-    name: _text(limits.NAME_CHARS) | None = None  # type: ignore[valid-type]
-    phone: _text(limits.PHONE_CHARS) | None = None  # type: ignore[valid-type]
-    email: _text(limits.EMAIL_CHARS) | None = None  # type: ignore[valid-type]
-    address: _text(limits.ADDRESS_CHARS) | None = None  # type: ignore[valid-type]
+    name: PersonName | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    address: Address | None = None
 
 
 class EvidenceRef(_Model):
@@ -113,6 +116,10 @@ class CaseInput(_Model):
     evidence: EvidenceList = []
     filed_by: Actor
     policy: Policy
+    # May this case write its step records as local activities (patch local-step-writes)? Filings set it from
+    # WORKFLOW_LOCAL_WRITES, off by default while a replay hazard of that path is open (docs/VERSIONING.md).
+    # An input without it (every case filed before it existed) keeps the path its history recorded.
+    local_step_writes: bool = True
 
 
 # ---- update payloads: one model per human step -------------------------------------------------
@@ -217,7 +224,7 @@ class ClockControl(_Model):
 
 class SupervisorReview(_Model):
     actor: Actor
-    decision: Literal["renegotiate", "close", "retry_execution"]
+    decision: SupervisorDecision
     reason: ShortText
 
 
@@ -303,7 +310,7 @@ class ExecutionStep(_Model):
 
 
 class ClockState(_Model):
-    name: str
+    name: ClockName
     started_at: datetime
     due_at: datetime
     warn_at: datetime
@@ -358,7 +365,7 @@ class CaseState(_Model):
     assignee: str | None = None
     joined_filings: int = 0
     reopen_count: int = 0
-    outcome: str | None = None
+    outcome: Outcome | None = None
     root_cause: str | None = None
     pending_actions: list[PendingAction] = []
     closed_at: datetime | None = None
@@ -387,5 +394,5 @@ class TransitionRecord(_Model):
     reason: str = ""
     stage_before: Stage | None = None
     stage_after: Stage
-    details: dict = {}
+    details: dict[str, Any] = {}
     snapshot: CaseState

@@ -143,3 +143,39 @@ class RootCause(StrEnum):
     PLATFORM = "platform"
     UNSUBSTANTIATED = "unsubstantiated"
     WITHDRAWN = "withdrawn"
+
+
+class ClockName(StrEnum):
+    """An SLA clock of a case (policy/sla.py names them), or a deadline escalated like one."""
+
+    FIRST_CONTACT = "first_contact"
+    SOLUTION = "solution"
+    DISPUTE_LIMIT = "dispute_limit"
+    INTAKE_COMPLETION = "intake_completion"
+    PLAN = "plan"
+    EVIDENCE = "evidence"
+    NEGOTIATION = "negotiation"
+    EXECUTION = "execution"
+    REOPENED = "reopened"
+    TIER3_APPROVAL = "tier3_approval"
+    RESHIP = "reship"
+
+
+class Outcome(StrEnum):
+    """How a case ended (or that its execution failed, while a supervisor decides)."""
+
+    RESOLVED = "resolved"
+    RESOLVED_NO_SURVEY = "resolved_no_survey"
+    CLOSED_AFTER_REOPEN_LIMIT = "closed_after_reopen_limit"
+    CLOSED_BY_SUPERVISOR = "closed_by_supervisor"
+    UNSUBSTANTIATED = "unsubstantiated"
+    WITHDRAWN = "withdrawn"
+    INVALID = "invalid"
+    INCOMPLETE = "incomplete"
+    EXECUTION_FAILED = "execution_failed"
+
+
+class SupervisorDecision(StrEnum):
+    RENEGOTIATE = "renegotiate"
+    CLOSE = "close"
+    RETRY_EXECUTION = "retry_execution"

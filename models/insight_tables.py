@@ -6,14 +6,16 @@ be rebuilt at any time (`complaints insights rebuild`). Flags and standing are r
 """
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import JSON, Column, Date, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Date, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime
 
 
-def _ts(nullable: bool = False):
+# Any, as sqlmodel's Field is: the result stands in for a column of whatever type the field declares.
+def _ts(nullable: bool = False) -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
 
 
@@ -28,6 +30,10 @@ class InsightCase(SQLModel, table=True):
         Index("ix_insight_case_merchant_created", "merchant_id", "created_at", "stage"),
         Index("ix_insight_case_sku_created", "sku", "created_at", "stage"),
         Index("ix_insight_case_category_created", "category", "created_at"),
+        # A severity filter (with or without a category) reads only the matching rows.
+        Index("ix_insight_case_category_severity_created", "category", "severity", "created_at"),
+        # Percentiles: the k-th resolution time inside one histogram bin of a window, from the index alone.
+        Index("ix_insight_case_resolution", "resolution_seconds", "created_at", "category"),
     )
 
     complaint_id: str = Field(primary_key=True, foreign_key="complaint.id")
@@ -64,14 +70,50 @@ class InsightCase(SQLModel, table=True):
 
 
 class InsightDayTotals(SQLModel, table=True):
-    """Every additive figure of the complaints filed on one UTC day in one category (a rollup of
-    `insight_case`, re-aggregated by the read-model writer whenever one of that day's facts changes)."""
+    """Every additive figure of the complaints filed on one UTC day in one category, and in all of them
+    (category '*'): a rollup of `insight_case`, re-aggregated by the read-model writer whenever one of that
+    day's facts changes."""
 
     __tablename__ = "insight_day_totals"
 
     day: date = Field(sa_column=Column(Date(), primary_key=True))
-    category: str = Field(default="", primary_key=True)
-    totals: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    category: str = Field(default="", primary_key=True, description="'*' is every category of the day")
+    totals: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    layout: str = Field(default="", description="the layout of `totals`; rows of another are not read")
+
+
+class InsightDayGroup(SQLModel, table=True):
+    """The breakdown figures of one UTC filing day and category per value of one low-cardinality dimension
+    (type, dispute class, channel, severity, root cause; dimension '' is every case of the day). Rejected
+    cases are not counted, as in the breakdown. A rollup of `insight_case`, re-aggregated with the day's
+    totals by the read-model writer."""
+
+    __tablename__ = "insight_day_group"
+    __table_args__ = (
+        # Refreshed per day and category; read per dimension over a range of days (the primary key).
+        Index("ix_insight_day_group_day", "day", "category"),
+        {"sqlite_with_rowid": False},
+    )
+
+    dimension: str = Field(default="", primary_key=True)
+    day: date = Field(sa_column=Column(Date(), primary_key=True))
+    category: str = Field(default="", primary_key=True, description="'*' is every category of the day")
+    value: str = Field(default="", primary_key=True, description="'' when the case has no value yet")
+    complaints: int = 0
+    closed: int = 0
+    escalated: int = 0
+    reopened: int = 0
+    breaches: int = 0
+    resolution_n: int = 0
+    resolution_sum: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    satisfaction_n: int = 0
+    satisfaction_sum: int = Field(default=0, description="resolved + communication score, cases with both")
+    refund_minor: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    advance_minor: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    recovery_minor: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    penalty_minor: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    coupon_minor: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    points: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
 
 
 class InsightOrderDay(SQLModel, table=True):
@@ -117,8 +159,8 @@ class InsightFlag(SQLModel, table=True):
     category: str | None = None
     raised_at: datetime = _ts()
     cleared_at: datetime | None = _ts(nullable=True)
-    evidence: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    clear_evidence: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    clear_evidence: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     last_evaluated_at: datetime = _ts()
 
 
@@ -134,5 +176,5 @@ class MerchantStandingRecord(SQLModel, table=True):
     computed_at: datetime = _ts()
     changes: int = 0
     deposit_multiplier: int = 1
-    evidence: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     policy_version: str = "default"

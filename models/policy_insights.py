@@ -42,14 +42,19 @@ class TierConsequences(_Strict):
 
 class StandingPolicy(_Strict):
     window: timedelta = Field(timedelta(days=90), description="history the standing is computed from")
-    trusted_min_order_lines: PositiveInt = 200
+    trusted_min_order_lines: PositiveInt = Field(
+        200, description="order lines in the window before a merchant can be trusted (no standing on noise)"
+    )
     trusted_max_complaint_rate: float = Field(0.01, ge=0, le=1, description="complaints per order line")
     trusted_min_satisfaction: int = Field(85, ge=0, le=100, description="mean of both survey scores, if any")
     watch_penalties: PositiveInt = Field(1, description="penalties in the window that put a merchant on watch")
     high_risk_penalties: PositiveInt = Field(3, description="penalties in the window that make it high-risk")
-    watch: TierConsequences = TierConsequences(rectification_interview=True)
-    high_risk: TierConsequences = TierConsequences(
-        deposit_multiplier=2, rectification_interview=True, listing_block=timedelta(days=30)
+    watch: TierConsequences = Field(
+        TierConsequences(rectification_interview=True), description="what entering the watch tier does"
+    )
+    high_risk: TierConsequences = Field(
+        TierConsequences(deposit_multiplier=2, rectification_interview=True, listing_block=timedelta(days=30)),
+        description="what entering the high-risk tier does",
     )
 
     @model_validator(mode="after")
@@ -62,15 +67,17 @@ class StandingPolicy(_Strict):
 class FastLanePolicy(_Strict):
     """Self-service compensation by trusted merchants: limits the workflow enforces."""
 
-    enabled: bool = True
+    enabled: bool = Field(True, description="trusted merchants may settle tier-1 refunds and gifts themselves")
     max_refund_minor: NonNegativeInt = Field(50_000, description="largest refund a merchant may settle alone")
     max_coupon_minor: NonNegativeInt = Field(2_000, description="largest coupon a merchant may add")
     max_points: NonNegativeInt = Field(500, description="most points a merchant may add")
 
 
 class InsightsPolicy(_Strict):
-    early_warning: EarlyWarningPolicy = EarlyWarningPolicy()
-    standing: StandingPolicy = StandingPolicy()
-    fast_lane: FastLanePolicy = FastLanePolicy()
+    early_warning: EarlyWarningPolicy = Field(
+        EarlyWarningPolicy(), description="complaint-rate tests per merchant and SKU against baselines"
+    )
+    standing: StandingPolicy = Field(StandingPolicy(), description="rules of the merchant standing tiers")
+    fast_lane: FastLanePolicy = Field(FastLanePolicy(), description="self-service compensation by trusted merchants")
     scan_interval: timedelta = Field(timedelta(hours=1), description="how often the scheduled scan runs")
     order_refresh_days: PositiveInt = Field(3, description="recent days of order counts re-read by each scan")

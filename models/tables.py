@@ -6,6 +6,7 @@ Never pass these objects through Temporal: convert to the pydantic models in mod
 """
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -13,7 +14,8 @@ from sqlmodel import Field, SQLModel
 from models.types import UTCDateTime
 
 
-def _ts(nullable: bool = False, index: bool = False):
+# Any, as sqlmodel's Field is: the result stands in for a column of whatever type the field declares.
+def _ts(nullable: bool = False, index: bool = False) -> Any:
     return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
@@ -89,6 +91,8 @@ class Complaint(SQLModel, table=True):
         Index("ix_complaint_merchant_created", "merchant_id", "created_at"),
         Index("ix_complaint_sku_created", "sku", "created_at"),
         Index("ix_complaint_line_open", "order_line_id", "is_open"),
+        # The default list (open cases, newest first): deep pages walk it instead of sorting every open case.
+        Index("ix_complaint_open_created", "is_open", "created_at"),
     )
 
     id: str = Field(primary_key=True)
@@ -224,6 +228,32 @@ class Penalty(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+class RectificationInterview(SQLModel, table=True):
+    """A repeat offender's rectification interview: a supervisor task with its own deadline.
+
+    Booked with the penalty that calls for it (same transaction); it outlives the case, which may close long
+    before the interview is held. Held once, by a named supervisor; a missed deadline is escalated once.
+    """
+
+    __tablename__ = "rectification_interview"
+    __table_args__ = (
+        CheckConstraint(
+            "(held_at IS NULL AND held_by IS NULL) OR (held_at IS NOT NULL AND held_by IS NOT NULL)",
+            name="interview_held_by_someone",
+        ),
+    )
+
+    id: str = Field(primary_key=True, description="the penalty's idempotency key: one interview per penalty")
+    complaint_id: str = Field(foreign_key="complaint.id", index=True)
+    merchant_id: str = Field(foreign_key="merchant.id", index=True)
+    due_at: datetime = _ts(index=True)
+    created_at: datetime = _ts()
+    held_at: datetime | None = _ts(nullable=True)
+    held_by: str | None = None
+    notes: str = ""
+    overdue_escalated_at: datetime | None = _ts(nullable=True)
+
+
 class Reshipment(SQLModel, table=True):
     id: str = Field(primary_key=True, description="complaint id + offer id")
     complaint_id: str = Field(foreign_key="complaint.id", index=True)
@@ -271,7 +301,7 @@ class Notification(SQLModel, table=True):
     complaint_id: str | None = Field(default=None, index=True)
     recipient: str
     template: str
-    body: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _ts()
 
 
@@ -290,7 +320,7 @@ class AuditLog(SQLModel, table=True):
     reason: str = ""
     stage_before: str | None = None
     stage_after: str | None = None
-    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     prev_hash: str
     hash: str = Field(unique=True)
 
@@ -319,7 +349,7 @@ class IdempotencyRecord(SQLModel, table=True):
     key: str
     request_hash: str
     status_code: int | None = None
-    response: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    response: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = _ts()
 
 

@@ -17,7 +17,7 @@ repeat answers with its outcome (docs/RELIABILITY.md, finding 6).
 
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import TypeVar, cast
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -36,7 +36,7 @@ class _Pending:
 _PENDING = _Pending()
 
 
-class AppliedSteps(Generic[T]):
+class AppliedSteps:
     def __init__(self) -> None:
         self._outcomes: OrderedDict[str, object] = OrderedDict()
 
@@ -54,7 +54,7 @@ class AppliedSteps(Generic[T]):
             outcome = self._outcomes.get(update_id)
             if isinstance(outcome, ApplicationError):
                 raise outcome
-            return outcome if outcome is not None else current()  # type: ignore[return-value]
+            return cast(T, outcome) if outcome is not None else current()
         self._outcomes[update_id] = _PENDING
         try:
             result = await run()

@@ -4,28 +4,45 @@ Workflow-safe: time comes from workflow.now(), ids from counters, effects only t
 """
 
 import asyncio
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationActivities
     from activities.records import RecordActivities
     from core import search_attributes as sa
     from models.activity_io import BreachRecord, NotificationRequest
-    from models.case import Actor, CaseInput, CaseState, EvidenceRef, TransitionRecord
-    from models.enums import ActorKind, Role, Stage
+    from models.case import (
+        Actor,
+        CaseInput,
+        CaseState,
+        ClassificationResult,
+        OfferState,
+        OrderFacts,
+        SurveyState,
+        TransitionRecord,
+    )
+    from models.enums import ActorKind, ClockName, Outcome, Role, Stage, Tier
     from policy import review as review_policy
     from policy import sla
     from policy.recipients import staff_recipient
     from workflows import clocks, pending
+    from workflows.facts import CaseFacts
     from workflows.ids import workflow_id
 
 # Clocks that fall due together make one escalation; a clock escalates once per level and stage.
 ONE_ESCALATION_PER_DEADLINE = "one-escalation-per-deadline"
+# The step's own writes (audit record, read model, evidence/offer/survey/breach rows, notifications) run as
+# local activities in the step's workflow task; before it, each was a regular activity (a server round trip).
+LOCAL_STEP_WRITES = "local-step-writes"
+# One background task keeps the SLA clocks (Case.keep_clocks); before it, every stage's wait fired them.
+CLOCK_KEEPER = "clock-keeper"
 
 RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 RECORD_TIMEOUT = timedelta(seconds=30)
@@ -37,14 +54,12 @@ CONSUMER_MONEY_STEPS = ("merchant_refund", "platform_advance")
 
 
 class Case:
+    """One case inside its workflow: what it shows (`state`), what else it knows (`facts`), and its effects."""
+
     def __init__(self, inp: CaseInput) -> None:
         now = workflow.now()
         self.input = inp
         self.policy = inp.policy
-        self.description = inp.description
-        self.contact = inp.contact
-        self.evidence_refs: list[EvidenceRef] = list(inp.evidence)
-        self.order_record = None
         self.state = CaseState(
             complaint_id=inp.complaint_id,
             workflow_id=workflow_id(inp.complaint_id),
@@ -56,31 +71,10 @@ class Case:
             order_id=inp.order_id,
             order_line_id=inp.order_line_id,
         )
+        self.facts = CaseFacts.at_filing(inp.description, inp.contact, inp.channel, inp.evidence)
         self.lock = asyncio.Lock()
-        self.seq = 0
-        self.counters: dict[str, int] = {}
-        self.version = 0  # bumped on every change that can move a deadline: waits recompute
-        self.filed_recorded = False
-        self.initial_filing_acknowledged = False
-        self.fast_path: list[str] = []
-        self.manual_pause = False
-        self.manual_pauses = 0  # counted against policy.limits.clock_pauses
-        self.assignments = 0  # counted against policy.limits.assignments
-        self.consumer_wait = False
-        self.first_contact_made = False
-        self.execution_decision: str | None = None
-        self.merchant_refund_ref: str | None = None
-        self.merchant_refund_refs: list[str] = []  # every confirmed reference: one per execution round
-        self.shipment: tuple[str, str] | None = None
-        self.execution_round = 0
-        self.arbitrated_offer_id: str | None = None
-        self.supplement_due: datetime | None = None
-        self.awaiting_merchant_refund_until: datetime | None = None
-        self.awaiting_shipment_until: datetime | None = None
-        self.rectification_interview_due: datetime | None = None  # a repeat offender's interview
+        self.version = 0  # bumped on every audited change: the waits of cases before CLOCK_KEEPER recompute
         self._pushed_attributes: dict[str, Any] = {}
-        # (clock, level, stage) escalations done: one missed deadline never escalates twice (patch below)
-        self.escalated: set[tuple[str, int, str]] = set()
 
     # ---- basics -------------------------------------------------------------------------------
 
@@ -92,11 +86,46 @@ class Case:
     def stage(self) -> Stage:
         return self.state.stage
 
+    # What a stage can count on: the accessors raise BrokenInvariant (a bug, never a user's mistake) when
+    # the stage's precondition does not hold, instead of every caller checking for None.
+
+    @property
+    def order(self) -> OrderFacts:
+        """The verified order: set by intake before the case leaves it."""
+        return present(self.state.order, "the verified order", self.stage)
+
+    @property
+    def merchant_id(self) -> str:
+        return present(self.state.merchant_id, "the order's merchant", self.stage)
+
+    @property
+    def classification(self) -> ClassificationResult:
+        """Set when the case enters classification."""
+        return present(self.state.classification, "a classification", self.stage)
+
+    @property
+    def tier(self) -> Tier:
+        """Set when the case enters negotiation."""
+        return present(self.state.tier, "a ladder tier", self.stage)
+
+    @property
+    def current_offer(self) -> OfferState:
+        """The latest offer: there is one from the first offer made in negotiation onwards."""
+        return present(self.state.offers[-1] if self.state.offers else None, "an offer", self.stage)
+
+    @property
+    def survey(self) -> SurveyState:
+        """The survey of this review round: sent when the review's delay has passed."""
+        return present(self.state.survey, "a survey", self.stage)
+
     def next_id(self, prefix: str) -> str:
-        self.counters[prefix] = self.counters.get(prefix, 0) + 1
-        return f"{prefix}{self.counters[prefix]}"
+        self.facts.counters[prefix] = self.facts.counters.get(prefix, 0) + 1
+        return f"{prefix}{self.facts.counters[prefix]}"
 
     def changed(self) -> None:
+        """Wakes the waits of cases started before CLOCK_KEEPER, which recompute their timers on every change:
+        replaying their histories needs these bumps exactly where they always were. Newer cases wait on the
+        deadlines themselves (keep_clocks, keep_deadline) and need no call."""
         self.version += 1
 
     def consumer_refunded_minor(self) -> int:
@@ -140,6 +169,31 @@ class Case:
         )
         return result
 
+    async def write(self, method: Callable[[Any, A], R], arg: A) -> R:
+        """A write of this step to the project's own database (idempotent by its key): a local activity,
+        run inside the step's workflow task, on cases started with LOCAL_STEP_WRITES; a regular one before.
+
+        Money, deposits and calls to other parties never come here: they stay regular activities.
+        """
+        if not self.facts.local_writes:
+            return await self.activity(method, arg)
+        try:
+            result: R = await workflow.execute_local_activity_method(
+                method, arg, retry_policy=RECORD_RETRY, start_to_close_timeout=RECORD_TIMEOUT
+            )
+        except ApplicationError as err:
+            # A local activity's failure arrives bare; wrapped like a regular one's, one handler serves both.
+            raise ActivityError(
+                err.message,
+                scheduled_event_id=0,
+                started_event_id=0,
+                identity="",
+                activity_type=getattr(method, "__name__", "local activity"),
+                activity_id="",
+                retry_state=None,
+            ) from err
+        return result
+
     async def record(
         self,
         action: str,
@@ -147,18 +201,18 @@ class Case:
         actor: Actor | None = None,
         by: tuple[ActorKind, str] = SYSTEM,
         reason: str = "",
-        details: dict | None = None,
+        details: dict[str, Any] | None = None,
         stage_before: Stage | None = None,
     ) -> None:
         """Write one audit record and refresh the read model (idempotent on complaint id + seq)."""
-        self.seq += 1
+        self.facts.seq += 1
         kind, actor_id = (actor.kind, actor.id) if actor else by
         self.push_search_attributes()
-        await self.activity(
+        await self.write(
             RecordActivities.record_transition,
             TransitionRecord(
                 complaint_id=self.state.complaint_id,
-                seq=self.seq,
+                seq=self.facts.seq,
                 at=self.now(),
                 actor_kind=kind,
                 actor_id=actor_id,
@@ -174,7 +228,7 @@ class Case:
 
     async def notify(self, recipient: str, template: str, **body: Any) -> None:
         key = f"{self.state.complaint_id}:{self.next_id('N')}"
-        await self.activity(
+        await self.write(
             NotificationActivities.send_notification,
             NotificationRequest(
                 key=key, recipient=recipient, template=template, complaint_id=self.state.complaint_id, body=body
@@ -183,7 +237,7 @@ class Case:
 
     def push_search_attributes(self) -> None:
         s = self.state
-        wanted = {
+        wanted: dict[SearchAttributeKey[Any], Any] = {
             sa.STAGE: s.stage.value,
             sa.ESCALATION: s.escalation_level,
             sa.SEVERITY: s.classification.severity.value if s.classification else None,
@@ -191,7 +245,7 @@ class Case:
             sa.MERCHANT: s.merchant_id,
             sa.ASSIGNEE: s.assignee,
         }
-        updates = []
+        updates: list[SearchAttributeUpdate[Any]] = []
         for key, value in wanted.items():
             if self._pushed_attributes.get(key.name) != value:
                 self._pushed_attributes[key.name] = value
@@ -213,9 +267,9 @@ class Case:
 
     def touch(self, actor: Actor) -> None:
         """The first staff action meets the first-contact clock."""
-        if actor.role in (Role.AGENT, Role.SUPERVISOR) and not self.first_contact_made:
-            self.first_contact_made = True
-            clocks.stop(self.state, "first_contact")
+        if actor.role in (Role.AGENT, Role.SUPERVISOR) and not self.facts.first_contact_made:
+            self.facts.first_contact_made = True
+            clocks.stop(self.state, ClockName.FIRST_CONTACT)
             self.changed()
 
     # ---- stages and clocks ----------------------------------------------------------------------
@@ -228,7 +282,7 @@ class Case:
         actor: Actor | None = None,
         by: tuple[ActorKind, str] = SYSTEM,
         reason: str = "",
-        details: dict | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         before = self.state.stage
         now = self.now()
@@ -239,14 +293,14 @@ class Case:
         new_clock = sla.stage_clock(stage, self.state.classification, self.policy)
         if new_clock and not stage.is_terminal:
             clocks.start(self.state, new_clock[0], now, new_clock[1], self.policy)
-            if self.manual_pause or self.consumer_wait:
+            if self.facts.manual_pause or self.facts.consumer_wait:
                 clocks.pause(self.state, now)
         await self.record(action, actor=actor, by=by, reason=reason, details=details, stage_before=before)
 
     async def finish(
         self,
         stage: Stage,
-        outcome: str,
+        outcome: Outcome,
         *,
         actor: Actor | None = None,
         by: tuple[ActorKind, str] = SYSTEM,
@@ -259,7 +313,7 @@ class Case:
             outcome=outcome, classification=s.classification, liability=s.liability.party if s.liability else None
         ).value
         s.clocks = []
-        self.consumer_wait = self.manual_pause = False
+        self.facts.consumer_wait = self.facts.manual_pause = False
         await self.set_stage(
             stage,
             stage.value,
@@ -272,18 +326,18 @@ class Case:
 
     async def set_consumer_wait(self, waiting: bool, reason: str) -> None:
         """The SLA clock pauses while the case waits on the consumer, and resumes on their answer."""
-        if waiting == self.consumer_wait:
+        if waiting == self.facts.consumer_wait:
             return
-        self.consumer_wait = waiting
+        self.facts.consumer_wait = waiting
         await self._apply_pause(reason, None, SYSTEM)
 
     async def set_manual_pause(self, paused: bool, reason: str, actor: Actor) -> None:
-        self.manual_pause = paused
+        self.facts.manual_pause = paused
         await self._apply_pause(reason, actor, SYSTEM)
 
     async def _apply_pause(self, reason: str, actor: Actor | None, by: tuple[ActorKind, str]) -> None:
         now = self.now()
-        if self.consumer_wait or self.manual_pause:
+        if self.facts.consumer_wait or self.facts.manual_pause:
             names = clocks.pause(self.state, now)
             if names:
                 await self.record("clock_paused", actor=actor, by=by, reason=reason, details={"clocks": names})
@@ -316,7 +370,7 @@ class Case:
         now = self.now()
         breached = ((clock, due_at), *also)
         for name, due in breached:
-            await self.activity(
+            await self.write(
                 RecordActivities.record_breach,
                 BreachRecord(
                     complaint_id=s.complaint_id,
@@ -374,13 +428,13 @@ class Case:
         s = self.state
         horizon = now + self.policy.escalation.due_together_within
         due = [c for c in s.clocks if not c.paused and not c.exhausted and c.due_at <= horizon]
-        missed = {c.name: c.due_at for c in due}  # before re-arming moves them
+        missed: dict[str, datetime] = {c.name: c.due_at for c in due}  # before re-arming moves them
         plan = sla.plan_escalation(
             breaches=[sla.Breach(c.name, c.due_at) for c in due],
             stage=s.stage,
             level=s.escalation_level,
             max_level=self.policy.escalation.max_level,
-            escalated=frozenset(self.escalated),
+            escalated=frozenset(self.facts.escalated),
         )
         for c in due:
             if plan is None or plan.level >= self.policy.escalation.max_level:
@@ -390,7 +444,7 @@ class Case:
         if plan is None:
             self.changed()
             return
-        self.escalated |= sla.escalation_keys(plan, s.stage)
+        self.facts.escalated |= sla.escalation_keys(plan, s.stage)
         first, *rest = plan.clocks
         by = (ActorKind.DEADLINE, f"deadline:{first}")
         await self.escalate(
@@ -404,20 +458,79 @@ class Case:
         for clock_name, duration in sla.case_clocks(self.policy, self.state.classification):
             if clock_name == name:
                 return duration
-        extra = {"tier3_approval": self.policy.negotiation.supervisor_approval}
+        extra: dict[str, timedelta] = {ClockName.TIER3_APPROVAL: self.policy.negotiation.supervisor_approval}
         return extra.get(name, self.policy.sla.first_response)
+
+    async def keep_clocks(self) -> None:
+        """The case's one clock keeper (CLOCK_KEEPER): sleeps until the next warning or breach, or until the
+        deadlines change, and then fires every clock due, under the lock, in one workflow task.
+
+        It watches the schedule itself (which clock fires next, when, and how), so any step that starts,
+        stops, pauses, resumes or re-times a clock wakes it with no call to make.
+        """
+        await workflow.wait_condition(lambda: self.facts.filed_recorded)  # "filed" is always audit record 1
+        while not self.stage.is_terminal:
+            event = clocks.next_event(self.state)
+            now = self.now()
+            if event is None or event.at > now:
+                planned = clocks.schedule_key(event)
+                try:
+                    await workflow.wait_condition(
+                        functools.partial(_schedule_moved, self, planned),
+                        timeout=(event.at - now) if event else None,
+                    )
+                    continue
+                except TimeoutError:
+                    pass
+            async with self.lock:
+                if not self.stage.is_terminal:
+                    await self.fire_due_clocks()
+
+    async def keep_deadline(
+        self, stage: Stage, due_of: Callable[[], datetime | None], meet: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Run `stage` until it ends: wait for the stage's own deadline (it may move), meet it under the lock."""
+        while self.stage == stage:
+            due = due_of()
+            if self.facts.clock_keeper:
+                moved = functools.partial(_moved, due_of, due)
+            else:
+                moved = functools.partial(_bumped, self, self.version)
+            if await self.wait_for(moved, due):
+                continue
+            async with self.lock:
+                if self.stage == stage:
+                    await meet()
 
     async def until_stage_changes(self) -> None:
         """Nothing to do in this stage but keep its clocks: a handler or a timer moves the case on."""
         await self.wait_for(lambda: False)
 
     async def wait_for(self, pred: Callable[[], bool], until: datetime | None = None) -> bool:
-        """Wait until `pred` holds or the stage changes (True), or `until` passes (False).
-
-        Meanwhile SLA clocks fire exactly when due: warnings, breaches and escalations.
-        """
+        """Wait until `pred` holds or the stage changes (True), or `until` passes (False)."""
         stage = self.state.stage
-        done = lambda: pred() or self.state.stage != stage  # noqa: E731
+
+        def done() -> bool:
+            return pred() or self.state.stage != stage
+
+        if not self.facts.clock_keeper:
+            return await self._wait_firing_clocks(done, until)
+        if done():
+            return True
+        if until is None:
+            await workflow.wait_condition(done)
+            return True
+        remaining = until - self.now()
+        if remaining <= timedelta(0):
+            return False
+        try:
+            await workflow.wait_condition(done, timeout=remaining)
+        except TimeoutError:
+            return done()
+        return True
+
+    async def _wait_firing_clocks(self, done: Callable[[], bool], until: datetime | None) -> bool:
+        """The wait of cases started before CLOCK_KEEPER: it also fires the SLA clocks exactly when due."""
         while True:
             if done():
                 return True
@@ -426,14 +539,46 @@ class Case:
                 return False
             event = clocks.next_event(self.state)
             targets = [t for t in (until, event.at if event else None) if t is not None]
-            version = self.version
             if not targets or min(targets) > now:
                 timeout = (min(targets) - now) if targets else None
                 try:
-                    await workflow.wait_condition(lambda: done() or self.version != version, timeout=timeout)
+                    await workflow.wait_condition(
+                        functools.partial(_done_or_bumped, done, self, self.version), timeout=timeout
+                    )
                     continue
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             async with self.lock:
                 if not done():
                     await self.fire_due_clocks()
+
+
+class BrokenInvariant(RuntimeError):
+    """A stage found the case without what the stage guarantees: a bug in the workflow. It fails the workflow
+    task (retried, visible in the worker's log) rather than the case."""
+
+
+T = TypeVar("T")
+
+
+def present(value: T | None, what: str, stage: Stage) -> T:
+    """`value`, which the stage guarantees; BrokenInvariant if it is missing."""
+    if value is None:
+        raise BrokenInvariant(f"stage {stage.value} expects {what}, and the case has none")
+    return value
+
+
+def _schedule_moved(case: Case, planned: tuple[datetime, str, str] | None) -> bool:
+    return case.stage.is_terminal or clocks.schedule_key(clocks.next_event(case.state)) != planned
+
+
+def _moved(due_of: Callable[[], datetime | None], due: datetime | None) -> bool:
+    return due_of() != due
+
+
+def _bumped(case: Case, version: int) -> bool:
+    return case.version != version
+
+
+def _done_or_bumped(done: Callable[[], bool], case: Case, version: int) -> bool:
+    return done() or case.version != version

@@ -3,12 +3,13 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from models.case import Assignment, ClockControl, MerchantRefundConfirmation, ShipmentConfirmation, Withdrawal
     from activities.records import RecordActivities
     from models.activity_io import OfferRecord
-    from models.enums import OfferStatus, Role, Stage
+    from models.case import Assignment, ClockControl, MerchantRefundConfirmation, ShipmentConfirmation, Withdrawal
+    from models.enums import OfferStatus, Outcome, Role, Stage
     from workflows import limits
     from workflows.case import Case
+    from workflows.facts import Shipment
     from workflows.guards import conflict, invalid_stage, not_allowed, require_stage
 
 # An offer still open when the consumer withdraws is closed as `withdrawn` (it stayed "pending" before).
@@ -26,10 +27,10 @@ async def withdraw(case: Case, p: Withdrawal) -> None:
         for offer in case.state.offers:
             if offer.status in (OfferStatus.PENDING, OfferStatus.AWAITING_APPROVAL):
                 offer.status, offer.responded_at = OfferStatus.WITHDRAWN, case.now()
-                await case.activity(
+                await case.write(
                     RecordActivities.record_offer, OfferRecord(complaint_id=case.state.complaint_id, offer=offer)
                 )
-    await case.finish(Stage.WITHDRAWN, "withdrawn", actor=p.actor, reason=p.reason)
+    await case.finish(Stage.WITHDRAWN, Outcome.WITHDRAWN, actor=p.actor, reason=p.reason)
 
 
 def _require_open(case: Case, action: str) -> None:
@@ -59,7 +60,7 @@ def check_assign(case: Case, p: Assignment) -> None:
 
 async def assign(case: Case, p: Assignment) -> None:
     before = case.state.assignee
-    case.assignments += 1
+    case.facts.assignments += 1
     case.state.assignee = p.assignee or p.actor.id
     details: dict[str, object] = {"from": before, "to": case.state.assignee}
     if p.takeover and before is not None:
@@ -69,41 +70,41 @@ async def assign(case: Case, p: Assignment) -> None:
 
 def check_clock(case: Case, p: ClockControl) -> None:
     require_stage(case.stage, "control_clock", *PAUSABLE_STAGES)
-    if p.pause == case.manual_pause:
+    if p.pause == case.facts.manual_pause:
         raise conflict("the clock is already " + ("paused" if p.pause else "running"))
     if p.pause:
         limits.check_pause(case)
 
 
 async def control_clock(case: Case, p: ClockControl) -> None:
-    case.manual_pauses += p.pause
+    case.facts.manual_pauses += p.pause
     await case.set_manual_pause(p.pause, p.reason, p.actor)
 
 
 def check_merchant_refund(case: Case, p: MerchantRefundConfirmation) -> None:
-    if case.awaiting_merchant_refund_until is None:
+    if case.facts.awaiting_merchant_refund_until is None:
         raise invalid_stage(case.stage, "confirm_merchant_refund", "execution awaiting the merchant's refund")
-    if case.merchant_refund_ref is not None:
+    if case.facts.merchant_refund_ref is not None:
         raise conflict("the merchant refund is already confirmed")
-    if p.reference in case.merchant_refund_refs:
+    if p.reference in case.facts.merchant_refund_refs:
         raise conflict(f"refund reference {p.reference!r} already confirmed an earlier round's refund")
 
 
 async def confirm_merchant_refund(case: Case, p: MerchantRefundConfirmation) -> None:
-    case.merchant_refund_ref = p.reference
-    case.merchant_refund_refs.append(p.reference)
+    case.facts.merchant_refund_ref = p.reference
+    case.facts.merchant_refund_refs.append(p.reference)
     await case.record("merchant_refund_confirmed", actor=p.actor, details={"reference": p.reference})
 
 
 def check_shipment(case: Case, p: ShipmentConfirmation) -> None:
-    if case.awaiting_shipment_until is None:
+    if case.facts.awaiting_shipment_until is None:
         raise invalid_stage(case.stage, "confirm_shipment", "execution awaiting the reshipment")
-    if case.shipment is not None:
+    if case.facts.shipment is not None:
         raise conflict("the reshipment is already confirmed")
 
 
 async def confirm_shipment(case: Case, p: ShipmentConfirmation) -> None:
-    case.shipment = (p.carrier, p.tracking_number)
+    case.facts.shipment = Shipment(carrier=p.carrier, tracking_number=p.tracking_number)
     await case.record(
         "shipment_confirmed", actor=p.actor, details={"carrier": p.carrier, "tracking_number": p.tracking_number}
     )

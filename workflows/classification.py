@@ -5,9 +5,9 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.classify import ClassifyActivities
     from activities.intake import IntakeActivities
-    from models.classify_io import ClassifyRequest
     from models.activity_io import ImpactQuery
     from models.case import Actor, ClassificationReview
+    from models.classify_io import ClassifyRequest
     from models.enums import ActorKind, Stage
     from policy import classification as classification_policy
     from policy import ladder, sla
@@ -23,16 +23,16 @@ async def enter(
     case: Case, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM, reason: str = ""
 ) -> None:
     s = case.state
-    order = s.order
+    order = case.order
     since = case.now() - case.policy.classification.group_window
-    details: dict = {}
+    details: dict[str, int] = {}
     if workflow.patched(CLASSIFIER_ACTIVITY):
         # The classifier (policy/classifier.py) runs in an activity: history records its answer.
         s.classification = await case.activity(
             ClassifyActivities.classify_complaint,
             ClassifyRequest(
                 complaint_id=s.complaint_id,
-                description=case.description[:4000],
+                description=case.facts.personal.description[:4000],
                 order=order,
                 policy=case.policy.classification,
                 group_since=since,
@@ -44,7 +44,7 @@ async def enter(
             ImpactQuery(complaint_id=s.complaint_id, merchant_id=order.merchant_id, sku=order.sku, since=since),
         )
         s.classification = classification_policy.classify(
-            description=case.description,
+            description=case.facts.personal.description,
             order=order,
             open_on_merchant=counts.open_on_merchant,
             open_on_sku=counts.open_on_sku,
@@ -58,7 +58,7 @@ async def enter(
         actor=actor,
         by=by,
         reason=reason,
-        details={"suggested": s.classification.model_dump(mode="json"), **details},
+        details={"suggested": case.classification.model_dump(mode="json"), **details},
     )
 
 
@@ -87,7 +87,7 @@ def check_review(case: Case, p: ClassificationReview) -> None:
 
 
 async def review(case: Case, p: ClassificationReview) -> None:
-    c = case.state.classification
+    c = case.classification
     before = c.model_dump(mode="json")
     if not p.confirm:
         c.type = p.type or c.type
@@ -103,8 +103,8 @@ async def review(case: Case, p: ClassificationReview) -> None:
         reason=p.reason or "",
         details={"before": before, "after": c.model_dump(mode="json")},
     )
-    case.fast_path = ladder.fast_path(c, case.state.order, None)
-    if case.fast_path:
+    case.facts.fast_path = ladder.fast_path(c, case.order, None)
+    if case.facts.fast_path:
         await negotiation.enter_fast_path(case, actor=p.actor)
     else:
         await evidence.enter(case, actor=p.actor)

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from models.case import CaseState, ClockState
+from models.enums import ClockName
 from models.policy import Policy
 from policy import sla
 
 # The dispute hard limit keeps running whoever the case is waiting on.
-UNPAUSABLE = frozenset({"dispute_limit"})
+UNPAUSABLE = frozenset({ClockName.DISPUTE_LIMIT})
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,9 @@ def start(
     stop(state, name)
     begin = started_at or now
     due, warn = sla.deadline(begin, duration, policy)
-    clock = ClockState(name=name, started_at=begin, due_at=due, warn_at=warn, warned=warn <= now and due > now)
+    clock = ClockState(
+        name=ClockName(name), started_at=begin, due_at=due, warn_at=warn, warned=warn <= now and due > now
+    )
     state.clocks.append(clock)
     return clock
 
@@ -47,7 +50,7 @@ def stop(state: CaseState, name: str) -> None:
     state.clocks = [c for c in state.clocks if c.name != name]
 
 
-def pause(state: CaseState, now: datetime) -> list[str]:
+def pause(state: CaseState, now: datetime) -> list[ClockName]:
     paused = []
     for c in state.clocks:
         if not c.paused and c.name not in UNPAUSABLE:
@@ -56,7 +59,7 @@ def pause(state: CaseState, now: datetime) -> list[str]:
     return paused
 
 
-def resume(state: CaseState, now: datetime, policy: Policy) -> list[str]:
+def resume(state: CaseState, now: datetime, policy: Policy) -> list[ClockName]:
     resumed = []
     for c in state.clocks:
         if c.paused and c.paused_at is not None:
@@ -73,6 +76,11 @@ def next_event(state: CaseState) -> ClockEvent | None:
             continue
         events.append(ClockEvent(c.due_at, c, "breach") if c.warned else ClockEvent(c.warn_at, c, "warning"))
     return min(events, key=lambda e: (e.at, e.kind != "breach", e.clock.name), default=None)
+
+
+def schedule_key(event: ClockEvent | None) -> tuple[datetime, str, str] | None:
+    """What the clock keeper sleeps towards: when, which clock, warning or breach."""
+    return (event.at, event.clock.name, event.kind) if event else None
 
 
 def rearm(clock: ClockState, now: datetime, duration: timedelta, policy: Policy) -> None:

@@ -5,6 +5,7 @@ update re-checks under the case lock (another update may have won the race) and 
 Stage logic lives in one module per stage; decisions live in the pure `policy` package.
 """
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -45,10 +46,11 @@ with workflow.unsafe.imports_passed_through():
         fast_lane,
         intake,
         negotiation,
+        patches,
         review,
     )
     from workflows.applied_steps import AppliedSteps
-    from workflows.case import Case
+    from workflows.case import CLOCK_KEEPER, LOCAL_STEP_WRITES, Case
 
 RUNNERS: dict[Stage, Callable[[Case], Awaitable[None]]] = {
     Stage.CLASSIFICATION: Case.until_stage_changes,
@@ -79,6 +81,12 @@ class ComplaintWorkflow:
 
     @workflow.run
     async def run(self, inp: CaseInput) -> CaseState:
+        # Before the first command, so every write of the case takes the same path (docs/VERSIONING.md).
+        # Asked only when the filing allows it: a case filed with it off never records the patch marker.
+        self.case.facts.local_writes = inp.local_step_writes and workflow.patched(LOCAL_STEP_WRITES)
+        self.case.facts.clock_keeper = workflow.patched(CLOCK_KEEPER)
+        patches.ask_later_patches_now()
+        keeper = asyncio.create_task(self._keep_clocks()) if self.case.facts.clock_keeper else None
         await intake.run(self.case)
         while not self.case.stage.is_terminal:
             # Intake finished its own waiting before the loop; any other stage without a runner just waits.
@@ -88,8 +96,19 @@ class ComplaintWorkflow:
                 if not workflow.patched(failures.STEP_FAILURES_HANDLED):
                     raise
                 await failures.runner_failed(self.case, err)
+        if keeper is not None:
+            await keeper  # it stops once the case is closed
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.case.compact()
+
+    async def _keep_clocks(self) -> None:
+        """The clock keeper; a write of its own that fails for good is reported, then it keeps the clocks on."""
+        while True:
+            try:
+                await self.case.keep_clocks()
+                return
+            except ActivityError as err:
+                await failures.runner_failed(self.case, err)
 
     @workflow.query
     def state(self) -> CaseState:
@@ -97,9 +116,7 @@ class ComplaintWorkflow:
 
     @workflow.query
     def personal(self) -> PersonalDetails:
-        return PersonalDetails(
-            description=self.case.description, contact=self.case.contact, channel=self.case.input.channel
-        )
+        return self.case.facts.personal.model_copy(deep=True)
 
     def _redelivered(self) -> bool:
         """This update's id is one the case already accepted: a re-delivery (e.g. after a server restart)."""
@@ -113,7 +130,7 @@ class ComplaintWorkflow:
     async def _apply(
         self, check: Callable[[Case, Any], None], apply: Callable[[Case, Any], Awaitable[None]], payload: Any
     ) -> CaseState:
-        await workflow.wait_condition(lambda: self.case.filed_recorded)  # "filed" is always audit record 1
+        await workflow.wait_condition(lambda: self.case.facts.filed_recorded)  # "filed" is always audit record 1
         async with self.case.lock:
             check(self.case, payload)  # the world may have moved since the validator ran
             before = self.case.state.model_copy(deep=True)

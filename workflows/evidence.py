@@ -15,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
         LiabilityDecision,
         LiabilityState,
     )
-    from models.enums import ActorKind, ComplaintType, Party, Stage
+    from models.enums import ActorKind, ComplaintType, Outcome, Party, Stage
     from policy import liability as liability_policy
     from workflows import limits, negotiation
     from workflows.case import SYSTEM, Case
@@ -29,7 +29,7 @@ def _open_requests(case: Case) -> list[EvidenceRequestState]:
 def _refresh_suggestion(case: Case) -> None:
     s = case.state
     s.liability_suggestion, s.liability_suggestion_reasons = liability_policy.suggest_liability(
-        classification=s.classification, order=s.order, evidence=s.evidence, requests=s.evidence_requests
+        classification=case.classification, order=case.order, evidence=s.evidence, requests=s.evidence_requests
     )
 
 
@@ -42,7 +42,7 @@ async def _sync_consumer_wait(case: Case) -> None:
 async def _store(case: Case, party: Party, item: EvidenceRef, submitted_by: str) -> None:
     evidence_id = case.next_id("E")
     now = case.now()
-    await case.activity(
+    await case.write(
         RecordActivities.record_evidence,
         EvidenceRecord(
             complaint_id=case.state.complaint_id,
@@ -68,31 +68,28 @@ async def _request(case: Case, party: Party, note: str, *, actor: Actor | None =
     recipient = (
         case.consumer()
         if party == Party.CONSUMER
-        else (case.merchant() if party == Party.MERCHANT else f"carrier:{case.state.order.carrier or 'unknown'}")
+        else (case.merchant() if party == Party.MERCHANT else f"carrier:{case.order.carrier or 'unknown'}")
     )
     await case.notify(recipient, "evidence_request", party=party.value, due_at=due.isoformat(), note=note)
 
 
 async def enter(case: Case, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM) -> None:
     await case.set_stage(Stage.EVIDENCE, "evidence_opened", actor=actor, by=by)
-    for ref in case.evidence_refs:
+    for ref in case.facts.evidence_refs:
         await _store(case, Party.CONSUMER, ref, f"consumer:{case.state.consumer_id}")
     await _request(case, Party.MERCHANT, "outbound record, QC report and after-sales chat log")
-    if case.state.classification.type == ComplaintType.LOGISTICS or case.fast_path:
+    if case.classification.type == ComplaintType.LOGISTICS or case.facts.fast_path:
         await _request(case, Party.CARRIER, "transport track, sign-off slip, cold-chain temperature record")
     _refresh_suggestion(case)
     case.changed()
 
 
 async def run(case: Case) -> None:
-    while case.stage == Stage.EVIDENCE:
-        version = case.version
-        due = min((r.due_at for r in _open_requests(case)), default=None)
-        if await case.wait_for(lambda: case.version != version, due):
-            continue
-        async with case.lock:
-            if case.stage == Stage.EVIDENCE:
-                await _handle_deadlines(case)
+    await case.keep_deadline(
+        Stage.EVIDENCE,
+        lambda: min((r.due_at for r in _open_requests(case)), default=None),
+        lambda: _handle_deadlines(case),
+    )
 
 
 async def _handle_deadlines(case: Case) -> None:
@@ -113,7 +110,10 @@ async def _handle_deadlines(case: Case) -> None:
         await case.record("evidence_deadline_missed", by=by, details={"party": request.party.value})
         if request.party == Party.CONSUMER:
             await case.finish(
-                Stage.CLOSED, "unsubstantiated", by=by, reason="consumer silent past the evidence deadline and reminder"
+                Stage.CLOSED,
+                Outcome.UNSUBSTANTIATED,
+                by=by,
+                reason="consumer silent past the evidence deadline and reminder",
             )
             return
         if request.party == Party.MERCHANT:

@@ -11,7 +11,6 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.money import MoneyActivities
     from activities.records import RecordActivities
-    from adapters.ports import LedgerReceipt
     from models.activity_io import (
         DepositHold,
         MoneyMovement,
@@ -21,10 +20,21 @@ with workflow.unsafe.imports_passed_through():
         StandingQuery,
     )
     from models.case import ExecutionStep, OfferState
-    from models.enums import ActorKind, ComplaintType, LedgerKind, OfferStatus, Party, Stage
+    from models.enums import (
+        ActorKind,
+        ClockName,
+        ComplaintType,
+        LedgerKind,
+        OfferStatus,
+        Outcome,
+        Party,
+        Stage,
+        SupervisorDecision,
+    )
+    from models.platform import LedgerReceipt
     from policy import penalties
     from workflows import clocks
-    from workflows.case import Case
+    from workflows.case import BrokenInvariant, Case
 
 DEADLINE = (ActorKind.DEADLINE, "deadline:execution")
 # docs/VERSIONING.md: cases started before it reuse round 1's merchant refund reference in later rounds.
@@ -36,9 +46,9 @@ PENALTY_FOLLOWS_LIABILITY = "penalty-follows-liability"
 
 def accepted_offer(case: Case) -> OfferState:
     for offer in reversed(case.state.offers):
-        if offer.status == OfferStatus.ACCEPTED or offer.offer_id == case.arbitrated_offer_id:
+        if offer.status == OfferStatus.ACCEPTED or offer.offer_id == case.facts.arbitrated_offer_id:
             return offer
-    raise RuntimeError("execution without an accepted offer")  # unreachable: stage guards prevent it
+    raise BrokenInvariant("stage execution expects an accepted (or arbitrated) offer, and the case has none")
 
 
 def _money_retry(case: Case) -> RetryPolicy:
@@ -59,7 +69,7 @@ class _Saga:
 
     def key(self, step: str) -> str:
         c = self.case
-        return f"{c.state.complaint_id}:{self.offer.offer_id}:r{c.execution_round}:{step}"
+        return f"{c.state.complaint_id}:{self.offer.offer_id}:r{c.facts.execution_round}:{step}"
 
     async def _step(
         self, name: str, activity: Callable[[Any, Any], LedgerReceipt], arg: Any, amount: int, detail: str = ""
@@ -99,8 +109,8 @@ class _Saga:
                 payee=payee,
                 merchant_id=s.merchant_id,
                 reference=reference,
-                order_line_id=s.order.order_line_id if capped else None,
-                line_paid_minor=s.order.paid_minor if capped else None,
+                order_line_id=self.case.order.order_line_id if capped else None,
+                line_paid_minor=self.case.order.paid_minor if capped else None,
             ),
             amount,
             f"{payer} → {payee}",
@@ -109,7 +119,7 @@ class _Saga:
     async def freeze(self, amount: int) -> None:
         s = self.case.state
         hold = DepositHold(
-            key=self.key("freeze"), complaint_id=s.complaint_id, merchant_id=s.merchant_id, amount_minor=amount
+            key=self.key("freeze"), complaint_id=s.complaint_id, merchant_id=self.case.merchant_id, amount_minor=amount
         )
         receipt = await self._step("deposit_frozen", MoneyActivities.freeze_deposit, hold, amount)
         self.frozen = (hold.key, receipt.amount_minor)
@@ -119,7 +129,10 @@ class _Saga:
             return
         s = self.case.state
         hold = DepositHold(
-            key=self.key(suffix), complaint_id=s.complaint_id, merchant_id=s.merchant_id, amount_minor=self.frozen[1]
+            key=self.key(suffix),
+            complaint_id=s.complaint_id,
+            merchant_id=self.case.merchant_id,
+            amount_minor=self.frozen[1],
         )
         # Releasing a hold must eventually succeed: retried until it does, never compensated.
         await self.case.activity(MoneyActivities.unfreeze_deposit, hold)
@@ -134,17 +147,17 @@ async def run(case: Case) -> None:
     while case.stage == Stage.EXECUTION:
         if await _execute(case):
             async with case.lock:
-                for name in ("solution", "dispute_limit"):
+                for name in (ClockName.SOLUTION, ClockName.DISPUTE_LIMIT):
                     clocks.stop(case.state, name)
                 await case.set_stage(Stage.REVIEW, "execution_completed")
             return
-        await case.wait_for(lambda: case.execution_decision is not None)
+        await case.wait_for(lambda: case.facts.execution_decision is not None)
         async with case.lock:
-            if case.stage == Stage.EXECUTION and case.execution_decision == "retry_execution":
-                case.execution_decision = None
-                case.execution_round += 1
+            if case.stage == Stage.EXECUTION and case.facts.execution_decision == SupervisorDecision.RETRY_EXECUTION:
+                case.facts.execution_decision = None
+                case.facts.execution_round += 1
                 case.state.outcome = None
-                await case.record("execution_retried", details={"round": case.execution_round})
+                await case.record("execution_retried", details={"round": case.facts.execution_round})
 
 
 async def _execute(case: Case) -> bool:
@@ -165,7 +178,7 @@ async def _steps(case: Case, saga: _Saga) -> None:
     if offer.platform_advance:
         await saga.pay("platform_advance", LedgerKind.PLATFORM_ADVANCE, offer.refund_minor, "platform", consumer)
         if offer.recover_from in (Party.MERCHANT, Party.CARRIER):
-            debtor = merchant if offer.recover_from == Party.MERCHANT else f"carrier:{s.order.carrier or 'unknown'}"
+            debtor = merchant if offer.recover_from == Party.MERCHANT else f"carrier:{case.order.carrier or 'unknown'}"
             await saga.pay("recovery", LedgerKind.RECOVERY, offer.refund_minor, debtor, "platform")
     elif offer.refund_minor > 0:
         await saga.freeze(offer.refund_minor)
@@ -194,23 +207,23 @@ async def _steps(case: Case, saga: _Saga) -> None:
 async def _merchant_refund(case: Case, saga: _Saga, consumer: str, merchant: str) -> None:
     if workflow.patched(REFUND_PER_ROUND):
         # Each round's refund needs its own confirmation: an earlier round's reference pays nothing again.
-        case.merchant_refund_ref = None
+        case.facts.merchant_refund_ref = None
     until = case.now() + case.policy.execution.merchant_refund
-    case.awaiting_merchant_refund_until = until
+    case.facts.awaiting_merchant_refund_until = until
     await case.record(
         "merchant_refund_requested", details={"due_at": until.isoformat(), "amount_minor": saga.offer.refund_minor}
     )
     await case.notify(case.merchant(), "refund_due", amount_minor=saga.offer.refund_minor, due_at=until.isoformat())
-    confirmed = await case.wait_for(lambda: case.merchant_refund_ref is not None, until)
-    case.awaiting_merchant_refund_until = None
-    if confirmed and case.merchant_refund_ref:
+    confirmed = await case.wait_for(lambda: case.facts.merchant_refund_ref is not None, until)
+    case.facts.awaiting_merchant_refund_until = None
+    if confirmed and case.facts.merchant_refund_ref:
         await saga.pay(
             "merchant_refund",
             LedgerKind.MERCHANT_REFUND,
             saga.offer.refund_minor,
             merchant,
             consumer,
-            reference=case.merchant_refund_ref,
+            reference=case.facts.merchant_refund_ref,
         )
         return
     await case.record("merchant_refund_missed", by=DEADLINE, reason="merchant did not refund in time: platform pays")
@@ -222,16 +235,16 @@ async def _reship(case: Case, saga: _Saga) -> None:
     s = case.state
     ship_by = case.now() + case.policy.execution.reship
     key = saga.key("reship")
-    case.awaiting_shipment_until = ship_by
-    await case.activity(
+    case.facts.awaiting_shipment_until = ship_by
+    await case.write(
         RecordActivities.record_reshipment, ReshipmentRecord(key=key, complaint_id=s.complaint_id, ship_by=ship_by)
     )
     await case.notify(case.merchant(), "reship_due", ship_by=ship_by.isoformat())
-    shipped = await case.wait_for(lambda: case.shipment is not None, ship_by)
-    case.awaiting_shipment_until = None
-    if shipped and case.shipment:
-        carrier, tracking = case.shipment
-        await case.activity(
+    shipped = await case.wait_for(lambda: case.facts.shipment is not None, ship_by)
+    case.facts.awaiting_shipment_until = None
+    if shipped and case.facts.shipment:
+        carrier, tracking = case.facts.shipment.carrier, case.facts.shipment.tracking_number
+        await case.write(
             RecordActivities.record_reshipment,
             ReshipmentRecord(
                 key=key,
@@ -246,7 +259,7 @@ async def _reship(case: Case, saga: _Saga) -> None:
         await case.record("reshipped", details={"carrier": carrier, "tracking_number": tracking})
         return
     async with case.lock:
-        await case.escalate("reship deadline missed", clock="reship", due_at=ship_by, by=DEADLINE)
+        await case.escalate("reship deadline missed", clock=ClockName.RESHIP, due_at=ship_by, by=DEADLINE)
 
 
 async def _penalise(case: Case, saga: _Saga, why: str = "") -> None:
@@ -254,10 +267,10 @@ async def _penalise(case: Case, saga: _Saga, why: str = "") -> None:
     now = case.now()
     standing = await case.activity(
         MoneyActivities.merchant_standing,
-        StandingQuery(merchant_id=s.merchant_id, since=now - case.policy.penalties.repeat_offender_window),
+        StandingQuery(merchant_id=case.merchant_id, since=now - case.policy.penalties.repeat_offender_window),
     )
     terms = penalties.compute_penalty(
-        paid_minor=s.order.paid_minor,
+        paid_minor=case.order.paid_minor,
         penalties_in_window=standing.penalties_in_window,
         now=now,
         policy=case.policy.penalties,
@@ -265,11 +278,12 @@ async def _penalise(case: Case, saga: _Saga, why: str = "") -> None:
     order = PenaltyOrder(
         key=saga.key("penalty"),
         complaint_id=s.complaint_id,
-        merchant_id=s.merchant_id,
+        merchant_id=case.merchant_id,
         deduction_minor=terms.deduction_minor,
         listing_blocked_until=terms.listing_blocked_until,
         deposit_multiplier=terms.deposit_multiplier,
         repeat_offender=terms.repeat_offender,
+        rectification_interview_due=terms.rectification_interview_due if why else None,
     )
     reasons = [why, *terms.reasons] if why else terms.reasons
     await saga._step("penalty", MoneyActivities.apply_penalty, order, terms.deduction_minor, "; ".join(reasons))
@@ -280,7 +294,7 @@ async def _penalise(case: Case, saga: _Saga, why: str = "") -> None:
 async def _schedule_interview(case: Case, due_at: datetime) -> None:
     """A repeat offender's rectification interview: a supervisor task with its own deadline (a pending
     action of the supervisors while the case is open, and a notification to their queue that outlives it)."""
-    case.rectification_interview_due = due_at
+    case.facts.rectification_interview_due = due_at
     await case.record(
         "rectification_interview_scheduled",
         details={"merchant_id": case.state.merchant_id, "due_at": due_at.isoformat()},
@@ -297,7 +311,7 @@ async def _compensate(case: Case, saga: _Saga, cause: str) -> None:
     """Undo what was done, newest first; then a supervisor decides (retry, renegotiate or close)."""
     s = case.state
     undone = []
-    for name, key, amount in reversed(saga.done):
+    for name, key, _amount in reversed(saga.done):
         if name == "deposit_frozen":
             await saga.unfreeze("compensate-unfreeze")
         elif name != "penalty":
@@ -308,8 +322,8 @@ async def _compensate(case: Case, saga: _Saga, cause: str) -> None:
         for step in s.execution:
             if step.key == key:
                 step.status = "compensated"
-    s.outcome = "execution_failed"
+    s.outcome = Outcome.EXECUTION_FAILED
     await case.record("execution_failed", reason=cause, details={"compensated": undone})
     await case.escalate(
-        f"execution failed: {cause}", clock="execution", due_at=case.now(), by=(ActorKind.SYSTEM, "system")
+        f"execution failed: {cause}", clock=ClockName.EXECUTION, due_at=case.now(), by=(ActorKind.SYSTEM, "system")
     )

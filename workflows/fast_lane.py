@@ -7,19 +7,17 @@ standing the decision used is in the history (replay) and in the audit record (t
 review and close need no agent step) or declines (the next tier, worked by an agent).
 """
 
-from datetime import timedelta
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.insights import CaseStanding, InsightsActivities, StandingForCase
     from insights.self_service import self_service_terms
     from models.case import LiabilityState
-    from models.enums import OfferStatus, Party, Role, Stage
+    from models.enums import ClockName, OfferStatus, Party, Role, Stage
     from models.fast_lane import MerchantSettlement
     from policy.ladder import LadderError, OfferTerms
     from workflows import clocks, negotiation
-    from workflows.case import RECORD_RETRY, Case
+    from workflows.case import Case
     from workflows.guards import conflict, invalid_input, invalid_stage, not_allowed, require_stage
 
 PATCH = "fast-lane-self-service"
@@ -49,8 +47,8 @@ def check(case: Case, p: MerchantSettlement) -> None:
     if p.actor.role != Role.MERCHANT:
         raise not_allowed("only the case's merchant settles through the fast lane")
     require_stage(case.stage, "merchant_settle", *SETTLE_STAGES)
-    if case.fast_path:
-        raise conflict("a fast-path case is refunded by the platform first", reasons=case.fast_path)
+    if case.facts.fast_path:
+        raise conflict("a fast-path case is refunded by the platform first", reasons=case.facts.fast_path)
     offer = negotiation.latest_offer(case)
     if offer is not None and offer.status in negotiation.OPEN:
         raise conflict(f"offer {offer.offer_id} is still open ({offer.status.value})", offer_id=offer.offer_id)
@@ -60,13 +58,13 @@ def check(case: Case, p: MerchantSettlement) -> None:
 
 
 async def settle(case: Case, p: MerchantSettlement) -> None:
-    workflow.patched(PATCH)  # marks the history: this case ran with the fast lane
+    # Marks the history of a case started before PATCHES_AT_START: it ran with the fast lane (later cases
+    # carry every marker from their start, workflows/patches.py).
+    workflow.patched(PATCH)
     s = case.state
-    standing: CaseStanding = await workflow.execute_activity_method(
+    standing: CaseStanding = await case.activity(
         InsightsActivities.standing_for_case,
-        StandingForCase(complaint_id=s.complaint_id, merchant_id=s.merchant_id),
-        start_to_close_timeout=timedelta(seconds=30),
-        retry_policy=RECORD_RETRY,
+        StandingForCase(complaint_id=s.complaint_id, merchant_id=case.merchant_id),
     )
     if standing.tier != TRUSTED:
         raise not_allowed(
@@ -75,8 +73,8 @@ async def settle(case: Case, p: MerchantSettlement) -> None:
         )
     terms = _terms(case, p)
     # The merchant's own offer is the consumer's first contact: no agent is owed one any more.
-    case.first_contact_made = True
-    clocks.stop(s, "first_contact")
+    case.facts.first_contact_made = True
+    clocks.stop(s, ClockName.FIRST_CONTACT)
     s.liability = LiabilityState(
         party=Party.MERCHANT,
         reason="the merchant settled the case itself (fast lane)",

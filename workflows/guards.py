@@ -14,7 +14,7 @@ def invalid_stage(stage: Stage, action: str, expected: str) -> ApplicationError:
     )
 
 
-def conflict(message: str, **details) -> ApplicationError:
+def conflict(message: str, **details: object) -> ApplicationError:
     return ApplicationError(message, details, type="Conflict", non_retryable=True)
 
 

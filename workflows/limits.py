@@ -34,10 +34,10 @@ def check_evidence_request(case: Case, party: Party) -> None:
 
 
 def check_pause(case: Case) -> None:
-    if case.manual_pauses >= case.policy.limits.clock_pauses:
+    if case.facts.manual_pauses >= case.policy.limits.clock_pauses:
         _refuse("clock pauses", case.policy.limits.clock_pauses)
 
 
 def check_assignment(case: Case) -> None:
-    if case.assignments >= case.policy.limits.assignments:
+    if case.facts.assignments >= case.policy.limits.assignments:
         _refuse("assignments", case.policy.limits.assignments)

@@ -1,15 +1,28 @@
 """The negotiation ladder: refund, refund plus gift, platform advance plus merchant penalty."""
 
+from datetime import datetime
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.records import RecordActivities
     from models.activity_io import OfferRecord
     from models.case import Actor, LiabilityState, OfferProposal, OfferResponse, OfferState, Tier3Approval
-    from models.enums import ActorKind, ComplaintType, OfferStatus, Party, RefundMode, Severity, Stage, Tier
+    from models.enums import (
+        ActorKind,
+        ClockName,
+        ComplaintType,
+        OfferStatus,
+        Outcome,
+        Party,
+        RefundMode,
+        Severity,
+        Stage,
+        Tier,
+    )
     from policy import ladder
     from workflows import clocks
-    from workflows.case import SYSTEM, Case
+    from workflows.case import SYSTEM, Case, present
     from workflows.guards import conflict, invalid_input, invalid_stage, require_stage
 
 OPEN = (OfferStatus.PENDING, OfferStatus.AWAITING_APPROVAL)
@@ -26,7 +39,7 @@ async def enter(
     case: Case, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM, reason: str = ""
 ) -> None:
     s = case.state
-    s.tier = s.tier or ladder.starting_tier(case.fast_path)
+    s.tier = s.tier or ladder.starting_tier(case.facts.fast_path)
     await case.set_stage(
         Stage.NEGOTIATION, "negotiation_opened", actor=actor, by=by, reason=reason, details={"tier": s.tier.value}
     )
@@ -35,27 +48,27 @@ async def enter(
 async def enter_fast_path(case: Case, *, actor: Actor) -> None:
     """Severity-A food safety or the logistics circuit breaker: refund first, at tier 3, no haggling."""
     s = case.state
-    carrier_fault = s.order.perishable_late
+    carrier_fault = case.order.perishable_late
     party = Party.CARRIER if carrier_fault else Party.MERCHANT
     s.liability = LiabilityState(
-        party=party, reason="; ".join(case.fast_path), decided_by="policy", suggested=party, automatic=True
+        party=party, reason="; ".join(case.facts.fast_path), decided_by="policy", suggested=party, automatic=True
     )
-    s.tier = ladder.starting_tier(case.fast_path)
+    s.tier = ladder.starting_tier(case.facts.fast_path)
     await case.set_stage(
         Stage.NEGOTIATION,
         "fast_path",
         actor=actor,
-        reason="; ".join(case.fast_path),
-        details={"tier": s.tier.value, "liability": party.value, "reasons": case.fast_path},
+        reason="; ".join(case.facts.fast_path),
+        details={"tier": s.tier.value, "liability": party.value, "reasons": case.facts.fast_path},
     )
     terms = ladder.build_offer(
         tier=s.tier,
-        order=s.order,
+        order=case.order,
         refund_minor=None,
         refund_mode=RefundMode.REFUND_ONLY,
         reship=carrier_fault,
         liability=party,
-        fast_path_reasons=case.fast_path,
+        fast_path_reasons=case.facts.fast_path,
         policy=case.policy,
         refunded_minor=case.consumer_refunded_minor(),
     )
@@ -97,7 +110,7 @@ async def _pay_at_once(case: Case, terms: "ladder.OfferTerms", *, actor: Actor) 
         note="fast path: food safety with a carrier fault, paid at once",
     )
     case.state.offers.append(offer)
-    await case.activity(RecordActivities.record_offer, OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
+    await case.write(RecordActivities.record_offer, OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
     await case.record("offer_made", actor=actor, details={**offer.model_dump(mode="json"), "reasons": terms.reasons})
     await case.notify(case.consumer(), "offer_paid_at_once", offer_id=offer.offer_id, refund_minor=offer.refund_minor)
     await case.set_stage(
@@ -127,10 +140,12 @@ async def _place(
         note=note,
     )
     case.state.offers.append(offer)
-    await case.activity(RecordActivities.record_offer, OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
+    await case.write(RecordActivities.record_offer, OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
     await case.record("offer_made", actor=actor, details={**offer.model_dump(mode="json"), "reasons": terms.reasons})
     if awaiting:
-        clocks.start(case.state, "tier3_approval", now, case.policy.negotiation.supervisor_approval, case.policy)
+        clocks.start(
+            case.state, ClockName.TIER3_APPROVAL, now, case.policy.negotiation.supervisor_approval, case.policy
+        )
         await case.notify(
             f"queue:{case.policy.escalation.supervisor_queue}", "tier3_approval_needed", offer_id=offer.offer_id
         )
@@ -145,29 +160,29 @@ async def _offer_to_consumer(case: Case, offer: OfferState) -> None:
         offer_id=offer.offer_id,
         tier=offer.tier.value,
         refund_minor=offer.refund_minor,
-        due_at=offer.due_at.isoformat(),
+        due_at=present(offer.due_at, "the offer's answer deadline", case.stage).isoformat(),
     )
     await case.set_consumer_wait(True, f"offer {offer.offer_id} awaits the consumer")
 
 
 async def _save(case: Case, offer: OfferState) -> None:
-    await case.activity(RecordActivities.record_offer, OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
+    await case.write(RecordActivities.record_offer, OfferRecord(complaint_id=case.state.complaint_id, offer=offer))
 
 
 async def climb(case: Case, reason: str, *, actor: Actor | None = None, by: tuple[ActorKind, str] = SYSTEM) -> None:
     """A declined or lapsed offer moves the case up a rung; past the top, the platform arbitrates."""
     s = case.state
-    nxt = ladder.next_tier(s.tier)
+    before = case.tier
+    nxt = ladder.next_tier(before)
     if nxt is not None:
-        before = s.tier
         s.tier = nxt
         await case.record(
             "tier_raised", actor=actor, by=by, reason=reason, details={"from": before.value, "to": nxt.value}
         )
         await case.notify(case.staff(), "make_next_offer", tier=nxt.value)
         return
-    offer = latest_offer(case)
-    case.arbitrated_offer_id = offer.offer_id
+    offer = case.current_offer
+    case.facts.arbitrated_offer_id = offer.offer_id
     await case.record(
         "platform_arbitration",
         actor=actor,
@@ -184,17 +199,20 @@ async def climb(case: Case, reason: str, *, actor: Actor | None = None, by: tupl
     )
 
 
+def _open_offer_due(case: Case) -> datetime | None:
+    offer = latest_offer(case)
+    return offer.due_at if offer and offer.status == OfferStatus.PENDING else None
+
+
+async def _meet_offer_deadline(case: Case) -> None:
+    offer = latest_offer(case)
+    due = _open_offer_due(case)
+    if offer is not None and due is not None and due <= case.now():
+        await _offer_deadline(case, offer)
+
+
 async def run(case: Case) -> None:
-    while case.stage == Stage.NEGOTIATION:
-        version = case.version
-        offer = latest_offer(case)
-        due = offer.due_at if offer and offer.status == OfferStatus.PENDING else None
-        if await case.wait_for(lambda: case.version != version, due):
-            continue
-        async with case.lock:
-            offer = latest_offer(case)
-            if case.stage == Stage.NEGOTIATION and offer.status == OfferStatus.PENDING and offer.due_at <= case.now():
-                await _offer_deadline(case, offer)
+    await case.keep_deadline(Stage.NEGOTIATION, lambda: _open_offer_due(case), lambda: _meet_offer_deadline(case))
 
 
 async def _offer_deadline(case: Case, offer: OfferState) -> None:
@@ -213,7 +231,7 @@ async def _offer_deadline(case: Case, offer: OfferState) -> None:
     await case.record("offer_lapsed", by=by, details={"offer_id": offer.offer_id})
     await case.set_consumer_wait(False, "offer lapsed")
     if case.policy.negotiation.lapse_action == "close":
-        await case.finish(Stage.CLOSED, "unsubstantiated", by=by, reason="offer lapsed unanswered")
+        await case.finish(Stage.CLOSED, Outcome.UNSUBSTANTIATED, by=by, reason="offer lapsed unanswered")
     else:
         await climb(case, "offer lapsed unanswered", by=by)
 
@@ -225,13 +243,13 @@ def _terms(case: Case, p: OfferProposal) -> "ladder.OfferTerms":
     s = case.state
     try:
         return ladder.build_offer(
-            tier=s.tier,
-            order=s.order,
+            tier=case.tier,
+            order=case.order,
             refund_minor=p.refund_minor,
             refund_mode=p.refund_mode,
             reship=p.reship,
             liability=s.liability.party if s.liability else None,
-            fast_path_reasons=case.fast_path,
+            fast_path_reasons=case.facts.fast_path,
             policy=case.policy,
             refunded_minor=case.consumer_refunded_minor(),
         )
@@ -261,7 +279,7 @@ def check_response(case: Case, p: OfferResponse) -> None:
 
 
 async def respond(case: Case, p: OfferResponse) -> None:
-    offer = latest_offer(case)
+    offer = case.current_offer
     offer.status = OfferStatus.ACCEPTED if p.accept else OfferStatus.DECLINED
     offer.responded_at = case.now()
     await _save(case, offer)
@@ -280,14 +298,14 @@ async def respond(case: Case, p: OfferResponse) -> None:
 
 def check_approval(case: Case, p: Tier3Approval) -> None:
     require_stage(case.stage, "approve_tier3", Stage.NEGOTIATION)
-    offer = latest_offer(case)
+    offer = case.current_offer
     if offer is None or offer.status != OfferStatus.AWAITING_APPROVAL:
         raise invalid_stage(case.stage, "approve_tier3", "a tier-3 offer awaiting approval")
 
 
 async def approve(case: Case, p: Tier3Approval) -> None:
-    offer = latest_offer(case)
-    clocks.stop(case.state, "tier3_approval")
+    offer = case.current_offer
+    clocks.stop(case.state, ClockName.TIER3_APPROVAL)
     if p.approve:
         offer.status = OfferStatus.PENDING
         offer.due_at = case.now() + case.policy.negotiation.offer_response

@@ -1,29 +1,36 @@
 """Who must act next, and by when: derived from the case, never stored."""
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
 
 from models.case import PendingAction
-from models.enums import OfferStatus, Party, Role, Stage
+from models.enums import ClockName, OfferStatus, Outcome, Party, Role, Stage
 
 if TYPE_CHECKING:
     from workflows.case import Case
 
 
-def _clock_due(case: "Case"):
-    running = [c for c in case.state.clocks if not c.paused and c.name not in ("solution", "dispute_limit")]
+def _clock_due(case: "Case") -> datetime | None:
+    running = [
+        c for c in case.state.clocks if not c.paused and c.name not in (ClockName.SOLUTION, ClockName.DISPUTE_LIMIT)
+    ]
     return min((c.due_at for c in running), default=None)
 
 
 def actions(case: "Case") -> list[PendingAction]:
     s = case.state
     due = _clock_due(case)
-    staff = "supervisor_queue" if s.assignee == case.policy.escalation.supervisor_queue else Role.AGENT
+    staff: Role | Literal["supervisor_queue"] = (
+        "supervisor_queue" if s.assignee == case.policy.escalation.supervisor_queue else Role.AGENT
+    )
     out: list[PendingAction] = []
     match s.stage:
         case Stage.INTAKE if s.missing_info:
             out.append(
                 PendingAction(
-                    who=Role.CONSUMER, action=f"supplement {', '.join(s.missing_info)}", due_at=case.supplement_due
+                    who=Role.CONSUMER,
+                    action=f"supplement {', '.join(s.missing_info)}",
+                    due_at=case.facts.supplement_due,
                 )
             )
             out.append(PendingAction(who=staff, action="complete_intake", due_at=due))
@@ -44,26 +51,30 @@ def actions(case: "Case") -> list[PendingAction]:
             else:
                 out.append(PendingAction(who=staff, action="make_offer", due_at=due))
         case Stage.EXECUTION:
-            if s.outcome == "execution_failed":
+            if s.outcome == Outcome.EXECUTION_FAILED:
                 out.append(PendingAction(who=Role.SUPERVISOR, action="supervisor_review", due_at=due))
-            if case.awaiting_merchant_refund_until and case.merchant_refund_ref is None:
+            if case.facts.awaiting_merchant_refund_until and case.facts.merchant_refund_ref is None:
                 out.append(
                     PendingAction(
-                        who=Party.MERCHANT, action="confirm_merchant_refund", due_at=case.awaiting_merchant_refund_until
+                        who=Party.MERCHANT,
+                        action="confirm_merchant_refund",
+                        due_at=case.facts.awaiting_merchant_refund_until,
                     )
                 )
-            if case.awaiting_shipment_until and case.shipment is None:
+            if case.facts.awaiting_shipment_until and case.facts.shipment is None:
                 out.append(
-                    PendingAction(who=Party.MERCHANT, action="confirm_shipment", due_at=case.awaiting_shipment_until)
+                    PendingAction(
+                        who=Party.MERCHANT, action="confirm_shipment", due_at=case.facts.awaiting_shipment_until
+                    )
                 )
         case Stage.REVIEW if s.survey and s.survey.sent_at and s.survey.answered_at is None:
             out.append(PendingAction(who=Role.CONSUMER, action="answer_survey", due_at=s.survey.due_at))
         case Stage.REOPENED:
             out.append(PendingAction(who=Role.SUPERVISOR, action="supervisor_review", due_at=due))
-    if case.rectification_interview_due is not None and not s.stage.is_terminal:
+    if case.facts.rectification_interview_due is not None and not s.stage.is_terminal:
         out.append(
             PendingAction(
-                who=Role.SUPERVISOR, action="rectification_interview", due_at=case.rectification_interview_due
+                who=Role.SUPERVISOR, action="rectification_interview", due_at=case.facts.rectification_interview_due
             )
         )
     return out

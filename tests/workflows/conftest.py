@@ -5,14 +5,14 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
+from audit.case_driver import CaseDriver
 from core import search_attributes
 from core.binaries import SERVER_STARTUP_TIMEOUT, find_binary
 from core.db import make_engine
 from core.settings import DEFAULT_POLICY_FILE, Settings
 from core.temporal import data_converter
 from policy.loader import load_policy
-from tests.workflows.driver import Driver
-from worker import build_worker
+from runtime.worker_build import build_worker
 
 
 @pytest.fixture(scope="session")
@@ -42,10 +42,10 @@ async def case_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest_asyncio.fixture
-async def driver(case_env, wf_engine, policy) -> AsyncIterator[Driver]:
+async def driver(case_env, wf_engine, policy) -> AsyncIterator[CaseDriver]:
     """A worker with the real activities on a fresh task queue, over the time-skipping server."""
     task_queue = f"tq-{uuid.uuid4().hex[:8]}"
     async with build_worker(case_env.client, wf_engine, Settings(), task_queue=task_queue):
-        driver = Driver(case_env, wf_engine, task_queue, policy)
+        driver = CaseDriver(case_env, wf_engine, task_queue, policy)
         yield driver
         await driver.cleanup()

@@ -5,7 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
+from audit.case_driver import Parties
 from core.db import session_scope
+from models.case import Actor
+from models.enums import Role
 from models.tables import Consumer, Merchant, Order, OrderLine
 
 
@@ -20,20 +23,20 @@ def make_order(
     late: bool = False,
     deposit_minor: int = 500_000,
     now: datetime | None = None,
-) -> dict:
+) -> Parties:
     now = now or datetime.now(UTC)
     tag = uuid.uuid4().hex[:8]
-    ids = {
-        "consumer": f"C-{tag}",
-        "merchant": f"M-{tag}",
-        "order": f"O-{tag}",
-        "lines": [f"O-{tag}-L{i + 1}" for i in range(lines)],
-    }
+    who = Parties(
+        consumer=Actor(id=f"C-{tag}", role=Role.CONSUMER),
+        merchant=Actor(id=f"M-{tag}", role=Role.MERCHANT),
+        order_id=f"O-{tag}",
+        line_ids=tuple(f"O-{tag}-L{i + 1}" for i in range(lines)),
+    )
     placed = now - timedelta(days=(delivered_days_ago or 0) + 3)
     with session_scope(engine) as s:
         s.add(
             Consumer(
-                id=ids["consumer"],
+                id=who.consumer.id,
                 name="Li Lei",
                 phone="13800138000",
                 address="1 Nanjing Rd, Shanghai",
@@ -42,7 +45,7 @@ def make_order(
         )
         s.add(
             Merchant(
-                id=ids["merchant"],
+                id=who.merchant.id,
                 name="Shop " + tag,
                 deposit_minor=deposit_minor,
                 deposit_required_minor=deposit_minor,
@@ -52,9 +55,9 @@ def make_order(
         s.flush()
         s.add(
             Order(
-                id=ids["order"],
-                consumer_id=ids["consumer"],
-                merchant_id=ids["merchant"],
+                id=who.order_id,
+                consumer_id=who.consumer.id,
+                merchant_id=who.merchant.id,
                 paid_minor=paid_minor * lines,
                 placed_at=placed,
                 shipped_at=placed + timedelta(hours=12),
@@ -66,11 +69,11 @@ def make_order(
             )
         )
         s.flush()
-        for i, line_id in enumerate(ids["lines"]):
+        for i, line_id in enumerate(who.line_ids):
             s.add(
                 OrderLine(
                     id=line_id,
-                    order_id=ids["order"],
+                    order_id=who.order_id,
                     sku=f"SKU-{tag}-{i}",
                     title="Item",
                     category=category,
@@ -78,4 +81,4 @@ def make_order(
                     paid_minor=paid_minor,
                 )
             )
-    return ids
+    return who

@@ -2,17 +2,17 @@
 
 from datetime import timedelta
 
+from audit.case_driver import AGENT, evidence
 from models.case import ClassificationReview, IntakeCompletion
 from models.enums import ComplaintType, Severity, Stage
-from tests.workflows.driver import AGENT, evidence
 from tests.workflows.factories import make_order
 from tests.workflows.steps import rejected, to_classification
 from workflows.complaint import ComplaintWorkflow as W
 
 
 async def test_an_unclear_text_is_routed_to_the_agent_to_classify(driver):
-    ids = make_order(driver.engine)
-    cid = await to_classification(driver, ids, "about my order, please call me back")
+    who = make_order(driver.engine)
+    cid = await to_classification(driver, who, "about my order, please call me back")
     s = await driver.state(cid)
     assert s.classification.needs_agent and s.classification.confidence < 0.55
     assert [p.action for p in s.pending_actions] == ["classify"]
@@ -30,9 +30,9 @@ async def test_an_unclear_text_is_routed_to_the_agent_to_classify(driver):
 
 
 async def test_an_urgent_text_gets_the_urgent_first_contact_clock_while_intake_is_incomplete(driver):
-    ids = make_order(driver.engine)
+    who = make_order(driver.engine)
     filed = await driver.file(
-        ids,
+        who,
         "屏幕破损 the screen cracked, then the battery caught fire and burned my hand 电池起火烫伤",
         with_evidence=False,
     )
@@ -41,9 +41,7 @@ async def test_an_urgent_text_gets_the_urgent_first_contact_clock_while_intake_i
     first = next(c for c in s.clocks if c.name == "first_contact")
     urgent = driver.policy.sla.by_severity[Severity.A].first_contact
     assert s.stage == Stage.INTAKE and first.due_at - s.created_at <= urgent + timedelta(seconds=1)
-    s = await driver.update(
-        cid, W.complete_intake, IntakeCompletion(actor=driver.consumer(ids), evidence=[evidence("burn")])
-    )
+    s = await driver.update(cid, W.complete_intake, IntakeCompletion(actor=who.consumer, evidence=[evidence("burn")]))
     s = await driver.stage(cid, Stage.CLASSIFICATION)
     assert s.classification.severity == Severity.A
     first = next(c for c in s.clocks if c.name == "first_contact")

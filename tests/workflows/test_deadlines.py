@@ -4,10 +4,10 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from audit.case_driver import AGENT, evidence
 from models.case import ClockControl, EvidenceRequestCmd, EvidenceSubmission
 from models.enums import Party, Stage
 from models.tables import AuditLog, SlaBreach
-from tests.workflows.driver import AGENT, evidence
 from tests.workflows.factories import make_order
 from tests.workflows.steps import claim, to_classification, to_evidence
 from workflows.complaint import ComplaintWorkflow as W
@@ -18,8 +18,8 @@ def clock(state, name):
 
 
 async def test_merchant_silent_past_its_deadline_is_held_liable(driver):
-    ids = make_order(driver.engine)
-    cid = await to_evidence(driver, ids)
+    who = make_order(driver.engine)
+    cid = await to_evidence(driver, who)
     await driver.skip(timedelta(hours=48, minutes=1))
     s = await driver.stage(cid, Stage.NEGOTIATION)
     assert s.liability.party == Party.MERCHANT and s.liability.automatic
@@ -30,12 +30,12 @@ async def test_merchant_silent_past_its_deadline_is_held_liable(driver):
 
 
 async def test_consumer_silent_gets_one_reminder_then_the_case_closes_unsubstantiated(driver):
-    ids = make_order(driver.engine)
-    cid = await to_evidence(driver, ids)
+    who = make_order(driver.engine)
+    cid = await to_evidence(driver, who)
     await driver.update(
         cid,
         W.submit_evidence,
-        EvidenceSubmission(actor=driver.merchant(ids), party=Party.MERCHANT, item=evidence("qc-report")),
+        EvidenceSubmission(actor=who.merchant, party=Party.MERCHANT, item=evidence("qc-report")),
     )
     s = await driver.update(cid, W.request_evidence, EvidenceRequestCmd(actor=AGENT, party=Party.CONSUMER))
     assert all(c.paused for c in s.clocks if c.name != "dispute_limit")  # waiting on the consumer only
@@ -48,8 +48,8 @@ async def test_consumer_silent_gets_one_reminder_then_the_case_closes_unsubstant
 
 
 async def test_a_stalled_case_warns_then_escalates_twice(driver):
-    ids = make_order(driver.engine)
-    cid = await to_classification(driver, ids)
+    who = make_order(driver.engine)
+    cid = await to_classification(driver, who)
     await claim(driver, cid)  # first contact made: only the 24 h plan clock of severity B runs on
     await driver.skip(timedelta(hours=20))
     s = await driver.settle(cid, lambda st: clock(st, "plan").warned)
@@ -67,8 +67,8 @@ async def test_a_stalled_case_warns_then_escalates_twice(driver):
 
 
 async def test_pausing_the_clock_moves_its_deadline_by_the_pause(driver):
-    ids = make_order(driver.engine)
-    cid = await to_evidence(driver, ids)
+    who = make_order(driver.engine)
+    cid = await to_evidence(driver, who)
     before = clock(await driver.state(cid), "evidence").due_at
     s = await driver.update(cid, W.control_clock, ClockControl(actor=AGENT, pause=True, reason="consumer abroad"))
     assert clock(s, "evidence").paused and not clock(s, "dispute_limit").paused
@@ -86,8 +86,8 @@ async def test_an_override_needs_a_reason_and_is_audited_with_before_and_after(d
     from models.enums import Severity
     from tests.workflows.steps import rejected
 
-    ids = make_order(driver.engine)
-    cid = await to_classification(driver, ids)
+    who = make_order(driver.engine)
+    cid = await to_classification(driver, who)
     err = await rejected(
         driver.update(
             cid, W.review_classification, ClassificationReview(actor=AGENT, confirm=False, severity=Severity.A)

@@ -11,8 +11,8 @@ from tests.workflows.steps import to_classification
 
 
 async def test_clocks_due_together_make_one_escalation_listing_both(driver):
-    ids = make_order(driver.engine)
-    cid = await to_classification(driver, ids)  # severity B, nobody claims it: first contact and plan run on
+    who = make_order(driver.engine)
+    cid = await to_classification(driver, who)  # severity B, nobody claims it: first contact and plan run on
     s = await driver.state(cid)
     due = {c.name: c.due_at for c in s.clocks}
     # The default policy gives B the same value for both; they start moments apart (filing, classification).

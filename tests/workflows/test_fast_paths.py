@@ -2,51 +2,51 @@
 
 from sqlmodel import Session, select
 
+from audit.case_driver import AGENT, SUPERVISOR
 from models.case import ClassificationReview, OfferResponse, ShipmentConfirmation, Tier3Approval
 from models.enums import LedgerKind, OfferStatus, Party, Severity, Stage, Tier
 from models.tables import Reshipment
-from tests.workflows.driver import AGENT, SUPERVISOR
 from tests.workflows.factories import make_order
 from tests.workflows.steps import ledger, to_classification
 from workflows.complaint import ComplaintWorkflow as W
 
 
-async def _approve_and_accept(driver, ids, cid):
+async def _approve_and_accept(driver, who, cid):
     await driver.update(cid, W.approve_tier3, Tier3Approval(actor=SUPERVISOR, approve=True, reason="fast path"))
     offer = (await driver.state(cid)).offers[-1]
     await driver.update(
-        cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids), offer_id=offer.offer_id, accept=True)
+        cid, W.respond_to_offer, OfferResponse(actor=who.consumer, offer_id=offer.offer_id, accept=True)
     )
 
 
 async def test_spoiled_food_goes_straight_to_platform_advance_with_recovery_from_the_merchant(driver):
-    ids = make_order(driver.engine, category="fresh", paid_minor=8800)
-    cid = await to_classification(driver, ids, "牛奶变质 the milk was spoiled, my child is allergic")
+    who = make_order(driver.engine, category="fresh", paid_minor=8800)
+    cid = await to_classification(driver, who, "牛奶变质 the milk was spoiled, my child is allergic")
     s = await driver.state(cid)
     assert s.classification.type.value == "food_safety" and s.classification.severity == Severity.A
     s = await driver.update(cid, W.review_classification, ClassificationReview(actor=AGENT, confirm=True))
     assert s.stage == Stage.NEGOTIATION and s.tier == Tier.PLATFORM_ADVANCE
     assert s.liability.party == Party.MERCHANT and s.offers[-1].status == OfferStatus.AWAITING_APPROVAL
-    await _approve_and_accept(driver, ids, cid)
+    await _approve_and_accept(driver, who, cid)
     await driver.stage(cid, Stage.REVIEW)
     entries = ledger(driver, cid)
     assert [e.kind for e in entries][:2] == [LedgerKind.PLATFORM_ADVANCE, LedgerKind.RECOVERY]
-    assert entries[1].payer == f"merchant:{ids['merchant']}"
+    assert entries[1].payer == f"merchant:{who.merchant.id}"
     assert LedgerKind.PENALTY in [e.kind for e in entries]
 
 
 async def test_late_perishable_trips_the_circuit_breaker_recovering_from_the_carrier(driver):
-    ids = make_order(driver.engine, category="fresh", late=True, tracking="overdue", delivered_days_ago=None)
-    cid = await to_classification(driver, ids, "快递延误 the parcel is late and still not received")
+    who = make_order(driver.engine, category="fresh", late=True, tracking="overdue", delivered_days_ago=None)
+    cid = await to_classification(driver, who, "快递延误 the parcel is late and still not received")
     s = await driver.update(cid, W.review_classification, ClassificationReview(actor=AGENT, confirm=True))
     assert s.tier == Tier.PLATFORM_ADVANCE and s.liability.party == Party.CARRIER
     assert s.offers[-1].reship and s.offers[-1].recover_from == Party.CARRIER
-    await _approve_and_accept(driver, ids, cid)
+    await _approve_and_accept(driver, who, cid)
     await driver.settle(cid, lambda st: any(p.action == "confirm_shipment" for p in st.pending_actions))
     await driver.update(
         cid,
         W.confirm_shipment,
-        ShipmentConfirmation(actor=driver.merchant(ids), carrier="SF", tracking_number="SF123456789"),
+        ShipmentConfirmation(actor=who.merchant, carrier="SF", tracking_number="SF123456789"),
     )
     await driver.stage(cid, Stage.REVIEW)
     entries = ledger(driver, cid)
@@ -64,8 +64,8 @@ async def test_late_perishable_trips_the_circuit_breaker_recovering_from_the_car
 
 
 async def test_spoiled_food_late_by_the_carrier_is_paid_at_once_and_recovered_from_the_carrier(driver):
-    ids = make_order(driver.engine, category="fresh", paid_minor=8800, late=True)
-    cid = await to_classification(driver, ids, "牛奶变质 the milk arrived late and spoiled, my child got sick")
+    who = make_order(driver.engine, category="fresh", paid_minor=8800, late=True)
+    cid = await to_classification(driver, who, "牛奶变质 the milk arrived late and spoiled, my child got sick")
     s = await driver.state(cid)
     assert s.classification.type.value == "food_safety" and s.classification.severity == Severity.A
     s = await driver.update(cid, W.review_classification, ClassificationReview(actor=AGENT, confirm=True))
@@ -78,7 +78,7 @@ async def test_spoiled_food_late_by_the_carrier_is_paid_at_once_and_recovered_fr
         await driver.update(
             cid,
             W.confirm_shipment,
-            ShipmentConfirmation(actor=driver.merchant(ids), carrier="SF", tracking_number="SF987654321"),
+            ShipmentConfirmation(actor=who.merchant, carrier="SF", tracking_number="SF987654321"),
         )
     await driver.stage(cid, Stage.REVIEW)
     entries = ledger(driver, cid)

@@ -1,5 +1,6 @@
 from sqlmodel import Session, select
 
+from audit.case_driver import AGENT
 from models.case import (
     ClassificationReview,
     LiabilityDecision,
@@ -10,14 +11,13 @@ from models.case import (
 )
 from models.enums import LedgerKind, OfferStatus, Party, Stage, Tier
 from models.tables import AuditLog, Complaint, LedgerEntry
-from tests.workflows.driver import AGENT
 from tests.workflows.factories import make_order
 from workflows.complaint import ComplaintWorkflow as W
 
 
 async def test_tier1_refund_accepted_runs_to_closed(driver):
-    ids = make_order(driver.engine)
-    filed = await driver.file(ids, "屏幕破损 the screen cracked after two days of use")
+    who = make_order(driver.engine)
+    filed = await driver.file(who, "屏幕破损 the screen cracked after two days of use")
     assert not filed.joined
     cid = filed.complaint_id
     s = await driver.stage(cid, Stage.CLASSIFICATION)
@@ -33,12 +33,12 @@ async def test_tier1_refund_accepted_runs_to_closed(driver):
     offer = s.offers[-1]
     assert offer.status == OfferStatus.PENDING and offer.refund_minor == 19900
     s = await driver.update(
-        cid, W.respond_to_offer, OfferResponse(actor=driver.consumer(ids), offer_id=offer.offer_id, accept=True)
+        cid, W.respond_to_offer, OfferResponse(actor=who.consumer, offer_id=offer.offer_id, accept=True)
     )
     assert s.stage == Stage.EXECUTION
     await driver.settle(cid, lambda st: any(p.action == "confirm_merchant_refund" for p in st.pending_actions))
     await driver.update(
-        cid, W.confirm_merchant_refund, MerchantRefundConfirmation(actor=driver.merchant(ids), reference="RF-1")
+        cid, W.confirm_merchant_refund, MerchantRefundConfirmation(actor=who.merchant, reference="RF-1")
     )
     await driver.stage(cid, Stage.REVIEW)
     from datetime import timedelta
@@ -46,7 +46,7 @@ async def test_tier1_refund_accepted_runs_to_closed(driver):
     await driver.skip(timedelta(hours=49))
     s = await driver.settle(cid, lambda st: st.survey is not None and st.survey.sent_at is not None)
     s = await driver.update(
-        cid, W.answer_survey, SurveyAnswer(actor=driver.consumer(ids), resolved_score=95, communication_score=90)
+        cid, W.answer_survey, SurveyAnswer(actor=who.consumer, resolved_score=95, communication_score=90)
     )
     assert s.stage == Stage.CLOSED and s.outcome == "resolved"
     with Session(driver.engine) as db:

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from temporalio.api.enums.v1 import EventType
 
+from audit.case_driver import AGENT, SUPERVISOR
 from models.case import (
     Assignment,
     ClockControl,
@@ -18,7 +19,6 @@ from models.case import (
     Tier3Approval,
 )
 from models.enums import Party, Stage
-from tests.workflows.driver import AGENT, SUPERVISOR
 from tests.workflows.factories import make_order
 from tests.workflows.steps import offer, rejected, to_evidence
 from workflows.complaint import ComplaintWorkflow as W
@@ -38,7 +38,7 @@ def item(n: int) -> EvidenceRef:
     )
 
 
-async def _one_ladder(driver, ids, cid, consumer) -> None:
+async def _one_ladder(driver, who, cid, consumer) -> None:
     """Tier 1 and 2 declined, tier 3 approved and accepted, executed, surveyed with a low score."""
     s = await driver.state(cid)
     while s.tier.rank < 3:
@@ -59,12 +59,12 @@ async def _one_ladder(driver, ids, cid, consumer) -> None:
 
 async def test_the_longest_legal_case_uses_a_small_fraction_of_the_history_limits(driver):
     limits = driver.policy.limits
-    ids = make_order(driver.engine)
-    consumer, merchant = driver.consumer(ids), driver.merchant(ids)
-    cid = await to_evidence(driver, ids)
+    who = make_order(driver.engine)
+    consumer, merchant = who.consumer, who.merchant
+    cid = await to_evidence(driver, who)
 
     # Every repeatable step up to its policy limit; one more is refused.
-    for n in range(limits.clock_pauses):
+    for _ in range(limits.clock_pauses):
         await driver.update(cid, W.control_clock, ClockControl(actor=AGENT, pause=True, reason="waiting on lab"))
         await driver.update(cid, W.control_clock, ClockControl(actor=AGENT, pause=False, reason="lab answered"))
     err = await rejected(driver.update(cid, W.control_clock, ClockControl(actor=AGENT, pause=True, reason="again")))
@@ -86,7 +86,7 @@ async def test_the_longest_legal_case_uses_a_small_fraction_of_the_history_limit
 
     # The whole ladder, then every re-open the policy allows.
     for _ in range(driver.policy.review.max_reopen + 1):
-        await _one_ladder(driver, ids, cid, consumer)
+        await _one_ladder(driver, who, cid, consumer)
         s = await driver.state(cid)
         if s.stage == Stage.CLOSED:
             break

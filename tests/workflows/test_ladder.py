@@ -2,19 +2,19 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+from audit.case_driver import SUPERVISOR
 from models.case import OfferResponse, Tier3Approval
 from models.enums import LedgerKind, OfferStatus, Stage, Tier
 from models.tables import Merchant, Penalty
-from tests.workflows.driver import SUPERVISOR
 from tests.workflows.factories import make_order
 from tests.workflows.steps import ledger, offer, rejected, to_negotiation, written_by
 from workflows.complaint import ComplaintWorkflow as W
 
 
 async def test_declines_climb_to_tier3_which_needs_a_supervisor(driver):
-    ids = make_order(driver.engine, paid_minor=20000)
-    cid = await to_negotiation(driver, ids)
-    consumer = driver.consumer(ids)
+    who = make_order(driver.engine, paid_minor=20000)
+    cid = await to_negotiation(driver, who)
+    consumer = who.consumer
     first = await offer(driver, cid)
     s = await driver.update(
         cid, W.respond_to_offer, OfferResponse(actor=consumer, offer_id=first.offer_id, accept=False)
@@ -48,15 +48,15 @@ async def test_declines_climb_to_tier3_which_needs_a_supervisor(driver):
     ]
     with Session(driver.engine) as db:
         penalty = db.exec(select(Penalty).where(Penalty.complaint_id == cid)).one()
-        merchant = db.get(Merchant, ids["merchant"])
+        merchant = db.get(Merchant, who.merchant.id)
     assert merchant.listing_blocked_until == penalty.listing_blocked_until
     assert merchant.deposit_minor == 500_000 - penalty.deduction_minor
 
 
 async def test_supervisor_rejection_sends_the_agent_back_to_offer_again(driver):
-    ids = make_order(driver.engine)
-    cid = await to_negotiation(driver, ids)
-    consumer = driver.consumer(ids)
+    who = make_order(driver.engine)
+    cid = await to_negotiation(driver, who)
+    consumer = who.consumer
     for _ in range(2):
         o = await offer(driver, cid)
         await driver.update(cid, W.respond_to_offer, OfferResponse(actor=consumer, offer_id=o.offer_id, accept=False))
@@ -69,8 +69,8 @@ async def test_supervisor_rejection_sends_the_agent_back_to_offer_again(driver):
 
 
 async def test_refund_above_paid_is_rejected_and_nothing_is_written(driver):
-    ids = make_order(driver.engine, paid_minor=19900)
-    cid = await to_negotiation(driver, ids)
+    who = make_order(driver.engine, paid_minor=19900)
+    cid = await to_negotiation(driver, who)
     err = await rejected(offer(driver, cid, refund_minor=19901))
     assert err.cause.type == "InvalidInput" and "refund_minor" in err.cause.message
     assert await written_by(driver, cid, offer(driver, cid, refund_minor=19901)) == []
@@ -78,8 +78,8 @@ async def test_refund_above_paid_is_rejected_and_nothing_is_written(driver):
 
 
 async def test_an_unanswered_offer_gets_one_reminder_then_lapses_up_a_tier(driver):
-    ids = make_order(driver.engine)
-    cid = await to_negotiation(driver, ids)
+    who = make_order(driver.engine)
+    cid = await to_negotiation(driver, who)
     o = await offer(driver, cid)
     await driver.skip(timedelta(hours=49))
     s = await driver.settle(cid, lambda st: st.offers[-1].reminded)

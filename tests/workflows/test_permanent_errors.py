@@ -13,16 +13,16 @@ from temporalio.exceptions import ApplicationError
 
 from activities.errors import PERMANENT_DATA_ERROR, as_permanent
 from activities.records import RecordActivities
+from audit.case_driver import AGENT, CaseDriver, evidence
 from core.db import make_engine
 from core.settings import Settings
 from models.activity_io import EvidenceRecord
 from models.case import EvidenceSubmission
 from models.enums import Party, Stage
 from models.tables import AuditLog, EvidenceItem, Notification
-from tests.workflows.driver import AGENT, Driver, evidence
+from runtime.worker_build import activities_for, build_worker
 from tests.workflows.factories import make_order
 from tests.workflows.steps import to_evidence
-from worker import activities_for, build_worker
 from workflows.complaint import ComplaintWorkflow as W
 
 
@@ -52,9 +52,9 @@ async def test_a_data_error_answers_the_update_with_step_failed_and_the_case_sta
     activities = [a for a in activities_for(pg_engine) if getattr(a, "__name__", "") != "record_evidence"]
     activities.append(PoisonedEvidence(pg_engine).record_evidence)
     async with build_worker(case_env.client, pg_engine, Settings(), task_queue=queue, activities=activities):
-        driver = Driver(case_env, pg_engine, queue, policy)
-        ids = make_order(pg_engine)
-        cid = await to_evidence(driver, ids)
+        driver = CaseDriver(case_env, pg_engine, queue, policy)
+        who = make_order(pg_engine)
+        cid = await to_evidence(driver, who)
         before = await driver.state(cid)
         poisoned = evidence("p1").model_copy(update={"description": "poison"})
         with pytest.raises(WorkflowUpdateFailedError) as failed:
@@ -71,7 +71,9 @@ async def test_a_data_error_answers_the_update_with_step_failed_and_the_case_sta
         after = await driver.state(cid)
         assert after.evidence == before.evidence and after.stage == Stage.EVIDENCE
         with Session(pg_engine) as db:
-            actions = [a.action for a in db.exec(select(AuditLog).where(AuditLog.complaint_id == cid))]
+            # Ordered: PostgreSQL returns rows in no particular order otherwise (CI read them out of order once).
+            trail = select(AuditLog).where(AuditLog.complaint_id == cid).order_by(AuditLog.id)
+            actions = [a.action for a in db.exec(trail)]
             told = db.exec(
                 select(Notification).where(Notification.complaint_id == cid, Notification.template == "step_failed")
             ).all()

@@ -11,11 +11,11 @@ from workflows.complaint import ComplaintWorkflow as W
 
 
 async def test_withdrawing_with_an_open_offer_closes_it(driver):
-    ids = make_order(driver.engine)
-    cid = await to_negotiation(driver, ids)
+    who = make_order(driver.engine)
+    cid = await to_negotiation(driver, who)
     o = await offer(driver, cid)
     assert o.status == OfferStatus.PENDING
-    s = await driver.update(cid, W.withdraw, Withdrawal(actor=driver.consumer(ids), reason="sorted it out"))
+    s = await driver.update(cid, W.withdraw, Withdrawal(actor=who.consumer, reason="sorted it out"))
     assert s.stage == Stage.WITHDRAWN
     assert [x.status for x in s.offers] == [OfferStatus.WITHDRAWN]
     with Session(driver.engine) as db:
