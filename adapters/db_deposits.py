@@ -22,10 +22,11 @@ from adapters.ledger_book import (
     utc_now,
     write_once,
 )
-from adapters.ports import LedgerReceipt, MerchantStanding, PermanentFailure
+from adapters.ports import PermanentFailure
 from core.db import session_scope
 from models.enums import LedgerKind
-from models.tables import LedgerEntry, Merchant, Penalty
+from models.platform import LedgerReceipt, MerchantStanding
+from models.tables import LedgerEntry, Merchant, Penalty, RectificationInterview
 
 
 class DbMerchantDeposits:
@@ -113,17 +114,22 @@ class DbMerchantDeposits:
         listing_blocked_until: datetime,
         deposit_multiplier: int,
         repeat_offender: bool,
+        interview_due: datetime | None = None,
     ) -> LedgerReceipt:
         """Deduct from the deposit, block listings, raise a repeat offender's required deposit: all or nothing.
 
         The deduction comes out of the unfrozen part of the deposit only: frozen money is held for a
         consumer's refund and is not the platform's to take. When that part is short, nothing is written.
+        A rectification interview the penalty calls for (`interview_due`) is booked with it, keyed by the
+        penalty, so the supervisors' task exists exactly when the penalty does.
         """
         require_non_negative("penalty deduction", deduction_minor)
         if deposit_multiplier < 1:
             raise ValueError(f"deposit multiplier must be >= 1, got {deposit_multiplier}")
         if listing_blocked_until.tzinfo is None:
             raise ValueError("listing_blocked_until must be timezone-aware")
+        if interview_due is not None and interview_due.tzinfo is None:
+            raise ValueError("interview_due must be timezone-aware")
 
         def write(session: Session) -> LedgerReceipt:
             merchant = lock_merchant(session, merchant_id)
@@ -152,6 +158,16 @@ class DbMerchantDeposits:
                     created_at=self._clock(),
                 )
             )
+            if interview_due is not None:
+                session.add(
+                    RectificationInterview(
+                        id=key,
+                        complaint_id=complaint_id,
+                        merchant_id=merchant_id,
+                        due_at=interview_due,
+                        created_at=self._clock(),
+                    )
+                )
             return self._book(
                 session,
                 key,

@@ -6,6 +6,7 @@ Every method is one transaction; every effect is keyed by the caller's idempoten
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -14,9 +15,10 @@ from sqlmodel import Session, select
 
 from adapters.db_deposits import DbMerchantDeposits
 from adapters.ledger_book import existing_receipt, find_entry, receipt, require_non_negative, utc_now, write_once
-from adapters.ports import LedgerReceipt, OrderLineRecord, OrderRecord, PermanentFailure
+from adapters.ports import PermanentFailure
 from core.db import session_scope
 from models.enums import LedgerKind
+from models.platform import LedgerReceipt, OrderLineRecord, OrderRecord
 from models.tables import ConsumerLineTotal, LedgerEntry, Notification, Order, OrderLine
 
 __all__ = ["DbMerchantDeposits", "DbNotifier", "DbOrderLookup", "DbPaymentGateway"]
@@ -212,7 +214,7 @@ class DbNotifier:
         self._engine = engine
         self._clock = clock
 
-    def send(self, key: str, recipient: str, template: str, complaint_id: str | None, body: dict) -> bool:
+    def send(self, key: str, recipient: str, template: str, complaint_id: str | None, body: dict[str, Any]) -> bool:
         def find_existing(session: Session) -> bool | None:
             return True if session.get(Notification, key) is not None else None
 

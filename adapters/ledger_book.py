@@ -14,9 +14,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from adapters.ports import LedgerReceipt, PermanentFailure
+from adapters.ports import PermanentFailure
 from core.db import session_scope
 from models.enums import LedgerKind
+from models.platform import LedgerReceipt
 from models.tables import LedgerEntry, Merchant
 
 T = TypeVar("T")

@@ -2,58 +2,15 @@
 
 The database-backed implementations (adapters.db_platform) serve the embedded stack and tests; a
 platform plugs in its own order service, deposit ledger, payment gateway and notifier here.
-Every method with an effect takes an idempotency key: calling it twice has one effect.
+Every method with an effect takes an idempotency key: calling it twice has one effect. The records
+they answer with are data (models.platform); this module holds only the interfaces.
 """
 
 from datetime import datetime
-from typing import Protocol
-
-from pydantic import BaseModel
+from typing import Any, Protocol
 
 from models.enums import LedgerKind
-
-
-class OrderLineRecord(BaseModel):
-    id: str
-    sku: str
-    title: str
-    category: str
-    quantity: int
-    paid_minor: int
-
-
-class OrderRecord(BaseModel):
-    id: str
-    consumer_id: str
-    merchant_id: str
-    paid_minor: int
-    currency: str
-    placed_at: datetime
-    shipped_at: datetime | None = None
-    promised_by: datetime | None = None
-    delivered_at: datetime | None = None
-    carrier: str | None = None
-    tracking_number: str | None = None
-    tracking_status: str = "pending"
-    lines: list[OrderLineRecord] = []
-
-
-class LedgerReceipt(BaseModel):
-    idempotency_key: str
-    kind: LedgerKind
-    amount_minor: int
-    created: bool  # False when the key had already been booked: the retry had no second effect
-
-
-class MerchantStanding(BaseModel):
-    merchant_id: str
-    deposit_minor: int
-    frozen_minor: int
-    deposit_required_minor: int
-    risk_level: str
-    trusted: bool
-    listing_blocked_until: datetime | None
-    penalties_in_window: int
+from models.platform import LedgerReceipt, MerchantStanding, OrderRecord
 
 
 class PermanentFailure(Exception):
@@ -80,6 +37,7 @@ class MerchantDeposits(Protocol):
         listing_blocked_until: datetime,
         deposit_multiplier: int,
         repeat_offender: bool,
+        interview_due: datetime | None = None,
     ) -> LedgerReceipt: ...
 
 
@@ -107,4 +65,4 @@ class PaymentGateway(Protocol):
 
 
 class Notifier(Protocol):
-    def send(self, key: str, recipient: str, template: str, complaint_id: str | None, body: dict) -> bool: ...
+    def send(self, key: str, recipient: str, template: str, complaint_id: str | None, body: dict[str, Any]) -> bool: ...

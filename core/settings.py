@@ -72,9 +72,21 @@ class Settings(BaseSettings):
         60, ge=1, description="how often the anchor workflow copies the audit chain's head into Temporal"
     )
 
+    workflow_local_writes: bool = Field(
+        False,
+        description="new cases write step records as local activities (one round trip per step); off while a "
+        "replay hazard of that path under workflow-task timeouts is open (docs/VERSIONING.md)",
+    )
     worker_activity_threads: int = 8
     worker_max_concurrent_workflow_tasks: int = 20
     worker_max_cached_workflows: int = 1000
+    worker_sticky_timeout_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="how long a workflow task waits on the worker that holds the case in memory before any "
+        "worker may take it; longer than the worker's longest pause (a shorter one let a query answered during "
+        "the pause make the case's history unreplayable: docs/RELIABILITY.md)",
+    )
 
     # Operations (observability/, docs/OPERATIONS.md). Tracing is configured by the standard OTEL_* variables.
     log_format: Literal["text", "json"] = Field("text", description="text (readable) or json (one object a line)")

@@ -11,10 +11,10 @@ from sqlmodel import select
 
 from adapters.db_platform import DbMerchantDeposits, DbOrderLookup
 from core.db import session_scope
-from core.seed import DEMO_PASSWORD, DEMO_USERS, seed_demo
 from models.enums import Category, LedgerKind, Role, Stage, TrackingStatus
 from models.policy import Policy
 from models.tables import Complaint, Consumer, LedgerEntry, Merchant, Order, OrderLine, Penalty, User
+from seed.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 from tests.data.fresh_db import fresh_engine
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

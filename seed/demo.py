@@ -17,7 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from core.db import session_scope
-from core.seed_catalog import (
+from models.enums import Category, Role, TrackingStatus
+from models.tables import Consumer, Merchant, User
+from seed.catalog import (
     GIVEN_NAMES,
     PHONE_PREFIXES,
     PLACES,
@@ -27,16 +29,14 @@ from core.seed_catalog import (
     SURNAMES,
     ShopSpec,
 )
-from core.seed_history import HISTORY_MERCHANT, build_history
-from core.seed_orders import (
+from seed.history import HISTORY_MERCHANT, build_history
+from seed.orders import (
     LATE_OTHER_ORDERS,
     LATE_PERISHABLE_ORDERS,
     OUT_OF_WINDOW_ORDERS,
     OrderMaker,
     PlacedOrder,
 )
-from models.enums import Category, Role, TrackingStatus
-from models.tables import Consumer, Merchant, User
 
 MARKER_MERCHANT = "M001"
 DEMO_PASSWORD = "demo-password"

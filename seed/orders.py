@@ -8,7 +8,9 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from core.seed_catalog import (
+from models.enums import Category, TrackingStatus
+from models.tables import Order, OrderLine
+from seed.catalog import (
     CARRIERS,
     COLD_CHAIN_CARRIERS,
     PERISHABLE,
@@ -17,8 +19,6 @@ from core.seed_catalog import (
     ShopSpec,
     tracking_number,
 )
-from models.enums import Category, TrackingStatus
-from models.tables import Order, OrderLine
 
 FIRST_GENERATED_ORDER = 1004
 # How many generated orders fall into each scenario; the rest are ordinary orders of the last 30 days.

@@ -9,12 +9,12 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from core.seed_catalog import ShopSpec
-from core.seed_orders import OrderMaker, PlacedOrder
 from models.enums import Category, ComplaintType, LedgerKind, RootCause, Stage, Tier
 from models.policy import PenaltyPolicy
 from models.tables import Complaint, LedgerEntry, Merchant, Penalty
 from policy.penalties import compute_penalty
+from seed.catalog import ShopSpec
+from seed.orders import OrderMaker, PlacedOrder
 
 HISTORY_MERCHANT = "M013"
 HISTORY_WORKFLOW_PREFIX = "legacy:"  # not a Temporal workflow id: nothing to query or replay

@@ -1,6 +1,6 @@
 """The fixed vocabulary of the demo data set: shops, products, people and places.
 
-Kept apart from core.seed so the generator reads as rules and this file reads as a catalogue.
+Kept apart from seed.demo so the generator reads as rules and this file reads as a catalogue.
 Prices are integer fen (CNY minor units). Shop and product names are invented.
 """
 

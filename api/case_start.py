@@ -6,6 +6,7 @@ makes the second join the first instead of opening a second case.
 """
 
 import asyncio
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
@@ -21,12 +22,15 @@ from models.tables import Complaint
 from workflows.complaint import ComplaintWorkflow
 from workflows.ids import complaint_id, workflow_id
 
+# The channels the workflow's Filing and CaseInput accept.
+Channel = Literal["app", "web", "hotline", "chat", "email", "social"]
+
 
 class NewComplaint(BaseModel):
     consumer_id: str = Field(examples=["C001"])
     order_id: str = Field(examples=["O1002"])
     order_line_id: str | None = Field(None, examples=["O1002-L1"])
-    channel: str = "app"
+    channel: Channel = "app"
     description: str = Field("", max_length=4000, examples=["屏幕破损 the screen arrived broken"])
     contact: Contact = Contact()
     evidence: list[EvidenceRef] = []
@@ -63,6 +67,7 @@ async def file_complaint(
     request: NewComplaint,
     actor: Actor,
     update_id: str | None = None,
+    local_step_writes: bool = False,
 ) -> FilingResult:
     # Blocking database reads: off the event loop, which the API shares with every other request.
     line_key = await asyncio.to_thread(_line_key, orders, request)
@@ -83,6 +88,7 @@ async def file_complaint(
                 evidence=request.evidence,
                 filed_by=actor,
                 policy=policy,
+                local_step_writes=local_step_writes,
             ),
             id=workflow_id(cid),
             task_queue=task_queue,
