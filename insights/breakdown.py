@@ -4,10 +4,11 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, case, func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
+from insights import cube
 from insights.facts import MONEY_COLUMNS
 from insights.filters import InsightFilter, case_clauses, days_of
 from models.enums import Stage
@@ -50,14 +51,10 @@ class BreakdownRow(BaseModel):
     points: int
 
 
-def _day_expr(session: Session) -> Any:
+def filing_day(session: Session) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return func.date(func.timezone("UTC", F.created_at))
     return func.date(F.created_at)  # SQLite stores UTC text; date() takes its first ten characters
-
-
-def _sum(expr: Any) -> Any:
-    return func.coalesce(func.sum(expr), 0)
 
 
 def breakdown(
@@ -72,19 +69,12 @@ def breakdown(
 ) -> list[BreakdownRow]:
     """Groups ranked by `sort`; ranked by rate, only groups with at least `min_complaints` complaints."""
     where: list[ColumnElement[bool]] = [*case_clauses(f, now, session=session), col(F.stage) != Stage.REJECTED.value]
-    key = _day_expr(session) if by == "day" else _COLUMNS[by]
-    satisfaction = (F.resolved_score + F.communication_score) / 2.0
-    measures = [
-        func.count().label("complaints"),
-        _sum(case((col(F.stage) == Stage.CLOSED.value, 1), else_=0)).label("closed"),
-        _sum(case((col(F.escalated), 1), else_=0)).label("escalated"),
-        _sum(case((col(F.reopened), 1), else_=0)).label("reopened"),
-        _sum(F.breaches).label("breaches"),
-        func.avg(F.resolution_seconds).label("resolution"),
-        func.avg(satisfaction).label("satisfaction"),
-        *[_sum(getattr(F, c)).label(c) for c in MONEY_COLUMNS.values()],
-    ]
-    if by in ("merchant", "sku") and sort in ("complaints", "rate"):
+    key = filing_day(session) if by == "day" else _COLUMNS[by]
+    measures = cube.group_measures()
+    rolled = cube.window_groups(session, f, by, key, now)
+    if rolled is not None:
+        groups = rolled
+    elif by in ("merchant", "sku") and sort in ("complaints", "rate"):
         # Thousands of groups: rank on a count first (a sort of one column), then compute every figure
         # for the groups that made the list only, through the (merchant_id|sku, created_at) index.
         counted = _counts(session, f, by, where, now)
@@ -144,8 +134,12 @@ def breakdown(
                 escalated=int(g["escalated"]),
                 reopened=int(g["reopened"]),
                 breaches=int(g["breaches"]),
-                mean_resolution_hours=round(float(g["resolution"]) / 3600, 2) if g["resolution"] is not None else None,
-                mean_satisfaction=round(float(g["satisfaction"]), 2) if g["satisfaction"] is not None else None,
+                mean_resolution_hours=(
+                    round(g["resolution_sum"] / g["resolution_n"] / 3600, 2) if g["resolution_n"] else None
+                ),
+                mean_satisfaction=(
+                    round(g["satisfaction_sum"] / (2 * g["satisfaction_n"]), 2) if g["satisfaction_n"] else None
+                ),
                 **{c: int(g[c]) for c in MONEY_COLUMNS.values()},
             )
         )

@@ -1,16 +1,29 @@
-"""The daily rollup: one totals row per UTC filing day and category, kept up to date with the facts.
+"""The daily rollups, kept up to date with the facts. Per UTC filing day and category:
 
-A summary without a merchant, SKU, type, dispute-class, channel or severity filter (the questions over
-every shop, the expensive ones) adds the rollup rows of the window's whole days and the facts of its
-partial first and last day. Any other filter reads the facts. Both give the same totals: the rollup row
-of a day is `totals_query` over exactly that day's facts, re-run whenever one of them changes.
+- `insight_day_totals`: every additive total of the summary, the satisfied-at-threshold counts and a
+  histogram of resolution times;
+- `insight_day_group`: the breakdown's sums per value of each low-cardinality dimension (type, dispute
+  class, channel, severity, root cause; dimension '' is every case of the day).
+
+A summary or breakdown without a merchant, SKU, type, dispute-class, channel or severity filter (the
+questions over every shop, the expensive ones) adds the rollup rows of the window's whole days and the
+facts of its partial first and last day. Any other filter reads the facts. Both give the same figures: the
+rollup rows of a day are the same aggregates over exactly that day's facts, re-run (`refresh_day`, from
+the read-model writer through `insights.facts.refresh_case`) whenever one of them changes.
+
+Resolution percentiles stay exact: the window's histogram names the bin holding the k-th resolution
+time, and one query over the facts of that bin (read from `ix_insight_case_resolution` alone) picks it.
 """
 
+import bisect
+import functools
 import hashlib
+import math
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, case, delete, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -18,13 +31,33 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from core.db import session_scope
+from insights.facts import MONEY_COLUMNS
 from insights.filters import InsightFilter, case_clauses
 from insights.orders import day_start
-from insights.totals import add, totals_query
+from insights.totals import DIMENSION_VALUES, add, totals_query
+from models.enums import Stage
 from models.insight_tables import InsightCase as F
+from models.insight_tables import InsightDayGroup as G
 from models.insight_tables import InsightDayTotals as D
 
+ALL = "*"  # the category of the rows over every category of a day (unfiltered windows read only these)
 SCORES = 101  # satisfied_at[t]: answered cases whose both scores are >= t, for every threshold 0..100
+# Resolution-time bins [EDGES[i], EDGES[i+1]) seconds, the last open-ended; geometric (x1.25 from a minute),
+# so one bin holds a few per cent of the cases and the exact pick inside it reads a few index pages.
+EDGES: tuple[int, ...] = (0, *(round(60 * 1.25**i) for i in range(64)))
+GROUP_DIMENSIONS: tuple[str, ...] = ("", *(d for d in DIMENSION_VALUES if d != "stage"))
+GROUP_SUMS: tuple[str, ...] = (
+    "complaints",
+    "closed",
+    "escalated",
+    "reopened",
+    "breaches",
+    "resolution_n",
+    "resolution_sum",
+    "satisfaction_n",
+    "satisfaction_sum",
+    *MONEY_COLUMNS.values(),
+)
 
 
 def total_keys() -> list[str]:
@@ -33,19 +66,53 @@ def total_keys() -> list[str]:
 
 
 KEYS = total_keys()
-LAYOUT = hashlib.sha256(",".join(KEYS).encode()).hexdigest()[:12]  # rows of another layout are not used
+# Rows of another layout are not used: the facts answer until `complaints insights rebuild` re-aggregates.
+LAYOUT = hashlib.sha256(",".join([*KEYS, f"satisfied_at:{SCORES}", *map(str, EDGES)]).encode()).hexdigest()[:12]
 
 
-def _category_clause(category: str) -> ColumnElement[bool]:
-    return col(F.category) == category if category else col(F.category).is_(None)
+def resolution_bin(seconds: int) -> int:
+    return bisect.bisect_right(EDGES, seconds) - 1
+
+
+def histogram(durations: Iterable[int]) -> list[int]:
+    counts = [0] * len(EDGES)
+    for seconds in durations:
+        counts[resolution_bin(seconds)] += 1
+    return counts
+
+
+def _sum(expr: Any) -> Any:
+    return func.coalesce(func.sum(expr), 0)
+
+
+def _when(cond: Any, then: Any = 1) -> Any:
+    return case((cond, then), else_=0)
+
+
+@functools.cache
+def group_measures() -> tuple[Any, ...]:
+    """The breakdown's sums over a set of facts (GROUP_SUMS, in order); means are sums over counts. Built
+    once: constructing the expressions costs more than running them over one day's facts."""
+    both_scores = col(F.resolved_score).is_not(None) & col(F.communication_score).is_not(None)
+    return (
+        func.count().label("complaints"),
+        _sum(_when(col(F.stage) == Stage.CLOSED.value)).label("closed"),
+        _sum(_when(col(F.escalated))).label("escalated"),
+        _sum(_when(col(F.reopened))).label("reopened"),
+        _sum(F.breaches).label("breaches"),
+        func.count(F.resolution_seconds).label("resolution_n"),
+        _sum(F.resolution_seconds).label("resolution_sum"),
+        _sum(_when(both_scores)).label("satisfaction_n"),
+        _sum(_when(both_scores, col(F.resolved_score) + col(F.communication_score))).label("satisfaction_sum"),
+        *[_sum(getattr(F, c)).label(c) for c in MONEY_COLUMNS.values()],
+    )
 
 
 def _day_clauses(day: date, category: str) -> list[ColumnElement[bool]]:
-    return [
-        col(F.created_at) >= day_start(day),
-        col(F.created_at) < day_start(day + timedelta(days=1)),
-        _category_clause(category),
-    ]
+    where = [col(F.created_at) >= day_start(day), col(F.created_at) < day_start(day + timedelta(days=1))]
+    if category != ALL:
+        where.append(col(F.category) == category if category else col(F.category).is_(None))
+    return where
 
 
 def _lock(session: Session, day: date, category: str) -> D:
@@ -67,39 +134,65 @@ def _lock(session: Session, day: date, category: str) -> D:
 
 def refresh_day(session: Session, day: date, category: str) -> None:
     """Re-aggregate one day and category from the facts, in the caller's transaction."""
-    row = _lock(session, day, category)
+    row = _lock(session, day, category)  # held until commit: also serialises the group rows below
     where = _day_clauses(day, category)
+    session.execute(delete(G).where(col(G.day) == day, col(G.category) == category))
     totals = {k: int(v) for k, v in session.execute(totals_query(where, 0)).one()._mapping.items() if k != "satisfied"}
     if totals["n"] == 0:
         session.delete(row)
         return
-    exactly = [0] * SCORES
-    for resolved, communication in session.execute(
-        select(F.resolved_score, F.communication_score).where(
-            *where, col(F.resolved_score).is_not(None), col(F.communication_score).is_not(None)
+    exactly, durations = [0] * SCORES, []
+    for resolved, communication, seconds in session.execute(
+        select(F.resolved_score, F.communication_score, F.resolution_seconds).where(
+            *where,
+            (col(F.resolved_score).is_not(None) & col(F.communication_score).is_not(None))
+            | col(F.resolution_seconds).is_not(None),
         )
     ):
-        exactly[max(0, min(resolved, communication, SCORES - 1))] += 1
+        if resolved is not None and communication is not None:
+            exactly[max(0, min(resolved, communication, SCORES - 1))] += 1
+        if seconds is not None:
+            durations.append(int(seconds))
     at_least, running = [0] * SCORES, 0
     for t in range(SCORES - 1, -1, -1):
         running += exactly[t]
         at_least[t] = running
-    row.totals = {"layout": LAYOUT, "values": [totals[k] for k in KEYS] + at_least}
+    row.totals = {"layout": LAYOUT, "values": [totals[k] for k in KEYS] + at_least + histogram(durations)}
+    row.layout = LAYOUT
     session.add(row)
+    # One pass grouped by every dimension at once (a day holds few combinations); sums add up per value.
+    dims = [d for d in GROUP_DIMENSIONS if d]
+    keys = [getattr(F, d) for d in dims]
+    per: dict[tuple[str, str], dict[str, int]] = {}
+    for g in session.execute(
+        select(*keys, *group_measures()).where(*where, col(F.stage) != Stage.REJECTED.value).group_by(*keys)
+    ):
+        m = g._mapping
+        for dimension, value in [("", ""), *((d, "" if m[d] is None else str(m[d])) for d in dims)]:
+            into = per.setdefault((dimension, value), dict.fromkeys(GROUP_SUMS, 0))
+            for name in GROUP_SUMS:
+                into[name] += int(m[name])
+    if per:
+        session.execute(
+            insert(G),
+            [dict(day=day, category=category, dimension=d, value=v, **sums) for (d, v), sums in per.items()],
+        )
 
 
-def refresh_for(session: Session, created_at: datetime, categories: set[str]) -> None:
-    for category in sorted(categories):
-        refresh_day(session, created_at.date(), category)
+def refresh_for(session: Session, day: date, categories: set[str]) -> None:
+    """Re-aggregate a day's rows of these categories and its all-category row (locks in one order)."""
+    for category in sorted({*categories, ALL}):
+        refresh_day(session, day, category)
 
 
 def rebuild(engine: Engine) -> int:
     """Re-aggregate every day and category that has facts; the number of rollup rows."""
     with session_scope(engine) as session:
         session.execute(delete(D))
-        keys = {
-            (created.date(), category or "") for created, category in session.execute(select(F.created_at, F.category))
-        }
+        session.execute(delete(G))
+        keys = set()
+        for created, category in session.execute(select(F.created_at, F.category)):
+            keys |= {(created.date(), category or ""), (created.date(), ALL)}
     for start in range(0, len(keys), 200):
         with session_scope(engine) as session:
             for day, category in sorted(keys)[start : start + 200]:
@@ -107,8 +200,8 @@ def rebuild(engine: Engine) -> int:
     return len(keys)
 
 
-def _served(f: InsightFilter) -> bool:
-    """Whether the rollup can answer: it is kept per day and category only."""
+def served(f: InsightFilter) -> bool:
+    """Whether the rollups can answer: they are kept per day and category only."""
     return not (f.merchant_id or f.sku or f.type or f.dispute_class or f.channel or f.severity)
 
 
@@ -116,34 +209,142 @@ def _from_facts(session: Session, where: list[ColumnElement[bool]], threshold: i
     return {k: int(v) for k, v in session.execute(totals_query(where, threshold)).one()._mapping.items()}
 
 
+def _whole_days(start: datetime, end: datetime) -> tuple[date, date]:
+    """The first and last UTC day wholly inside [start, end) (first > last: none)."""
+    first = start.date() if start == day_start(start.date()) else start.date() + timedelta(days=1)
+    return first, end.date() - timedelta(days=1)
+
+
+def _in_category(f: InsightFilter) -> list[ColumnElement[bool]]:
+    return [col(F.category).in_([str(c) for c in f.category])] if f.category else []
+
+
+def _edges(f: InsightFilter, now: datetime | None) -> list[ColumnElement[bool]]:
+    """The clauses of the window's partial first and last day (the parts the rollups do not hold)."""
+    start, end = f.window(now)
+    first, last = _whole_days(start, end)
+    created = col(F.created_at)
+    return [
+        or_(
+            and_(created >= start, created < day_start(first)),
+            and_(created >= day_start(last + timedelta(days=1)), created < end),
+        ),
+        *_in_category(f),
+    ]
+
+
 def window_totals(session: Session, f: InsightFilter, threshold: int, now: datetime | None = None) -> dict[str, Any]:
     """Every additive total of the filtered cases (the keys of totals_query)."""
+    return rolled_window(session, f, threshold, now)[0]
+
+
+def rolled_window(
+    session: Session, f: InsightFilter, threshold: int, now: datetime | None = None
+) -> tuple[dict[str, Any], list[int] | None]:
+    """The totals and, when the rollup answered, the window's resolution-time histogram (bins of EDGES)."""
     start, end = f.window(now)
-    first_full = start.date() if start == day_start(start.date()) else start.date() + timedelta(days=1)
-    last_full = end.date() - timedelta(days=1)
-    if not _served(f) or first_full > last_full:
-        return _from_facts(session, case_clauses(f, now, session=session), threshold)
-    categories = [str(c) for c in f.category]
-    in_category: list[ColumnElement[bool]] = [col(F.category).in_(categories)] if categories else []
-    total = _from_facts(
-        session, [col(F.created_at) >= start, col(F.created_at) < day_start(first_full), *in_category], threshold
-    )
-    total = add(
-        total,
-        _from_facts(
-            session,
-            [col(F.created_at) >= day_start(last_full + timedelta(days=1)), col(F.created_at) < end, *in_category],
-            threshold,
-        ),
-    )
-    stmt = select(D.totals).where(col(D.day) >= first_full, col(D.day) <= last_full)
-    if categories:
-        stmt = stmt.where(col(D.category).in_(categories))
-    rows = [t for (t,) in session.execute(stmt)]
-    if any(t.get("layout") != LAYOUT for t in rows):  # written by another version: the facts answer
-        return _from_facts(session, case_clauses(f, now, session=session), threshold)
+    first_full, last_full = _whole_days(start, end)
+    if not served(f) or first_full > last_full:
+        return _from_facts(session, case_clauses(f, now, session=session), threshold), None
+    stmt = select(D.totals, D.layout).where(col(D.day) >= first_full, col(D.day) <= last_full, _rolled_categories(f))
+    rows, layouts = [], set()
+    for totals, layout in session.execute(stmt):
+        rows.append(totals)
+        layouts.add(layout)
+    if layouts - {LAYOUT}:  # written by another version (or before migration 0009): the facts answer
+        return _from_facts(session, case_clauses(f, now, session=session), threshold), None
+    edges = _edges(f, now)
+    total = _from_facts(session, edges, threshold)
+    durations = session.execute(select(F.resolution_seconds).where(*edges, col(F.resolution_seconds).is_not(None)))
+    hist = histogram(int(s) for (s,) in durations)
     if rows:
         sums = [sum(column) for column in zip(*(t["values"] for t in rows), strict=True)]
         satisfied = sums[len(KEYS) + max(0, min(threshold, SCORES - 1))]
         total = add(total, {**dict(zip(KEYS, sums, strict=False)), "satisfied": satisfied})
-    return total
+        hist = [a + b for a, b in zip(hist, sums[len(KEYS) + SCORES :], strict=True)]
+    return total, hist
+
+
+def percentiles(
+    session: Session, f: InsightFilter, hist: list[int], pcts: Iterable[int], now: datetime | None = None
+) -> dict[int, int | None]:
+    """Nearest-rank percentiles of the window's resolution times: the bin from the histogram, the value from
+    one index-only query inside it. None for a percentile the facts cannot confirm (the caller recounts)."""
+    start, end = f.window(now)
+    n = sum(hist)
+    out: dict[int, int | None] = {}
+    for pct in pcts:
+        if n == 0:
+            out[pct] = None
+            continue
+        rank = max(1, math.ceil(pct / 100 * n))
+        below, b = 0, 0
+        while below + hist[b] < rank:
+            below += hist[b]
+            b += 1
+        inside = [col(F.resolution_seconds) >= EDGES[b]]
+        if b + 1 < len(EDGES):
+            inside.append(col(F.resolution_seconds) < EDGES[b + 1])
+        out[pct] = session.execute(
+            select(F.resolution_seconds)
+            .where(*inside, col(F.created_at) >= start, col(F.created_at) < end, *_in_category(f))
+            .order_by(F.resolution_seconds)
+            .offset(rank - below - 1)
+            .limit(1)
+        ).scalar()
+    return out
+
+
+def _rolled_categories(f: InsightFilter) -> ColumnElement[bool]:
+    return col(D.category).in_([str(c) for c in f.category]) if f.category else col(D.category) == ALL
+
+
+def _current(session: Session, f: InsightFilter, first: date, last: date) -> bool:
+    """Whether every day's totals row in the range has this layout: the group rows are re-aggregated with
+    it, so they are current too (after migration 0009 and before a rebuild they are missing)."""
+    stale = select(func.count()).where(
+        col(D.day) >= first, col(D.day) <= last, _rolled_categories(f), col(D.layout) != LAYOUT
+    )
+    return session.execute(stale).scalar_one() == 0
+
+
+def window_groups(
+    session: Session, f: InsightFilter, by: str, day_key: Any, now: datetime | None = None
+) -> list[dict[str, Any]] | None:
+    """The breakdown's sums per group from the rollup (whole days) and the facts (partial days); None when
+    the rollup cannot answer this filter or grouping."""
+    start, end = f.window(now)
+    first_full, last_full = _whole_days(start, end)
+    if not served(f) or by not in (*GROUP_DIMENSIONS, "day", "category") or first_full > last_full:
+        return None
+    if not _current(session, f, first_full, last_full):
+        return None
+    dimension = "" if by in ("day", "category") else by
+    rolled_key = {"day": G.day, "category": G.category}.get(by, G.value)
+    stmt = (
+        select(rolled_key, *[func.sum(getattr(G, name)) for name in GROUP_SUMS])
+        .where(col(G.dimension) == dimension, col(G.day) >= first_full, col(G.day) <= last_full)
+        .group_by(rolled_key)
+    )
+    if f.category:
+        stmt = stmt.where(col(G.category).in_([str(c) for c in f.category]))
+    else:
+        stmt = stmt.where(col(G.category) != ALL if by == "category" else col(G.category) == ALL)
+    merged: dict[str, dict[str, int]] = {}
+
+    def fold_in(key: Any, sums: Iterable[Any]) -> None:
+        name = key.isoformat() if isinstance(key, date) else "" if key is None else str(key)
+        into = merged.setdefault(name, dict.fromkeys(GROUP_SUMS, 0))
+        for field, value in zip(GROUP_SUMS, sums, strict=True):
+            into[field] += int(value or 0)
+
+    for key, *sums in session.execute(stmt):
+        fold_in(key, sums)
+    facts_key = day_key if by == "day" else getattr(F, by)
+    for key, *sums in session.execute(
+        select(facts_key, *group_measures())
+        .where(*_edges(f, now), col(F.stage) != Stage.REJECTED.value)
+        .group_by(facts_key)
+    ):
+        fold_in(key, sums)
+    return [{"key": key or None, **sums} for key, sums in merged.items() if sums["complaints"]]

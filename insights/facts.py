@@ -132,7 +132,7 @@ def refresh_case(session: Session, complaint_id: str) -> None:
     session.flush()
     from insights import cube  # here, not at the top: cube builds on this module
 
-    cube.refresh_for(session, values["created_at"], categories)
+    cube.refresh_for(session, values["created_at"].date(), categories)
 
 
 def _gather(session: Session, complaints: Sequence[Any]) -> list[Sources]:
@@ -188,8 +188,7 @@ def rebuild(engine: Engine, complaint_ids: Iterable[str] | None = None) -> int:
         by_day.setdefault(created.date(), set()).add(category)
     with session_scope(engine) as session:
         for day, categories in by_day.items():
-            for category in sorted(categories):
-                cube.refresh_day(session, day, category)
+            cube.refresh_for(session, day, categories)
     return written
 
 

@@ -83,8 +83,10 @@ def filed_at(session: Session, f: InsightFilter) -> Any:
     """The filing-time column to filter on. Without a merchant or SKU filter most rows qualify, and on
     SQLite a plain table scan then beats the created_at index tenfold (no random lookup per row): the
     unary `+` (a no-op on the value) keeps SQLite's planner off the index. PostgreSQL has the statistics
-    to choose by itself."""
-    if f.merchant_id is None and f.sku is None and session.get_bind().dialect.name == "sqlite":
+    to choose by itself. A category with a severity is narrow enough for its own index
+    (`category, severity, created_at`): the window bounds then range over it."""
+    narrow = f.merchant_id is not None or f.sku is not None or bool(f.category and f.severity)
+    if not narrow and session.get_bind().dialect.name == "sqlite":
         return literal_column(f"+{InsightCase.__tablename__}.created_at", UTCDateTime())
     return col(InsightCase.created_at)
 

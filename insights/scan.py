@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from adapters.db_interviews import escalate_overdue
 from adapters.ports import Notifier
 from insights import facts, orders
 from insights.early_warning import scan_warnings
@@ -28,6 +29,7 @@ class ScanResult(BaseModel):
     active_flags: int
     standings_assessed: int
     standing_changes: list[str]
+    interviews_overdue: list[str] = []  # rectification interviews escalated by this scan
 
 
 def run_scan(engine: Engine, notifier: Notifier, policy: Policy, now: datetime) -> ScanResult:
@@ -38,6 +40,7 @@ def run_scan(engine: Engine, notifier: Notifier, policy: Policy, now: datetime) 
     refreshed = facts.rebuild(engine, stale) if stale else 0
     warnings = scan_warnings(engine, notifier, policy, now)
     standing = scan_standing(engine, notifier, policy, now)
+    overdue = escalate_overdue(engine, notifier, f"queue:{policy.escalation.supervisor_queue}", now)
     return ScanResult(
         at=now,
         order_rows=order_rows,
@@ -48,4 +51,5 @@ def run_scan(engine: Engine, notifier: Notifier, policy: Policy, now: datetime) 
         active_flags=warnings.active,
         standings_assessed=standing.assessed,
         standing_changes=standing.changed,
+        interviews_overdue=overdue,
     )

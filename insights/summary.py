@@ -1,7 +1,9 @@
 """The attribution summary: every figure of one window and filter, from `insight_case` and the order counts.
 
-Two passes over the filtered facts (every total in one row, with a count per value of each dimension;
-the resolution times, sorted here) and one over the daily order counts.
+Without a merchant, SKU or case-level filter the totals come from the daily rollup (insights.cube) plus the
+facts of the window's partial days, and the resolution percentiles from its histogram and one pick per
+percentile; otherwise two passes over the filtered facts (every total in one row, with a count per value of
+each dimension; the resolution times, sorted here). One more pass reads the daily order counts.
 docs/INSIGHTS.md defines each figure; tests/insights recompute some from the source tables.
 """
 
@@ -25,6 +27,9 @@ class Rate(BaseModel):
     count: int
     of: int
     rate: float | None
+
+
+PERCENTILES = (50, 90, 95)
 
 
 def rate(count: int, of: int) -> Rate:
@@ -59,10 +64,22 @@ def _hours(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 3600, 2)
 
 
+def _durations(session: Session, f: InsightFilter, now: datetime | None) -> list[int]:
+    """Every resolution time of the filtered cases, sorted (when the rollup cannot answer)."""
+    # Plain created_at bounds: the (created_at, resolution_seconds) index answers from itself.
+    result = session.connection().execute(
+        select(F.resolution_seconds).where(*case_clauses(f, now), col(F.resolution_seconds).is_not(None))
+    )
+    # Plain integers need no result processing: the driver's own fetchall is four times cheaper here.
+    durations = sorted(int(seconds) for (seconds,) in result.cursor.fetchall())
+    result.close()
+    return durations
+
+
 def summarize(
     session: Session, f: InsightFilter, *, satisfaction_threshold: int, currency: str, now: datetime | None = None
 ) -> InsightSummary:
-    t = cube.window_totals(session, f, satisfaction_threshold, now)
+    t, hist = cube.rolled_window(session, f, satisfaction_threshold, now)
 
     def per(name: str) -> dict[str, int]:
         counts = {value: int(t[f"{name}={value}"]) for value in values_of(name) if t[f"{name}={value}"]}
@@ -78,14 +95,12 @@ def summarize(
         of = int(t["worked_classified" if clock == "plan" else "worked"])
         met = of - int(t[f"breached_{clock}"])
         sla[clock] = Rate(count=met, of=of, rate=round(met / of, 6) if of else None)
-    # Plain created_at bounds: the (created_at, resolution_seconds) index answers from itself.
-    result = session.connection().execute(
-        select(F.resolution_seconds).where(*case_clauses(f, now), col(F.resolution_seconds).is_not(None))
-    )
-    # Plain integers need no result processing: the driver's own fetchall is four times cheaper here.
-    durations = sorted(int(seconds) for (seconds,) in result.cursor.fetchall())
-    result.close()
-    closed = len(durations)
+    closed, seconds = int(t["resolution_n"]), int(t["resolution_sum"])
+    picked = cube.percentiles(session, f, hist, PERCENTILES, now) if hist is not None else {}
+    if hist is None or None in picked.values():
+        durations = _durations(session, f, now)
+        closed, seconds = len(durations), sum(durations)
+        picked = {p: nearest_rank(durations, p) for p in PERCENTILES}
     answered, sent = int(t["survey_answered"]), int(t["survey_sent"])
     root_causes = per("root_cause")
     root_causes.pop("unclassified", None)  # open cases have no root cause yet
@@ -107,8 +122,8 @@ def summarize(
         root_causes=root_causes,
         resolution={
             "closed": closed,
-            "mean_hours": _hours(sum(durations) / closed) if closed else None,
-            **{f"p{p}_hours": _hours(nearest_rank(durations, p)) for p in (50, 90, 95)},
+            "mean_hours": _hours(seconds / closed) if closed else None,
+            **{f"p{p}_hours": _hours(picked[p]) for p in PERCENTILES},
             "buckets": {label: int(t[f"b{i}"]) for i, (label, _) in enumerate(BUCKETS)},
         },
         sla=sla,

@@ -4,6 +4,7 @@ Every figure of the summary is a sum (or a count), so totals of disjoint sets ad
 (insights.cube) stores one totals row per day and category, and a window adds the rows of its days.
 """
 
+import functools
 import math
 from typing import Any, get_args
 
@@ -54,6 +55,12 @@ def values_of(name: str) -> tuple[str, ...]:
 
 def totals_query(where: list[ColumnElement[bool]], threshold: int) -> Any:
     """One row, no GROUP BY: a single scan, no sort (SQLite sorts every row for a GROUP BY)."""
+    return select(*_totals_columns(threshold)).select_from(F).where(*where)
+
+
+@functools.lru_cache(maxsize=128)
+def _totals_columns(threshold: int) -> tuple[Any, ...]:
+    """Built once per threshold: constructing these few hundred expressions costs more than running them."""
     secs = col(F.resolution_seconds)
     bounds = [0.0, *(upper for _, upper in BUCKETS)]
     buckets = [
@@ -70,24 +77,22 @@ def totals_query(where: list[ColumnElement[bool]], threshold: int) -> Any:
         for value in values_of(name)
     ]
     return (
-        select(
-            func.count().label("n"),
-            _count(and_(col(F.escalated), col(F.stage) != Stage.REJECTED.value)).label("escalated"),
-            _flags(F.reopened).label("reopened"),
-            _count(worked).label("worked"),
-            _count(and_(worked, col(F.type).is_not(None))).label("worked_classified"),
-            *[_count(and_(worked, col(getattr(F, f"breached_{c}")))).label(f"breached_{c}") for c in SLA_CLOCKS],
-            _flags(F.survey_sent).label("survey_sent"),
-            _flags(F.survey_answered).label("survey_answered"),
-            func.coalesce(func.sum(F.resolved_score), 0).label("resolved_sum"),
-            func.coalesce(func.sum(F.communication_score), 0).label("communication_sum"),
-            _count(satisfied).label("satisfied"),
-            *[func.coalesce(func.sum(getattr(F, c)), 0).label(c) for c in MONEY_COLUMNS.values()],
-            *buckets,
-            *per_value,
-        )
-        .select_from(F)
-        .where(*where)
+        func.count().label("n"),
+        _count(and_(col(F.escalated), col(F.stage) != Stage.REJECTED.value)).label("escalated"),
+        _flags(F.reopened).label("reopened"),
+        _count(worked).label("worked"),
+        _count(and_(worked, col(F.type).is_not(None))).label("worked_classified"),
+        *[_count(and_(worked, col(getattr(F, f"breached_{c}")))).label(f"breached_{c}") for c in SLA_CLOCKS],
+        _flags(F.survey_sent).label("survey_sent"),
+        _flags(F.survey_answered).label("survey_answered"),
+        func.count(F.resolution_seconds).label("resolution_n"),
+        func.coalesce(func.sum(F.resolution_seconds), 0).label("resolution_sum"),
+        func.coalesce(func.sum(F.resolved_score), 0).label("resolved_sum"),
+        func.coalesce(func.sum(F.communication_score), 0).label("communication_sum"),
+        _count(satisfied).label("satisfied"),
+        *[func.coalesce(func.sum(getattr(F, c)), 0).label(c) for c in MONEY_COLUMNS.values()],
+        *buckets,
+        *per_value,
     )
 
 

@@ -12,13 +12,13 @@ from sqlmodel import Session, select
 
 from audit.chain import append_record
 from core.db import session_scope
-from core.seed import seed_demo
 from insights import facts, orders
 from insights.breakdown import breakdown
 from insights.filters import InsightFilter
 from insights.summary import summarize
 from models.insight_tables import InsightCase
 from models.tables import LedgerEntry, SlaBreach, Survey
+from seed.demo import seed_demo
 from tests.api.conftest import api_settings, start_api
 from tests.insights.seed import NOW, add_complaints, add_merchant, add_orders
 

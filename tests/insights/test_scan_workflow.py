@@ -9,8 +9,8 @@ from activities.insights import ScanRequest
 from core.db import make_engine
 from core.settings import Settings
 from insights.schedule import ensure_schedule
+from runtime.worker_build import build_worker
 from tests.insights.seed import NOW
-from worker import build_worker
 from workflows.insights_scan import SCHEDULE_ID, InsightsScanWorkflow
 
 
