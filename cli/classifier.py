@@ -29,10 +29,28 @@ def train() -> None:
 
 @classifier_app.command()
 def tune() -> None:
-    """Cross-validated score of each regularisation strength (train split only)."""
+    """Cross-validated scores (train split only): each regularisation strength, each urgent_probability."""
     from policy import classifier_train
 
     typer.echo(json.dumps(classifier_train.tune(), indent=2))
+    figures = classifier_train.tune_urgency()
+    typer.echo("severity A at each severity C and urgent_probability (cross-validated recall, precision):")
+    typer.echo("| severity C | urgent_probability | A recall | A precision |")
+    typer.echo("| --- | --- | --- | --- |")
+    for c, by_threshold in figures.items():
+        for threshold, scores in by_threshold.items():
+            typer.echo(f"| {c:g} | {threshold:.2f} | {scores['recall']:.1%} | {scores['precision']:.1%} |")
+    choices = classifier_train.urgency_choices(figures)
+    typer.echo(f"rule: {classifier_train.URGENCY_RULE}")
+    if not choices:
+        typer.echo("no setting meets the precision floor")
+        return
+    for rank, (c, threshold) in enumerate(choices[:5], start=1):
+        scores = figures[c][threshold]
+        typer.echo(
+            f"{rank}. severity C={c:g}, urgent_probability={threshold:.2f}: "
+            f"recall {scores['recall']:.1%}, precision {scores['precision']:.1%}"
+        )
 
 
 @classifier_app.command()

@@ -3,9 +3,9 @@
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from adapters.ports import OrderLineRecord, OrderRecord
 from models.case import EvidenceRef, OrderFacts
 from models.enums import Category, TrackingStatus
+from models.platform import OrderLineRecord, OrderRecord
 from models.policy import Policy
 from policy.classification import detect_type
 

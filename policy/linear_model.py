@@ -37,7 +37,7 @@ class LinearModel:
         top = max(scores)
         exps = [math.exp(score - top) for score in scores]
         total = sum(exps)
-        return {label: exp / total for label, exp in zip(self.classes, exps)}
+        return {label: exp / total for label, exp in zip(self.classes, exps, strict=True)}
 
     def deciding_features(
         self, features: dict[str, float], winner: str, runner_up: str | None, limit: int = 3

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from math import isfinite
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -18,6 +18,7 @@ EVIDENCE_PARTIES = (Party.CONSUMER, Party.MERCHANT, Party.CARRIER)
 
 # Retry backoff talks to real systems (payment gateway, deposit ledger): shrinking it would only
 # hammer them faster, so scaled() leaves it alone.
+_Model = TypeVar("_Model", bound=BaseModel)
 _UNSCALED_PATHS = frozenset({("execution", "retry_initial"), ("execution", "retry_maximum")})
 
 
@@ -95,8 +96,15 @@ def scaled(policy: Policy, factor: float) -> Policy:
     """
     if not (isfinite(factor) and factor > 0):
         raise ValueError(f"scale factor must be a positive finite number, got {factor!r}")
-    shrunk = _scale(policy, factor, ())
+    shrunk = _scale_model(policy, factor, ())
     return shrunk.model_copy(update={"version": f"{policy.version}+x{factor:g}"})
+
+
+def _scale_model(model: _Model, factor: float, path: tuple[str, ...]) -> _Model:
+    # model_copy keeps the frozen models' identity rules and skips re-validation of untouched data.
+    return model.model_copy(
+        update={name: _scale(getattr(model, name), factor, (*path, name)) for name in type(model).model_fields}
+    )
 
 
 def _scale(value: Any, factor: float, path: tuple[str, ...]) -> Any:
@@ -105,10 +113,7 @@ def _scale(value: Any, factor: float, path: tuple[str, ...]) -> Any:
     if isinstance(value, timedelta):
         return value * factor
     if isinstance(value, BaseModel):
-        # model_copy keeps the frozen models' identity rules and skips re-validation of untouched data.
-        return value.model_copy(
-            update={name: _scale(getattr(value, name), factor, (*path, name)) for name in type(value).model_fields}
-        )
+        return _scale_model(value, factor, path)
     if isinstance(value, dict):
         return {key: _scale(item, factor, (*path, str(key))) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

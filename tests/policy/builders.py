@@ -2,9 +2,9 @@
 
 from datetime import UTC, datetime
 
-from adapters.ports import OrderLineRecord, OrderRecord
 from models.case import ClassificationResult, EvidenceRef, OrderFacts
 from models.enums import Category, ComplaintType, DisputeClass, Severity
+from models.platform import OrderLineRecord, OrderRecord
 
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday
 

@@ -33,7 +33,9 @@ def test_the_corpus_is_large_varied_and_split_by_text():
     items = corpus.load()
     assert len(items) >= 400
     test = [item for item in items if item.split == "test"]
-    assert 0.2 < len(test) / len(items) < 0.4
+    # The hash puts 30 % of the texts in the test split; second- and third-round texts were kept only when they fell
+    # in the train split (corpus/README.md), which lowers the share.
+    assert len(test) >= 150 and 0.1 < len(test) / len(items) < 0.4
     assert {item.type for item in test} == set(ComplaintType)
     assert {item.severity for item in test} == set(Severity)
     assert corpus.split_of("  同一句话 ") == corpus.split_of("同一句话")
@@ -47,14 +49,18 @@ def test_held_out_figures_beat_the_keyword_rules_and_stay_above_their_floor(held
     rules = classifier_eval.evaluate(corpus.part("test"), classifier_eval.rules_classifier())
     assert held_out.type_accuracy >= rules.type_accuracy + 0.1
     assert held_out.severity_a_recall >= rules.severity_a_recall + 0.2
-    # Regression floor at today's figures (docs/CLASSIFIER.md), below the targets.
-    assert held_out.type_accuracy >= 0.87
-    assert held_out.severity_a_recall >= 0.86
+    # Regression floors a little below today's figures (docs/CLASSIFIER.md: severity-A recall 97.7 %,
+    # below the target; precision 76 %, urgent_probability chosen for a CV precision >= 75 %).
+    assert held_out.severity_a_recall >= 0.97
+    assert held_out.precision_recall(Severity.A.value, severity=True)[0] >= 0.70
 
 
-@pytest.mark.xfail(strict=True, reason="below the targets (type ≥ 90 %, A recall ≥ 98 %): see docs/CLASSIFIER.md")
-def test_held_out_figures_meet_the_targets(held_out):
+def test_held_out_type_accuracy_meets_the_target(held_out):
     assert held_out.type_accuracy >= 0.90
+
+
+@pytest.mark.xfail(strict=True, reason="severity-A recall below the 98 % target: see docs/CLASSIFIER.md")
+def test_held_out_severity_a_recall_meets_the_target(held_out):
     assert held_out.severity_a_recall >= 0.98
 
 
@@ -79,6 +85,62 @@ def test_training_refuses_the_test_split():
 
     with pytest.raises(ValueError, match="train split only"):
         classifier_train.train(corpus.part("test")[:5])
+
+
+def test_urgency_tuning_reports_recall_that_grows_as_the_threshold_falls():
+    pytest.importorskip("sklearn")
+    from policy import classifier_train
+
+    train = corpus.part("train")
+    sample = [item for ctype in ComplaintType for item in [i for i in train if i.type == ctype][:10]]
+    figures = classifier_train.tune_urgency(sample, severity_grid=(16.0, 256.0))
+    assert list(figures) == [16.0, 256.0]
+    for by_threshold in figures.values():
+        assert list(by_threshold) == list(classifier_train.URGENT_GRID)
+        recalls = [by_threshold[threshold]["recall"] for threshold in sorted(by_threshold, reverse=True)]
+        assert recalls == sorted(recalls) and all(0.0 <= r <= 1.0 for r in recalls)
+    with pytest.raises(ValueError, match="train split only"):
+        classifier_train.tune_urgency(corpus.part("test")[:5])
+
+
+def test_the_urgency_rule_takes_the_best_recall_above_the_precision_floor_then_the_best_precision():
+    from policy import classifier_train
+
+    figures = {
+        16.0: {0.07: {"recall": 1.0, "precision": 0.66}, 0.10: {"recall": 0.995, "precision": 0.76}},
+        256.0: {0.10: {"recall": 0.993, "precision": 0.77}, 0.20: {"recall": 0.995, "precision": 0.81}},
+    }
+    # 100 % recall is below the 75 % precision floor; of the two at 99.5 %, the higher precision wins.
+    assert classifier_train.urgency_choices(figures) == [(256.0, 0.20), (16.0, 0.10), (256.0, 0.10)]
+    assert classifier_train.urgency_choices(figures, floor=0.9) == []
+
+
+def test_the_shipped_severity_setting_is_the_one_the_rule_chose():
+    from core.settings import DEFAULT_POLICY_FILE
+    from policy import classifier_train
+    from policy.loader import load_policy
+
+    assert linear_model.shipped().meta["severity_c"] == classifier_train.SEVERITY_C
+    assert POLICY.urgent_probability == 0.20
+    assert load_policy(DEFAULT_POLICY_FILE).classification.urgent_probability == POLICY.urgent_probability
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "屏幕破损 the screen cracked after two days of use",
+        "衣服尺码偏小，穿不上，想换大一号",
+        "快递比预计晚到了三天，也没人通知",
+        "the headphones stopped charging after a week",
+        "颜色和图片上差别很大，有点失望",
+        "商家发错了型号，我买的是黑色的，收到的是白色",
+        "the zipper on the backpack broke the first time I used it",
+        "退款申请提交五天了还没到账",
+    ],
+)
+def test_a_plain_complaint_is_general_not_urgent(text):
+    # A false alarm gives the case a one-hour first-contact clock (policy sla.by_severity.A).
+    assert suggest(text).severity == Severity.B
 
 
 @pytest.mark.parametrize(

@@ -178,3 +178,21 @@ def test_scaled_refuses_a_meaningless_factor(factor):
 def test_scaled_policy_survives_a_json_round_trip():
     fast = scaled(Policy(), 0.001)
     assert Policy.model_validate_json(fast.model_dump_json()) == fast
+
+
+def test_every_policy_field_says_what_it_means():
+    """An operator reads the schema (in /docs and the admin API) instead of guessing what a value does."""
+    schema = Policy.model_json_schema()
+    definitions = schema.get("$defs", {})
+    undescribed: list[str] = []
+
+    def walk(node: dict, path: str) -> None:
+        for name, prop in node.get("properties", {}).items():
+            if not prop.get("description"):
+                undescribed.append(path + name)
+            ref = prop.get("$ref") or next((p["$ref"] for p in prop.get("allOf", []) if "$ref" in p), None)
+            if ref:
+                walk(definitions[ref.rsplit("/", 1)[-1]], f"{path}{name}.")
+
+    walk(schema, "")
+    assert undescribed == []
