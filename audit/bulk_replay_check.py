@@ -49,7 +49,7 @@ async def make_closed_cases(driver: CaseDriver, count: int) -> None:
 
 
 async def main(count: int) -> int:
-    from worker import build_worker
+    from runtime.worker_build import build_worker
 
     with tempfile.TemporaryDirectory(prefix="bulk-replay-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'cases.db'}"

@@ -1,6 +1,8 @@
-"""Drives cases through the real workflow the way the API does, on a time-skipping server.
+"""Drives cases through the real workflow the way the API does: update-with-start to file, an update for
+every human step, time skipped on the test server.
 
-Used by audit/scenarios.py (the representative paths), never against production: the orders it seeds
+The one case driver: audit/scenarios.py (the representative paths, recorded into tests/histories/) and the
+workflow tests (tests/workflows/) both act through it. Never used against production: the orders it seeds
 and the time it skips belong to a throwaway database and a private test server.
 """
 
@@ -13,10 +15,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.db_platform import DbOrderLookup
-from core.cases import NewComplaint, file_complaint
+from api.case_start import FilingResult, NewComplaint, file_complaint
+from api.updates import update_name
 from core.db import session_scope
 from models.case import (
     Actor,
@@ -41,7 +45,7 @@ AGENT = Actor(id="agent1", role=Role.AGENT)
 SUPERVISOR = Actor(id="super1", role=Role.SUPERVISOR)
 
 
-def evidence(name: str) -> EvidenceRef:
+def evidence(name: str = "photo-1") -> EvidenceRef:
     return EvidenceRef(
         kind="photo",
         description="close-up of the problem",
@@ -50,12 +54,14 @@ def evidence(name: str) -> EvidenceRef:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Parties:
+    """Who is on one order: its consumer and merchant as actors, and the order's lines."""
+
     consumer: Actor
     merchant: Actor
     order_id: str
-    line_id: str
+    line_ids: tuple[str, ...]
 
 
 def seed_order(
@@ -112,29 +118,41 @@ def seed_order(
         consumer=Actor(id=f"C-{tag}", role=Role.CONSUMER),
         merchant=Actor(id=f"M-{tag}", role=Role.MERCHANT),
         order_id=f"O-{tag}",
-        line_id=f"O-{tag}-L1",
+        line_ids=(f"O-{tag}-L1",),
     )
 
 
 class CaseDriver:
     """Acts on cases the way the API does; waits (in real time, without skipping) for activities to land."""
 
-    def __init__(self, env: WorkflowEnvironment, engine: Engine, task_queue: str, policy: Policy) -> None:
+    def __init__(
+        self,
+        env: WorkflowEnvironment,
+        engine: Engine,
+        task_queue: str,
+        policy: Policy,
+        *,
+        local_step_writes: bool = False,
+    ) -> None:
         self.env, self.engine, self.task_queue, self.policy = env, engine, task_queue, policy
+        self.local_step_writes = local_step_writes  # as the API files with WORKFLOW_LOCAL_WRITES
+        self.started: set[str] = set()
 
     async def file(
         self,
         who: Parties,
         description: str,
         *,
+        line: int | None = 0,
         with_evidence: bool = True,
         order_id: str | None = None,
-        line: bool = True,
-    ) -> str:
+        actor: Actor | None = None,
+    ) -> FilingResult:
+        """File on the order's line number `line` (None: name the order only), as its consumer unless `actor`."""
         request = NewComplaint(
             consumer_id=who.consumer.id,
             order_id=order_id or who.order_id,
-            order_line_id=who.line_id if line else None,
+            order_line_id=who.line_ids[line] if line is not None else None,
             description=description,
             evidence=[evidence(who.order_id)] if with_evidence else [],
         )
@@ -145,9 +163,11 @@ class CaseDriver:
             task_queue=self.task_queue,
             policy=self.policy,
             request=request,
-            actor=who.consumer,
+            actor=actor or who.consumer,
+            local_step_writes=self.local_step_writes,
         )
-        return result.complaint_id
+        self.started.add(result.complaint_id)
+        return result
 
     async def parties(self, **order) -> Parties:
         # The time-skipping server's clock runs ahead of the wall clock: date the order by the server's.
@@ -156,54 +176,79 @@ class CaseDriver:
     def handle(self, cid: str) -> WorkflowHandle:
         return self.env.client.get_workflow_handle_for(W.run, workflow_id(cid))
 
-    async def act(self, cid: str, update, payload) -> CaseState:
+    async def state(self, cid: str) -> CaseState:
+        return await self.handle(cid).query(W.state)
+
+    async def update(self, cid: str, update, payload) -> CaseState:
         return await self.handle(cid).execute_update(update, payload)
 
-    async def until(self, cid: str, predicate: Callable[[CaseState], bool], attempts: int = 400) -> CaseState:
+    async def settle(self, cid: str, predicate: Callable[[CaseState], bool], attempts: int = 400) -> CaseState:
+        """Wait (real time, no skipping) until activities have moved the case to where `predicate` holds."""
         state = None
         for _ in range(attempts):
-            state = await self.handle(cid).query(W.state)
+            state = await self.state(cid)
             if predicate(state):
                 return state
             await asyncio.sleep(0.025)
-        raise AssertionError(f"case {cid} never settled: stage={state.stage if state else None}")
+        last = f"stage={state.stage} outcome={state.outcome}" if state else "none"
+        raise AssertionError(f"case {cid} never settled; last state: {last}")
 
     async def stage(self, cid: str, stage: Stage) -> CaseState:
-        return await self.until(cid, lambda s: s.stage == stage)
+        return await self.settle(cid, lambda s: s.stage == stage)
 
     async def pending(self, cid: str, action: str) -> CaseState:
-        return await self.until(cid, lambda s: any(p.action == action for p in s.pending_actions))
+        return await self.settle(cid, lambda s: any(p.action == action for p in s.pending_actions))
 
-    async def skip(self, duration: timedelta) -> None:
-        await self.env.sleep(duration)
+    async def skip(self, duration: timedelta, step: timedelta = timedelta(hours=1)) -> None:
+        """Skip time on the test server in steps: one long sleep across many timers with activities between
+        them can stall the time-skipping test server; steps reach the same instants with every timer firing
+        on time."""
+        while duration > timedelta(0):
+            chunk = min(step, duration)
+            await self.env.sleep(chunk)
+            await asyncio.sleep(0.02)  # let activities started at this instant finish before time moves on
+            duration -= chunk
 
     async def finish(self, cid: str, attempts: int = 400) -> CaseState:
         """Wait (real time) until the case is terminal and its workflow has completed."""
-        state = await self.until(cid, lambda st: st.stage.is_terminal, attempts)
+        state = await self.settle(cid, lambda st: st.stage.is_terminal, attempts)
         for _ in range(attempts):
             if (await self.handle(cid).describe()).status != WorkflowExecutionStatus.RUNNING:
                 return state
             await asyncio.sleep(0.025)
         raise AssertionError(f"case {cid} is {state.stage} but its workflow never completed")
 
+    async def cleanup(self) -> None:
+        """Terminate the cases this driver filed that still run: the time-skipping clock is shared, and a case
+        left running without its worker would stall it."""
+        for cid in self.started:
+            handle = self.handle(cid)
+            if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+                continue
+            try:
+                await handle.terminate("test finished")
+            except RPCError as err:  # it completed between the two calls
+                if err.status != RPCStatusCode.NOT_FOUND:
+                    raise
+
     # ---- common stretches of a case ---------------------------------------------------------------
 
     async def to_negotiation(self, cid: str) -> None:
         await self.stage(cid, Stage.CLASSIFICATION)
-        await self.act(cid, W.review_classification, ClassificationReview(actor=AGENT, confirm=True))
-        await self.act(
+        await self.update(cid, W.review_classification, ClassificationReview(actor=AGENT, confirm=True))
+        await self.update(
             cid, W.set_liability, LiabilityDecision(actor=AGENT, party=Party.MERCHANT, reason="photo shows the defect")
         )
 
     async def offer(self, cid: str, who: Parties, *, accept: bool) -> None:
-        state = await self.act(cid, W.make_offer, OfferProposal(actor=AGENT))
+        state = await self.update(cid, W.make_offer, OfferProposal(actor=AGENT))
         offer = state.offers[-1]
         if offer.status.value == "awaiting_approval":
-            await self.act(cid, W.approve_tier3, Tier3Approval(actor=SUPERVISOR, approve=True, reason="justified"))
+            await self.update(cid, W.approve_tier3, Tier3Approval(actor=SUPERVISOR, approve=True, reason="justified"))
         await self.respond(cid, who, offer.offer_id, accept=accept)
 
     async def respond(self, cid: str, who: Parties, offer_id: str, *, accept: bool) -> None:
-        await self.act(
+        await self.update(
             cid,
             W.respond_to_offer,
             OfferResponse(
@@ -214,21 +259,21 @@ class CaseDriver:
     async def execute(self, cid: str, who: Parties) -> None:
         """Answer whatever the merchant is asked during execution until the case reaches review."""
         while True:
-            state = await self.until(cid, lambda s: s.stage != Stage.EXECUTION or bool(s.pending_actions))
+            state = await self.settle(cid, lambda s: s.stage != Stage.EXECUTION or bool(s.pending_actions))
             if state.stage != Stage.EXECUTION:
                 return
             actions = {p.action for p in state.pending_actions}
-            if "confirm_merchant_refund" in actions:
-                await self.act(
+            if update_name(W.confirm_merchant_refund) in actions:
+                await self.update(
                     cid, W.confirm_merchant_refund, MerchantRefundConfirmation(actor=who.merchant, reference="RF-1")
                 )
-            elif "confirm_shipment" in actions:
-                await self.act(
+            elif update_name(W.confirm_shipment) in actions:
+                await self.update(
                     cid,
                     W.confirm_shipment,
                     ShipmentConfirmation(actor=who.merchant, carrier="SF", tracking_number="SF-R1"),
                 )
-            await self.until(
+            await self.settle(
                 cid,
                 lambda s, before=actions: s.stage != Stage.EXECUTION or {p.action for p in s.pending_actions} != before,
             )
@@ -236,7 +281,7 @@ class CaseDriver:
     async def survey(self, cid: str, who: Parties, score: int) -> None:
         await self.stage(cid, Stage.REVIEW)
         await self.skip(self.policy.review.survey_delay + timedelta(minutes=1))
-        await self.pending(cid, "answer_survey")
-        await self.act(
+        await self.pending(cid, update_name(W.answer_survey))
+        await self.update(
             cid, W.answer_survey, SurveyAnswer(actor=who.consumer, resolved_score=score, communication_score=score)
         )

@@ -6,9 +6,11 @@ So during replay a workflow outbound interceptor sees every activity the current
 regular or local, and compares its input with what the history recorded for the same activity:
 
 - a regular activity: the input of its `ActivityTaskScheduled` event (same activity id, i.e. same seq);
-- a local activity: Temporal records only its result (a `MarkerRecorded` event), never its input. An audit
-  record written by a local activity is compared with the audit log row it wrote (from the database or an
-  offline bundle), field by field; any other local activity input cannot be compared and is counted as such.
+- a local activity: Temporal records only its result (a `MarkerRecorded` event), never its input. The
+  record activities return the record they wrote (activities/records.py), so their input is compared with
+  that result. A local audit record without one is compared with the audit log row it wrote (from the
+  database or an offline bundle), field by field; any other local activity input cannot be compared and is
+  counted as such (notifications excepted: they are messages, not decisions).
 
 The interceptor is installed only in the Replayer (audit/replay.py), never in a worker.
 """
@@ -69,6 +71,7 @@ class RecordedCall:
     activity: str
     local: bool
     input: Any = None  # JSON of the recorded arguments (regular activities only)
+    written: Any = None  # JSON of a local activity's result: the record it wrote (record activities only)
 
 
 @dataclass
@@ -133,7 +136,17 @@ async def build_ledger(
             if attrs.marker_name != LOCAL_ACTIVITY_MARKER or "data" not in attrs.details:
                 continue
             data = payload_json(attrs.details["data"].payloads[0])
-            ledger.calls[str(data.get("activity_id"))] = RecordedCall(ev.event_id, data.get("activity_type", "?"), True)
+            result = attrs.details["result"].payloads if "result" in attrs.details else []
+            written = (await _plain(result, converter))[0] if result else None
+            written = written if isinstance(written, dict) else None  # a record, not a flag or nothing
+            ledger.calls[str(data.get("activity_id"))] = RecordedCall(
+                ev.event_id, data.get("activity_type", "?"), True, written=written
+            )
+            pending_events.append(ev.event_id)
+            if written and "seq" in written and "action" in written:
+                for event_id in pending_events:
+                    ledger.narrated_by[event_id] = (written["seq"], written["action"])
+                pending_events = []
     for row in to_jsonable_python(list(audit_rows or [])):
         details = row.get("details") or {}
         if row.get("complaint_id") and isinstance(details.get("seq"), int):
@@ -171,7 +184,7 @@ def json_differences(recorded: Any, replayed: Any, path: str = "") -> list[Field
         return [FieldDifference(field=path, recorded=recorded, replayed=replayed, kind="redacted")]
     if isinstance(recorded, list) and isinstance(replayed, list) and len(recorded) == len(replayed):
         out = []
-        for index, (a, b) in enumerate(zip(recorded, replayed)):
+        for index, (a, b) in enumerate(zip(recorded, replayed, strict=True)):
             out += json_differences(a, b, f"{path}[{index}]")
         return out
     return (
@@ -251,6 +264,11 @@ class _Checker:
             else:
                 diffs = json_differences(recorded.input, replayed)
             self._found(recorded, activity, diffs, replayed)
+            return
+        if recorded.written is not None and len(replayed) == 1:
+            self._found(recorded, activity, json_differences(recorded.written, replayed[0]), replayed)
+            return
+        if activity in NOT_DECISIONS:
             return
         records = _audit_records_in(replayed)
         if not records or not self.ledger.records_by_seq:

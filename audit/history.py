@@ -24,6 +24,7 @@ from models.case import CaseInput, TransitionRecord
 from workflows.ids import workflow_id
 
 RECORD_ACTIVITY = "record_transition"
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 
 class CaseNotFound(LookupError):
@@ -175,9 +176,23 @@ async def accepted_updates(
 
 
 async def scheduled_records(history: WorkflowHistory, converter: DataConverter) -> list[ScheduledRecord]:
-    """The audit records the workflow asked its record activity to write, with their history event ids."""
+    """The audit records the workflow asked its record activity to write, with their history event ids.
+
+    A regular activity's record is its scheduled input; a local one's (patch `local-step-writes`) is the
+    record it returned, in its marker.
+    """
     out = []
     for ev in history.events:
+        if ev.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+            marker = ev.marker_recorded_event_attributes
+            if marker.marker_name != LOCAL_ACTIVITY_MARKER or "result" not in marker.details:
+                continue
+            meta = json.loads(marker.details["data"].payloads[0].data) if "data" in marker.details else {}
+            if meta.get("activity_type") != RECORD_ACTIVITY:
+                continue
+            record = (await converter.decode(_payloads(marker.details["result"]), [TransitionRecord]))[0]
+            out.append(ScheduledRecord(event_id=ev.event_id, record=record))
+            continue
         if ev.event_type != EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             continue
         attrs = ev.activity_task_scheduled_event_attributes

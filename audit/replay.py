@@ -56,7 +56,7 @@ def default_workflows() -> list[type]:
 
 def default_runner() -> WorkflowRunner:
     # The worker's own sandbox configuration: replay must run the code exactly as the worker does.
-    from worker import workflow_runner
+    from runtime.worker_build import workflow_runner
 
     return workflow_runner()
 

@@ -31,8 +31,8 @@ from audit.timeline import Timeline, TimelineEntry, build_timeline, with_totals
 from audit.timeline_why import MoneyMove
 from audit.whatif import WhatIfReport, recorded_cases, what_if
 from audit.whatif_path import proposed_policies
-from core.seed_history import HISTORY_WORKFLOW_PREFIX
 from models.tables import AuditLog, Complaint, LedgerEntry
+from seed.history import HISTORY_WORKFLOW_PREFIX
 
 FETCH_CONCURRENCY = 8
 

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.bridge.proto import workflow_activation as wa
 from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
 from temporalio.client import WorkflowHistory
@@ -19,11 +21,13 @@ from temporalio.converter import DataConverter
 from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails, WorkflowRunner
 
 from audit.decisions import DecisionCheck, DecisionDivergence, build_ledger
-from audit.history import event_time, event_type_name, scheduled_records
+from audit.history import LOCAL_ACTIVITY_MARKER, event_time, event_type_name, scheduled_records
 from audit.replay import default_runner, first_runnable_length, make_replayer, prefix
 from models.case import CaseState
+from workflows.complaint import ComplaintWorkflow
 
-STATE_QUERY = "state"
+# The workflow registers its queries under their method names.
+STATE_QUERY = ComplaintWorkflow.state.__name__
 
 
 class StateAt(BaseModel):
@@ -113,15 +117,47 @@ def _read_reply(runner: _QueryingRunner, converter: DataConverter) -> CaseState:
 
 
 def event_index_at_time(history: WorkflowHistory, at: datetime) -> int:
-    """The id of the last event recorded at or before `at`."""
+    """The id of the last event recorded at or before `at`.
+
+    One exception: a workflow task whose audit records are local activities (patch `local-step-writes`)
+    stamps them with the task's start (the workflow's `now()`), though the server stores the task's output
+    at its completion. If `at` falls in such a task, its output counts as happened: the state at the time
+    of a record includes the step it records.
+    """
+    events = list(history.events)
     chosen = None
-    for event in history.events:
+    index = -1
+    for index, event in enumerate(events):
         if event_time(event) > at:
+            index -= 1
             break
         chosen = event.event_id
+    if 0 <= index and events[index].event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+        output = _task_output(events, index + 1)
+        if any(_is_local_activity(e) for e in output):
+            chosen = output[-1].event_id
     if chosen is None:
         raise ValueError(f"the case did not exist yet at {at.isoformat()}")
     return chosen
+
+
+def _task_output(events: list[HistoryEvent], start: int) -> list[HistoryEvent]:
+    """The events a workflow task wrote: its WorkflowTaskCompleted and what follows, up to the next task."""
+    if start >= len(events) or events[start].event_type != EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+        return []
+    out = []
+    for event in events[start:]:
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+            break
+        out.append(event)
+    return out
+
+
+def _is_local_activity(event: HistoryEvent) -> bool:
+    return (
+        event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and event.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER
+    )
 
 
 async def state_at_event(

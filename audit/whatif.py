@@ -18,12 +18,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel
-from temporalio import workflow
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowHistory, WorkflowUpdateFailedError
 from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 
+from api.updates import complaint_updates, update_name, update_payload
 from audit.history import AcceptedUpdate, accepted_updates, case_input, event_time
 from audit.outcome import CaseOutcome, history_outcome
 from audit.policy_archive import PolicyDifference
@@ -43,10 +43,14 @@ HORIZON = timedelta(days=120)  # a simulated case still open this long after fil
 IDLE_STEP = timedelta(hours=12)
 
 
-def update_payload_types() -> dict[str, type]:
-    """Each update's payload model, read from the workflow definition (the SDK's own parse of the class)."""
-    definition = workflow._Definition.must_from_class(ComplaintWorkflow)
-    return {name: defn.arg_types[0] for name, defn in definition.updates.items() if name and defn.arg_types}
+# A history records updates by name: each is replayed through the workflow's own method of that name.
+UPDATES = complaint_updates()
+FILE_UPDATE = update_name(ComplaintWorkflow.file)
+
+
+def update_payload_types() -> dict[str, type[BaseModel]]:
+    """Each update's payload model, read from its workflow method."""
+    return {name: update_payload(method) for name, method in UPDATES.items()}
 
 
 @dataclass
@@ -115,13 +119,17 @@ class Simulation:
         )
         rejected = []
         for index, update in enumerate(case.updates):
-            filing = index == 0 and update.name == "file"  # arrived with the start (update-with-start)
+            filing = index == 0 and update.name == FILE_UPDATE  # arrived with the start (update-with-start)
             if not filing and not await self._advance_to(handle, start + (update.at - case.started_at)):
                 rejected.append(f"{update.name}: the case had already ended")
                 continue
+            method = UPDATES.get(update.name)
+            if method is None:
+                rejected.append(f"{update.name}: the current workflow has no such update")
+                continue
             try:
                 # Update ids are unique per server: prefix the recorded id with this run's workflow id.
-                await handle.execute_update(update.name, update.payload, id=f"{wf_id}:{update.update_id}")
+                await handle.execute_update(method, update.payload, id=f"{wf_id}:{update.update_id}")
             except WorkflowUpdateFailedError as err:
                 rejected.append(f"{update.name}: {getattr(err.cause, 'message', err)}")
         await self._run_out(handle, start)
@@ -184,7 +192,7 @@ def _tasks_done(events: list) -> bool:
 
 @asynccontextmanager
 async def simulation(converter: DataConverter) -> AsyncIterator[Simulation]:
-    from worker import build_worker
+    from runtime.worker_build import build_worker
 
     with tempfile.TemporaryDirectory(prefix="whatif-") as tmp:
         env = await WorkflowEnvironment.start_time_skipping(

@@ -1,6 +1,7 @@
 """What-if beyond the outcome: the proposed policy itself (whole, or merged onto each case's own, never
 silently defaulted), its diff from the case's policy, and the path each run took, step by step."""
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,11 @@ from models.policy import Policy
 from policy.loader import PolicyError, parse_policy
 
 MAX_PATH_DIFFERENCES = 12
+# The simulation sends each human step at its recorded offset, but a step can land a few seconds late: the
+# time-skipping server's clock runs on while the runner waits for the case to settle, more so on a loaded
+# machine. Deadlines that differ by less than this are the same deadline, not a policy's doing.
+DEADLINE_TOLERANCE = timedelta(minutes=1)
+_SINCE = re.compile(r"^(?:(-?\d+) days?, )?(\d+):(\d\d):(\d\d)$")
 
 
 class PathStep(BaseModel):
@@ -68,38 +74,56 @@ async def path_of(history: WorkflowHistory, converter: DataConverter) -> list[Pa
     return steps
 
 
+def _same_time(a: Any, b: Any) -> bool:
+    """Two "time since filing" texts within DEADLINE_TOLERANCE of each other (other values: equal)."""
+    if a == b:
+        return True
+    parsed = [_SINCE.match(x) if isinstance(x, str) else None for x in (a, b)]
+    if parsed[0] is None or parsed[1] is None:
+        return False
+    d = [
+        timedelta(days=int(m[1] or 0), hours=int(m[2]), minutes=int(m[3]), seconds=int(m[4]))
+        for m in (parsed[0], parsed[1])
+    ]
+    return abs(d[0] - d[1]) < DEADLINE_TOLERANCE
+
+
 def path_differences(control: list[PathStep], proposed: list[PathStep], refused: list[str]) -> list[str]:
-    """Plain words: where the paths part, offers and deadlines that differ, escalations, refused steps."""
-    out: list[str] = []
-    for a, b in zip(control, proposed):
+    """Plain words: where the paths part, the step counts, escalations and refused steps first (they are what
+    a reviewer reads for), then the offers and deadlines that differ along the shared part."""
+    headline: list[str] = []
+    details: list[str] = []
+    # The paths may differ in length: compared up to the shorter one, the step counts after the loop.
+    for a, b in zip(control, proposed, strict=False):
         if a.action != b.action:
-            out.append(
+            headline.append(
                 f"step {a.seq}: the paths part: under the case's policy '{a.summary}', "
                 f"under the proposed one '{b.summary}'"
             )
             break
-        if a.offer != b.offer and a.offer and b.offer:
-            changed = {k: (a.offer[k], b.offer[k]) for k in a.offer if a.offer[k] != b.offer.get(k)}
-            out.append(
-                f"step {a.seq}: offer {a.offer['offer_id']} differs: "
-                + ", ".join(f"{k} {x} -> {y}" for k, (x, y) in changed.items())
-            )
+        if a.offer and b.offer:
+            changed = {k: (a.offer[k], b.offer.get(k)) for k in a.offer if not _same_time(a.offer[k], b.offer.get(k))}
+            if changed:
+                details.append(
+                    f"step {a.seq}: offer {a.offer['offer_id']} differs: "
+                    + ", ".join(f"{k} {x} -> {y}" for k, (x, y) in changed.items())
+                )
         for clock in sorted(set(a.deadlines) & set(b.deadlines)):
-            if a.deadlines[clock] != b.deadlines[clock]:
-                out.append(
+            if not _same_time(a.deadlines[clock], b.deadlines[clock]):
+                details.append(
                     f"step {a.seq} ({a.action}): {clock} due {a.deadlines[clock]} after filing -> {b.deadlines[clock]}"
                 )
     else:
         if len(control) != len(proposed):
-            out.append(f"the case's policy takes {len(control)} steps, the proposed one {len(proposed)}")
+            headline.append(f"the case's policy takes {len(control)} steps, the proposed one {len(proposed)}")
     escalations = (
         sum(1 for s in control if s.action == "escalated"),
         sum(1 for s in proposed if s.action == "escalated"),
     )
     if escalations[0] != escalations[1]:
-        out.append(f"escalations: {escalations[0]} -> {escalations[1]}")
-    out += [f"refused under the proposed policy: {r}" for r in refused]
-    return list(dict.fromkeys(out))[:MAX_PATH_DIFFERENCES]
+        headline.append(f"escalations: {escalations[0]} -> {escalations[1]}")
+    headline += [f"refused under the proposed policy: {r}" for r in refused]
+    return list(dict.fromkeys(headline + details))[:MAX_PATH_DIFFERENCES]
 
 
 # ---- the proposed policy ----------------------------------------------------------------------------------

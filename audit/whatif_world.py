@@ -19,9 +19,9 @@ from temporalio.converter import DataConverter
 from activities.intake import IntakeActivities
 from activities.money import MoneyActivities
 from adapters.db_platform import DbMerchantDeposits, DbOrderLookup, DbPaymentGateway
-from adapters.ports import MerchantStanding
 from core.db import session_scope
 from models.activity_io import ImpactCounts, ImpactQuery, OrderLookupResult, StandingQuery
+from models.platform import MerchantStanding
 from models.tables import Consumer, Merchant
 
 RECORDED_TYPES: dict[str, type] = {
@@ -121,7 +121,7 @@ class RecordedWorld:
 
     def activities(self) -> list:
         """The worker's activities with the three questions answered from the recording."""
-        from worker import activities_for
+        from runtime.worker_build import activities_for
 
         replaced = {"lookup_order", "count_open_complaints", "merchant_standing"}
         real = [fn for fn in activities_for(self.engine) if fn.__name__ not in replaced]

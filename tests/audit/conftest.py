@@ -21,13 +21,13 @@ from core import search_attributes
 from core.binaries import SERVER_STARTUP_TIMEOUT, find_binary
 from core.db import make_engine
 from core.migrate import upgrade_database
-from core.seed import seed_demo
 from core.settings import DEFAULT_POLICY_FILE
 from core.temporal import data_converter
 from policy.loader import load_policy
+from runtime.worker_build import build_worker
+from seed.demo import seed_demo
 from tests.api.conftest import Api, _drop_schema, _fresh_postgres, _fresh_sqlite, api_settings, start_api
 from tests.conftest import PG_ADMIN_URL
-from worker import build_worker
 
 
 @pytest.fixture

@@ -191,7 +191,7 @@ async def test_what_if_reports_per_case_and_total_changes_under_a_proposed_polic
     assert case["policy_diff"] == [
         {"path": "negotiation.lapse_action", "from_value": "escalate_tier", "to_value": "close"}
     ]
-    assert any("paths part" in line for line in case["path_differences"])
+    assert any("paths part" in line for line in case["path_differences"]), case["path_differences"]
     assert case["proposed"]["steps"] and case["control"]["steps"][0]["action"] == "filed"
     bad = {"policy": {"version": "x", "sla": {"warning_ratio": 7}}, "merge": True, "complaint_ids": [lapsed]}
     refused = await audit_stack.api.http.post("/audit/what-if", json=bad, headers=as_auditor(audit_stack))

@@ -1,5 +1,6 @@
 """CI guard: every recorded history replays through the current workflow code; an unguarded change fails."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from audit.scenarios import SCENARIOS
 from audit.state_at import state_at_event, state_at_time
 from core.temporal import data_converter
 from tests.audit.incompatible_workflow import PatchedChange, UnguardedChange
+from workflows.patches import LATER_PATCHES, PATCHES_AT_START
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
 FILES = sorted(HISTORIES.glob("*.json"))
@@ -28,6 +30,66 @@ async def test_recorded_history_replays_cleanly(path):
     history = history_from_json(path.read_text(encoding="utf-8"))
     verdict = await replay_verdict(history, data_converter())
     assert verdict.replays_cleanly, verdict.reason
+
+
+LOCAL_WRITES = [f for f in FILES if f.stem.startswith(("v2_", "v3_"))]
+
+
+@pytest.mark.parametrize("path", LOCAL_WRITES, ids=[f.stem for f in LOCAL_WRITES])
+async def test_every_local_write_is_compared_with_the_record_it_returned(path):
+    """Patch `local-step-writes`: no input of a local activity is in history, its returned record is."""
+    history = history_from_json(path.read_text(encoding="utf-8"))
+    local = [
+        json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)["activity_type"]
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    ]
+    regular = [e for e in history.events if e.HasField("activity_task_scheduled_event_attributes")]
+    assert "record_transition" in local and not any(
+        e.activity_task_scheduled_event_attributes.activity_type.name in local for e in regular
+    )
+    verdict = await replay_verdict(history, data_converter())
+    assert verdict.replays_cleanly, verdict.reason
+    assert verdict.decisions_not_comparable == {}
+    # Notifications are messages, not decisions: every other write and every regular activity is compared.
+    assert verdict.decisions_compared == len(regular) + sum(1 for name in local if name != "send_notification")
+
+
+PATCHES_FIRST = [f for f in FILES if f.stem.startswith("v4_")]
+
+
+def _patch_markers_of_the_first_workflow_task(history) -> list[str]:
+    first_completed = next(e.event_id for e in history.events if e.HasField("workflow_task_completed_event_attributes"))
+    second_started = next(
+        e.event_id
+        for e in history.events
+        if e.HasField("workflow_task_started_event_attributes") and e.event_id > first_completed
+    )
+    return [
+        json.loads(e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"]
+        for e in history.events
+        if first_completed < e.event_id < second_started
+        and e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_patch"
+    ]
+
+
+@pytest.mark.parametrize("path", PATCHES_FIRST, ids=[f.stem for f in PATCHES_FIRST])
+def test_a_case_started_with_patches_at_start_records_every_patch_before_its_first_activity(path):
+    """Patch `patches-at-start`: a patch asked later, after a local activity, could be answered differently
+    on replay than live (docs/VERSIONING.md); a case started with it records every marker up front."""
+    history = history_from_json(path.read_text(encoding="utf-8"))
+    markers = _patch_markers_of_the_first_workflow_task(history)
+    assert PATCHES_AT_START in markers and set(LATER_PATCHES) <= set(markers)
+    first_activity = next(e.event_id for e in history.events if e.HasField("activity_task_scheduled_event_attributes"))
+    last_marker = max(
+        e.event_id
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_patch"
+    )
+    assert last_marker < first_activity
 
 
 async def test_an_unguarded_change_makes_replay_fail_at_the_first_disagreeing_event():
@@ -66,6 +128,16 @@ async def test_state_at_a_time_is_the_state_after_the_last_event_before_it():
     assert at.state.offers and at.state.offers[-1].offer_id == offer.record.snapshot.offers[-1].offer_id
 
 
+async def test_state_at_the_time_of_a_local_record_includes_the_step_it_records():
+    """With `local-step-writes` the step and its record share one workflow task, stamped with its start."""
+    converter = data_converter()
+    history = load("v3_tier1_resolved")
+    records = await scheduled_records(history, converter)
+    offer = next(r for r in records if r.record.action == "offer_made")
+    at = await state_at_time(history, offer.record.at, converter)
+    assert at.state.offers and at.state.offers[-1].offer_id == offer.record.snapshot.offers[-1].offer_id
+
+
 async def test_state_before_the_first_workflow_task_says_so():
     at = await state_at_event(load("withdrawn_in_classification"), 1, data_converter())
     assert at.event_id > 1 and at.note and at.state.stage.value == "intake"
@@ -84,5 +156,13 @@ async def test_bulk_replay_reports_progress_and_names_every_diverged_and_unavail
     assert len(seen) == len(FILES) + 1 and seen[-1] is None
     assert (summary.replayed, summary.clean, summary.diverged, summary.unavailable) == (len(FILES), 0, len(FILES), 1)
     assert {v.workflow_id for v in summary.diverged_cases} == {h.workflow_id for h in histories}
-    assert all(v.diverged_event_type == "activity_task_scheduled" for v in summary.diverged_cases)
+    # The first command: an activity, or the patch marker of a history recorded with `local-step-writes`.
+    first_command = {h.workflow_id: next(e for e in h.events if _is_command(e)).event_id for h in histories}
+    assert all(v.diverged_at_event == first_command[v.workflow_id] for v in summary.diverged_cases)
     assert summary.unavailable_cases == {"CMP-gone-1": "no case 'CMP-gone-1'"}
+
+
+def _is_command(event) -> bool:
+    return event.HasField("activity_task_scheduled_event_attributes") or event.HasField(
+        "marker_recorded_event_attributes"
+    )

@@ -1,4 +1,5 @@
-"""Decisions written by a local activity: compared with the audit rows they wrote (no input in the history)."""
+"""Decisions written by a local activity (patch `local-step-writes`): Temporal keeps no input of a local
+activity, so they are compared with the record the activity returned (its marker), and with the audit rows."""
 
 import uuid
 
@@ -16,10 +17,10 @@ from core.settings import DEFAULT_POLICY_FILE
 from core.temporal import data_converter
 from models.tables import AuditLog
 from policy.loader import load_policy
+from runtime.worker_build import build_worker
 from tests.api.conftest import api_settings
 from tests.audit import changed_policy_code as change
-from tests.audit.local_records_workflow import LocalRecordsWorkflow
-from worker import build_worker
+from workflows.complaint import ComplaintWorkflow
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +40,8 @@ async def local_case(tmp_path_factory):
         await search_attributes.register(env.client)
         queue = f"local-{uuid.uuid4().hex[:8]}"
         settings = api_settings(tmp_path_factory.mktemp("local-data"), temporal_task_queue=queue)
-        async with build_worker(env.client, engine, settings, task_queue=queue, workflows=[LocalRecordsWorkflow]):
-            driver = CaseDriver(env, engine, queue, load_policy(DEFAULT_POLICY_FILE))
+        async with build_worker(env.client, engine, settings, task_queue=queue, workflows=[ComplaintWorkflow]):
+            driver = CaseDriver(env, engine, queue, load_policy(DEFAULT_POLICY_FILE), local_step_writes=True)
             cid = await tier2_no_survey_answer(driver)
             await driver.finish(cid)
             history = await driver.handle(cid).fetch_history()
@@ -64,20 +65,21 @@ async def test_local_records_are_compared_with_their_audit_rows(local_case):
         and e.activity_task_scheduled_event_attributes.activity_type.name == "record_transition"
         for e in history.events
     )
-    verdict = await replay_verdict(history, data_converter(), workflows=[LocalRecordsWorkflow], audit_rows=rows)
+    verdict = await replay_verdict(history, data_converter(), audit_rows=rows)
     assert verdict.replays_cleanly, verdict.reason
     assert verdict.decisions_not_comparable == {}
-    blind = await replay_verdict(history, data_converter(), workflows=[LocalRecordsWorkflow])
-    assert blind.replays_cleanly and blind.decisions_not_comparable == {"record_transition": len(rows)}
+    blind = await replay_verdict(history, data_converter())  # no audit rows: the markers alone
+    assert blind.replays_cleanly and blind.decisions_not_comparable == {}
+    assert blind.decisions_compared >= len(rows)  # every audit record, and the other record writes
 
 
 async def test_a_doubled_coupon_in_a_local_record_is_named_at_its_marker(local_case, monkeypatch):
     history, rows = local_case
     change.doubled_gift_coupon(monkeypatch)
-    verdict = await replay_verdict(history, data_converter(), workflows=[LocalRecordsWorkflow], audit_rows=rows)
+    verdict = await replay_verdict(history, data_converter())
     assert verdict.commands_match and not verdict.replays_cleanly
     offer_row = next(r for r in rows if r["action"] == "offer_made" and r["details"]["tier"] == "refund_plus_gift")
-    local = next(d for d in verdict.decision_divergences if d.local)
+    local = next(d for d in verdict.decision_divergences if d.local and d.activity == "record_transition")
     marker = next(e for e in history.events if e.event_id == local.event_id)
     assert marker.HasField("marker_recorded_event_attributes")
     assert (local.timeline_seq, local.timeline_action) == (offer_row["details"]["seq"], "offer_made")
@@ -86,3 +88,5 @@ async def test_a_doubled_coupon_in_a_local_record_is_named_at_its_marker(local_c
         offer_row["details"]["gift_coupon_minor"],
         2 * offer_row["details"]["gift_coupon_minor"],
     )
+    offer = next(d for d in verdict.decision_divergences if d.activity == "record_offer")
+    assert offer.local and offer.event_id < local.event_id and offer.timeline_action == "offer_made"
