@@ -2,8 +2,9 @@
 
 It takes a `Shape` read from a real project history (bench/shape.py) and replays it: the same
 updates in the same order, the same number of activities per update (in the handler or after it, as
-measured), the same timers (the survey delay really fires, the others are started and cancelled as
-the project's deadline waits are) and the same search-attribute upserts. Its activity does nothing.
+measured; local ones as local activities), the same timers (the survey delay really fires, the others
+are started and cancelled as the project's deadline waits are) and the same search-attribute upserts.
+Its activity does nothing.
 Run by the same worker settings, sandbox runner and data converter as the project's worker.
 """
 
@@ -57,7 +58,7 @@ class BareWorkflow:
     async def run(self, shape: Shape) -> BareState:
         segments = shape.segments
         for i, segment in enumerate(segments):
-            await workflow.wait_condition(lambda: self.handled > i)
+            await workflow.wait_condition(lambda done=i: self.handled > done)
             async with self.lock:
                 await self._work(i, segment, after=True)
             if i + 1 < len(segments):
@@ -96,27 +97,37 @@ class BareWorkflow:
     async def _wait_for_update(self, index: int, with_timer: bool) -> None:
         try:
             await workflow.wait_condition(lambda: self.accepted >= index, timeout=WAIT_TIMER if with_timer else None)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await workflow.wait_condition(lambda: self.accepted >= index)
 
     async def _work(self, i: int, segment: Segment, *, after: bool) -> None:
-        count = segment.after_activities if after else segment.handler_activities
+        regular = segment.after_activities if after else segment.handler_activities
+        local = segment.after_local_activities if after else segment.handler_local_activities
         cancelled = segment.timers_started - len(segment.timers_fired) - self._wait_timers(i)
-        # Cancelled timers and upserts go with the handler's activities first, then with the rest.
-        offset = 0 if not after else segment.handler_activities
-        for n in range(count):
+        # Cancelled timers and upserts go with the handler's activities first, then with the rest; upserts
+        # beyond the activities (a design whose writes are few but whose stage changes are not) come last.
+        offset = 0 if not after else segment.handler_activities + segment.handler_local_activities
+        for n in range(regular + local):
             slot = offset + n
             if slot < segment.upserts:
-                workflow.upsert_search_attributes([sa.STAGE.value_set(f"bare-{i}-{slot}")])
+                self._upsert(i, slot)
             timer = asyncio.ensure_future(workflow.sleep(WAIT_TIMER)) if slot < cancelled else None
-            await workflow.execute_activity(
-                bare_activity,
-                BareInput(case_id=workflow.info().workflow_id, segment=i, n=n),
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=RETRY,
-            )
+            inp = BareInput(case_id=workflow.info().workflow_id, segment=i, n=n)
+            if n < regular:
+                await workflow.execute_activity(
+                    bare_activity, inp, start_to_close_timeout=timedelta(seconds=30), retry_policy=RETRY
+                )
+            else:
+                await workflow.execute_local_activity(
+                    bare_activity, inp, start_to_close_timeout=timedelta(seconds=30), retry_policy=RETRY
+                )
             if timer is not None:
                 timer.cancel()
         if after:
+            for slot in range(offset + regular + local, segment.upserts):
+                self._upsert(i, slot)
             for seconds in segment.timers_fired:
                 await workflow.sleep(timedelta(seconds=seconds))
+
+    def _upsert(self, i: int, slot: int) -> None:
+        workflow.upsert_search_attributes([sa.STAGE.value_set(f"bare-{i}-{slot}")])

@@ -43,8 +43,14 @@ QUERIES = [
     ("merchant: own shop, newest first", MERCHANT, dict()),
     ("merchant: own open cases in negotiation", MERCHANT, dict(stage=[Stage.NEGOTIATION], is_open=True)),
     ("consumer: own complaints", CONSUMER, dict()),
+    ("agent: page 1 of all open", AGENT, dict(is_open=True)),
     ("agent: page 20 of all open", AGENT, dict(is_open=True, offset=1000)),
 ]
+FIRST_PAGE, DEEP_PAGE = "agent: page 1 of all open", "agent: page 20 of all open"
+# PostgreSQL's deep page is "as fast as the first" when its p50 is within this factor of the first page's.
+# (SQLite's ratio is printed too; its OFFSET still materialises the rows it skips.)
+DEEP_PAGE_TARGET = 1.2
+DEEP_PAGE_DATABASE = "PostgreSQL"
 
 
 @dataclass
@@ -59,6 +65,10 @@ class ListingResult:
 
     def p(self, pct: float, label: str | None = None) -> float:
         return percentile(self.timings[label] if label else self.all(), pct)
+
+    def deep_page_ratio(self) -> float:
+        """Page 20 over page 1 of the same list (p50): what the offset itself costs."""
+        return self.p(50, DEEP_PAGE) / self.p(50, FIRST_PAGE)
 
 
 def _rows(count: int, now: datetime, rng: random.Random) -> list[dict]:

@@ -13,7 +13,7 @@ from temporalio.worker import Replayer
 
 from bench.bare_workflow import BareWorkflow
 from core.temporal import data_converter
-from worker import workflow_runner
+from runtime.worker_build import workflow_runner
 from workflows.complaint import ComplaintWorkflow
 
 

@@ -16,8 +16,8 @@ from bench.databases import postgres_reachable, postgres_schema, sqlite_database
 from bench.env import bench_env
 from bench.insights import add_to_report as add_insights
 from bench.insights import measure as measure_insights
-from bench.lateness import LATENESS_SCALE, run_lateness
 from bench.latency import run_latency
+from bench.lateness import LATENESS_SCALE, run_lateness
 from bench.listing import measure
 from bench.memory import run_memory
 from bench.replay import run_replay
@@ -40,7 +40,7 @@ class BenchConfig:
     cases_per_agent: int = 2
     agent_seconds: float = 60.0
     think: tuple[float, float] = (1.0, 3.0)
-    lateness_cases: int = 100
+    lateness_cases: list[int] = field(default_factory=lambda: [100, 1_000])
     lateness_watch: float = 45.0
     list_rows: int = 100_000
     list_repeats: int = 20
@@ -59,7 +59,7 @@ class BenchConfig:
             rounds=1,
             agents=10,
             agent_seconds=10.0,
-            lateness_cases=10,
+            lateness_cases=[10, 40],
             lateness_watch=25.0,
             list_rows=10_000,
             list_repeats=5,
@@ -126,16 +126,17 @@ async def run_all(config: BenchConfig, say=print, json_path: Path | None = None)
                 )
             )
         if "lateness" in config.only:
-            say("Escalation lateness ...")
-            report.add_lateness(
-                await run_lateness(
-                    env,
-                    scaled(base, LATENESS_SCALE),
-                    cases=config.lateness_cases,
-                    watch_seconds=config.lateness_watch,
-                    worker_settings=ws,
+            for stalled in config.lateness_cases:
+                say(f"Escalation lateness, {stalled} stalled cases ...")
+                report.add_lateness(
+                    await run_lateness(
+                        env,
+                        scaled(base, LATENESS_SCALE),
+                        cases=stalled,
+                        watch_seconds=config.lateness_watch,
+                        worker_settings=ws,
+                    )
                 )
-            )
     if "memory" in config.only:
         say("Worker memory ...")
         async with bench_env() as env:  # a server of its own: no leftovers from the other runs

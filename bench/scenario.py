@@ -10,17 +10,18 @@ update id, so a step retried after an outage is deduplicated by Temporal instead
 
 import asyncio
 import time
-from typing import Any
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 
 from adapters.db_platform import DbOrderLookup
+from api.case_start import NewComplaint, file_complaint
 from bench.fixtures import Party, evidence_for
-from core.cases import NewComplaint, file_complaint
+from core.settings import Settings
 from models.case import (
     Actor,
     CaseState,
@@ -148,6 +149,8 @@ class FullCase(DrivenCase):
     party: Party
     patience: float = 120.0
     complaint_id: str | None = None
+    # As the API files (WORKFLOW_LOCAL_WRITES): the benchmark measures the configured path.
+    local_step_writes: bool = field(default_factory=lambda: Settings().workflow_local_writes)
 
     @property
     def name(self) -> str:
@@ -161,7 +164,7 @@ class FullCase(DrivenCase):
             consumer_id=self.party.consumer_id,
             order_id=self.party.order_id,
             order_line_id=self.party.line_id,
-            description="屏幕破损 the screen arrived cracked",
+            description="屏幕破损 the screen is cracked",
             evidence=[evidence_for(self.party.order_id)],
         )
         result = await retrying(
@@ -174,6 +177,7 @@ class FullCase(DrivenCase):
                 request=request,
                 actor=Actor(id=self.party.consumer_id, role=Role.CONSUMER),
                 update_id=f"file-{self.party.line_id}",
+                local_step_writes=self.local_step_writes,
             ),
             patience=self.patience,
         )
@@ -182,6 +186,11 @@ class FullCase(DrivenCase):
 
     async def state(self) -> CaseState:
         return await retrying(lambda: self.handle().query(ComplaintWorkflow.state), patience=self.patience)
+
+    @staticmethod
+    async def state_of(client: Client, complaint_id: str) -> CaseState:
+        handle = client.get_workflow_handle_for(ComplaintWorkflow.run, workflow_id(complaint_id))
+        return await handle.query(ComplaintWorkflow.state)
 
     def pending(self, state: CaseState) -> set[str]:
         return {p.action for p in state.pending_actions}

@@ -167,6 +167,16 @@ class WorkerProcess:
         if self.process is not None:
             _stop_group(self.process, signal.SIGTERM)
 
+    async def stall(self, seconds: float) -> None:
+        """SIGSTOP, then SIGCONT: the worker freezes as under a long GC pause or a starved CPU, then goes on
+        with what it held (its cached cases, workflow tasks that timed out meanwhile, running activities)."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGSTOP)
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            os.killpg(self.process.pid, signal.SIGCONT)
+
     def rss_bytes(self) -> int:
         """Resident set size of the worker process, read from /proc (Linux)."""
         status = Path(f"/proc/{self.pid}/status").read_text()

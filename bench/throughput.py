@@ -1,12 +1,15 @@
-"""Full cases per second, end to end, against a bare workflow of the same shape on the same server.
+"""Full cases per second, end to end, against two bare workflows on the same server.
 
 One reference project case is run first; its history gives the shape (bench/shape.py) that the bare
-workflow replays. Then rounds alternate project and bare (each with only its own worker process
-running), so drift in a shared machine's load hits both alike; the ratio is taken per round pair.
-Every measured project case is checked against the reference shape, and deviations are reported.
+workflow replays, and the minimal durable shape (the same updates, only the money activities and the
+survey timer) that a second bare round replays. Then each round runs project, bare shape and minimal
+shape (each with only its own worker process running), so drift in a shared machine's load hits all
+three alike; the ratios are taken per round. Every measured project case is checked against the
+reference shape, and deviations are reported.
 """
 
 import asyncio
+import math
 import time
 import uuid
 from collections import Counter
@@ -16,7 +19,7 @@ from bench.bare_case import BareCase
 from bench.env import BenchEnv
 from bench.fixtures import make_parties
 from bench.scenario import FullCase
-from bench.shape import Shape, event_counts, same_work, shape_of
+from bench.shape import Shape, event_counts, minimal_shape_of, same_work, shape_of
 from bench.stats import steady_rate
 from models.enums import Stage
 from models.policy import Policy
@@ -35,6 +38,7 @@ class Round:
 @dataclass
 class ThroughputResult:
     shape: Shape
+    minimal: Shape
     rounds: list[Round] = field(default_factory=list)
     shape_deviations: int = 0
     deviation_example: str = ""
@@ -42,13 +46,11 @@ class ThroughputResult:
     project_ids: list[str] = field(default_factory=list)  # workflow ids of completed cases, for replay
     bare_ids: list[str] = field(default_factory=list)
 
-    def pairs(self) -> list[tuple[Round, Round]]:
+    def ratios(self, yardstick: str = "bare") -> list[float]:
+        """Project over `yardstick` ("bare" or "minimal"), per round."""
         project = [r for r in self.rounds if r.kind == "project"]
-        bare = [r for r in self.rounds if r.kind == "bare"]
-        return list(zip(project, bare, strict=False))
-
-    def ratios(self) -> list[float]:
-        return [p.steady / b.steady for p, b in self.pairs() if b.steady > 0]
+        other = [r for r in self.rounds if r.kind == yardstick]
+        return [p.steady / o.steady for p, o in zip(project, other, strict=False) if o.steady > 0]
 
 
 async def _drive_all(cases: list, concurrency: int) -> tuple[float, list[float], int]:
@@ -76,6 +78,10 @@ async def _drive_all(cases: list, concurrency: int) -> tuple[float, list[float],
     return time.monotonic() - start, finished, failures
 
 
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
 def _round(kind: str, elapsed: float, finished: list[float], failures: int) -> Round:
     return Round(
         kind=kind,
@@ -87,12 +93,22 @@ def _round(kind: str, elapsed: float, finished: list[float], failures: int) -> R
     )
 
 
-async def reference_shape(env: BenchEnv, policy: Policy, task_queue: str) -> tuple[Shape, Counter]:
+async def reference_shape(env: BenchEnv, policy: Policy, task_queue: str) -> tuple[Shape, Shape, Counter]:
+    """(shape, minimal durable shape, event counts) of one full project case."""
     [party] = make_parties(env.engine, 1)
     case = FullCase(env.client, env.engine, task_queue, policy, party)
     await case.run()
     history = await case.handle().fetch_history()
-    return shape_of(history), event_counts(history)
+    return shape_of(history), minimal_shape_of(history), event_counts(history)
+
+
+async def _bare_round(
+    env: BenchEnv, queue: str, shape: Shape, kind: str, *, cases: int, concurrency: int, worker_settings: dict
+) -> tuple[Round, list[BareCase]]:
+    async with env.running_worker(queue, module="bench.bare_worker", **worker_settings):
+        bare = [BareCase(env.client, queue, shape, f"{kind}-{uuid.uuid4().hex[:10]}") for _ in range(cases)]
+        elapsed, finished, failures = await _drive_all(bare, concurrency)
+    return _round(kind, elapsed, finished, failures), bare
 
 
 async def run_throughput(
@@ -100,9 +116,10 @@ async def run_throughput(
 ) -> ThroughputResult:
     project_queue, bare_queue = f"bench-{uuid.uuid4().hex[:6]}", f"bare-{uuid.uuid4().hex[:6]}"
     async with env.running_worker(project_queue, **worker_settings):
-        shape, reference = await reference_shape(env, policy, project_queue)
-    result = ThroughputResult(shape=shape)
-    say(f"  shape of a full case: {shape.totals()}")
+        shape, minimal, reference = await reference_shape(env, policy, project_queue)
+    result = ThroughputResult(shape=shape, minimal=minimal)
+    say(f"  shape of a full case: {shape.totals()}; minimal durable shape: {minimal.totals()}")
+    sizes = dict(cases=cases, concurrency=concurrency, worker_settings=worker_settings)
     for n in range(rounds):
         parties = make_parties(env.engine, cases)
         async with env.running_worker(project_queue, **worker_settings):
@@ -111,19 +128,20 @@ async def run_throughput(
             result.rounds.append(_round("project", elapsed, finished, failures))
             await _check_shapes(env, project, reference, result)
             result.project_ids += [c.handle().id for c in project if c.complaint_id]
-        async with env.running_worker(bare_queue, module="bench.bare_worker", **worker_settings):
-            bare = [BareCase(env.client, bare_queue, shape, f"bare-{uuid.uuid4().hex[:10]}") for _ in range(cases)]
-            elapsed, finished, failures = await _drive_all(bare, concurrency)
-            result.rounds.append(_round("bare", elapsed, finished, failures))
-            result.bare_ids += [c.case_id for c in bare]
-            if n == 0:
-                bare_counts = event_counts(await bare[0].handle().fetch_history())
-                if not same_work(bare_counts, reference):
-                    say(f"  warning: bare shape {dict(bare_counts)} differs from project {dict(reference)}")
-        p, b = result.rounds[-2], result.rounds[-1]
+        bare_round, bare = await _bare_round(env, bare_queue, shape, "bare", **sizes)
+        result.rounds.append(bare_round)
+        result.bare_ids += [c.case_id for c in bare]
+        if n == 0:
+            bare_counts = event_counts(await bare[0].handle().fetch_history())
+            if not same_work(bare_counts, reference):
+                say(f"  warning: bare shape {dict(bare_counts)} differs from project {dict(reference)}")
+        minimal_round, _ = await _bare_round(env, bare_queue, minimal, "minimal", **sizes)
+        result.rounds.append(minimal_round)
+        p, b, m = result.rounds[-3:]
         say(
-            f"  round {n + 1}: project {p.steady:.2f} cases/s, bare {b.steady:.2f} cases/s, "
-            f"ratio {p.steady / b.steady:.2f} (failures {p.failures}/{b.failures})"
+            f"  round {n + 1}: project {p.steady:.2f} cases/s, bare shape {b.steady:.2f}, minimal {m.steady:.2f}; "
+            f"ratios {_ratio(p.steady, b.steady):.2f} / {_ratio(p.steady, m.steady):.2f} "
+            f"(failures {p.failures}/{b.failures}/{m.failures})"
         )
     return result
 

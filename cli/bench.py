@@ -21,15 +21,25 @@ def bench_run(
         list[str] | None, typer.Option(help="KEY=VALUE worker settings to try, e.g. WORKER_ACTIVITY_THREADS=4")
     ] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="also write the figures here")] = None,
+    rounds: Annotated[int | None, typer.Option(help="throughput rounds (each: project, bare, minimal)")] = None,
+    cases: Annotated[int | None, typer.Option(help="cases per throughput round")] = None,
+    agent_seconds: Annotated[float | None, typer.Option(help="seconds of agent load, project and bare each")] = None,
+    lateness_cases: Annotated[
+        list[int] | None, typer.Option(help="stalled cases per lateness run (repeat for several runs)")
+    ] = None,
 ) -> None:
-    """Run the benchmark and print every figure with its target."""
+    """Run the benchmark and print every figure with its yardstick and target (flags trim a full run)."""
     from bench.run import ALL, BenchConfig, run_all
 
     unknown = set(only or ()) - set(ALL)
     if unknown:
         raise typer.BadParameter(f"unknown benchmark(s) {sorted(unknown)}; choose from {', '.join(ALL)}")
     settings = dict(item.split("=", 1) for item in worker_setting or [])
-    config = (BenchConfig.quick if quick else BenchConfig)(only=tuple(only or ALL), worker_settings=settings)
+    trims = dict(rounds=rounds, cases=cases, agent_seconds=agent_seconds, lateness_cases=lateness_cases)
+    overrides = {name: value for name, value in trims.items() if value is not None}
+    config = (BenchConfig.quick if quick else BenchConfig)(
+        only=tuple(only or ALL), worker_settings=settings, **overrides
+    )
     asyncio.run(run_all(config, say=typer.echo, json_path=json_out))
 
 
@@ -38,9 +48,9 @@ def drills_run(
     only: Annotated[
         list[str] | None,
         typer.Option(
-            help="kill-worker, temporal-restart, pg-drop, duplicates, "
-            "fuzz, agents, model (the attacker model: only "
-            "when named)"
+            help="kill-worker, temporal-restart, pg-drop, worker-stall, worker-stall-local, duplicates, "
+            "fuzz, agents; only when named: model (the attacker model), worker-stall-short-sticky "
+            "(Temporal's 10 s sticky timeout: expected to find cases that do not replay)"
         ),
     ] = None,
     sequences: Annotated[int, typer.Option(help="model: Hypothesis sequences")] = 50,
