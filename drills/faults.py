@@ -2,7 +2,8 @@
 
 - kill -9 the worker mid-run, start a new one;
 - stop the file-backed Temporal dev server mid-run, start it again on the same port and file;
-- terminate the worker's PostgreSQL connections (pg_terminate_backend) again and again during activities.
+- terminate the worker's PostgreSQL connections (pg_terminate_backend) again and again during activities;
+- freeze the worker (SIGSTOP) past the workflow-task timeout, again and again, then replay every case.
 """
 
 import asyncio
@@ -11,16 +12,19 @@ from datetime import timedelta
 
 from sqlalchemy import create_engine, text
 
+from audit.replay import replay_verdict
 from bench.databases import PG_ADMIN_URL, postgres_schema, with_options
 from bench.env import BenchEnv, bench_env
+from bench.replay import fetch
 from bench.stack import wait_for_pollers
-from core.settings import DEFAULT_POLICY_FILE
+from core.settings import DEFAULT_POLICY_FILE, Settings
+from core.temporal import data_converter
 from drills.checks import full_case_problems
 from drills.fleet import FleetOutcome, run_fleet
 from drills.result import DrillResult
 from models.policy import Policy
 from policy.loader import load_policy
-
+from workflows.ids import workflow_id
 
 SURVEY_DELAY = timedelta(seconds=2)
 
@@ -103,6 +107,69 @@ async def temporal_restart_drill(
                 fault_at=fault_at,
             )
         return _verdict("restart the Temporal server mid-run", env, outcome, cases, **{"down s": down_seconds})
+
+
+# Past the 10 s workflow-task timeout Temporal gives a case's tasks, and past Temporal's default 10 s sticky
+# timeout: the server times the frozen worker's tasks out, while the frozen worker still holds the case.
+STALL_SECONDS = 12.0
+
+
+async def worker_stall_drill(
+    cases: int = 30,
+    stalls: int = 3,
+    stall_seconds: float = STALL_SECONDS,
+    local_step_writes: bool = False,
+    sticky_timeout_seconds: float | None = None,
+) -> DrillResult:
+    """Every case must close with clean books, and every history must replay on the current code: a case
+    that does not replay breaks the next time a worker rebuilds it from its history.
+
+    `sticky_timeout_seconds` None runs the worker's default (WORKER_STICKY_TIMEOUT_SECONDS). Below the
+    stall (Temporal's 10 s default) this drill finds cases that do not replay: docs/RELIABILITY.md."""
+    async with bench_env() as env:
+        queue = f"stall-{uuid.uuid4().hex[:6]}"
+        settings = {} if sticky_timeout_seconds is None else {"worker_sticky_timeout_seconds": sticky_timeout_seconds}
+        async with env.running_worker(queue, **settings) as worker:
+
+            async def stall_again_and_again() -> None:
+                for _ in range(stalls):
+                    await worker.stall(stall_seconds)
+                    await asyncio.sleep(3.0)  # the worker catches up between stalls
+
+            outcome = await run_fleet(
+                env,
+                drill_policy(),
+                queue,
+                cases=cases,
+                concurrency=cases,
+                fault=stall_again_and_again,
+                fault_at=0.3,
+                patience=240.0,
+                local_step_writes=local_step_writes,
+            )
+        result = _verdict(
+            "freeze the worker past the workflow-task timeout",
+            env,
+            outcome,
+            cases,
+            **{
+                "stalls": stalls,
+                "stall s": stall_seconds,
+                "local step writes": local_step_writes,
+                "sticky timeout s": sticky_timeout_seconds or Settings().worker_sticky_timeout_seconds,
+            },
+        )
+        histories = await fetch(env.client, [workflow_id(c) for c in outcome.complaint_ids])
+        # The drill only tests something when the server did time the frozen worker's tasks out.
+        result.figures["workflow tasks timed out"] = sum(
+            1 for h in histories for e in h.events if e.HasField("workflow_task_timed_out_event_attributes")
+        )
+        # The auditors' replay: the same sandbox as the worker, decisions compared, a CPU-starved task retried.
+        verdicts = [await replay_verdict(history, data_converter()) for history in histories]
+        result.problems += [
+            f"{v.workflow_id}: does not replay: {v.reason}"[:300] for v in verdicts if not v.replays_cleanly
+        ]
+        return result
 
 
 def _terminate_backends(application_name: str) -> int:

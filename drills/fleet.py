@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from bench.env import BenchEnv
 from bench.fixtures import make_parties
 from bench.scenario import STEPS, FullCase
+from core.settings import Settings
 from models.enums import Stage
 from models.policy import Policy
 
@@ -31,8 +32,11 @@ async def run_fleet(
     fault: Callable[[], Awaitable[None]] | None = None,
     fault_at: float = 0.5,
     patience: float = 180.0,
+    local_step_writes: bool | None = None,
 ) -> FleetOutcome:
-    """Drive `cases` full cases; when `fault_at` of all their steps are done, await `fault()` once."""
+    """Drive `cases` full cases; when `fault_at` of all their steps are done, await `fault()` once.
+    `local_step_writes` None files as the API would (WORKFLOW_LOCAL_WRITES)."""
+    writes = Settings().workflow_local_writes if local_step_writes is None else local_step_writes
     outcome = FleetOutcome()
     parties = make_parties(env.engine, cases)
     total_steps = cases * len(STEPS)
@@ -48,7 +52,9 @@ async def run_fleet(
 
     async def one(party) -> None:
         async with gate:
-            case = FullCase(env.client, env.engine, task_queue, policy, party, patience=patience)
+            case = FullCase(
+                env.client, env.engine, task_queue, policy, party, patience=patience, local_step_writes=writes
+            )
             try:
                 state = await case.run(on_step=stepped)
                 if state.stage == Stage.CLOSED:

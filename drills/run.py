@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Callable
 
 from drills.api_drills import agents_drill, duplicate_writes_drill
 from drills.attacker_model import run_model
-from drills.faults import kill_worker_drill, pg_drop_drill, temporal_restart_drill
+from drills.faults import kill_worker_drill, pg_drop_drill, temporal_restart_drill, worker_stall_drill
 from drills.fuzz import fuzz_drill
 from drills.result import DrillResult
 
@@ -12,13 +12,19 @@ DRILLS: dict[str, Callable[[], Awaitable[DrillResult]]] = {
     "kill-worker": lambda: kill_worker_drill(cases=50, concurrency=50),
     "temporal-restart": lambda: temporal_restart_drill(cases=50, concurrency=50),
     "pg-drop": lambda: pg_drop_drill(cases=50, concurrency=50),
+    "worker-stall": lambda: worker_stall_drill(cases=50, stalls=4),
+    "worker-stall-local": lambda: worker_stall_drill(cases=50, stalls=4, local_step_writes=True),
+    # Temporal's default sticky timeout, shorter than the stall: the drill that found the hazard.
+    "worker-stall-short-sticky": lambda: worker_stall_drill(cases=50, stalls=4, sticky_timeout_seconds=10.0),
     "duplicates": duplicate_writes_drill,
     "fuzz": lambda: fuzz_drill(examples=25, database_url=_database_url()),
     "agents": lambda: agents_drill(agents=50, seconds=60.0),
     # Not in the default run (minutes): `complaints drills run --only model`; DATABASE_URL picks the database.
     "model": lambda: model_drill(50, 40),
 }
-DEFAULT_DRILLS = [name for name in DRILLS if name != "model"]
+# Run only when named: the attacker model (long), and the short-sticky stall, which shows the hazard that
+# WORKER_STICKY_TIMEOUT_SECONDS closes and so is expected to report cases that do not replay.
+DEFAULT_DRILLS = [name for name in DRILLS if name not in ("model", "worker-stall-short-sticky")]
 
 
 def _database_url() -> str | None:

@@ -10,15 +10,15 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus
 
 from activities.records import RecordActivities
+from audit.case_driver import AGENT, CaseDriver
 from bench.env import bench_env
 from bench.stack import wait_for_pollers
 from core.settings import Settings
 from drills.faults import drill_policy
 from models.case import Assignment, ClassificationReview, TransitionRecord
 from models.enums import Stage
-from tests.workflows.driver import AGENT, Driver
+from runtime.worker_build import activities_for, build_worker
 from tests.workflows.factories import make_order
-from worker import activities_for, build_worker
 from workflows.complaint import ComplaintWorkflow as W
 
 SLOW_ACTION = "assigned"
@@ -55,9 +55,9 @@ async def test_an_update_in_flight_across_a_temporal_restart_completes_once():
         policy = drill_policy()
         async with build_worker(env.client, env.engine, Settings(), task_queue=queue, activities=activities):
             await wait_for_pollers(env.client, queue)
-            driver = Driver(env, env.engine, queue, policy)
-            ids = make_order(env.engine)
-            filed = await driver.file(ids, "屏幕破损 the screen cracked after two days of use")
+            driver = CaseDriver(env, env.engine, queue, policy)
+            who = make_order(env.engine)
+            filed = await driver.file(who, "屏幕破损 the screen cracked after two days of use")
             cid = filed.complaint_id
             await driver.stage(cid, Stage.CLASSIFICATION)
             handle = driver.handle(cid)
