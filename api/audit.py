@@ -4,6 +4,7 @@ Case transitions are audited by the workflow's activities; these are the events 
 """
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -27,7 +28,7 @@ def record(
     action: str,
     complaint_id: str | None = None,
     reason: str = "",
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
     """Append in the caller's transaction: the audited change and its record commit together."""
     append_record(
@@ -51,7 +52,7 @@ def record_now(
     action: str,
     complaint_id: str | None = None,
     reason: str = "",
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
     """Record in a transaction of its own (for events with nothing else to commit, e.g. a refusal)."""
     with Session(engine) as session:
@@ -90,7 +91,7 @@ def record_refusal(engine: Engine, principal: Principal, request: Request, resou
         log.exception("could not record a refused attempt on %s", resource)
 
 
-def audited_roles(*roles: Role, resource: str):
+def audited_roles(*roles: Role, resource: str) -> Callable[[Request, Principal, Engine], Principal]:
     """Like require_roles, and a refused (403) attempt is written to the audit log with who and what."""
     base = require_roles(*roles)
 
@@ -101,7 +102,6 @@ def audited_roles(*roles: Role, resource: str):
             record_refusal(engine, principal, request, resource, err.message)
             raise
 
-    check.allowed = base.allowed  # type: ignore[attr-defined]  # read by the role matrix, as for require_roles
     return check
 
 

@@ -11,7 +11,6 @@ from typing import Annotated
 
 from fastapi import Path
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.client import Client, WorkflowQueryFailedError
@@ -19,6 +18,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import Principal
 from api.errors import ApiError, excerpt, invalid_stage, not_found
+from api.updates import CaseUpdate, P, update_name
 from models.case import CaseInput, CaseState, PersonalDetails
 from models.enums import Role, Stage
 from models.tables import Complaint
@@ -92,20 +92,18 @@ async def authorize(
 
 
 async def execute(
-    client: Client, row: Complaint | None, complaint_id: str, update: str, payload: BaseModel, update_id: str
+    client: Client, row: Complaint | None, complaint_id: str, update: CaseUpdate[P], payload: P, update_id: str
 ) -> CaseState:
     """Run one human-step update; a finished workflow answers 409 naming its final stage."""
     handle = client.get_workflow_handle(workflow_id(complaint_id))
     try:
-        compact = await handle.execute_update(
-            update, payload, id=update_id, result_type=CaseState, rpc_timeout=UPDATE_TIMEOUT
-        )
+        compact = await handle.execute_update(update, payload, id=update_id, rpc_timeout=UPDATE_TIMEOUT)
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND and row is not None:
             stage = Stage(row.stage)
             if stage.is_terminal:
                 raise invalid_stage(
-                    f"case is in stage '{stage.value}'; {update} needs an open case",
+                    f"case is in stage '{stage.value}'; {update_name(update)} needs an open case",
                     {"stage": stage.value, "expected": "an open case"},
                 ) from None
         if exc.status == RPCStatusCode.NOT_FOUND:
@@ -124,8 +122,8 @@ async def filing_input(client: Client, complaint_id: str) -> CaseInput:
     handle = client.get_workflow_handle(workflow_id(complaint_id))
     async for event in handle.fetch_history_events(page_size=1, rpc_timeout=QUERY_TIMEOUT):
         payloads = event.workflow_execution_started_event_attributes.input.payloads
-        [case_input] = await client.data_converter.decode(payloads, [CaseInput])
-        return case_input
+        decoded: list[CaseInput] = await client.data_converter.decode(payloads, [CaseInput])
+        return decoded[0]
     raise no_complaint(complaint_id)
 
 

@@ -10,7 +10,7 @@ EXCERPT_CHARS characters): it may hold personal data, and a huge value must not 
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -145,7 +145,7 @@ _TRANSIENT_RPC = {
 }
 
 
-def _field_path(loc: tuple | list) -> str:
+def _field_path(loc: Sequence[int | str]) -> str:
     # A location part can be a client-chosen key (an unexpected field): quote only its beginning.
     return ".".join(
         str(part) if len(str(part)) <= EXCERPT_CHARS else str(part)[: EXCERPT_CHARS - 1] + "…" for part in loc
@@ -223,7 +223,7 @@ def internal(exc: BaseException) -> ApiError:
     return ApiError(500, "internal", "internal error; the request id identifies it in the logs")
 
 
-_CONVERTERS: list[tuple[type[BaseException], Callable[[Any], ApiError]]] = [
+_CONVERTERS: list[tuple[type[Exception], Callable[[Any], ApiError]]] = [
     (ApiError, lambda e: e),
     (RequestValidationError, from_validation),
     (StarletteHTTPException, from_http),

@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from api.updates import Update
+from workflows.complaint import ComplaintWorkflow
+
 SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 
@@ -40,8 +43,9 @@ FILING_EXAMPLES = {
     ),
 }
 
-ACTION_EXAMPLES: dict[str, dict[str, dict[str, Any]]] = {
-    "complete_intake": {
+# Keyed by the update method each step runs (api.routes.actions.Step.update).
+ACTION_EXAMPLES: dict[Update[Any], dict[str, dict[str, Any]]] = {
+    ComplaintWorkflow.complete_intake: {
         "supplement": _ex(
             "Add the missing order line and a photo",
             {
@@ -50,20 +54,20 @@ ACTION_EXAMPLES: dict[str, dict[str, dict[str, Any]]] = {
             },
         )
     },
-    "review_classification": {
+    ComplaintWorkflow.review_classification: {
         "confirm": _ex("Accept the suggested classification", {"confirm": True}),
         "override": _ex(
             "Override type and severity",
             {"confirm": False, "type": "food_safety", "severity": "A", "reason": "customer reports an allergy"},
         ),
     },
-    "request_evidence": {
+    ComplaintWorkflow.request_evidence: {
         "merchant": _ex(
             "Ask the merchant for the outbound QC record",
             {"party": "merchant", "note": "outbound record and QC report for order O1001"},
         )
     },
-    "submit_evidence": {
+    ComplaintWorkflow.submit_evidence: {
         "merchant": _ex(
             "A merchant uploads its QC report",
             {
@@ -77,46 +81,52 @@ ACTION_EXAMPLES: dict[str, dict[str, dict[str, Any]]] = {
             },
         )
     },
-    "set_liability": {
+    ComplaintWorkflow.set_liability: {
         "merchant": _ex(
             "The merchant is liable", {"party": "merchant", "reason": "QC report shows the batch was past its date"}
         )
     },
-    "make_offer": {
+    ComplaintWorkflow.make_offer: {
         "refund": _ex("Offer a refund of the paid amount", {"refund_mode": "refund_only"}),
         "partial": _ex(
             "A partial refund with reshipment", {"refund_mode": "refund_only", "refund_minor": 1500, "reship": True}
         ),
     },
-    "respond_to_offer": {
+    ComplaintWorkflow.respond_to_offer: {
         "accept": _ex("Accept the offer", {"offer_id": "O1", "accept": True}),
         "decline": _ex(
             "Decline it", {"offer_id": "O1", "accept": False, "reason": "the refund does not cover shipping"}
         ),
     },
-    "approve_tier3": {
+    ComplaintWorkflow.approve_tier3: {
         "approve": _ex("Approve the platform advance", {"approve": True, "reason": "merchant unresponsive for 5 days"})
     },
-    "withdraw": {"withdraw": _ex("Withdraw the complaint", {"reason": "the merchant resolved it directly"})},
-    "answer_survey": {
+    ComplaintWorkflow.withdraw: {
+        "withdraw": _ex("Withdraw the complaint", {"reason": "the merchant resolved it directly"})
+    },
+    ComplaintWorkflow.answer_survey: {
         "happy": _ex("Satisfied", {"resolved_score": 95, "communication_score": 90}),
         "unhappy": _ex(
             "Not satisfied: the case is reviewed again",
             {"resolved_score": 40, "communication_score": 70, "comment": "still broken"},
         ),
     },
-    "assign": {
+    ComplaintWorkflow.assign: {
         "claim": _ex("Claim the case for yourself", {}),
         "assign": _ex("Assign to a colleague", {"assignee": "user-agent2"}),
     },
-    "control_clock": {"pause": _ex("Pause the SLA clock", {"pause": True, "reason": "waiting for the lab report"})},
-    "supervisor_review": {
+    ComplaintWorkflow.control_clock: {
+        "pause": _ex("Pause the SLA clock", {"pause": True, "reason": "waiting for the lab report"})
+    },
+    ComplaintWorkflow.supervisor_review: {
         "renegotiate": _ex(
             "Send back to negotiation", {"decision": "renegotiate", "reason": "survey score 40: offer a gift"}
         )
     },
-    "confirm_merchant_refund": {"paid": _ex("The merchant paid the refund", {"reference": "REF-2026-0001"})},
-    "confirm_shipment": {
+    ComplaintWorkflow.confirm_merchant_refund: {
+        "paid": _ex("The merchant paid the refund", {"reference": "REF-2026-0001"})
+    },
+    ComplaintWorkflow.confirm_shipment: {
         "shipped": _ex("The replacement shipped", {"carrier": "SF Express", "tracking_number": "SF1234567890"})
     },
 }

@@ -1,4 +1,4 @@
-"""Filing a complaint through core.cases: who may file for whom, and what the caller gets back.
+"""Filing a complaint through api.case_start: who may file for whom, and what the caller gets back.
 
 Ownership is checked here, before anything is written: the order must exist and belong to the consumer,
 and a named line must belong to the order. Otherwise the answer is 404 naming the field, and no
@@ -6,25 +6,23 @@ workflow, read-model row or audit record exists. To a consumer, another consumer
 exactly like one that does not exist.
 """
 
-from typing import Literal
-
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 
 from adapters.db_platform import DbOrderLookup
-from adapters.ports import OrderRecord
+from api.case_start import Channel, NewComplaint, file_complaint
 from api.cases import owns, query_state
 from api.deps import Principal
 from api.errors import excerpt, forbidden, invalid_field, not_found
 from api.idempotency import update_id
 from api.policy_store import current_policy
 from api.temporal_link import TemporalLink
-from core.cases import NewComplaint, file_complaint
 from core.settings import Settings
 from models import limits
 from models.case import CaseState, Contact, EvidenceRef, Id, LongText
 from models.enums import Role, Stage
+from models.platform import OrderRecord
 
 
 class FilingRequest(BaseModel):
@@ -35,7 +33,7 @@ class FilingRequest(BaseModel):
     )
     order_id: Id = Field(examples=["O1001"])
     order_line_id: Id | None = Field(None, examples=["O1001-L1"])
-    channel: Literal["app", "web", "hotline", "chat", "email", "social"] = "app"
+    channel: Channel = "app"
     description: LongText = Field(examples=["The tea arrived spoiled and mouldy."])
     contact: Contact = Field(default_factory=Contact, description="personal data: encrypted in Temporal")
     evidence: list[EvidenceRef] = Field(default_factory=list, max_length=limits.EVIDENCE_PER_FILING)
@@ -107,6 +105,7 @@ async def file(
         request=request,
         actor=principal.actor,
         update_id=update_id(principal.id, key),
+        local_step_writes=settings.workflow_local_writes,
     )
     try:
         state: CaseState | None = await query_state(client, result.complaint_id)

@@ -21,7 +21,7 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.errors import ErrorBody, ErrorResponse, conflict, invalid_field, request_id_of, to_api_error
 from models.tables import IdempotencyRecord
@@ -90,12 +90,12 @@ def _claim(engine: Engine, user_id: str, key: str, request_hash: str) -> Idempot
             session.commit()
             return None
         if held.status_code is None and held.request_hash == request_hash and held.created_at < now - STALE_AFTER:
-            taken = session.execute(
+            taken = session.exec(
                 update(IdempotencyRecord)
                 .where(
-                    IdempotencyRecord.id == held.id,
-                    IdempotencyRecord.status_code.is_(None),
-                    IdempotencyRecord.created_at == held.created_at,
+                    col(IdempotencyRecord.id) == held.id,
+                    col(IdempotencyRecord.status_code).is_(None),
+                    col(IdempotencyRecord.created_at) == held.created_at,
                 )
                 .values(created_at=now)
             )
@@ -108,9 +108,9 @@ def _claim(engine: Engine, user_id: str, key: str, request_hash: str) -> Idempot
 
 def _complete(engine: Engine, user_id: str, key: str, status_code: int, response: Any) -> None:
     with Session(engine) as session:
-        session.execute(
+        session.exec(
             update(IdempotencyRecord)
-            .where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
+            .where(col(IdempotencyRecord.user_id) == user_id, col(IdempotencyRecord.key) == key)
             .values(status_code=status_code, response=response)
         )
         session.commit()
@@ -118,11 +118,11 @@ def _complete(engine: Engine, user_id: str, key: str, status_code: int, response
 
 def _release(engine: Engine, user_id: str, key: str) -> None:
     with Session(engine) as session:
-        session.execute(
+        session.exec(
             delete(IdempotencyRecord).where(
-                IdempotencyRecord.user_id == user_id,
-                IdempotencyRecord.key == key,
-                IdempotencyRecord.status_code.is_(None),
+                col(IdempotencyRecord.user_id) == user_id,
+                col(IdempotencyRecord.key) == key,
+                col(IdempotencyRecord.status_code).is_(None),
             )
         )
         session.commit()

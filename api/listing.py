@@ -1,11 +1,12 @@
 """Lists over the read model: filters, whitelisted sorting, limit/offset with a total.
 
 Only the `complaint` table is read (never Temporal), using its indexes: stage+severity, merchant+created,
+open+created (the default list, so its page 20 reads 1,050 index entries instead of sorting every open case),
 assignee, sla_due_at, created_at, escalation_level. Each role is scoped before any filter applies.
 """
 
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import and_, func, not_, or_
@@ -116,12 +117,17 @@ def filter_clauses(f: ComplaintFilters, principal: Principal, now: datetime) -> 
     return where
 
 
-def order_by(sort: str) -> list:
+def order_by(sort: str) -> list[ColumnElement[Any]]:
     name = sort.lstrip("-")
     column = col(getattr(Complaint, name))
     ordered = column.desc() if sort.startswith("-") else column.asc()
-    # NULLS LAST on both databases (their defaults differ); id breaks ties so pages never overlap.
-    return [ordered.nulls_last(), col(Complaint.id).asc()]
+    # NULLS LAST on both databases (their defaults differ), spelled out only where a column can be null: on
+    # a NOT NULL column it would stop PostgreSQL from reading an index in order (the default list's deep
+    # pages walk `ix_complaint_open_created` instead of sorting every open case). id breaks ties, so
+    # pages never overlap.
+    if Complaint.__table__.c[name].nullable:  # type: ignore[attr-defined]
+        ordered = ordered.nulls_last()
+    return [ordered, col(Complaint.id).asc()]
 
 
 def page(

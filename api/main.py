@@ -1,6 +1,5 @@
 """The Agent API: `uvicorn api.main:app`, or `create_app(settings, client=..., engine=...)` in tests."""
 
-import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -8,6 +7,7 @@ from datetime import UTC, datetime
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from opentelemetry.trace import TracerProvider
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.client import Client
@@ -15,7 +15,20 @@ from temporalio.client import Client
 from api.errors import install_error_handlers
 from api.input_guard import BodyLimitMiddleware, reject_control_characters
 from api.login_guard import LoginGuard
-from api.routes import actions, auth, codec, complaints, events, fast_lane, health, insights, policy, queues, users
+from api.routes import (
+    actions,
+    auth,
+    codec,
+    complaints,
+    events,
+    fast_lane,
+    health,
+    insights,
+    interviews,
+    policy,
+    queues,
+    users,
+)
 from api.routes import audit as audit_routes
 from api.temporal_link import TemporalLink
 from console import mount_console
@@ -25,9 +38,7 @@ from core.migrate import upgrade_database
 from core.settings import Settings, get_settings, require_production_secrets
 from core.temporal import connect
 from observability.api import instrument_api_app, start_api_operations
-from opentelemetry.trace import TracerProvider
-
-log = logging.getLogger("api")
+from seed.demo import seed_demo
 
 DESCRIPTION = """
 Complaint case management: file complaints, work them step by step, watch queues.
@@ -93,15 +104,6 @@ def ui_origins(settings: Settings) -> list[str]:
     return [f"http://localhost:{settings.temporal_ui_port}", f"http://127.0.0.1:{settings.temporal_ui_port}"]
 
 
-def _seed_demo(engine: Engine) -> None:
-    try:
-        from core.seed import seed_demo
-    except ImportError:
-        log.info("no demo seed available; skipping")
-        return
-    seed_demo(engine, now=datetime.now(UTC))
-
-
 def create_app(
     settings: Settings | None = None,
     *,
@@ -120,7 +122,7 @@ def create_app(
             # A database that cannot be migrated is fatal: better no API than one on the wrong schema.
             upgrade_database(settings.db_url)
             if settings.dev_mode:
-                _seed_demo(app.state.engine)
+                seed_demo(app.state.engine, now=datetime.now(UTC))
         stop_operations = start_api_operations(app, settings, own_process=owned_engine)
         app.state.temporal = TemporalLink(
             lambda: connect(settings, tracer_provider=app.state.tracer_provider), client=client
@@ -160,6 +162,7 @@ def create_app(
         events,
         insights,
         fast_lane,
+        interviews,
     ):
         app.include_router(module.router)
     mount_console(app)

@@ -10,7 +10,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.seed_history import HISTORY_WORKFLOW_PREFIX as LEGACY_PREFIX
 from models.case import (
     CaseState,
     ClockState,
@@ -22,6 +21,7 @@ from models.case import (
 )
 from models.enums import Category, ComplaintType, DisputeClass, Party, Role, Severity, Stage, Tier
 from models.tables import Complaint
+from seed.history import HISTORY_WORKFLOW_PREFIX as LEGACY_PREFIX
 
 
 class MerchantComplaintSummary(BaseModel):

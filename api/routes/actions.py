@@ -5,28 +5,31 @@ answer is the case's new state (merchants get their whitelisted view). Roles per
 workflow interface; consumers and merchants additionally must own the case.
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic
 
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, create_model
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from api.cases import ComplaintId, authorize, execute
-from api.deps import EngineDep, LinkDep, Principal, require_roles
+from api.deps import EngineDep, LinkDep, Principal, get_settings, require_roles
 from api.errors import error_responses, excerpt, forbidden, invalid_field
 from api.examples import ACTION_EXAMPLES
 from api.idempotency import RequiredKey, run_once, update_id
 from api.policy_store import current_policy
 from api.temporal_link import TemporalLink
+from api.updates import CaseUpdate, P, update_name, update_payload
 from api.views import MerchantCaseState, state_for
 from core.settings import Settings
-from models import case as payloads
 from models.case import CaseState
 from models.enums import Party, Role
 from models.tables import User
+from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(prefix="/complaints", tags=["actions"])
 
@@ -34,80 +37,70 @@ A, S, C, M = Role.AGENT, Role.SUPERVISOR, Role.CONSUMER, Role.MERCHANT
 
 
 @dataclass(frozen=True)
-class Step:
+class Step(Generic[P]):
+    """One human step: its path, the workflow update it runs, who may run it. The payload type and the
+    update's name come from the update method itself, so a step is followed to its handler by go-to-definition."""
+
     path: str
-    update: str
-    payload: type[BaseModel]
+    update: CaseUpdate[P]
     roles: tuple[Role, ...]
     summary: str
 
+    @property
+    def name(self) -> str:
+        return update_name(self.update)
 
-STEPS = (
+    @property
+    def payload(self) -> type[P]:
+        return update_payload(self.update)
+
+
+STEPS: tuple[Step[Any], ...] = (
     Step(
         "intake",
-        "complete_intake",
-        payloads.IntakeCompletion,
+        ComplaintWorkflow.complete_intake,
         (A, C),
         "Complete intake (agent) or supplement missing information (consumer)",
     ),
     Step(
         "classification-review",
-        "review_classification",
-        payloads.ClassificationReview,
+        ComplaintWorkflow.review_classification,
         (A, S),
         "Confirm or override the suggested classification",
     ),
     Step(
         "evidence-requests",
-        "request_evidence",
-        payloads.EvidenceRequestCmd,
+        ComplaintWorkflow.request_evidence,
         (A, S),
         "Ask a party for evidence, with a deadline from policy",
     ),
     Step(
         "evidence",
-        "submit_evidence",
-        payloads.EvidenceSubmission,
+        ComplaintWorkflow.submit_evidence,
         (C, M, A),
         "Submit evidence (consumers and merchants as their own party; agents relay any party)",
     ),
-    Step("liability", "set_liability", payloads.LiabilityDecision, (A, S), "Decide who is liable"),
-    Step("offers", "make_offer", payloads.OfferProposal, (A, S), "Make an offer at the case's current tier"),
+    Step("liability", ComplaintWorkflow.set_liability, (A, S), "Decide who is liable"),
+    Step("offers", ComplaintWorkflow.make_offer, (A, S), "Make an offer at the case's current tier"),
     Step(
         "offer-response",
-        "respond_to_offer",
-        payloads.OfferResponse,
+        ComplaintWorkflow.respond_to_offer,
         (C, A),
         "Accept or decline the pending offer (agents relay the consumer's answer)",
     ),
-    Step(
-        "tier3-approval", "approve_tier3", payloads.Tier3Approval, (S,), "Approve or reject a tier-3 platform advance"
-    ),
-    Step("withdrawal", "withdraw", payloads.Withdrawal, (C, A), "Withdraw the complaint"),
-    Step("survey", "answer_survey", payloads.SurveyAnswer, (C,), "Answer the satisfaction survey"),
-    Step("assignment", "assign", payloads.Assignment, (A, S), "Claim the case or assign it to someone"),
-    Step("clock", "control_clock", payloads.ClockControl, (A, S), "Pause or resume the SLA clock"),
+    Step("tier3-approval", ComplaintWorkflow.approve_tier3, (S,), "Approve or reject a tier-3 platform advance"),
+    Step("withdrawal", ComplaintWorkflow.withdraw, (C, A), "Withdraw the complaint"),
+    Step("survey", ComplaintWorkflow.answer_survey, (C,), "Answer the satisfaction survey"),
+    Step("assignment", ComplaintWorkflow.assign, (A, S), "Claim the case or assign it to someone"),
+    Step("clock", ComplaintWorkflow.control_clock, (A, S), "Pause or resume the SLA clock"),
     Step(
         "supervisor-review",
-        "supervisor_review",
-        payloads.SupervisorReview,
+        ComplaintWorkflow.supervisor_review,
         (S,),
         "Decide a re-opened or failed case: renegotiate or close",
     ),
-    Step(
-        "merchant-refund",
-        "confirm_merchant_refund",
-        payloads.MerchantRefundConfirmation,
-        (M, A),
-        "Confirm the merchant paid the refund",
-    ),
-    Step(
-        "shipment",
-        "confirm_shipment",
-        payloads.ShipmentConfirmation,
-        (M, A),
-        "Confirm the replacement shipped, with tracking",
-    ),
+    Step("merchant-refund", ComplaintWorkflow.confirm_merchant_refund, (M, A), "Confirm the merchant paid the refund"),
+    Step("shipment", ComplaintWorkflow.confirm_shipment, (M, A), "Confirm the replacement shipped, with tracking"),
 )
 
 _OWN_PARTY = {Role.CONSUMER: Party.CONSUMER, Role.MERCHANT: Party.MERCHANT}
@@ -143,7 +136,7 @@ def _check_assignee(engine: Engine, settings: Settings, assignee: str | None) ->
 
 async def perform(
     request: Request,
-    step: Step,
+    step: Step[Any],
     link: TemporalLink,
     engine: Engine,
     principal: Principal,
@@ -155,16 +148,16 @@ async def perform(
     client = await link.client()
     row, _ = await authorize(engine, client, principal, complaint_id)
     fields = body.model_dump()
-    if step.update == "submit_evidence":
+    if step.update is ComplaintWorkflow.submit_evidence:
         _check_party(principal, body)
-    if step.update == "assign":
-        await run_in_threadpool(_check_assignee, engine, request.app.state.settings, fields.get("assignee"))
-    payload = step.payload.model_validate({**body.model_dump(), "actor": principal.actor.model_dump()})
+    if step.update is ComplaintWorkflow.assign:
+        await run_in_threadpool(_check_assignee, engine, get_settings(request), fields.get("assignee"))
+    payload = step.payload.model_validate({**fields, "actor": principal.actor.model_dump()})
     state = await execute(client, row, complaint_id, step.update, payload, update_id(principal.id, key))
     return 200, state_for(state, principal.role)
 
 
-def _endpoint(step: Step):
+def _endpoint(step: Step[Any]) -> Callable[..., Awaitable[JSONResponse]]:
     body_model = request_model(step.payload)
     allowed = Annotated[Principal, Depends(require_roles(*step.roles))]
     examples = ACTION_EXAMPLES.get(step.update)
@@ -176,8 +169,9 @@ def _endpoint(step: Step):
         engine: EngineDep,
         link: LinkDep,
         key: RequiredKey,
-        body: Annotated[body_model, Body(openapi_examples=examples)],
-    ):
+        # The request model is built per step at import time; FastAPI reads it from this annotation.
+        body: Annotated[body_model, Body(openapi_examples=examples)],  # type: ignore[valid-type]
+    ) -> JSONResponse:
         return await run_once(
             request,
             engine,
@@ -187,7 +181,7 @@ def _endpoint(step: Step):
             lambda: perform(request, step, link, engine, principal, complaint_id, body, key),
         )
 
-    act.__name__ = step.update
+    act.__name__ = step.name
     return act
 
 
@@ -200,8 +194,8 @@ def _register() -> None:
             methods=["POST"],
             response_model=CaseState | MerchantCaseState,
             summary=step.summary,
-            operation_id=step.update,
-            description=f"Workflow update `{step.update}`. Allowed roles: {roles}.",
+            operation_id=step.name,
+            description=f"Workflow update `{step.name}`. Allowed roles: {roles}.",
             responses=error_responses(401, 403, 404, 409, 413, 422, 503),
         )
 

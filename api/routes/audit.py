@@ -51,7 +51,7 @@ def _legacy(err: service.LegacyCase) -> ApiError:
 )
 async def case_timeline(
     complaint_id: ComplaintId, _: Auditor, client: ClientDep, engine: EngineDep, format: Literal["json", "csv"] = "json"
-):
+) -> Timeline | PlainTextResponse:
     try:
         result = await service.timeline(client, engine, complaint_id)
     except CaseNotFound as err:

@@ -11,6 +11,7 @@ returned, so a decode that cannot be recorded is not served.
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from cryptography.exceptions import InvalidTag
@@ -48,10 +49,10 @@ class Payloads(BaseModel):
 class _Identity(PayloadCodec):
     """Without a payload key nothing is encrypted: encode and decode hand payloads back unchanged."""
 
-    async def encode(self, payloads):
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return list(payloads)
 
-    async def decode(self, payloads):
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return list(payloads)
 
 
@@ -85,7 +86,8 @@ def _to_json(payloads: list[Payload]) -> Payloads:
 
 
 def _codec(request: Request) -> PayloadCodec:
-    return request.app.state.codec or _Identity()
+    codec: PayloadCodec | None = request.app.state.codec
+    return codec or _Identity()
 
 
 # How many case ids one decode's audit row lists; the count says how many payloads there were.

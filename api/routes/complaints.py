@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -13,7 +14,7 @@ from temporalio.service import RPCError
 
 from api.audit import audited_roles, record
 from api.cases import ComplaintId, authorize, current_personal, filing_input, no_complaint, query_state
-from api.deps import CaseReader, ClientDep, EngineDep, LinkDep, Principal, SessionDep, require_roles
+from api.deps import CaseReader, ClientDep, EngineDep, LinkDep, Principal, SessionDep, get_settings, require_roles
 from api.errors import error_responses, request_id_of
 from api.examples import FILING_EXAMPLES
 from api.filing import FilingRequest, FilingResponse, file
@@ -54,7 +55,7 @@ async def file_complaint(
     link: LinkDep,
     key: RequiredKey,
     body: Annotated[FilingRequest, Body(openapi_examples=FILING_EXAMPLES)],
-):
+) -> JSONResponse:
     """Consumers file for themselves (`consumer_id` may be omitted); agents file on a consumer's behalf and
     must name `consumer_id`. 201 with the new case, or 200 with the open case this filing joined."""
     return await run_once(
@@ -63,7 +64,7 @@ async def file_complaint(
         principal.id,
         key,
         body,
-        lambda: file(request.app.state.settings, link, engine, principal, body, key),
+        lambda: file(get_settings(request), link, engine, principal, body, key),
     )
 
 
@@ -176,7 +177,7 @@ async def get_personal_data(
     consumer = await run_in_threadpool(
         _consumer_and_audit,
         engine,
-        request.app.state.settings,
+        get_settings(request),
         principal,
         complaint_id,
         filed.consumer_id,

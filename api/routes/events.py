@@ -27,7 +27,7 @@ from api.errors import error_responses, invalid_field, not_found
 from api.listing import scope
 from audit.timeline import TimelineEntry, build_timeline
 from models.enums import Role, Stage
-from models.tables import Complaint, Penalty
+from models.tables import Complaint, Penalty, RectificationInterview
 
 router = APIRouter()
 
@@ -145,6 +145,9 @@ class PenaltyOut(BaseModel):
     repeat_offender: bool
     deposit_multiplier: int
     rectification_interview_due: bool = Field(description="a repeat offender owes a rectification interview")
+    rectification_interview_id: str | None = Field(
+        None, description="the interview booked with this penalty (see /rectification-interviews)"
+    )
     created_at: datetime
 
 
@@ -164,6 +167,8 @@ def penalties(
     rows = session.exec(
         select(Penalty).order_by(col(Penalty.created_at).desc(), col(Penalty.id).desc()).limit(limit)
     ).all()
+    keys = [p.idempotency_key for p in rows]
+    booked = set(session.exec(select(RectificationInterview.id).where(col(RectificationInterview.id).in_(keys))).all())
     return [
         PenaltyOut(
             complaint_id=p.complaint_id,
@@ -173,6 +178,7 @@ def penalties(
             repeat_offender=p.repeat_offender,
             deposit_multiplier=p.deposit_multiplier,
             rectification_interview_due=p.repeat_offender,
+            rectification_interview_id=p.idempotency_key if p.idempotency_key in booked else None,
             created_at=p.created_at,
         )
         for p in rows

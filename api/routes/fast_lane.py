@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 
 from api.cases import ComplaintId
-from api.deps import LinkDep, EngineDep, Principal, require_roles
+from api.deps import EngineDep, LinkDep, Principal, require_roles
 from api.errors import error_responses
 from api.idempotency import RequiredKey, run_once
 from api.routes.actions import Step, perform, request_model
@@ -17,17 +17,17 @@ from api.views import MerchantCaseState
 from models.case import CaseState
 from models.enums import Role
 from models.fast_lane import MerchantSettlement
+from workflows.complaint import ComplaintWorkflow
 
 router = APIRouter(prefix="/complaints", tags=["actions"])
 
-SETTLE = Step(
+SETTLE: Step[MerchantSettlement] = Step(
     "merchant-settlement",
-    "merchant_settle",
-    MerchantSettlement,
+    ComplaintWorkflow.merchant_settle,
     (Role.MERCHANT,),
     "Trusted merchant: offer a refund (and gift) yourself, within the fast lane's limits",
 )
-SettlementBody = request_model(MerchantSettlement)
+SettlementBody = request_model(SETTLE.payload)
 Merchant = Annotated[Principal, Depends(require_roles(Role.MERCHANT))]
 EXAMPLES: dict[str, Any] = {
     "refund": {"summary": "Refund what was paid (tier 1)", "value": {"refund_mode": "refund_only"}},
@@ -42,7 +42,7 @@ EXAMPLES: dict[str, Any] = {
     f"/{{complaint_id}}/{SETTLE.path}",
     response_model=CaseState | MerchantCaseState,
     summary=SETTLE.summary,
-    operation_id=SETTLE.update,
+    operation_id=SETTLE.name,
     responses=error_responses(401, 403, 404, 409, 422, 503),
     description="Workflow update `merchant_settle`. Allowed roles: merchant (its own cases, standing "
     "trusted). Before execution, with no open or declined offer; docs/INSIGHTS.md, 'Fast lane'.",

@@ -36,8 +36,11 @@ class Live(BaseModel):
     status: Literal["alive"] = "alive"
 
 
+WorkerStatus = Literal["ok", "no_pollers", "unknown"]
+
+
 class Workers(BaseModel):
-    status: Literal["ok", "no_pollers", "unknown"]
+    status: WorkerStatus
     task_queue: str
     workflow_pollers: int = Field(description="workers polling for workflow tasks")
     activity_pollers: int = Field(description="workers polling for activity tasks")
@@ -110,7 +113,7 @@ async def _workers(link: LinkDep, namespace: str, task_queue: str, temporal_up: 
         activity = await _pollers(link, namespace, task_queue, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)
     except Exception:  # Temporal answered health but not this call: the pollers cannot be known
         return Workers(status="unknown", task_queue=task_queue, workflow_pollers=0, activity_pollers=0)
-    status = "ok" if workflow and activity else "no_pollers"
+    status: WorkerStatus = "ok" if workflow and activity else "no_pollers"
     return Workers(status=status, task_queue=task_queue, workflow_pollers=workflow, activity_pollers=activity)
 
 

@@ -6,7 +6,9 @@ from typing import Annotated
 import yaml
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.audit import record
@@ -79,7 +81,9 @@ def _parse_upload(raw: bytes, content_type: str) -> Policy:
         raise _problems_as_fields(exc) from None
 
 
-def _install(settings: Settings, engine, admin: Principal, new: Policy, event_key: str) -> tuple[int, PolicyDocument]:
+def _install(
+    settings: Settings, engine: Engine, admin: Principal, new: Policy, event_key: str
+) -> tuple[int, PolicyDocument]:
     try:
         old: Policy | None = current_policy(settings)
     except PolicyError:
@@ -125,7 +129,7 @@ def list_versions(settings: SettingsDep, engine: EngineDep, _: PolicyReader) -> 
         return archived_versions(session)
 
 
-def _archive_active(settings: Settings, engine) -> None:
+def _archive_active(settings: Settings, engine: Engine) -> None:
     """The active policy is archived the first time anyone asks (the baseline file never went through a PUT)."""
     try:
         active = current_policy(settings)
@@ -169,11 +173,16 @@ def diff_versions(
 ) -> PolicyDiff:
     _archive_active(settings, engine)
     with Session(engine) as session:
-        a, b = archived(session, from_version), archived(session, to_version)
-    for name, value, found in (("from", from_version, a), ("to", to_version, b)):
-        if found is None:
-            raise not_found(f"{name}: no archived policy version {value!r}")
+        a = _archived_or_404(session, "from", from_version)
+        b = _archived_or_404(session, "to", to_version)
     return diff(a.policy, b.policy, from_version, to_version)
+
+
+def _archived_or_404(session: Session, parameter: str, version: str) -> ArchivedPolicy:
+    found = archived(session, version)
+    if found is None:
+        raise not_found(f"{parameter}: no archived policy version {version!r}")
+    return found
 
 
 @router.get("", response_model=PolicyDocument, responses=error_responses(401, 403), summary="The active policy")
@@ -210,7 +219,7 @@ _PUT_BODY = {
 )
 async def put_policy(
     request: Request, settings: SettingsDep, engine: EngineDep, admin: PolicyWriter, idempotency_key: OptionalKey = None
-):
+) -> JSONResponse:
     """The whole policy, as JSON or YAML (`Content-Type: application/yaml`); omitted sections take their
     defaults. Validated with the policy schema and completeness checks; each problem names its field. A
     changed policy needs a new `version`. Cases already running keep the policy they started with."""

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
+from sqlalchemy import and_
 from sqlmodel import col
 
 from api.deps import Principal, SessionDep, SettingsDep, require_roles
@@ -30,7 +31,7 @@ class AtRiskPage(Page):
 
 @router.get("/mine", response_model=ComplaintPage, responses=_ERRORS, summary="Open cases assigned to me")
 def my_cases(session: SessionDep, principal: Worker, paging: Annotated[Page, Query()]) -> ComplaintPage:
-    where = [col(Complaint.is_open), col(Complaint.assignee) == principal.id]
+    where = [and_(col(Complaint.is_open), col(Complaint.assignee) == principal.id)]
     return page(session, principal, where, "-priority", paging.limit, paging.offset)
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -154,7 +155,7 @@ def list_users(
 )
 async def create_user(
     request: Request, engine: EngineDep, admin: Admin, body: UserCreate, idempotency_key: OptionalKey = None
-):
+) -> JSONResponse:
     """Consumers need `consumer_id`, merchants `merchant_id` (an existing consumer or merchant)."""
     event_key = f"api:{request_id_of(request)}"
     # The fingerprint is stored: it must not be a fast hash of the password.
@@ -177,7 +178,7 @@ async def create_user(
 )
 async def deactivate_user(
     request: Request, user_id: str, engine: EngineDep, admin: Admin, idempotency_key: OptionalKey = None
-):
+) -> JSONResponse:
     """Deactivating an inactive user changes nothing and answers 200. Admins cannot deactivate themselves."""
     event_key = f"api:{request_id_of(request)}"
     return await run_once(

@@ -25,13 +25,13 @@ from core import search_attributes
 from core.binaries import SERVER_STARTUP_TIMEOUT, find_binary
 from core.db import make_engine, session_scope
 from core.migrate import upgrade_database
-from core.seed import seed_demo
 from core.settings import Settings
 from core.temporal import data_converter
 from models.tables import Complaint, User
+from runtime.worker_build import build_worker
+from seed.demo import seed_demo
 from tests.conftest import create_pg_schema, drop_pg_schema
 from tests.workflows.factories import make_order
-from worker import build_worker
 
 DEAD_TEMPORAL = "127.0.0.1:1"  # nothing listens on port 1: "Temporal is down"
 
@@ -173,8 +173,10 @@ class Party:
 
 
 def make_party(engine: Engine, **order_options) -> Party:
-    ids = make_order(engine, **order_options)
-    party = Party(consumer_id=ids["consumer"], merchant_id=ids["merchant"], order_id=ids["order"], lines=ids["lines"])
+    who = make_order(engine, **order_options)
+    party = Party(
+        consumer_id=who.consumer.id, merchant_id=who.merchant.id, order_id=who.order_id, lines=list(who.line_ids)
+    )
     now = datetime.now(UTC)
     with session_scope(engine) as session:
         session.add(

@@ -53,7 +53,7 @@ REACHED_WORKFLOW = {"invalid_stage", "conflict"}
 
 
 def test_the_api_implements_exactly_the_interface_table():
-    assert {s.update: {r.value for r in s.roles} for s in STEPS} == ALLOWED
+    assert {s.name: {r.value for r in s.roles} for s in STEPS} == ALLOWED
 
 
 def _user(role: str, party) -> str:
@@ -78,7 +78,7 @@ async def matrix_case(live_api):
 @pytest.mark.parametrize("step", [s for s in ALLOWED])
 async def test_action_cells(live_api, matrix_case, step):
     cid, party = matrix_case
-    path = next(s.path for s in STEPS if s.update == step)
+    path = next(s.path for s in STEPS if s.name == step)
     for role in ROLES:
         target, owner = cid, party
         if step == "withdraw" and role in ALLOWED[step]:
@@ -107,7 +107,7 @@ async def test_consumers_and_merchants_reach_only_their_own_cases(live_api, matr
         ("confirm_merchant_refund", "merchant"),
         ("confirm_shipment", "merchant"),
     ):
-        path = next(s.path for s in STEPS if s.update == step)
+        path = next(s.path for s in STEPS if s.name == step)
         response = await act(live_api, cid, path, _body(step, role), _user(role, stranger), stranger)
         assert_error(response, 404, "not_found")  # another party's case looks like no case at all
     for user in (stranger.consumer_user, stranger.merchant_user):

@@ -8,9 +8,9 @@ from sqlmodel import Session, func, select
 from temporalio import workflow
 from temporalio.worker import Worker
 
-from models.tables import AuditLog, Complaint
 from api.policy_store import install_policy
 from core.settings import DEFAULT_POLICY_FILE
+from models.tables import AuditLog, Complaint
 from policy.loader import load_policy
 from tests.api.conftest import api_settings, make_party, start_live_api
 from tests.api.flow import act, as_user, evidence, file_case, read, wait_stage
@@ -18,11 +18,26 @@ from tests.api.test_auth import assert_error
 from workflows.ids import workflow_id
 
 
-def _counts(engine) -> tuple[int, int]:
+def _counts(engine, case_id: str, *parties) -> tuple[int, int]:
+    """Complaints of these parties, and audit rows an attempt could have written.
+
+    The victim's own case keeps recording its process (classification) while the attempts run, so its rows
+    count only when they are a join; rows of no case (request-level records) always count.
+    """
+    consumers = [party.consumer_id for party in parties]
     with Session(engine) as session:
+        theirs = select(Complaint.id).where(Complaint.consumer_id.in_(consumers))
         return (
-            session.exec(select(func.count()).select_from(Complaint)).one(),
-            session.exec(select(func.count()).select_from(AuditLog)).one(),
+            session.exec(select(func.count()).select_from(Complaint).where(Complaint.consumer_id.in_(consumers))).one(),
+            session.exec(
+                select(func.count())
+                .select_from(AuditLog)
+                .where(
+                    AuditLog.complaint_id.is_(None)
+                    | (AuditLog.complaint_id.in_(theirs) & (AuditLog.complaint_id != case_id))
+                    | ((AuditLog.complaint_id == case_id) & (AuditLog.action == "duplicate_joined"))
+                )
+            ).one(),
         )
 
 
@@ -34,7 +49,7 @@ async def test_a_consumer_can_neither_join_nor_probe_another_consumers_case(live
     victim, attacker = make_party(live_api.engine, lines=2), make_party(live_api.engine)
     cid = (await file_case(live_api, victim))["complaint_id"]
     before_state = (await read(live_api, cid))["live"]
-    before = _counts(live_api.engine)
+    before = _counts(live_api.engine, cid, victim, attacker)
 
     async def attempt(body: dict, user: str = attacker.consumer_user, party=attacker):
         return await live_api.http.post(
@@ -69,7 +84,7 @@ async def test_a_consumer_can_neither_join_nor_probe_another_consumers_case(live
     assert _field(wrong_consumer) == "body.consumer_id"
 
     # Nothing was written anywhere: no workflow, no read-model row, no audit record, no join on the victim's case.
-    assert _counts(live_api.engine) == before
+    assert _counts(live_api.engine, cid, victim, attacker) == before
     after_state = (await read(live_api, cid))["live"]
     assert after_state["joined_filings"] == before_state["joined_filings"] == 0
     victim_merchant_view = await live_api.http.get(
