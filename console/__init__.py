@@ -12,6 +12,8 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from console.charts import mount_chart_library
+
 STATIC_DIR = Path(__file__).parent / "static"
 MOUNT_PATH = "/console"
 
@@ -39,4 +41,5 @@ def mount_console(app: FastAPI) -> None:
     def console_root() -> RedirectResponse:
         return RedirectResponse(f"{MOUNT_PATH}/")
 
+    mount_chart_library(app, SECURITY_HEADERS)  # before the mount: /console/lib/ is not in static/
     app.mount(MOUNT_PATH, ConsoleFiles(directory=STATIC_DIR, html=True), name="console")

@@ -28,12 +28,12 @@ from api.main import create_app
 from api.security import create_access_token, hash_password
 from core.db import make_engine, session_scope
 from core.migrate import upgrade_database
-from core.seed import seed_demo
 from models.tables import User
 from policy.loader import load_policy
+from runtime.worker_build import build_worker
+from seed.demo import seed_demo
 from tests.api.conftest import _terminate_open_cases, api_settings
 from tests.workflows.factories import make_order
-from worker import build_worker
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,8 +54,9 @@ WAIT_MS = 20_000
 INTAKE_SECONDS = 24
 
 pytest.importorskip("playwright.async_api")
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
-from playwright.async_api import Error as PlaywrightError
+# Imported only once the skip above has found Playwright.
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright  # noqa: E402
+from playwright.async_api import Error as PlaywrightError  # noqa: E402
 
 
 def pytest_collection_modifyitems(config, items):
@@ -100,8 +101,8 @@ class Stack:
 
     def party(self, **order_options) -> Party:
         """A fresh order with a consumer and a merchant who can log in with PASSWORD."""
-        ids = make_order(self.engine, **order_options)
-        tag = ids["order"].removeprefix("O-")
+        who = make_order(self.engine, **order_options)
+        tag = who.order_id.removeprefix("O-")
         consumer, merchant = f"c{tag}", f"m{tag}"
         now = datetime.now(UTC)
         with session_scope(self.engine) as session:
@@ -111,7 +112,7 @@ class Stack:
                     username=consumer,
                     hashed_password=hash_password(PASSWORD),
                     role="consumer",
-                    consumer_id=ids["consumer"],
+                    consumer_id=who.consumer.id,
                     created_at=now,
                 )
             )
@@ -121,11 +122,11 @@ class Stack:
                     username=merchant,
                     hashed_password=hash_password(PASSWORD),
                     role="merchant",
-                    merchant_id=ids["merchant"],
+                    merchant_id=who.merchant.id,
                     created_at=now,
                 )
             )
-        return Party(consumer=consumer, merchant=merchant, order_id=ids["order"], line_id=ids["lines"][0])
+        return Party(consumer=consumer, merchant=merchant, order_id=who.order_id, line_id=who.line_ids[0])
 
     async def page(self, username: str, password: str = PASSWORD, lang: str = "en") -> Page:
         """A new browser context logged in through the console's own login form."""

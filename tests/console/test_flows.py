@@ -8,7 +8,7 @@ from sqlmodel import Session
 from models.tables import Complaint
 from tests.console.conftest import shoot
 
-DESCRIPTION = "屏幕破损 the screen arrived cracked"
+DESCRIPTION = "屏幕破损 the screen is cracked"
 PHOTO = b"\xff\xd8\xff\xe0 a photo of a cracked screen"
 
 

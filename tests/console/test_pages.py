@@ -1,7 +1,12 @@
 """The console is served by the API process, renders in both languages and shows refusals where they belong."""
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
+from sqlmodel import Session
+
+from adapters.db_platform import DbMerchantDeposits
+from models.tables import Complaint, RectificationInterview
 from tests.console.conftest import INTAKE_SECONDS, shoot
 
 
@@ -144,3 +149,41 @@ async def test_queue_countdown_turns_amber_at_the_warning_ratio_and_red_when_bre
     await agent.wait_for_selector(f"tr[data-id='{cid}'] .countdown[data-level=red]", timeout=INTAKE_SECONDS * 1000)
     # Red because the workflow breached that clock (it re-arms it for the next escalation level, still red).
     await console.live(cid, lambda s: any(c["name"] == "intake_completion" and c["breached"] for c in s["clocks"]))
+
+
+async def test_supervisor_marks_a_rectification_interview_held_on_the_board(console):
+    party = console.party()
+    cid = await _file(console, party)
+    with Session(console.engine) as session:
+        merchant_id = session.get(Complaint, cid).merchant_id
+    interview_id = f"{cid}:penalty"
+    DbMerchantDeposits(console.engine).apply_penalty(
+        interview_id,
+        cid,
+        merchant_id,
+        0,
+        datetime.now(UTC),
+        2,
+        True,
+        interview_due=datetime.now(UTC) + timedelta(days=7),
+    )
+    page = await console.page("super1", "demo-password")
+    await page.click("a[href='#/board']")
+    row = page.locator(f"tr[data-interview='{interview_id}']")
+    await row.wait_for()
+    assert await row.get_attribute("data-state") == "open"
+    await row.locator("button[type=submit]").click()  # no notes: refused at the field, nothing written
+    error = row.locator('[data-error-for="body.notes"]')
+    await error.wait_for()
+    assert "at least 1 character" in await error.inner_text()
+    assert session_held_by(console.engine, interview_id) is None
+    await row.locator("textarea[name=notes]").fill("QC plan agreed")
+    await row.locator("button[type=submit]").click()
+    await page.wait_for_selector(f"tr[data-interview='{interview_id}'][data-state='held']")
+    assert "QC plan agreed — U-super1" in await page.locator(f"tr[data-interview='{interview_id}']").inner_text()
+    assert session_held_by(console.engine, interview_id) == "U-super1"
+
+
+def session_held_by(engine, interview_id: str) -> str | None:
+    with Session(engine) as session:
+        return session.get(RectificationInterview, interview_id).held_by

@@ -3,7 +3,7 @@ const LANG_KEY = "complaintdesk.lang"; // a display preference, not a secret: lo
 
 const zh = {
   app: "投诉工作台", login: "登录", logout: "退出", username: "用户名", password: "密码", language: "语言",
-  queues: "工作队列", board: "主管看板", audit: "审计", users: "用户", policy: "策略", my_cases: "我的投诉",
+  queues: "工作队列", board: "主管看板", insights: "数据洞察", audit: "审计", users: "用户", policy: "策略", my_cases: "我的投诉",
   file: "提交投诉", q_mine: "我的", q_unassigned: "未分配", q_at_risk: "即将超时", q_overdue: "已超时",
   search: "搜索（投诉号、订单号、商家号）", filter: "筛选", all: "全部", stage: "阶段", severity: "严重度",
   type: "类型", order: "订单", merchant: "商家", consumer: "消费者", assignee: "处理人", due: "截止",
@@ -34,12 +34,13 @@ const zh = {
   file_done: "已提交投诉", past_offers: "历史方案", gift: "赠券", points: "积分", platform_advance: "平台先行赔付",
   personal: "查看联系方式（将被审计）", relay: "代为", missing: "缺少", invalid_json: "不是有效的 JSON",
   total: "共", minutes: "分钟", penalties: "商家处罚与整改约谈", blocked_until: "限制上新至", interview: "整改约谈",
-  interview_due: "待约谈，保证金",
+  interview_due: "待约谈，保证金", interviews: "整改约谈任务", interview_notes: "约谈结论",
+  interview_held: "标记已约谈",
 };
 
 const en = {
   app: "Complaint desk", login: "Log in", logout: "Log out", username: "Username", password: "Password", language: "Language",
-  queues: "Queues", board: "Supervisor board", audit: "Audit", users: "Users", policy: "Policy", my_cases: "My complaints",
+  queues: "Queues", board: "Supervisor board", insights: "Insights", audit: "Audit", users: "Users", policy: "Policy", my_cases: "My complaints",
   file: "File a complaint", q_mine: "Mine", q_unassigned: "Unassigned", q_at_risk: "At risk", q_overdue: "Overdue",
   search: "Search (complaint, order, merchant)", filter: "Filter", all: "All", stage: "Stage", severity: "Severity",
   type: "Type", order: "Order", merchant: "Merchant", consumer: "Consumer", assignee: "Assignee", due: "Due",
@@ -70,7 +71,8 @@ const en = {
   file_done: "Complaint filed", past_offers: "Offers so far", gift: "Coupon", points: "Points", platform_advance: "Platform advance",
   personal: "Show contact data (audited)", relay: "on behalf of", missing: "missing", invalid_json: "not valid JSON",
   total: "total", minutes: "min", penalties: "Penalties and rectification interviews", blocked_until: "Listings blocked until",
-  interview: "Rectification interview", interview_due: "due, deposit",
+  interview: "Rectification interview", interview_due: "due, deposit", interviews: "Rectification interviews",
+  interview_notes: "What was agreed", interview_held: "Mark held",
 };
 
 // Vocabulary of the API's enums.
@@ -91,10 +93,12 @@ const TERMS = {
     approve_tier3: "审批三档方案", withdraw: "撤诉", answer_survey: "回答满意度调查", assign: "认领/指派",
     control_clock: "暂停/恢复时限", supervisor_review: "主管复核", confirm_merchant_refund: "确认商家退款",
     confirm_shipment: "确认补发",
+    interview_open: "待约谈", interview_overdue: "约谈已逾期", interview_held: "已约谈",
   },
   en: {
     platform_advance: "tier 3 platform advance", refund: "tier 1 refund", refund_plus_gift: "tier 2 refund + gift",
     supervisor_queue: "supervisor queue", awaiting_approval: "awaiting approval", rejected_by_supervisor: "rejected by supervisor",
+    interview_open: "due", interview_overdue: "overdue", interview_held: "held",
   },
 };
 TERMS["zh-CN"].platform_advance = "三档 平台先行赔付";

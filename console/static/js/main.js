@@ -8,11 +8,12 @@ import { boardPage } from "./views/board.js";
 import { auditPage } from "./views/audit.js";
 import { usersPage, policyPage } from "./views/admin.js";
 import { myCasesPage, filePage } from "./views/party.js";
+import { insightsPage } from "./views/insights.js";
 
 const NAV = {
   agent: [["#/queues/mine", "queues"], ["#/file", "file"]],
-  supervisor: [["#/board", "board"], ["#/queues/mine", "queues"]],
-  auditor: [["#/audit", "audit"]],
+  supervisor: [["#/board", "board"], ["#/queues/mine", "queues"], ["#/insights", "insights"]],
+  auditor: [["#/audit", "audit"], ["#/insights", "insights"]],
   admin: [["#/admin/users", "users"], ["#/admin/policy", "policy"]],
   consumer: [["#/my", "my_cases"], ["#/file", "file"]],
   merchant: [["#/my", "my_cases"]],
@@ -29,6 +30,7 @@ const ROUTES = [
   [/^#\/admin\/policy$/, () => policyPage()],
   [/^#\/my$/, () => myCasesPage()],
   [/^#\/file$/, () => filePage()],
+  [/^#\/insights(?:\/(\d+))?$/, (m) => insightsPage(m[1] ? Number(m[1]) : undefined)],
 ];
 
 let cleanup = null;

@@ -1,8 +1,8 @@
 // Supervisor board: tier-3 approvals with offer and reasons, escalations (level, breached clocks, age), re-opened
-// cases, and merchant penalties with the rectification interviews they call for.
-import { get } from "../api.js";
+// cases, merchant penalties, and the rectification interviews they call for (held here, once, with notes).
+import { get, post, newKey } from "../api.js";
 import { t, term, date, money, age } from "../i18n.js";
-import { h, section, table, deadline } from "../ui.js";
+import { h, section, table, deadline, form, field, notice } from "../ui.js";
 import { watch } from "../live.js";
 import { actionForm } from "./actions.js";
 import { throttle, LIST_REFRESH_MS } from "./common.js";
@@ -59,17 +59,46 @@ async function penalties() {
   ], rows, (p) => ({ "data-merchant": p.merchant_id })) : h("p", { class: "muted" }, t("empty")));
 }
 
+function holdForm(interview, reload) {
+  // One key per form: a double click or a retried request records the holding once.
+  const key = newKey();
+  const notes = h("textarea", { name: "notes", rows: 2, maxlength: 1000 });
+  return form({ class: "hold-interview", "data-id": interview.id }, [
+    field(t("interview_notes"), notes, "body.notes"),
+    h("button", { type: "submit" }, t("interview_held")),
+  ], async () => {
+    await post(`/rectification-interviews/${encodeURIComponent(interview.id)}/held`, { notes: notes.value }, { key });
+    notice(t("saved"));
+    await reload();
+  });
+}
+
+async function interviews(reload) {
+  const rows = await get("/rectification-interviews?limit=50");
+  return section(t("interviews"), rows.length ? table([
+    { label: t("merchant"), cell: (i) => i.merchant_id }, { label: t("id"), cell: (i) => link(i.complaint_id) },
+    { label: t("status"), cell: (i) => term(`interview_${i.state}`) },
+    { label: t("due"), cell: (i) => (i.state === "held" ? date(i.held_at) : deadline(i.due_at)) },
+    { label: t("note"), cell: (i) => (i.state === "held" ? `${i.notes} — ${i.held_by}` : holdForm(i, reload)) },
+  ], rows, (i) => ({ "data-interview": i.id, "data-state": i.state })) : h("p", { class: "muted" }, t("empty")));
+}
+
 export async function boardPage() {
   const root = h("div", { id: "board" });
-  async function reload() {
-    const parts = await Promise.all([approvals(reload), escalations(), reopened(), penalties()]);
+  // A change elsewhere must not redraw the board under the supervisor: not while a form has focus, not while
+  // a refused step's message is on screen (a redraw would wipe it before it is read), and not while a step is
+  // in flight (its form disables its buttons, so focus is gone, until the answer is shown).
+  const busy = () => (root.contains(document.activeElement) && document.activeElement !== document.body)
+    || root.querySelector("form button[disabled]") !== null
+    || [...root.querySelectorAll(".field-error, .form-error")].some((el) => el.textContent.trim() !== "");
+  // A live redraw (a change elsewhere) reads first, so it checks again before it replaces anything.
+  async function render(live) {
+    const parts = await Promise.all([approvals(reload), escalations(), reopened(), penalties(), interviews(reload)]);
+    if (live && busy()) return;
     root.replaceChildren(h("h1", {}, t("board")), ...parts);
   }
+  const reload = () => render(false); // after one of the board's own steps: always redraw
   await reload();
-  // A change elsewhere must not redraw the board under the supervisor: not while a form has focus, and not while
-  // a refused step's message is on screen (a redraw would wipe it before it is read).
-  const busy = () => (root.contains(document.activeElement) && document.activeElement !== document.body)
-    || [...root.querySelectorAll(".field-error, .form-error")].some((el) => el.textContent.trim() !== "");
-  const stop = watch(null, throttle(() => (busy() ? null : reload()), LIST_REFRESH_MS));
+  const stop = watch(null, throttle(() => (busy() ? null : render(true)), LIST_REFRESH_MS));
   return { node: root, stop };
 }

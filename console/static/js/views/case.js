@@ -152,8 +152,11 @@ export async function casePage(id) {
     root.querySelectorAll("input, textarea, select").forEach((el) => el.addEventListener("input", () => { dirty = true; }));
   }
 
-  async function reload() {
+  const refused = () => [...root.querySelectorAll(".field-error, .form-error")].some((el) => el.textContent.trim() !== "");
+  // `live`: a redraw for a change elsewhere; it reads first, so it checks again before it replaces the page.
+  async function reload(live = false) {
     const data = await load();
+    if (live === true && (root.querySelector("form button:disabled") || refused())) return;
     shown = data.detail.complaint?.updated_at;
     draw(data);
   }
@@ -173,7 +176,7 @@ export async function casePage(id) {
     if (pointer || root.querySelector("form button:disabled")) { onChange(mark); return; }
     // A refused step's message stays until it is read: a change then offers a reload instead of wiping it.
     const refusalShown = [...root.querySelectorAll(".field-error, .form-error")].some((el) => el.textContent.trim() !== "");
-    if (!dirty && !refusalShown) { await reload(); return; }
+    if (!dirty && !refusalShown) { await reload(true); return; }
     notice(t("changed_reload"), "info");
     const banner = h("p", { class: "warn", id: "changed" }, t("changed_reload"), " ",
                      h("button", { type: "button", onclick: () => reload() }, t("reload")));
