@@ -15,6 +15,7 @@ WORKDIR /app
 # Dependencies first, so a code change does not reinstall them.
 COPY pyproject.toml ./
 RUN mkdir -p workflows activities api models policy core adapters audit cli bench drills console insights observability \
+    runtime seed \
     && touch worker.py \
     && pip install . \
     && pip uninstall --yes complaintdesk
@@ -27,6 +28,8 @@ COPY api ./api
 COPY models ./models
 COPY policy ./policy
 COPY core ./core
+COPY runtime ./runtime
+COPY seed ./seed
 COPY adapters ./adapters
 COPY audit ./audit
 COPY cli ./cli

@@ -405,4 +405,5 @@ def what_if(
     typer.echo("totals: " + ", ".join(f"{k}={v}" for k, v in report.totals.items()), err=True)
 
 
-from cli import audit_review  # noqa: F401  (registers anchor, records, export and verify-bundle)
+# Imported last: audit_review registers its commands on this module's app (anchor, records, export, verify-bundle).
+from cli import audit_review  # noqa: E402, F401

@@ -258,7 +258,7 @@ def prepare_database(settings: Settings, now: datetime | None = None) -> bool:
     """Migrate, and in dev mode seed the demo data set. True when this run seeded (the first run)."""
     from core.db import engine_from_settings
     from core.migrate import upgrade_database
-    from core.seed import seed_demo
+    from seed.demo import seed_demo
 
     upgrade_database(settings.db_url)
     if not settings.dev_mode:
@@ -307,7 +307,7 @@ def banner(cfg: StackConfig, seeded: bool, dev_mode: bool, encrypted: bool = Fal
         f"  Data          {cfg.data_dir} (Temporal log: {cfg.temporal_log})",
     ]
     if dev_mode:
-        from core.seed import DEMO_PASSWORD, DEMO_USERS
+        from seed.demo import DEMO_PASSWORD, DEMO_USERS
 
         first = "seeded now (first run)" if seeded else "from an earlier run"
         lines.append(f"  Demo users    {', '.join(u.username for u in DEMO_USERS)} (password {DEMO_PASSWORD}; {first})")

@@ -17,8 +17,8 @@ from cli.bench import bench_app, drills_app
 from cli.classifier import classifier_app
 from cli.console import fail
 from cli.insights import insights_app
-from core.process_exit import exit_now
 from cli.users import user_app
+from core.process_exit import exit_now
 from core.settings import Settings
 
 app = typer.Typer(
@@ -66,9 +66,9 @@ def up(
 @app.command()
 def worker() -> None:
     """Run one worker process against TEMPORAL_ADDRESS (scale by running more of them)."""
-    import worker as worker_module
+    from runtime.worker_process import main
 
-    worker_module.main()
+    main()
 
 
 @app.command()
@@ -105,7 +105,7 @@ def migrate() -> None:
 def seed() -> None:
     """Load the demo data set (merchants, orders, demo users) into the configured database."""
     from core.db import engine_from_settings
-    from core.seed import seed_demo
+    from seed.demo import seed_demo
 
     engine = engine_from_settings(Settings())
     try:
@@ -145,8 +145,8 @@ def token(
     """Print a bearer token for an active user (demo users exist after `complaints up` or `seed`)."""
     from datetime import timedelta
 
-    from cli.users import find_active_user
     from api.security import create_access_token
+    from cli.users import find_active_user
 
     settings = Settings()
     user = find_active_user(settings, username)

@@ -1,6 +1,7 @@
 """`complaints user ...`: staff accounts for a production install, where no demo users are seeded.
 
-The first admin of a fresh production database is created here. Passwords are read from a hidden prompt (or stdin), never from the command line.
+The first admin of a fresh production database is created here. Passwords are read from a hidden prompt (or
+stdin), never from the command line.
 """
 
 import getpass

@@ -4,6 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from adapters.db_platform import DbMerchantDeposits, DbNotifier, DbOrderLookup, DbPaymentGateway
@@ -248,7 +249,7 @@ def test_points_are_booked_in_points_not_cny(engine):
     gateway.pay(uid("p"), complaint, LedgerKind.POINTS, 200, "platform", "consumer:C1")
     [entry] = entries(engine, complaint)
     assert (entry.kind, entry.currency, entry.amount_minor) == ("points", "POINTS", 200)
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         with session_scope(engine) as session:
             session.add(
                 LedgerEntry(

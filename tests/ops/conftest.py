@@ -19,13 +19,13 @@ from sqlalchemy.engine import Engine
 from api.main import create_app
 from core.db import make_engine
 from core.migrate import upgrade_database
-from core.seed import seed_demo
 from core.temporal import connect
 from observability.metrics import worker_runtime
+from runtime.worker_build import build_worker
+from seed.demo import seed_demo
 from tests.api.conftest import Api, api_settings
 from tests.api.conftest import _terminate_open_cases as terminate_open_cases
 from tests.conftest import create_pg_schema, drop_pg_schema
-from worker import build_worker
 
 
 def free_port() -> int:

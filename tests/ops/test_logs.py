@@ -3,7 +3,6 @@ personal data goes through a database failure of its evidence record, on SQLite 
 nothing of that data reaches the logs (text and JSON), the API's answer, the failure kept in Temporal's
 history or a span."""
 
-import asyncio
 import io
 import json
 import logging

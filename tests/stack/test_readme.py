@@ -7,8 +7,8 @@ import typer
 from pydantic import SecretStr
 
 from cli.main import app
-from core.seed import DEMO_USERS
 from core.settings import Settings
+from seed.demo import DEMO_USERS
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
