@@ -70,56 +70,73 @@ def seed_order(
     *,
     category: str = "electronics",
     paid_minor: int = 19900,
-    perishable_late: bool = False,
+    lines: int = 1,
+    delivered_days_ago: float | None = 2,
+    tracking: str = "delivered",
+    late: bool = False,
+    deposit_minor: int = 500_000,
 ) -> Parties:
-    """A consumer, a merchant with a deposit and a one-line order, all fresh, dated relative to `now`."""
+    """A consumer, a merchant with a deposit and an order of `lines` lines of `paid_minor` each, all fresh and
+    dated relative to `now`. The one seeder: the scenarios here and the tests' factories both use it.
+
+    `late` moves the promised date to a day after placing; `delivered_days_ago=None` leaves it undelivered."""
     tag = uuid.uuid4().hex[:8]
-    placed = now - timedelta(days=5)
+    who = Parties(
+        consumer=Actor(id=f"C-{tag}", role=Role.CONSUMER),
+        merchant=Actor(id=f"M-{tag}", role=Role.MERCHANT),
+        order_id=f"O-{tag}",
+        line_ids=tuple(f"O-{tag}-L{i + 1}" for i in range(lines)),
+    )
+    placed = now - timedelta(days=(delivered_days_ago or 0) + 3)
     with session_scope(engine) as s:
-        s.add(Consumer(id=f"C-{tag}", name="Li Lei", phone="13800138000", created_at=placed))
+        s.add(
+            Consumer(
+                id=who.consumer.id,
+                name="Li Lei",
+                phone="13800138000",
+                address="1 Nanjing Rd, Shanghai",
+                created_at=placed,
+            )
+        )
         s.add(
             Merchant(
-                id=f"M-{tag}",
-                name=f"Shop {tag}",
-                deposit_minor=500_000,
-                deposit_required_minor=500_000,
+                id=who.merchant.id,
+                name="Shop " + tag,
+                deposit_minor=deposit_minor,
+                deposit_required_minor=deposit_minor,
                 created_at=placed,
             )
         )
         s.flush()
         s.add(
             Order(
-                id=f"O-{tag}",
-                consumer_id=f"C-{tag}",
-                merchant_id=f"M-{tag}",
-                paid_minor=paid_minor,
+                id=who.order_id,
+                consumer_id=who.consumer.id,
+                merchant_id=who.merchant.id,
+                paid_minor=paid_minor * lines,
                 placed_at=placed,
                 shipped_at=placed + timedelta(hours=12),
-                promised_by=placed + timedelta(days=1 if perishable_late else 5),
-                delivered_at=None if perishable_late else now - timedelta(days=2),
+                promised_by=placed + timedelta(days=1 if late else 5),
+                delivered_at=None if delivered_days_ago is None else now - timedelta(days=delivered_days_ago),
                 carrier="SF",
-                tracking_number=f"SF{tag}",
-                tracking_status="overdue" if perishable_late else "delivered",
+                tracking_number="SF" + tag,
+                tracking_status=tracking,
             )
         )
         s.flush()
-        s.add(
-            OrderLine(
-                id=f"O-{tag}-L1",
-                order_id=f"O-{tag}",
-                sku=f"SKU-{tag}",
-                title="Item",
-                category=category,
-                quantity=1,
-                paid_minor=paid_minor,
+        for i, line_id in enumerate(who.line_ids):
+            s.add(
+                OrderLine(
+                    id=line_id,
+                    order_id=who.order_id,
+                    sku=f"SKU-{tag}-{i}",
+                    title="Item",
+                    category=category,
+                    quantity=1,
+                    paid_minor=paid_minor,
+                )
             )
-        )
-    return Parties(
-        consumer=Actor(id=f"C-{tag}", role=Role.CONSUMER),
-        merchant=Actor(id=f"M-{tag}", role=Role.MERCHANT),
-        order_id=f"O-{tag}",
-        line_ids=(f"O-{tag}-L1",),
-    )
+    return who
 
 
 class CaseDriver:

@@ -181,7 +181,7 @@ async def food_safety_fast_path(d: CaseDriver) -> str:
 
 async def late_perishable_circuit_breaker(d: CaseDriver) -> str:
     """A late perishable parcel: refund first plus reship, recovery from the carrier; survey unanswered."""
-    who = await d.parties(category="fresh", paid_minor=6600, perishable_late=True)
+    who = await d.parties(category="fresh", paid_minor=6600, late=True, delivered_days_ago=None, tracking="overdue")
     cid = (await d.file(who, "快递延误 the parcel is late and still not received")).complaint_id
     await _fast_path_to_review(d, who, cid)
     await d.skip(d.policy.review.survey_delay + timedelta(minutes=1))
@@ -220,7 +220,7 @@ async def counterfeit_escalated_once_penalised_at_tier1(d: CaseDriver) -> str:
 async def food_safety_carrier_paid_at_once(d: CaseDriver) -> str:
     """Spoiled food, late by the carrier: paid at once, recovered from the carrier, no approval or acceptance
     (patch `food-safety-carrier-pays-at-once`); the urgent clock from filing (`urgent-clock-at-filing`)."""
-    who = await d.parties(category="fresh", paid_minor=8800, perishable_late=True)
+    who = await d.parties(category="fresh", paid_minor=8800, late=True, delivered_days_ago=None, tracking="overdue")
     cid = (
         await d.file(who, "牛奶变质 the milk arrived late and spoiled, my child got sick", with_evidence=False)
     ).complaint_id
