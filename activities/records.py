@@ -1,6 +1,6 @@
 """Record activities: the audit trail and the read model, each write idempotent under retries.
 
-Each returns the record it wrote. A case started with local step writes (workflows/case.py) runs them as
+Each returns the record it wrote. A case started with local step writes (workflows/case_effects.py) runs them as
 local activities, whose input Temporal never stores: the returned record is what its history keeps (the
 local activity's marker), so the audit tools and the replay's decision check read it there.
 """

@@ -7,17 +7,17 @@ from models.case import PendingAction
 from models.enums import ClockName, OfferStatus, Outcome, Party, Role, Stage
 
 if TYPE_CHECKING:
-    from workflows.case import Case
+    from workflows.case_core import CaseCore
 
 
-def _clock_due(case: "Case") -> datetime | None:
+def _clock_due(case: "CaseCore") -> datetime | None:
     running = [
         c for c in case.state.clocks if not c.paused and c.name not in (ClockName.SOLUTION, ClockName.DISPUTE_LIMIT)
     ]
     return min((c.due_at for c in running), default=None)
 
 
-def actions(case: "Case") -> list[PendingAction]:
+def actions(case: "CaseCore") -> list[PendingAction]:
     s = case.state
     due = _clock_due(case)
     staff: Role | Literal["supervisor_queue"] = (
