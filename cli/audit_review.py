@@ -1,5 +1,6 @@
 """`complaints audit anchor|records|export|verify-bundle`: the chain's anchors, every audit record, and
-offline review bundles. Registered on the same `audit_app` as the other auditor commands (cli/audit.py)."""
+offline review bundles. Registered on the same `audit_app` as the other auditor commands (cli/audit.py), run
+the same way (cli/audit_runner.py)."""
 
 import asyncio
 import json
@@ -8,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from cli.audit import _aware, _json, _record_history_read, _run, _say_verdict, audit_app, sdk_logs_to_stderr
+from cli.audit import _aware, _json, _say_verdict, audit_app
+from cli.audit_runner import _record_history_read, _run, sdk_logs_to_stderr
 from cli.console import fail
 from core.settings import Settings
 

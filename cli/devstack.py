@@ -10,248 +10,40 @@ set, a loopback-only codec (cli/dev_codec.py) lets the dev UI show decoded paylo
 
 The supervisor itself stays single-threaded and never loads the Temporal SDK's native runtime: it forks
 children, and a fork next to foreign threads can deadlock. Readiness is therefore read over HTTP.
+
+This module runs the stack; its configuration (ports, command lines, environment) is cli/devstack_config.py,
+waiting for readiness and healing the children cli/devstack_watch.py.
 """
 
 import os
 import shutil
-import signal
-import socket
 import sys
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 from sqlalchemy.exc import SQLAlchemyError
 
-from cli.processes import Backoff, Child, Supervisor, describe_exit
-from core import search_attributes
-from core.binaries import find_binary
+from cli.devstack_config import (
+    StackConfig,
+    StackError,
+    api_command,
+    child_environment,
+    codec_command,
+    ensure_ports_free,
+    temporal_command,
+    worker_command,
+)
+from cli.devstack_config import port_taken as port_taken  # re-exported: tests import it from here
+from cli.devstack_config import stack_ports as stack_ports  # re-exported: tests import it from here
+from cli.devstack_watch import Healer, StopRequest, api_healthy, temporal_ready, wait_until, worker_polling
+from cli.processes import Supervisor
 from core.settings import Settings
 
 TEMPORAL_READY_SECONDS = 90.0
 API_READY_SECONDS = 120.0
 WORKER_READY_SECONDS = 60.0
-
-
-class StackError(RuntimeError):
-    """A startup failure the operator can act on; the message says what and how."""
-
-
-@dataclass(frozen=True)
-class StackConfig:
-    data_dir: Path
-    temporal_port: int = 7233
-    ui_port: int = 8233
-    api_port: int = 8000
-    namespace: str = "default"
-    task_queue: str = "complaints"
-    api_metrics_port: int = 9180  # 0: off
-    worker_metrics_port: int = 9181  # 0: off
-    codec_port: int = 8234  # the dev codec's, used only when payloads are encrypted
-    host: str = "127.0.0.1"  # loopback only: the dev server skips security checks
-
-    @property
-    def codec_url(self) -> str:
-        return f"http://{self.host}:{self.codec_port}"
-
-    @property
-    def temporal_address(self) -> str:
-        return f"{self.host}:{self.temporal_port}"
-
-    @property
-    def ui_url(self) -> str:
-        return f"http://{self.host}:{self.ui_port}"
-
-    @property
-    def api_url(self) -> str:
-        return f"http://{self.host}:{self.api_port}"
-
-    @property
-    def temporal_db(self) -> Path:
-        return self.data_dir / "temporal.db"
-
-    @property
-    def temporal_log(self) -> Path:
-        return self.data_dir / "logs" / "temporal.log"
-
-
-def temporal_command(cfg: StackConfig, codec_endpoint: str | None = None) -> list[str]:
-    """`codec_endpoint`: when payloads are encrypted, the UI asks the API's /codec to show them."""
-    return [
-        find_binary("temporal"),
-        "server",
-        "start-dev",
-        "--ip",
-        cfg.host,
-        "--port",
-        str(cfg.temporal_port),
-        "--ui-port",
-        str(cfg.ui_port),
-        "--namespace",
-        cfg.namespace,
-        "--db-filename",
-        str(cfg.temporal_db),
-        # WAL roughly doubles the dev server's throughput here (shared/temporal-notes.md).
-        "--sqlite-pragma",
-        "journal_mode=WAL",
-        "--sqlite-pragma",
-        "synchronous=NORMAL",
-        "--ui-disable-news-fetch",  # the UI would otherwise call out to the internet
-        *search_attributes.cli_flags(),
-        *(["--ui-codec-endpoint", codec_endpoint] if codec_endpoint else []),
-    ]
-
-
-def worker_command() -> list[str]:
-    return [sys.executable, "-m", "worker"]
-
-
-def api_command(cfg: StackConfig) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", "api.main:app", "--host", cfg.host, "--port", str(cfg.api_port)]
-
-
-def codec_command(cfg: StackConfig) -> list[str]:
-    return [sys.executable, "-m", "cli.dev_codec", "--port", str(cfg.codec_port)]
-
-
-def child_environment(cfg: StackConfig, base: Mapping[str, str]) -> dict[str, str]:
-    """The operator's environment, pointed at the embedded server: the children read it via Settings."""
-    env = {
-        k: v
-        for k, v in base.items()
-        if k not in {"TEMPORAL_TLS_CA", "TEMPORAL_TLS_CERT", "TEMPORAL_TLS_KEY", "TEMPORAL_API_KEY"}
-    }
-    env.update(
-        {
-            "DATA_DIR": str(cfg.data_dir),
-            "TEMPORAL_ADDRESS": cfg.temporal_address,
-            "TEMPORAL_NAMESPACE": cfg.namespace,
-            "TEMPORAL_TASK_QUEUE": cfg.task_queue,
-            "TEMPORAL_TLS": "false",
-            "TEMPORAL_UI_PORT": str(cfg.ui_port),
-            "API_HOST": cfg.host,
-            "API_PORT": str(cfg.api_port),
-            "METRICS_HOST": cfg.host,
-            "API_METRICS_PORT": str(cfg.api_metrics_port),
-            "WORKER_METRICS_PORT": str(cfg.worker_metrics_port),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
-
-
-def stack_ports(cfg: StackConfig, with_codec: bool) -> list[tuple[int, str, str]]:
-    """(port, what, how to change it) for every port the stack will listen on."""
-    ports = [
-        (cfg.temporal_port, "Temporal gRPC", "--temporal-port"),
-        (cfg.ui_port, "Temporal UI", "--ui-port"),
-        (cfg.api_port, "API", "--api-port"),
-        (cfg.api_metrics_port, "API metrics", "API_METRICS_PORT=N (0 turns them off)"),
-        (cfg.worker_metrics_port, "worker metrics", "WORKER_METRICS_PORT=N (0 turns them off)"),
-    ]
-    if with_codec:
-        ports.append((cfg.codec_port, "dev payload codec", "--codec-port"))
-    return [entry for entry in ports if entry[0]]
-
-
-def port_taken(host: str, port: int) -> bool:
-    """Would a server fail to listen here? SO_REUSEADDR, as uvicorn and Temporal set it themselves: a port
-    whose last connections linger in TIME_WAIT after a stop is free to them, and so it is to this probe."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-            sock.listen(1)
-        except OSError:
-            return True
-    return False
-
-
-def ensure_ports_free(cfg: StackConfig, with_codec: bool = False) -> None:
-    ports = stack_ports(cfg, with_codec)
-    numbers = [port for port, _, _ in ports]
-    if len(set(numbers)) < len(numbers):
-        raise StackError(f"the stack's ports must all differ: {', '.join(f'{w} {p}' for p, w, _ in ports)}")
-    for port, what, option in ports:
-        if port_taken(cfg.host, port):
-            raise StackError(
-                f"port {port} ({what}) is already in use on {cfg.host}: stop whatever holds it "
-                f"(another `complaints up`?) or choose another port with {option}"
-            )
-
-
-class StopRequest:
-    """Ctrl-C or SIGTERM sets it; a second one asks to skip the grace period."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._previous: dict[int, object] = {}
-
-    def __bool__(self) -> bool:
-        return self.count > 0
-
-    def forced(self) -> bool:
-        return self.count > 1
-
-    def _handle(self, signum: int, _frame: object) -> None:
-        self.count += 1
-
-    def install(self) -> None:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self._previous[sig] = signal.signal(sig, self._handle)
-
-    def restore(self) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-
-
-def wait_until(
-    check: Callable[[], bool], *, seconds: float, what: str, supervisor: Supervisor, stop: StopRequest
-) -> bool:
-    """Poll `check` until it holds. False if a stop was requested; StackError on timeout or a child's death."""
-    deadline = time.monotonic() + seconds
-    while not stop:
-        if check():
-            return True
-        exited = supervisor.first_exited()
-        if exited is not None:
-            tail = exited.log_tail()
-            raise StackError(
-                f"{exited.name} exited (code {exited.process.returncode}) while waiting for {what}"
-                + (f"; last lines of {exited.log_path}:\n{tail}" if tail else "")
-            )
-        if time.monotonic() > deadline:
-            raise StackError(f"gave up waiting for {what} after {seconds:.0f}s")
-        time.sleep(0.25)
-    return False
-
-
-def _http_ok(url: str, predicate: Callable[[httpx.Response], bool] = lambda r: r.status_code == 200) -> bool:
-    try:
-        return predicate(httpx.get(url, timeout=3.0))
-    except httpx.HTTPError:
-        return False
-
-
-def temporal_ready(cfg: StackConfig) -> bool:
-    # The UI proxies to the frontend: a namespace answered here means both the UI and the server are up.
-    return _http_ok(f"{cfg.ui_url}/api/v1/namespaces/{cfg.namespace}")
-
-
-def api_healthy(cfg: StackConfig) -> bool:
-    return _http_ok(f"{cfg.api_url}/health")
-
-
-def worker_polling(cfg: StackConfig) -> bool:
-    def has_pollers(response: httpx.Response) -> bool:
-        return response.status_code == 200 and bool(response.json().get("pollers"))
-
-    return _http_ok(
-        f"{cfg.ui_url}/api/v1/namespaces/{cfg.namespace}/task-queues/{cfg.task_queue}?taskQueueType=1", has_pollers
-    )
 
 
 def prepare_database(settings: Settings, now: datetime | None = None) -> bool:
@@ -316,39 +108,6 @@ def banner(cfg: StackConfig, seeded: bool, dev_mode: bool, encrypted: bool = Fal
         lines.append(f"  Token         {prefix}{_own_command()} token agent1")
     lines += ["Press Ctrl-C to stop everything.", ""]
     return "\n".join(lines)
-
-
-class Healer:
-    """After startup: restarts a dead worker, API or codec with back-off; reports Temporal's death."""
-
-    RESTARTABLE = ("worker", "api", "codec")
-
-    def __init__(self, supervisor: Supervisor, say: Callable[[str], None]) -> None:
-        self.supervisor = supervisor
-        self.say = say
-        self.backoff: dict[str, Backoff] = {name: Backoff() for name in self.RESTARTABLE}
-        self.due: dict[str, tuple[float, Child]] = {}
-
-    def tick(self, now: float | None = None) -> str | None:
-        """One look at the children. Returns why the stack must stop, or None while it can go on."""
-        now = time.monotonic() if now is None else now
-        for child in self.supervisor.exited():
-            if child.name not in self.RESTARTABLE:
-                where = f" (log: {child.log_path})" if child.log_path else ""
-                return f"{child.name} exited unexpectedly ({describe_exit(child.process.returncode)}){where}"
-            if child.name not in self.due:
-                delay = self.backoff[child.name].next_delay(now - child.started_at)
-                self.say(
-                    f"{child.name} exited ({describe_exit(child.process.returncode)}); restarting it in "
-                    f"{delay:.0f}s (restart #{child.restarts + 1})"
-                )
-                self.due[child.name] = (now + delay, child)
-        for name, (at, child) in list(self.due.items()):
-            if at <= now:
-                del self.due[name]
-                fresh = self.supervisor.restart(child)
-                self.say(f"{name} restarted (pid {fresh.pid})")
-        return None
 
 
 def run_stack(cfg: StackConfig, settings: Settings, say: Callable[[str], None] = print) -> int:
