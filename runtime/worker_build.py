@@ -26,6 +26,7 @@ from adapters.ledger_book import utc_now
 from audit.anchors import AnchorActivities
 from core.settings import Settings, get_settings
 from observability.redaction import SafeDatabaseErrorsInterceptor
+from runtime.bytecode import compile_workflow_modules
 from workflows.anchor import AuditAnchorWorkflow
 from workflows.complaint import ComplaintWorkflow
 from workflows.insights_scan import InsightsScanWorkflow
@@ -81,6 +82,9 @@ def activities_for(engine: Engine, settings: Settings | None = None) -> list[Any
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox every worker and replayer runs the workflow code in. It re-imports that code for each
+    workflow instance, so the code's bytecode is written first (once per process): never from source."""
+    compile_workflow_modules()
     return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH))
 
 
