@@ -2,6 +2,7 @@
 
 import math
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,7 @@ class Report:
             "ratio_to_minimal_median": minimal_ratio,
             "ratios_to_minimal": to_minimal,
             "failures": failures,
+            "failure_causes": dict(sum((r.causes for r in tp.rounds), Counter())),
             "shape_deviations": tp.shape_deviations,
             "timers_seen": dict(tp.timers_seen),
         }

@@ -10,6 +10,7 @@ reference shape, and deviations are reported.
 
 import asyncio
 import math
+import re
 import time
 import uuid
 from collections import Counter
@@ -33,6 +34,8 @@ class Round:
     rate: float
     steady: float
     failures: int
+    # Why cases failed: "ExceptionType: first words" -> count, so a failure is a figure with its cause.
+    causes: Counter = field(default_factory=Counter)
 
 
 @dataclass
@@ -53,15 +56,14 @@ class ThroughputResult:
         return [p.steady / o.steady for p, o in zip(project, other, strict=False) if o.steady > 0]
 
 
-async def _drive_all(cases: list, concurrency: int) -> tuple[float, list[float], int]:
-    """Run every case with at most `concurrency` in flight; (elapsed, finish times, failures)."""
+async def _drive_all(cases: list, concurrency: int) -> tuple[float, list[float], Counter]:
+    """Run every case with at most `concurrency` in flight; (elapsed, finish times, causes of failures)."""
     gate = asyncio.Semaphore(concurrency)
     start = time.monotonic()
     finished: list[float] = []
-    failures = 0
+    failures: Counter = Counter()
 
     async def one(case) -> None:
-        nonlocal failures
         async with gate:
             try:
                 if isinstance(case, BareCase):
@@ -71,8 +73,8 @@ async def _drive_all(cases: list, concurrency: int) -> tuple[float, list[float],
                     if state.stage != Stage.CLOSED:
                         raise RuntimeError(f"{case.name} ended in {state.stage}")
                 finished.append(time.monotonic() - start)
-            except Exception:  # counted and reported: a failed case is a figure, not a crash
-                failures += 1
+            except Exception as err:  # counted and reported: a failed case is a figure, not a crash
+                failures[cause_of(err)] += 1
 
     await asyncio.gather(*(one(c) for c in cases))
     return time.monotonic() - start, finished, failures
@@ -82,14 +84,21 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b else math.nan
 
 
-def _round(kind: str, elapsed: float, finished: list[float], failures: int) -> Round:
+def cause_of(err: BaseException) -> str:
+    """A failure's kind in a few words: the exception type and the start of its message, without ids."""
+    words = re.sub(r"[0-9a-f]{8,}|CMP-\S+|\d+(\.\d+)?", "#", str(err))
+    return f"{type(err).__name__}: {words[:80]}"
+
+
+def _round(kind: str, elapsed: float, finished: list[float], failures: Counter) -> Round:
     return Round(
         kind=kind,
         cases=len(finished),
         seconds=elapsed,
         rate=len(finished) / elapsed,
         steady=steady_rate(finished),
-        failures=failures,
+        failures=sum(failures.values()),
+        causes=failures,
     )
 
 
@@ -143,6 +152,8 @@ async def run_throughput(
             f"ratios {_ratio(p.steady, b.steady):.2f} / {_ratio(p.steady, m.steady):.2f} "
             f"(failures {p.failures}/{b.failures}/{m.failures})"
         )
+        for cause, count in (p.causes + b.causes + m.causes).most_common(3):
+            say(f"    {count} x {cause}")
     return result
 
 
