@@ -22,7 +22,7 @@ from bench.listing import measure
 from bench.memory import run_memory
 from bench.replay import run_replay
 from bench.report import Report
-from bench.scenario import FULL_CASE_SCALE
+from bench.scenario import full_case_policy
 from bench.throughput import run_throughput
 from core.settings import DEFAULT_POLICY_FILE, Settings
 from policy.loader import load_policy, scaled
@@ -100,7 +100,7 @@ async def run_all(config: BenchConfig, say=print, json_path: Path | None = None)
             say("Throughput: full cases vs the bare workflow of the same shape ...")
             tp = await run_throughput(
                 env,
-                scaled(base, FULL_CASE_SCALE),
+                full_case_policy(base),
                 cases=config.cases,
                 concurrency=config.concurrency,
                 rounds=config.rounds,

@@ -12,14 +12,14 @@ from bench.bare_case import BareCase
 from bench.bare_workflow import BareWorkflow, bare_activity
 from bench.databases import sqlite_database
 from bench.fixtures import make_parties
-from bench.scenario import FULL_CASE_SCALE, FullCase
+from bench.scenario import FullCase, full_case_policy
 from bench.shape import MONEY_ACTIVITIES, event_counts, minimal_shape_of, same_work, shape_of
 from core.db import make_engine
 from core.settings import DEFAULT_POLICY_FILE, Settings
 from drills.checks import full_case_problems
 from models.enums import LedgerKind
 from models.tables import AuditLog, EvidenceItem, LedgerEntry
-from policy.loader import load_policy, scaled
+from policy.loader import load_policy
 from runtime.worker_build import build_worker
 
 
@@ -35,7 +35,7 @@ def shape_engine(tmp_path_factory):
 async def closed_case(dev_env, shape_engine):
     queue = f"shape-{uuid.uuid4().hex[:6]}"
     [party] = make_parties(shape_engine, 1)
-    policy = scaled(load_policy(DEFAULT_POLICY_FILE), FULL_CASE_SCALE)
+    policy = full_case_policy(load_policy(DEFAULT_POLICY_FILE))
     async with build_worker(dev_env.client, shape_engine, Settings(_env_file=None), task_queue=queue):
         case = FullCase(dev_env.client, shape_engine, queue, policy, party)
         state = await case.run()

@@ -1,11 +1,13 @@
-"""The throughput driver reports each failed case with its cause, ids stripped, so causes add up."""
+"""The throughput driver: the policy its full cases run under, and each failed case reported with its cause."""
 
 import asyncio
 from types import SimpleNamespace
 
-from bench.scenario import StepTimeout
+from bench.scenario import FULL_CASE_SCALE, StepTimeout, full_case_policy
 from bench.throughput import _drive_all
+from core.settings import DEFAULT_POLICY_FILE
 from models.enums import Stage
+from policy.loader import load_policy
 
 
 class _Case:
@@ -33,3 +35,13 @@ def test_failures_are_counted_by_cause_without_their_ids():
         "StepTimeout: # 'confirm_merchant_refund' never became pending": 2,
         "RuntimeError: # ended in negotiation": 1,
     }
+
+
+def test_a_full_case_shrinks_only_the_survey_delay():
+    """No SLA clock or party deadline may fall due while a benchmark case runs, however slow the machine."""
+    base = load_policy(DEFAULT_POLICY_FILE)
+    bench = full_case_policy(base)
+    assert bench.review.survey_delay == base.review.survey_delay * FULL_CASE_SCALE < base.review.survey_delay
+    changed = {k for k, v in bench.model_dump().items() if v != base.model_dump()[k]}
+    assert changed == {"review", "version"}
+    assert bench.review.model_dump(exclude={"survey_delay"}) == base.review.model_dump(exclude={"survey_delay"})
