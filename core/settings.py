@@ -74,8 +74,8 @@ class Settings(BaseSettings):
 
     workflow_local_writes: bool = Field(
         False,
-        description="new cases write step records as local activities (one round trip per step); off while a "
-        "replay hazard of that path under workflow-task timeouts is open (docs/VERSIONING.md)",
+        description="new cases write step records as local activities (one round trip per step); off by default "
+        "until the test suite has run with it on (docs/VERSIONING.md)",
     )
     worker_activity_threads: int = 8
     worker_max_concurrent_workflow_tasks: int = 20
