@@ -1,7 +1,7 @@
 """The fast lane's terms: what a trusted merchant may offer on its own. Pure, deterministic, workflow-safe."""
 
 from models.case import OrderFacts
-from models.enums import Party, RefundMode, Tier
+from models.enums import RefundMode, Tier
 from models.policy import Policy
 from policy.ladder import LadderError, OfferTerms
 from policy.money import refund_remainder
@@ -50,6 +50,3 @@ def self_service_terms(
         penalise_merchant=False,
         reasons=["fast lane: a trusted merchant settles within policy limits (self-service compensation)"],
     )
-
-
-__all__ = ["LadderError", "Party", "self_service_terms"]
