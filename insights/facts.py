@@ -115,8 +115,10 @@ def refresh_case(session: Session, complaint_id: str) -> None:
     )
     src.ledger = list(session.execute(select(LedgerEntry).where(LedgerEntry.complaint_id == complaint_id)).scalars())
     values = fold(src)
+    from insights import cube  # here, not at the top: cube builds on this module
+
     row = session.get(InsightCase, complaint_id)
-    categories = {values["category"] or ""}
+    old = None
     if row is None:
         session.add(InsightCase(**values))
     else:
@@ -125,14 +127,12 @@ def refresh_case(session: Session, complaint_id: str) -> None:
             row.source_updated_at = values["source_updated_at"]  # nothing counted changed: the rollup stands
             session.add(row)
             return
-        categories.add(before.get("category") or "")
+        old = cube.contribution(session, complaint_id)  # what the rollups hold of this case, before the change
         for name, value in values.items():
             setattr(row, name, value)
         session.add(row)
     session.flush()
-    from insights import cube  # here, not at the top: cube builds on this module
-
-    cube.refresh_for(session, values["created_at"].date(), categories)
+    cube.move(session, old, cube.contribution(session, complaint_id))
 
 
 def _gather(session: Session, complaints: Sequence[Any]) -> list[Sources]:
