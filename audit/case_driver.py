@@ -149,7 +149,7 @@ class CaseDriver:
         task_queue: str,
         policy: Policy,
         *,
-        local_step_writes: bool = False,
+        local_step_writes: bool = True,
     ) -> None:
         self.env, self.engine, self.task_queue, self.policy = env, engine, task_queue, policy
         self.local_step_writes = local_step_writes  # as the API files with WORKFLOW_LOCAL_WRITES

@@ -73,9 +73,9 @@ class Settings(BaseSettings):
     )
 
     workflow_local_writes: bool = Field(
-        False,
-        description="new cases write step records as local activities (one round trip per step); off by default "
-        "until the test suite has run with it on (docs/VERSIONING.md)",
+        True,
+        description="new cases write step records as local activities (one round trip per step); false files "
+        "them with a regular activity per write, as before issue 15 (docs/VERSIONING.md)",
     )
     worker_activity_threads: int = 8
     worker_max_concurrent_workflow_tasks: int = 20

@@ -117,7 +117,7 @@ class CaseInput(_Model):
     filed_by: Actor
     policy: Policy
     # May this case write its step records as local activities (patch local-step-writes)? Filings set it from
-    # WORKFLOW_LOCAL_WRITES, off by default for now (docs/VERSIONING.md).
+    # WORKFLOW_LOCAL_WRITES, on by default (docs/VERSIONING.md).
     # An input without it (every case filed before it existed) keeps the path its history recorded.
     local_step_writes: bool = True
 

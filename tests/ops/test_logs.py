@@ -88,6 +88,9 @@ async def test_a_failing_evidence_record_logs_the_case_but_no_personal_data(obse
         # A retried attempt's failure is kept on the next attempt's start event instead.
         if event.activity_task_started_event_attributes.HasField("last_failure"):
             failures.append(str(event.activity_task_started_event_attributes.last_failure))
+        # A local activity's (WORKFLOW_LOCAL_WRITES, the default) is kept in its marker.
+        if event.marker_recorded_event_attributes.HasField("failure"):
+            failures.append(str(event.marker_recorded_event_attributes.failure))
     assert failures and "evidence" in failures[0] and personal_in("\n".join(failures)) == []
     assert "Failing row" not in "\n".join(failures), "no DETAIL line in the stored failure or its causes"
     leaking = [

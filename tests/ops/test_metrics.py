@@ -37,7 +37,20 @@ def exported_names(text: str) -> dict[str, dict[tuple, float]]:
 
 async def drive_one_case(observed) -> str:
     """Filing, an agent's review and a piece of evidence whose record fails in the database (so the worker's
-    failure counters exist too)."""
+    failure counters exist too), once on each write path: the evidence row is a local activity by default
+    and a regular one with WORKFLOW_LOCAL_WRITES off, and each has its own failure counter."""
+    settings = observed.api.settings
+    default = settings.workflow_local_writes
+    try:
+        for local in (True, False):
+            settings.workflow_local_writes = local
+            cid = await _drive_one_case(observed)
+    finally:
+        settings.workflow_local_writes = default
+    return cid
+
+
+async def _drive_one_case(observed) -> str:
     api = observed.api
     party = make_party(api.engine)
     cid = (await file_case(api, party))["complaint_id"]

@@ -22,7 +22,7 @@ from workflows.complaint import ComplaintWorkflow as W
 
 @pytest.fixture
 def driver(driver: CaseDriver) -> CaseDriver:
-    """Files as the API does with WORKFLOW_LOCAL_WRITES on (off by default, docs/VERSIONING.md)."""
+    """Files as the API does by default (WORKFLOW_LOCAL_WRITES on, docs/VERSIONING.md)."""
     driver.local_step_writes = True
     return driver
 
@@ -79,7 +79,7 @@ async def test_clocks_due_together_are_handled_in_the_task_of_their_timer(driver
 
 
 async def test_a_case_filed_with_local_writes_off_records_no_local_activity_and_no_marker(driver):
-    """The production default (WORKFLOW_LOCAL_WRITES off): every write is a regular activity, as before."""
+    """WORKFLOW_LOCAL_WRITES off (and every case filed before the patch): every write is a regular activity."""
     driver.local_step_writes = False
     who = make_order(driver.engine)
     cid = await to_evidence(driver, who)
