@@ -12,6 +12,7 @@ Keeping the content digest separate lets an offline proof show other cases' rows
 Appends use the caller's session: the record commits (or rolls back) together with the read model.
 """
 
+import functools
 import hashlib
 import hmac
 import json
@@ -21,8 +22,8 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
-from sqlalchemy import select, text
-from sqlmodel import Session
+from sqlalchemy import String, bindparam, select, text
+from sqlmodel import Session, col
 
 from models.tables import AuditLog
 
@@ -210,6 +211,14 @@ def _lock_chain(session: Session) -> None:
         raise RuntimeError(f"audit chain locking is not implemented for {dialect}")
 
 
+@functools.cache
+def _append_queries() -> tuple[Any, Any]:
+    """Built once: every audit record runs both, and a statement object keeps its SQLAlchemy cache key."""
+    by_key = select(AuditLog).where(col(AuditLog.event_key) == bindparam("event_key", type_=String()))
+    newest = select(AuditLog.hash).order_by(col(AuditLog.id).desc()).limit(1)
+    return by_key, newest
+
+
 def append_record(
     session: Session,
     *,
@@ -231,10 +240,11 @@ def append_record(
     """
     key = chain_key()  # before the lock: a missing key refuses the write without touching the chain
     _lock_chain(session)
-    existing = session.execute(select(AuditLog).where(AuditLog.event_key == event_key)).scalars().first()
+    by_key, newest = _append_queries()
+    existing = session.execute(by_key, {"event_key": event_key}).scalars().first()
     if existing is not None:
         return existing
-    tail = session.execute(select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).scalars().first()
+    tail = session.execute(newest).scalars().first()
     prev_hash = tail or GENESIS_HASH
     at_utc = at.astimezone(UTC) if at.tzinfo else at  # a naive time is refused in canonical_at
     clean = _normalize_details(details)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select
+from sqlalchemy import Date, String, and_, bindparam, case, delete, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -118,37 +118,66 @@ def _day_clauses(day: date, category: str) -> list[ColumnElement[bool]]:
     return where
 
 
+@functools.cache
+def _lock_statements(dialect: str) -> tuple[Any, Any]:
+    """Built once and executed with parameters: SQLAlchemy keys its statement cache by a walk of the
+    statement, which costs more than running these on one row; a statement object remembers its key."""
+    maker = pg_insert if dialect == "postgresql" else sqlite_insert
+    day, category = bindparam("day", type_=Date()), bindparam("category", type_=String())
+    create = maker(D).values(day=day, category=category, totals={}).on_conflict_do_nothing()
+    locked = (
+        select(D)
+        .where(col(D.day) == day, col(D.category) == category)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return create, locked
+
+
 def _lock(session: Session, day: date, category: str) -> D:
     """The day's row, created if missing and (PostgreSQL) locked, so two writers re-aggregate in turn."""
-    dialect = session.get_bind().dialect.name
-    maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(maker(D).values(day=day, category=category, totals={}).on_conflict_do_nothing())
-    return (
-        session.execute(
-            select(D)
-            .where(col(D.day) == day, col(D.category) == category)
-            .with_for_update()
-            .execution_options(populate_existing=True)
+    create, locked = _lock_statements(session.get_bind().dialect.name)
+    params = {"day": day, "category": category}
+    session.execute(create, params)
+    return session.execute(locked, params).scalars().one()
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    """The statements that aggregate the facts matching `where`: the one definition of a rollup's values,
+    whether over a whole day or over one case."""
+
+    totals: Any
+    scores: Any
+    groups: Any
+
+    @classmethod
+    def over(cls, where: list[ColumnElement[bool]]) -> "Aggregates":
+        dims = [getattr(F, d) for d in GROUP_DIMENSIONS if d]
+        scored = col(F.resolved_score).is_not(None) & col(F.communication_score).is_not(None)
+        return cls(
+            totals=totals_query(where, 0),
+            scores=select(F.resolved_score, F.communication_score, F.resolution_seconds).where(
+                *where, scored | col(F.resolution_seconds).is_not(None)
+            ),
+            groups=select(*dims, *group_measures()).where(*where, col(F.stage) != Stage.REJECTED.value).group_by(*dims),
         )
-        .scalars()
-        .one()
-    )
 
 
-def _values(session: Session, where: list[ColumnElement[bool]]) -> list[int] | None:
+@functools.cache
+def one_case() -> Aggregates:
+    """Over one case's facts (parameter `complaint_id`), built once: the per-case refresh runs it twice per write."""
+    return Aggregates.over([col(F.complaint_id) == bindparam("complaint_id", type_=String())])
+
+
+def _values(session: Session, agg: Aggregates, params: dict[str, Any] | None = None) -> list[int] | None:
     """The rollup's values (KEYS, then satisfied-at-threshold counts, then the resolution histogram) over the
-    facts matching `where`; None when none match. The one definition for a whole day and for one case."""
-    totals = {k: int(v) for k, v in session.execute(totals_query(where, 0)).one()._mapping.items() if k != "satisfied"}
+    facts `agg` aggregates; None when there are none."""
+    totals = {k: int(v) for k, v in session.execute(agg.totals, params).one()._mapping.items() if k != "satisfied"}
     if totals["n"] == 0:
         return None
     exactly, durations = [0] * SCORES, []
-    for resolved, communication, seconds in session.execute(
-        select(F.resolved_score, F.communication_score, F.resolution_seconds).where(
-            *where,
-            (col(F.resolved_score).is_not(None) & col(F.communication_score).is_not(None))
-            | col(F.resolution_seconds).is_not(None),
-        )
-    ):
+    for resolved, communication, seconds in session.execute(agg.scores, params):
         if resolved is not None and communication is not None:
             exactly[max(0, min(resolved, communication, SCORES - 1))] += 1
         if seconds is not None:
@@ -163,15 +192,14 @@ def _values(session: Session, where: list[ColumnElement[bool]]) -> list[int] | N
 GroupKey = tuple[str, str]  # (dimension, value)
 
 
-def _group_sums(session: Session, where: list[ColumnElement[bool]]) -> dict[GroupKey, dict[str, int]]:
-    """The breakdown's sums per (dimension, value) over the facts matching `where` (rejected cases are not
+def _group_sums(
+    session: Session, agg: Aggregates, params: dict[str, Any] | None = None
+) -> dict[GroupKey, dict[str, int]]:
+    """The breakdown's sums per (dimension, value) over the facts `agg` aggregates (rejected cases are not
     counted). One pass grouped by every dimension at once (a day holds few combinations); sums add up."""
     dims = [d for d in GROUP_DIMENSIONS if d]
-    keys = [getattr(F, d) for d in dims]
     per: dict[GroupKey, dict[str, int]] = {}
-    for g in session.execute(
-        select(*keys, *group_measures()).where(*where, col(F.stage) != Stage.REJECTED.value).group_by(*keys)
-    ):
+    for g in session.execute(agg.groups, params):
         m = g._mapping
         for dimension, value in [("", ""), *((d, "" if m[d] is None else str(m[d])) for d in dims)]:
             into = per.setdefault((dimension, value), dict.fromkeys(GROUP_SUMS, 0))
@@ -183,16 +211,16 @@ def _group_sums(session: Session, where: list[ColumnElement[bool]]) -> dict[Grou
 def refresh_day(session: Session, day: date, category: str) -> None:
     """Re-aggregate one day and category from the facts, in the caller's transaction."""
     row = _lock(session, day, category)  # held until commit: also serialises the group rows below
-    where = _day_clauses(day, category)
+    agg = Aggregates.over(_day_clauses(day, category))
     session.execute(delete(G).where(col(G.day) == day, col(G.category) == category))
-    values = _values(session, where)
+    values = _values(session, agg)
     if values is None:
         session.delete(row)
         return
     row.totals = {"layout": LAYOUT, "values": values}
     row.layout = LAYOUT
     session.add(row)
-    per = _group_sums(session, where)
+    per = _group_sums(session, agg)
     if per:
         session.execute(
             insert(G),
@@ -215,13 +243,25 @@ class Contribution:
 
 def contribution(session: Session, complaint_id: str) -> Contribution | None:
     """The case's contribution as its facts stand in the session now (None: it has no facts row)."""
-    found = session.execute(select(F.created_at, F.category).where(col(F.complaint_id) == complaint_id)).one_or_none()
+    found = session.execute(_filing_of(), {"complaint_id": complaint_id}).one_or_none()
     if found is None:
         return None
-    where = [col(F.complaint_id) == complaint_id]
-    values = _values(session, where)
+    params = {"complaint_id": complaint_id}
+    values = _values(session, one_case(), params)
     assert values is not None  # the row was just read
-    return Contribution(found.created_at.date(), found.category or "", values, _group_sums(session, where))
+    return Contribution(found.created_at.date(), found.category or "", values, _group_sums(session, one_case(), params))
+
+
+@functools.cache
+def _filing_of() -> Any:
+    return select(F.created_at, F.category).where(col(F.complaint_id) == bindparam("complaint_id", type_=String()))
+
+
+@functools.cache
+def _day_groups() -> Any:
+    return select(G).where(
+        col(G.day) == bindparam("day", type_=Date()), col(G.category) == bindparam("category", type_=String())
+    )
 
 
 def move(session: Session, old: Contribution | None, new: Contribution | None) -> None:
@@ -263,8 +303,7 @@ def _move_groups(
     if not keys:
         return True
     existing = {
-        (g.dimension, g.value): g
-        for g in session.execute(select(G).where(col(G.day) == day, col(G.category) == category)).scalars()
+        (g.dimension, g.value): g for g in session.execute(_day_groups(), {"day": day, "category": category}).scalars()
     }
     moved: dict[GroupKey, dict[str, int]] = {}
     for key in keys:

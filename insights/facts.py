@@ -5,13 +5,14 @@ read-model writer's transaction, `rebuild` for every complaint in bulk. Either w
 give the same row, so the facts can always be recomputed from their sources and compared.
 """
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import String, bindparam, delete, func, insert, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core.db import session_scope
 from models.enums import LedgerKind, Stage
@@ -93,6 +94,21 @@ def fold(src: Sources) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _case_sources() -> tuple[Any, Any, Any, Any]:
+    """The per-case refresh's queries, built once (a statement object remembers its cache key; building
+    one anew each time costs SQLAlchemy more than running it): breaches, surveys, reopenings, ledger."""
+    of_case = bindparam("complaint_id", type_=String())
+    return (
+        select(SlaBreach.clock).where(col(SlaBreach.complaint_id) == of_case),
+        select(Survey).where(col(Survey.complaint_id) == of_case),
+        select(func.count())
+        .select_from(AuditLog)
+        .where(col(AuditLog.complaint_id) == of_case, col(AuditLog.action) == "reopened"),
+        select(LedgerEntry).where(col(LedgerEntry.complaint_id) == of_case),
+    )
+
+
 def refresh_case(session: Session, complaint_id: str) -> None:
     """Recompute one case's facts in the caller's transaction (the read-model writer calls this)."""
     complaint = session.get(Complaint, complaint_id)
@@ -102,18 +118,12 @@ def refresh_case(session: Session, complaint_id: str) -> None:
     if complaint.order_line_id:
         line = session.get(OrderLine, complaint.order_line_id)
         src.category = line.category if line else None
-    src.breach_clocks = list(
-        session.execute(select(SlaBreach.clock).where(SlaBreach.complaint_id == complaint_id)).scalars()
-    )
-    src.surveys = list(session.execute(select(Survey).where(Survey.complaint_id == complaint_id)).scalars())
-    src.reopened = bool(
-        session.execute(
-            select(func.count())
-            .select_from(AuditLog)
-            .where(AuditLog.complaint_id == complaint_id, AuditLog.action == "reopened")
-        ).scalar_one()
-    )
-    src.ledger = list(session.execute(select(LedgerEntry).where(LedgerEntry.complaint_id == complaint_id)).scalars())
+    breaches, surveys, reopenings, ledger = _case_sources()
+    params = {"complaint_id": complaint_id}
+    src.breach_clocks = list(session.execute(breaches, params).scalars())
+    src.surveys = list(session.execute(surveys, params).scalars())
+    src.reopened = bool(session.execute(reopenings, params).scalar_one())
+    src.ledger = list(session.execute(ledger, params).scalars())
     values = fold(src)
     from insights import cube  # here, not at the top: cube builds on this module
 

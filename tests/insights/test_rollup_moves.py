@@ -40,8 +40,8 @@ def _stored(session: Session, day, category: str) -> tuple[list[int] | None, dic
 
 
 def _aggregated(session: Session, day, category: str) -> tuple[list[int] | None, dict]:
-    where = cube._day_clauses(day, category)  # the same aggregate refresh_day stores
-    return cube._values(session, where), cube._group_sums(session, where)
+    agg = cube.Aggregates.over(cube._day_clauses(day, category))  # the same aggregate refresh_day stores
+    return cube._values(session, agg), cube._group_sums(session, agg)
 
 
 class RollupMoves(RuleBasedStateMachine):
