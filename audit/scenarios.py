@@ -261,9 +261,9 @@ async def trusted_merchant_settles_tier1_itself(d: CaseDriver) -> str:
                 policy_version=d.policy.version,
             )
         )
-    cid = await d.file(who, "屏幕破损 the screen cracked after two days of use")
+    cid = (await d.file(who, "屏幕破损 the screen cracked after two days of use")).complaint_id
     await d.stage(cid, Stage.CLASSIFICATION)
-    state = await d.act(cid, W.merchant_settle, MerchantSettlement(actor=who.merchant, refund_minor=15000))
+    state = await d.update(cid, W.merchant_settle, MerchantSettlement(actor=who.merchant, refund_minor=15000))
     await d.respond(cid, who, state.offers[-1].offer_id, accept=True)
     await d.execute(cid, who)
     await d.survey(cid, who, 95)
