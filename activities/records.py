@@ -2,20 +2,35 @@
 
 Each returns the record it wrote. A case started with local step writes (workflows/case_effects.py) runs them as
 local activities, whose input Temporal never stores: the returned record is what its history keeps (the
-local activity's marker), so the audit tools and the replay's decision check read it there.
+local activity's marker), so the audit tools and the replay's decision check read it there. A case started
+with batched step writes sends a workflow task's writes as one `record_step_writes` batch: one transaction,
+the same writers in the same order, one insights refresh.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
 from temporalio import activity
 
 from activities.read_model import project
+from adapters.db_platform import add_notification
+from adapters.ledger_book import utc_now
 from audit.chain import append_record
 from core.db import session_scope
 from insights.facts import refresh_case
-from models.activity_io import BreachRecord, EvidenceRecord, OfferRecord, ReshipmentRecord, SurveyRecord
+from models.activity_io import (
+    BreachRecord,
+    EvidenceRecord,
+    NotificationRequest,
+    OfferRecord,
+    ReshipmentRecord,
+    StepWrites,
+    SurveyRecord,
+)
 from models.case import TransitionRecord
 from models.tables import Complaint, EvidenceItem, Offer, Reshipment, SlaBreach, Survey
 
@@ -32,117 +47,185 @@ class RecordActivities:
     def record_transition(self, rec: TransitionRecord) -> TransitionRecord:
         """Audit record and read-model row in one transaction; a retry finds the record and stops."""
         with session_scope(self._engine) as session:
-            audit = append_record(
-                session,
-                event_key=event_key(rec.complaint_id, rec.seq),
-                complaint_id=rec.complaint_id,
-                at=rec.at,
-                actor_kind=rec.actor_kind.value,
-                actor_id=rec.actor_id,
-                action=rec.action,
-                reason=rec.reason,
-                stage_before=rec.stage_before.value if rec.stage_before else None,
-                stage_after=rec.stage_after.value,
-                details={**rec.details, "seq": rec.seq, "snapshot": rec.snapshot.model_dump(mode="json")},
-            )
-            row = session.get(Complaint, rec.complaint_id)
-            if row is None:
-                row = Complaint(
-                    id=rec.complaint_id,
-                    workflow_id=rec.snapshot.workflow_id,
-                    stage=rec.stage_after.value,
-                    consumer_id=rec.snapshot.consumer_id,
-                    order_id=rec.snapshot.order_id,
-                    created_at=rec.snapshot.created_at,
-                    updated_at=rec.at,
-                )
-                session.add(row)
-            elif row.last_seq >= rec.seq:
-                return rec  # an older record arriving late never overwrites a newer projection
-            project(rec.snapshot, row, channel=row.channel if row.last_seq else rec.details.get("channel", "app"))
-            row.last_seq = rec.seq
-            row.updated_at = audit.at
-            refresh_case(session, rec.complaint_id)  # the insights rollup moves with the read model
+            if write_transition(session, rec):
+                refresh_case(session, rec.complaint_id)  # the insights rollup moves with the read model
         return rec
 
     @activity.defn(name="record_evidence")
     def record_evidence(self, rec: EvidenceRecord) -> EvidenceRecord:
-        key = f"{rec.complaint_id}:{rec.evidence_id}"
         with session_scope(self._engine) as session:
-            if session.get(EvidenceItem, key) is None:
-                session.add(
-                    EvidenceItem(
-                        id=key,
-                        complaint_id=rec.complaint_id,
-                        party=rec.party.value,
-                        kind=rec.item.kind,
-                        description=rec.item.description,
-                        attachment_ref=rec.item.attachment_ref,
-                        sha256=rec.item.sha256,
-                        submitted_by=rec.submitted_by,
-                        submitted_at=rec.at,
-                    )
-                )
+            write_evidence(session, rec)
         return rec
 
     @activity.defn(name="record_offer")
     def record_offer(self, rec: OfferRecord) -> OfferRecord:
-        o = rec.offer
-        key = f"{rec.complaint_id}:{o.offer_id}"
         with session_scope(self._engine) as session:
-            row = session.get(Offer, key) or Offer(
-                id=key,
-                complaint_id=rec.complaint_id,
-                made_at=o.made_at,
-                made_by=o.made_by,
-                tier=o.tier.value,
-                refund_mode="",
-                refund_minor=0,
-                status="",
-            )
-            row.tier, row.refund_mode, row.refund_minor = o.tier.value, o.refund_mode.value, o.refund_minor
-            row.gift_coupon_minor, row.gift_points, row.reship = o.gift_coupon_minor, o.gift_points, o.reship
-            row.platform_advance, row.status, row.responded_at = o.platform_advance, o.status.value, o.responded_at
-            session.add(row)
+            write_offer(session, rec)
         return rec
 
     @activity.defn(name="record_breach")
     def record_breach(self, rec: BreachRecord) -> BreachRecord:
-        key = f"{rec.complaint_id}:{rec.clock}"
         with session_scope(self._engine) as session:
-            if session.get(SlaBreach, key) is None:
-                session.add(
-                    SlaBreach(
-                        id=key,
-                        complaint_id=rec.complaint_id,
-                        clock=rec.clock.split("#")[0],
-                        level=rec.level,
-                        due_at=rec.due_at,
-                        breached_at=rec.breached_at,
-                        recorded_at=datetime.now(UTC),
-                    )
-                )
+            write_breach(session, rec)
         return rec
 
     @activity.defn(name="record_survey")
     def record_survey(self, rec: SurveyRecord) -> SurveyRecord:
         with session_scope(self._engine) as session:
-            row = session.exec(
-                select(Survey).where(Survey.complaint_id == rec.complaint_id, Survey.round == rec.round)
-            ).first()
-            row = row or Survey(complaint_id=rec.complaint_id, round=rec.round, sent_at=rec.sent_at, due_at=rec.due_at)
-            row.answered_at = rec.answered_at
-            row.resolved_score, row.communication_score = rec.resolved_score, rec.communication_score
-            session.add(row)
+            write_survey(session, rec)
         return rec
 
     @activity.defn(name="record_reshipment")
     def record_reshipment(self, rec: ReshipmentRecord) -> ReshipmentRecord:
         with session_scope(self._engine) as session:
-            row = session.get(Reshipment, rec.key) or Reshipment(
-                id=rec.key, complaint_id=rec.complaint_id, ship_by=rec.ship_by
-            )
-            if rec.tracking_number:
-                row.carrier, row.tracking_number, row.shipped_at = rec.carrier, rec.tracking_number, rec.shipped_at
-            session.add(row)
+            write_reshipment(session, rec)
         return rec
+
+    @activity.defn(name="record_step_writes")
+    def record_step_writes(self, batch: StepWrites) -> StepWrites:
+        """Every write of one workflow task in one transaction, in order, then one insights refresh for the
+        case: all of them are kept or none (a refused step writes nothing). Each write is idempotent on its
+        own key as in its single activity, so a retried batch finds what it wrote and goes on.
+
+        A concurrent attempt of the same batch (a retry racing a slow first attempt) can make a key's INSERT
+        collide; the batch is then run once more, and finds the other attempt's rows."""
+        try:
+            self._write_batch(batch)
+        except IntegrityError:
+            self._write_batch(batch)
+        return batch
+
+    def _write_batch(self, batch: StepWrites) -> None:
+        with session_scope(self._engine) as session:
+            projected = False
+            for write in batch.writes:
+                record = write.record()
+                if isinstance(record, TransitionRecord):
+                    projected = write_transition(session, record) or projected
+                elif isinstance(record, NotificationRequest):
+                    add_notification(
+                        session,
+                        record.key,
+                        record.recipient,
+                        record.template,
+                        record.complaint_id,
+                        record.body,
+                        at=utc_now(),
+                    )
+                else:
+                    WRITERS[type(record)](session, record)
+            if projected:
+                refresh_case(session, batch.complaint_id)
+
+
+def write_transition(session: Session, rec: TransitionRecord) -> bool:
+    """The audit record and its read-model projection; False when a newer record is already projected."""
+    audit = append_record(
+        session,
+        event_key=event_key(rec.complaint_id, rec.seq),
+        complaint_id=rec.complaint_id,
+        at=rec.at,
+        actor_kind=rec.actor_kind.value,
+        actor_id=rec.actor_id,
+        action=rec.action,
+        reason=rec.reason,
+        stage_before=rec.stage_before.value if rec.stage_before else None,
+        stage_after=rec.stage_after.value,
+        details={**rec.details, "seq": rec.seq, "snapshot": rec.snapshot.model_dump(mode="json")},
+    )
+    row = session.get(Complaint, rec.complaint_id)
+    if row is None:
+        row = Complaint(
+            id=rec.complaint_id,
+            workflow_id=rec.snapshot.workflow_id,
+            stage=rec.stage_after.value,
+            consumer_id=rec.snapshot.consumer_id,
+            order_id=rec.snapshot.order_id,
+            created_at=rec.snapshot.created_at,
+            updated_at=rec.at,
+        )
+        session.add(row)
+    elif row.last_seq >= rec.seq:
+        return False  # an older record arriving late never overwrites a newer projection
+    project(rec.snapshot, row, channel=row.channel if row.last_seq else rec.details.get("channel", "app"))
+    row.last_seq = rec.seq
+    row.updated_at = audit.at
+    return True
+
+
+def write_evidence(session: Session, rec: EvidenceRecord) -> None:
+    key = f"{rec.complaint_id}:{rec.evidence_id}"
+    if session.get(EvidenceItem, key) is None:
+        session.add(
+            EvidenceItem(
+                id=key,
+                complaint_id=rec.complaint_id,
+                party=rec.party.value,
+                kind=rec.item.kind,
+                description=rec.item.description,
+                attachment_ref=rec.item.attachment_ref,
+                sha256=rec.item.sha256,
+                submitted_by=rec.submitted_by,
+                submitted_at=rec.at,
+            )
+        )
+        session.flush()  # a refused row fails here, at its own write, not at the batch's commit
+
+
+def write_offer(session: Session, rec: OfferRecord) -> None:
+    o = rec.offer
+    key = f"{rec.complaint_id}:{o.offer_id}"
+    row = session.get(Offer, key) or Offer(
+        id=key,
+        complaint_id=rec.complaint_id,
+        made_at=o.made_at,
+        made_by=o.made_by,
+        tier=o.tier.value,
+        refund_mode="",
+        refund_minor=0,
+        status="",
+    )
+    row.tier, row.refund_mode, row.refund_minor = o.tier.value, o.refund_mode.value, o.refund_minor
+    row.gift_coupon_minor, row.gift_points, row.reship = o.gift_coupon_minor, o.gift_points, o.reship
+    row.platform_advance, row.status, row.responded_at = o.platform_advance, o.status.value, o.responded_at
+    session.add(row)
+
+
+def write_breach(session: Session, rec: BreachRecord) -> None:
+    key = f"{rec.complaint_id}:{rec.clock}"
+    if session.get(SlaBreach, key) is None:
+        session.add(
+            SlaBreach(
+                id=key,
+                complaint_id=rec.complaint_id,
+                clock=rec.clock.split("#")[0],
+                level=rec.level,
+                due_at=rec.due_at,
+                breached_at=rec.breached_at,
+                recorded_at=datetime.now(UTC),
+            )
+        )
+
+
+def write_survey(session: Session, rec: SurveyRecord) -> None:
+    row = session.exec(select(Survey).where(Survey.complaint_id == rec.complaint_id, Survey.round == rec.round)).first()
+    row = row or Survey(complaint_id=rec.complaint_id, round=rec.round, sent_at=rec.sent_at, due_at=rec.due_at)
+    row.answered_at = rec.answered_at
+    row.resolved_score, row.communication_score = rec.resolved_score, rec.communication_score
+    session.add(row)
+
+
+def write_reshipment(session: Session, rec: ReshipmentRecord) -> None:
+    row = session.get(Reshipment, rec.key) or Reshipment(id=rec.key, complaint_id=rec.complaint_id, ship_by=rec.ship_by)
+    if rec.tracking_number:
+        row.carrier, row.tracking_number, row.shipped_at = rec.carrier, rec.tracking_number, rec.shipped_at
+    session.add(row)
+
+
+WRITERS: dict[type[Any], Callable[[Session, Any], None]] = {
+    EvidenceRecord: write_evidence,
+    OfferRecord: write_offer,
+    BreachRecord: write_breach,
+    SurveyRecord: write_survey,
+    ReshipmentRecord: write_reshipment,
+}

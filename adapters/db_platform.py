@@ -219,17 +219,28 @@ class DbNotifier:
             return True if session.get(Notification, key) is not None else None
 
         def write(session: Session) -> bool:
-            session.add(
-                Notification(
-                    id=key,
-                    complaint_id=complaint_id,
-                    recipient=recipient,
-                    template=template,
-                    body=body,
-                    created_at=self._clock(),
-                )
-            )
-            return True
+            return add_notification(session, key, recipient, template, complaint_id, body, at=self._clock())
 
         _, created = write_once(self._engine, find_existing, write)
         return created
+
+
+def add_notification(
+    session: Session,
+    key: str,
+    recipient: str,
+    template: str,
+    complaint_id: str | None,
+    body: dict[str, Any],
+    *,
+    at: datetime,
+) -> bool:
+    """The outbox row, in the caller's transaction; False when the key is already there (a retried send)."""
+    if session.get(Notification, key) is not None:
+        return False
+    session.add(
+        Notification(
+            id=key, complaint_id=complaint_id, recipient=recipient, template=template, body=body, created_at=at
+        )
+    )
+    return True

@@ -37,11 +37,14 @@ from temporalio.worker import (
     WorkflowOutboundInterceptor,
 )
 
+from models.activity_io import WRITE_ACTIVITIES
+
 LOCAL_ACTIVITY_MARKER = "core_local_activity"
 MAX_FIELDS_PER_EVENT = 8
 # Messages to people, not decisions about the case: a different recipient or wording is shown in
 # `inputs_evolved`, never a failed verdict (the decisions they announce are compared where they are made).
 NOT_DECISIONS = frozenset({"send_notification"})
+BATCH_ACTIVITY = "record_step_writes"  # a task's writes together (patch batched-step-writes)
 # Audit row columns that an audit-record input carries under the same name.
 ROW_COLUMNS = ("complaint_id", "at", "actor_kind", "actor_id", "action", "reason", "stage_before", "stage_after")
 
@@ -138,14 +141,15 @@ async def build_ledger(
             data = payload_json(attrs.details["data"].payloads[0])
             result = attrs.details["result"].payloads if "result" in attrs.details else []
             written = (await _plain(result, converter))[0] if result else None
-            written = written if isinstance(written, dict) else None  # a record, not a flag or nothing
+            written = written if isinstance(written, dict) else None  # a record (or a batch), not a flag
             ledger.calls[str(data.get("activity_id"))] = RecordedCall(
                 ev.event_id, data.get("activity_type", "?"), True, written=written
             )
             pending_events.append(ev.event_id)
-            if written and "seq" in written and "action" in written:
+            narrating = _audit_records_in(written)
+            if narrating:
                 for event_id in pending_events:
-                    ledger.narrated_by[event_id] = (written["seq"], written["action"])
+                    ledger.narrated_by[event_id] = (narrating[0]["seq"], narrating[0]["action"])
                 pending_events = []
     for row in to_jsonable_python(list(audit_rows or [])):
         details = row.get("details") or {}
@@ -195,11 +199,12 @@ def json_differences(recorded: Any, replayed: Any, path: str = "") -> list[Field
 
 
 def _audit_records_in(value: Any) -> list[dict[str, Any]]:
-    """The audit records inside an activity input: one record, or a batch of them."""
+    """The audit records inside an activity input: one record, or a batch of them (a list, or the
+    `writes` of a step batch, each write a dict naming its kind)."""
     if isinstance(value, dict):
         if {"complaint_id", "seq", "action"} <= value.keys():
             return [value]
-        return [r for v in value.values() if isinstance(v, list) for r in _audit_records_in(v)]
+        return [r for v in value.values() if isinstance(v, list | dict) for r in _audit_records_in(v)]
     if isinstance(value, list):
         return [r for item in value for r in _audit_records_in(item)]
     return []
@@ -245,6 +250,18 @@ def _describe(div: DecisionDivergence) -> str:
     )
 
 
+def _writes_of(value: Any) -> list[dict[str, Any]]:
+    """The writes of a step batch's JSON (StepWrites), each a dict with one kind set; [] if it is none."""
+    writes = value.get("writes") if isinstance(value, dict) else None
+    if not isinstance(writes, list) or not all(isinstance(w, dict) and _kind(w) for w in writes):
+        return []
+    return writes
+
+
+def _kind(write: dict[str, Any]) -> str:
+    return next((k for k, v in write.items() if v is not None), "")
+
+
 class _Checker:
     """Compares one scheduled activity with the ledger; runs inside the workflow, touches only the ledger."""
 
@@ -266,6 +283,9 @@ class _Checker:
             self._found(recorded, activity, diffs, replayed)
             return
         if recorded.written is not None and len(replayed) == 1:
+            if activity == BATCH_ACTIVITY and _writes_of(recorded.written) and _writes_of(replayed[0]):
+                self._compare_batch(recorded, _writes_of(recorded.written), _writes_of(replayed[0]))
+                return
             self._found(recorded, activity, json_differences(recorded.written, replayed[0]), replayed)
             return
         if activity in NOT_DECISIONS:
@@ -288,8 +308,29 @@ class _Checker:
             diffs += [d for d in found if not (d.field == "at" and _same_instant(d.recorded, d.replayed))]
         self._found(recorded, activity, diffs, replayed)
 
+    def _compare_batch(
+        self, recorded: RecordedCall, written: list[dict[str, Any]], replayed: list[dict[str, Any]]
+    ) -> None:
+        """A task's writes (patch batched-step-writes): each write against the one written at the same place,
+        named as the activity that wrote it alone (`record_offer`, `record_transition`, ...) and counted as it
+        (notifications are messages, not decisions: compared, shown, never counted)."""
+        self.ledger.compared += sum(1 for w in written if WRITE_ACTIVITIES.get(_kind(w)) not in NOT_DECISIONS)
+        if len(written) != len(replayed) or [_kind(w) for w in written] != [_kind(w) for w in replayed]:
+            kinds = FieldDifference(
+                field="writes", recorded=[_kind(w) for w in written], replayed=[_kind(w) for w in replayed]
+            )
+            self._report(recorded, BATCH_ACTIVITY, [kinds], [])
+            return
+        for mine, theirs in zip(written, replayed, strict=True):
+            kind = _kind(mine)
+            name = WRITE_ACTIVITIES.get(kind, kind)
+            self._report(recorded, name, json_differences(mine[kind], theirs[kind]), [theirs[kind]])
+
     def _found(self, recorded: RecordedCall, activity: str, diffs: list[FieldDifference], replayed: list) -> None:
         self.ledger.compared += 1
+        self._report(recorded, activity, diffs, replayed)
+
+    def _report(self, recorded: RecordedCall, activity: str, diffs: list[FieldDifference], replayed: list) -> None:
         for d in diffs:
             if d.kind != "changed":
                 key = f"{activity}: {_INDEX.sub('[*]', d.field)} {d.kind}"

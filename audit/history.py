@@ -20,10 +20,12 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
+from models.activity_io import StepWrites
 from models.case import CaseInput, TransitionRecord
 from workflows.ids import workflow_id
 
 RECORD_ACTIVITY = "record_transition"
+BATCH_ACTIVITY = "record_step_writes"  # a workflow task's writes together (patch batched-step-writes)
 LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 
@@ -179,7 +181,8 @@ async def scheduled_records(history: WorkflowHistory, converter: DataConverter) 
     """The audit records the workflow asked its record activity to write, with their history event ids.
 
     A regular activity's record is its scheduled input; a local one's (patch `local-step-writes`) is the
-    record it returned, in its marker.
+    record it returned, in its marker; a batch's (patch `batched-step-writes`) are the records in the batch it
+    returned, each with the batch's marker as its event.
     """
     out = []
     for ev in history.events:
@@ -188,6 +191,12 @@ async def scheduled_records(history: WorkflowHistory, converter: DataConverter) 
             if marker.marker_name != LOCAL_ACTIVITY_MARKER or "result" not in marker.details:
                 continue
             meta = json.loads(marker.details["data"].payloads[0].data) if "data" in marker.details else {}
+            if meta.get("activity_type") == BATCH_ACTIVITY:
+                batch = (await converter.decode(_payloads(marker.details["result"]), [StepWrites]))[0]
+                out += [
+                    ScheduledRecord(event_id=ev.event_id, record=w.transition) for w in batch.writes if w.transition
+                ]
+                continue
             if meta.get("activity_type") != RECORD_ACTIVITY:
                 continue
             record = (await converter.decode(_payloads(marker.details["result"]), [TransitionRecord]))[0]

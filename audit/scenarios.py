@@ -320,3 +320,9 @@ SCENARIOS |= {f"v3_{name}": SCENARIOS[name] for name in CLOCK_KEEPER_PATHS}
 # started before it replay, each patch asked where its change takes effect.
 PATCHES_AT_START_PATHS = CLOCK_KEEPER_PATHS
 SCENARIOS |= {f"v4_{name}": SCENARIOS[name] for name in PATCHES_AT_START_PATHS}
+
+# Recorded again once a step's writes go as one local activity per workflow task (patch `batched-step-writes`,
+# with local step writes on, the default since 2026-12-03, and every earlier patch): every path. The v2 and
+# v3 files keep proving that cases with one local activity per write replay, v4 those with regular ones.
+BATCHED_STEP_WRITES_PATHS = tuple(name for name in SCENARIOS if not name.startswith("v"))
+SCENARIOS |= {f"v5_{name}": SCENARIOS[name] for name in BATCHED_STEP_WRITES_PATHS}

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from models.case import EvidenceRef, OfferState
+from models.case import EvidenceRef, OfferState, TransitionRecord
 from models.enums import LedgerKind, Party
 from models.platform import OrderRecord
 
@@ -116,3 +116,71 @@ class ReversalOrder(BaseModel):
 
 class OrderLookupResult(BaseModel):
     order: OrderRecord | None = None
+
+
+class StepWrite(BaseModel):
+    """One write of a step, exactly one field set: the batched form of the record and notification
+    activities' inputs (patch `batched-step-writes`, docs/VERSIONING.md)."""
+
+    transition: TransitionRecord | None = None
+    evidence: EvidenceRecord | None = None
+    offer: OfferRecord | None = None
+    breach: BreachRecord | None = None
+    survey: SurveyRecord | None = None
+    reshipment: ReshipmentRecord | None = None
+    notification: NotificationRequest | None = None
+
+    @classmethod
+    def of(cls, record: BaseModel) -> "StepWrite":
+        if isinstance(record, TransitionRecord):
+            return cls(transition=record)
+        if isinstance(record, EvidenceRecord):
+            return cls(evidence=record)
+        if isinstance(record, OfferRecord):
+            return cls(offer=record)
+        if isinstance(record, BreachRecord):
+            return cls(breach=record)
+        if isinstance(record, SurveyRecord):
+            return cls(survey=record)
+        if isinstance(record, ReshipmentRecord):
+            return cls(reshipment=record)
+        if isinstance(record, NotificationRequest):
+            return cls(notification=record)
+        raise TypeError(f"{type(record).__name__} is not a step write")
+
+    def record(self) -> BaseModel:
+        """The one write this holds."""
+        for value in (
+            self.transition,
+            self.evidence,
+            self.offer,
+            self.breach,
+            self.survey,
+            self.reshipment,
+            self.notification,
+        ):
+            if value is not None:
+                return value
+        raise ValueError("an empty step write")
+
+
+# Each kind of step write, by its StepWrite field, and the activity that writes it alone (the same names
+# as in histories from before the batch, so the audit tools name a batched write as they named it then).
+WRITE_ACTIVITIES: dict[str, str] = {
+    "transition": "record_transition",
+    "evidence": "record_evidence",
+    "offer": "record_offer",
+    "breach": "record_breach",
+    "survey": "record_survey",
+    "reshipment": "record_reshipment",
+    "notification": "send_notification",
+}
+
+
+class StepWrites(BaseModel):
+    """The writes one workflow task of a case makes, in order: one local activity, one transaction.
+
+    The activity returns it whole, so the history's marker holds every record (the audit reads them there)."""
+
+    complaint_id: str
+    writes: list[StepWrite]

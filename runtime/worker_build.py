@@ -68,6 +68,7 @@ def activities_for(engine: Engine, settings: Settings | None = None) -> list[Any
         records.record_breach,
         records.record_survey,
         records.record_reshipment,
+        records.record_step_writes,
         money.freeze_deposit,
         money.unfreeze_deposit,
         money.move_money,

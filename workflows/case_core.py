@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from models.activity_io import StepWrite
     from models.case import CaseInput, CaseState, ClassificationResult, OfferState, OrderFacts, SurveyState
     from models.enums import ActorKind, Stage, Tier
     from workflows import pending
@@ -43,6 +44,8 @@ class CaseCore:
         self.lock = asyncio.Lock()
         self.version = 0  # bumped on every audited change: the waits of cases before CLOCK_KEEPER recompute
         self._pushed_attributes: dict[str, Any] = {}
+        # The writes made since this task's last flush (BATCHED_STEP_WRITES): never held across a wait.
+        self._pending_writes: list[StepWrite] = []
 
     # ---- basics -------------------------------------------------------------------------------
 

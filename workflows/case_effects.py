@@ -1,13 +1,21 @@
 """The effects of a case: activities, the project's own writes, audit records, notifications, search attributes.
 
 Effects only through activities: the step's own writes run as local activities on cases started with
-LOCAL_STEP_WRITES (docs/VERSIONING.md).
+LOCAL_STEP_WRITES, and as one local activity per workflow task on cases started with BATCHED_STEP_WRITES
+(docs/VERSIONING.md).
+
+The batch rule: a write is buffered, and the buffer is written (`flush`) before the case does anything that
+lets another of its coroutines run: a regular activity, a wait, taking the lock, the end of a step. So a
+batch only ever holds the writes of one step (or one clock firing) and is written before the workflow task
+that made it completes. Every wait and lock of a case goes through `wait_condition` and `locked` below.
 """
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -16,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.notifications import NotificationActivities
     from activities.records import RecordActivities
     from core import search_attributes as sa
-    from models.activity_io import NotificationRequest
+    from models.activity_io import NotificationRequest, StepWrite, StepWrites
     from models.case import Actor, TransitionRecord
     from models.enums import ActorKind, Stage
     from workflows.case_core import SYSTEM, CaseCore
@@ -24,6 +32,9 @@ with workflow.unsafe.imports_passed_through():
 # The step's own writes (audit record, read model, evidence/offer/survey/breach rows, notifications) run as
 # local activities in the step's workflow task; before it, each was a regular activity (a server round trip).
 LOCAL_STEP_WRITES = "local-step-writes"
+# ... and all of a task's writes as one local activity, one transaction (record_step_writes); before it, one
+# local activity per write.
+BATCHED_STEP_WRITES = "batched-step-writes"
 
 RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 RECORD_TIMEOUT = timedelta(seconds=30)
@@ -44,19 +55,51 @@ class CaseEffects(CaseCore):
         timeout: timedelta = RECORD_TIMEOUT,
     ) -> R:
         """Run an activity named by its method (the activity name and result type come from it)."""
+        await self.flush()  # what the step wrote so far comes first (money after its audit record)
         result: R = await workflow.execute_activity_method(
             method, arg, retry_policy=retry, start_to_close_timeout=timeout
         )
         return result
 
-    async def write(self, method: Callable[[Any, A], R], arg: A) -> R:
-        """A write of this step to the project's own database (idempotent by its key): a local activity,
-        run inside the step's workflow task, on cases started with LOCAL_STEP_WRITES; a regular one before.
+    async def write(self, method: Callable[[Any, A], R], arg: A) -> None:
+        """A write of this step to the project's own database (idempotent by its key): buffered on cases
+        started with BATCHED_STEP_WRITES (see `flush`), a local activity of its own inside the step's
+        workflow task on cases started with LOCAL_STEP_WRITES, a regular activity before.
 
         Money, deposits and calls to other parties never come here: they stay regular activities.
         """
+        if self.facts.batched_writes:
+            assert isinstance(arg, BaseModel)  # every write's input is a record model
+            self._pending_writes.append(StepWrite.of(arg))
+            return
         if not self.facts.local_writes:
-            return await self.activity(method, arg)
+            await self.activity(method, arg)
+            return
+        await self._local(method, arg)
+
+    async def flush(self) -> None:
+        """Write what is buffered as one local activity (one transaction); nothing buffered, no command."""
+        if not self._pending_writes:
+            return
+        batch, self._pending_writes = self._pending_writes, []
+        await self._local(
+            RecordActivities.record_step_writes, StepWrites(complaint_id=self.state.complaint_id, writes=batch)
+        )
+
+    async def wait_condition(self, done: Callable[[], bool], *, timeout: timedelta | None = None) -> None:
+        """`workflow.wait_condition`, after writing what this coroutine buffered (the batch rule above)."""
+        await self.flush()
+        await workflow.wait_condition(done, timeout=timeout)
+
+    @contextlib.asynccontextmanager
+    async def locked(self) -> AsyncIterator[None]:
+        """The case lock, with the buffer written before it is taken and before it is given back."""
+        await self.flush()
+        async with self.lock:
+            yield
+            await self.flush()
+
+    async def _local(self, method: Callable[[Any, A], R], arg: A) -> R:
         try:
             result: R = await workflow.execute_local_activity_method(
                 method, arg, retry_policy=RECORD_RETRY, start_to_close_timeout=RECORD_TIMEOUT

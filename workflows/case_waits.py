@@ -25,21 +25,21 @@ class CaseWaits(CaseClocks):
         It watches the schedule itself (which clock fires next, when, and how), so any step that starts,
         stops, pauses, resumes or re-times a clock wakes it with no call to make.
         """
-        await workflow.wait_condition(lambda: self.facts.filed_recorded)  # "filed" is always audit record 1
+        await self.wait_condition(lambda: self.facts.filed_recorded)  # "filed" is always audit record 1
         while not self.stage.is_terminal:
             event = clocks.next_event(self.state)
             now = self.now()
             if event is None or event.at > now:
                 planned = clocks.schedule_key(event)
                 try:
-                    await workflow.wait_condition(
+                    await self.wait_condition(
                         functools.partial(_schedule_moved, self, planned),
                         timeout=(event.at - now) if event else None,
                     )
                     continue
                 except TimeoutError:
                     pass
-            async with self.lock:
+            async with self.locked():
                 if not self.stage.is_terminal:
                     await self.fire_due_clocks()
 
@@ -55,7 +55,7 @@ class CaseWaits(CaseClocks):
                 moved = functools.partial(_bumped, self, self.version)
             if await self.wait_for(moved, due):
                 continue
-            async with self.lock:
+            async with self.locked():
                 if self.stage == stage:
                     await meet()
 
@@ -75,13 +75,13 @@ class CaseWaits(CaseClocks):
         if done():
             return True
         if until is None:
-            await workflow.wait_condition(done)
+            await self.wait_condition(done)
             return True
         remaining = until - self.now()
         if remaining <= timedelta(0):
             return False
         try:
-            await workflow.wait_condition(done, timeout=remaining)
+            await self.wait_condition(done, timeout=remaining)
         except TimeoutError:
             return done()
         return True
@@ -99,13 +99,13 @@ class CaseWaits(CaseClocks):
             if not targets or min(targets) > now:
                 timeout = (min(targets) - now) if targets else None
                 try:
-                    await workflow.wait_condition(
+                    await self.wait_condition(
                         functools.partial(_done_or_bumped, done, self, self.version), timeout=timeout
                     )
                     continue
                 except TimeoutError:
                     pass
-            async with self.lock:
+            async with self.locked():
                 if not done():
                     await self.fire_due_clocks()
 

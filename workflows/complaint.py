@@ -50,7 +50,7 @@ with workflow.unsafe.imports_passed_through():
         review,
     )
     from workflows.applied_steps import AppliedSteps
-    from workflows.case import CLOCK_KEEPER, LOCAL_STEP_WRITES, Case
+    from workflows.case import BATCHED_STEP_WRITES, CLOCK_KEEPER, LOCAL_STEP_WRITES, Case
 
 RUNNERS: dict[Stage, Callable[[Case], Awaitable[None]]] = {
     Stage.CLASSIFICATION: Case.until_stage_changes,
@@ -84,6 +84,7 @@ class ComplaintWorkflow:
         # Before the first command, so every write of the case takes the same path (docs/VERSIONING.md).
         # Asked only when the filing allows it: a case filed with it off never records the patch marker.
         self.case.facts.local_writes = inp.local_step_writes and workflow.patched(LOCAL_STEP_WRITES)
+        self.case.facts.batched_writes = self.case.facts.local_writes and workflow.patched(BATCHED_STEP_WRITES)
         self.case.facts.clock_keeper = workflow.patched(CLOCK_KEEPER)
         patches.ask_later_patches_now()
         keeper = asyncio.create_task(self._keep_clocks()) if self.case.facts.clock_keeper else None
@@ -92,13 +93,16 @@ class ComplaintWorkflow:
             # Intake finished its own waiting before the loop; any other stage without a runner just waits.
             try:
                 await RUNNERS.get(self.case.stage, Case.until_stage_changes)(self.case)
+                await self.case.flush()  # what the stage wrote on its way out
             except ActivityError as err:
                 if not workflow.patched(failures.STEP_FAILURES_HANDLED):
                     raise
                 await failures.runner_failed(self.case, err)
         if keeper is not None:
+            await self.case.flush()
             await keeper  # it stops once the case is closed
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self.case.wait_condition(workflow.all_handlers_finished)
+        await self.case.flush()
         return self.case.compact()
 
     async def _keep_clocks(self) -> None:
@@ -130,13 +134,14 @@ class ComplaintWorkflow:
     async def _apply(
         self, check: Callable[[Case, Any], None], apply: Callable[[Case, Any], Awaitable[None]], payload: Any
     ) -> CaseState:
-        await workflow.wait_condition(lambda: self.case.facts.filed_recorded)  # "filed" is always audit record 1
-        async with self.case.lock:
+        await self.case.wait_condition(lambda: self.case.facts.filed_recorded)  # "filed" is always audit record 1
+        async with self.case.locked():
             check(self.case, payload)  # the world may have moved since the validator ran
             before = self.case.state.model_copy(deep=True)
             self.case.touch(payload.actor)
             try:
                 await apply(self.case, payload)
+                await self.case.flush()  # inside the try: a refused batch is the step's failure
             except ActivityError as err:
                 if not workflow.patched(failures.STEP_FAILURES_HANDLED):
                     raise
@@ -149,7 +154,9 @@ class ComplaintWorkflow:
     async def file(self, p: Filing) -> FilingResult:
         async def apply() -> FilingResult:
             intake.check_filing(self.case, p)
-            return await intake.file(self.case, p)
+            result = await intake.file(self.case, p)
+            await self.case.flush()
+            return result
 
         def current() -> FilingResult:
             return FilingResult(complaint_id=self.case.state.complaint_id, joined=True, stage=self.case.stage)

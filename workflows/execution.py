@@ -146,13 +146,13 @@ class _Saga:
 async def run(case: Case) -> None:
     while case.stage == Stage.EXECUTION:
         if await _execute(case):
-            async with case.lock:
+            async with case.locked():
                 for name in (ClockName.SOLUTION, ClockName.DISPUTE_LIMIT):
                     clocks.stop(case.state, name)
                 await case.set_stage(Stage.REVIEW, "execution_completed")
             return
         await case.wait_for(lambda: case.facts.execution_decision is not None)
-        async with case.lock:
+        async with case.locked():
             if case.stage == Stage.EXECUTION and case.facts.execution_decision == SupervisorDecision.RETRY_EXECUTION:
                 case.facts.execution_decision = None
                 case.facts.execution_round += 1
@@ -167,7 +167,7 @@ async def _execute(case: Case) -> bool:
         return True
     except ActivityError as err:
         cause = getattr(err.cause, "message", None) or str(err)
-        async with case.lock:
+        async with case.locked():
             await _compensate(case, saga, cause)
         return False
 
@@ -258,7 +258,7 @@ async def _reship(case: Case, saga: _Saga) -> None:
         s.execution.append(ExecutionStep(name="reshipped", key=key, status="done", detail=f"{carrier} {tracking}"))
         await case.record("reshipped", details={"carrier": carrier, "tracking_number": tracking})
         return
-    async with case.lock:
+    async with case.locked():
         await case.escalate("reship deadline missed", clock=ClockName.RESHIP, due_at=ship_by, by=DEADLINE)
 
 

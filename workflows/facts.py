@@ -30,9 +30,10 @@ class CaseFacts(BaseModel):
     # Sequence numbers: audit records (with the complaint id, the idempotency key) and per-prefix ids.
     seq: int = 0
     counters: dict[str, int] = {}
-    # Patches decided once at the start of the run (workflows/complaint.py; LOCAL_STEP_WRITES in
-    # workflows/case_effects.py, CLOCK_KEEPER in workflows/case_waits.py; docs/VERSIONING.md).
+    # Patches decided once at the start of the run (workflows/complaint.py; LOCAL_STEP_WRITES and
+    # BATCHED_STEP_WRITES in workflows/case_effects.py, CLOCK_KEEPER in workflows/case_waits.py; docs/VERSIONING.md).
     local_writes: bool = False
+    batched_writes: bool = False  # BATCHED_STEP_WRITES: a task's writes go as one local activity
     clock_keeper: bool = False
     # Intake.
     filed_recorded: bool = False  # audit record 1 ("filed") is written: every step waits for it

@@ -36,6 +36,7 @@ async def _report(case: Case, what: str, kind: str, message: str) -> None:
             "step_failed", reason=f"{what} failed: {kind}", details={"step": what, "error": kind, "message": message}
         )
         await case.notify(f"queue:{case.policy.escalation.supervisor_queue}", "step_failed", step=what, error=kind)
+        await case.flush()
     except ActivityError:
         workflow.logger.error("could not record the failure of %s on %s", what, case.state.complaint_id)
     case.changed()
@@ -57,4 +58,4 @@ async def runner_failed(case: Case, err: ActivityError) -> None:
     stage = case.stage.value
     await _report(case, f"{stage} stage", kind, message)
     version = case.version
-    await workflow.wait_condition(lambda: case.version != version or case.stage.value != stage)
+    await case.wait_condition(lambda: case.version != version or case.stage.value != stage)

@@ -58,7 +58,7 @@ async def run(case: Case) -> None:
     urgent: list[str] = []
     if result.valid and result.missing and case.facts.personal.description and workflow.patched(URGENT_CLOCK_AT_FILING):
         urgent = await _urgent_clock(case)
-    async with case.lock:
+    async with case.locked():
         await case.record(
             "filed",
             actor=case.input.filed_by,
@@ -122,7 +122,7 @@ async def _await_supplement(case: Case) -> None:
         return
     if await case.wait_for(lambda: not case.state.missing_info, case.facts.supplement_due):
         return
-    async with case.lock:
+    async with case.locked():
         if case.stage != Stage.INTAKE or not case.state.missing_info:
             return
         case.facts.supplement_due = case.now() + case.policy.intake.supplement_reminder
@@ -134,7 +134,7 @@ async def _await_supplement(case: Case) -> None:
         await case.notify(case.consumer(), "supplement_reminder", missing=case.state.missing_info)
     if await case.wait_for(lambda: not case.state.missing_info, case.facts.supplement_due):
         return
-    async with case.lock:
+    async with case.locked():
         if case.stage == Stage.INTAKE and case.state.missing_info:
             await case.finish(
                 Stage.REJECTED,
@@ -189,10 +189,10 @@ def check_filing(case: Case, p: Filing) -> None:
 async def file(case: Case, p: Filing) -> FilingResult:
     if not case.facts.initial_filing_acknowledged:
         case.facts.initial_filing_acknowledged = True
-        await workflow.wait_condition(lambda: case.facts.filed_recorded)
+        await case.wait_condition(lambda: case.facts.filed_recorded)
         return FilingResult(complaint_id=case.state.complaint_id, joined=False, stage=case.stage)
-    await workflow.wait_condition(lambda: case.facts.filed_recorded)
-    async with case.lock:
+    await case.wait_condition(lambda: case.facts.filed_recorded)
+    async with case.locked():
         case.state.joined_filings += 1
         case.facts.evidence_refs += p.evidence
         if case.stage == Stage.INTAKE and case.state.missing_info and case.facts.filed_recorded:

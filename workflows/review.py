@@ -22,7 +22,7 @@ async def run(case: Case) -> None:
         if survey is None:
             send_at = s.stage_entered_at + case.policy.review.survey_delay
             if not await case.wait_for(lambda: False, send_at):
-                async with case.lock:
+                async with case.locked():
                     if case.stage == Stage.REVIEW:
                         await _send_survey(case)
             continue
@@ -31,7 +31,7 @@ async def run(case: Case) -> None:
             continue
         if await case.wait_for(functools.partial(_answered, survey), survey.due_at):
             continue
-        async with case.lock:
+        async with case.locked():
             if case.stage == Stage.REVIEW and survey.answered_at is None:
                 await case.finish(
                     Stage.CLOSED,

@@ -10,6 +10,7 @@ from audit.replay import replay_many, replay_verdict
 from audit.scenarios import SCENARIOS
 from audit.state_at import state_at_event, state_at_time
 from core.temporal import data_converter
+from models.case import TransitionRecord
 from tests.audit.incompatible_workflow import PatchedChange, UnguardedChange
 from workflows.patches import LATER_PATCHES, PATCHES_AT_START
 
@@ -56,7 +57,43 @@ async def test_every_local_write_is_compared_with_the_record_it_returned(path):
     assert verdict.decisions_compared == len(regular) + sum(1 for name in local if name != "send_notification")
 
 
-PATCHES_FIRST = [f for f in FILES if f.stem.startswith("v4_")]
+BATCHED = [f for f in FILES if f.stem.startswith("v5_")]
+
+
+def _local_activities(history) -> list[str]:
+    return [
+        json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)["activity_type"]
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    ]
+
+
+@pytest.mark.parametrize("path", BATCHED, ids=[f.stem for f in BATCHED])
+async def test_every_batch_of_a_task_s_writes_is_compared_with_what_it_wrote(path):
+    """Patch `batched-step-writes`: one local activity per workflow task, returning the batch it wrote."""
+    history = history_from_json(path.read_text(encoding="utf-8"))
+    local = _local_activities(history)
+    assert local and set(local) == {"record_step_writes"}
+    regular = [e for e in history.events if e.HasField("activity_task_scheduled_event_attributes")]
+    verdict = await replay_verdict(history, data_converter())
+    assert verdict.replays_cleanly, verdict.reason
+    assert verdict.decisions_not_comparable == {}
+    batches = [
+        json.loads(e.marker_recorded_event_attributes.details["result"].payloads[0].data)
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    ]
+    writes = [kind for batch in batches for write in batch["writes"] for kind, v in write.items() if v is not None]
+    # Every write but the notifications (messages, not decisions) and every regular activity is compared.
+    assert verdict.decisions_compared == len(regular) + sum(1 for kind in writes if kind != "notification")
+    records = await scheduled_records(history, data_converter())
+    assert records and records[0].record.action == "filed"
+    assert [r.record.seq for r in records] == list(range(1, len(records) + 1))  # every record, in order
+
+
+PATCHES_FIRST = [f for f in FILES if f.stem.startswith(("v4_", "v5_"))]
 
 
 def _patch_markers_of_the_first_workflow_task(history) -> list[str]:
@@ -116,6 +153,29 @@ async def test_state_after_each_audited_event_is_the_snapshot_the_workflow_recor
     for scheduled in records[::4] + records[-1:]:
         at = await state_at_event(history, scheduled.event_id, converter)
         assert at.state == scheduled.record.snapshot, scheduled.record.action
+
+
+@pytest.mark.parametrize(
+    "name", ["v5_tier3_reopened_then_closed_by_supervisor", "v5_counterfeit_escalated_once_penalised_at_tier1"]
+)
+async def test_state_at_a_batch_has_every_record_of_the_batch(name):
+    """With `batched-step-writes` a workflow task's records share its one marker. The state at that event is the
+    state the replay reaches there: every record of the batch has happened (its offers made, its escalations
+    taken, its decisions the recorded ones), and the task may have gone on (a suggestion refreshed, the next
+    saga step begun). Each record's own snapshot stays the state right after its transition."""
+    converter = data_converter()
+    history = load(name)
+    last_of: dict[int, TransitionRecord] = {}
+    for scheduled in await scheduled_records(history, converter):
+        last_of[scheduled.event_id] = scheduled.record
+    assert len(last_of) > 10
+    for event_id, record in last_of.items():
+        at = await state_at_event(history, event_id, converter)
+        recorded = record.snapshot
+        assert at.matches_recorded_decisions, record.action
+        assert at.state.escalation_level >= recorded.escalation_level, record.action
+        offers = [o.offer_id for o in at.state.offers]
+        assert offers[: len(recorded.offers)] == [o.offer_id for o in recorded.offers], record.action
 
 
 async def test_state_at_a_time_is_the_state_after_the_last_event_before_it():

@@ -74,7 +74,8 @@ async def test_the_bare_workflow_repeats_a_project_case_shape(dev_env, shape_eng
     assert [len(s.timers_fired) for s in shape.segments].count(1) == 1  # the survey delay really ran out
     bare_counts = await _run_bare(dev_env, shape_engine, shape, "bare")
     assert same_work(bare_counts, counts), (dict(bare_counts), dict(counts))
-    assert counts["activities"] + counts["local_activities"] > 20 and counts["updates"] == 7
+    # 5 regular activities and one batch of writes per workflow task that writes (13 in a tier-1 case).
+    assert counts["activities"] >= 5 and counts["local_activities"] >= 10 and counts["updates"] == 7
 
 
 async def test_the_minimal_shape_keeps_the_updates_the_money_and_the_survey_timer_only(

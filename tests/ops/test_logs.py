@@ -76,7 +76,8 @@ async def test_a_failing_evidence_record_logs_the_case_but_no_personal_data(obse
     assert (failed["complaint_id"], failed["workflow_id"]) == (cid, workflow_id(cid))
     assert failed["level"] == "WARNING"
     [traced] = [r for r in records if r["logger"] == "observability.activities"][:1]
-    assert "record_evidence: database error" in traced["message"] and len(traced["trace_id"] or "") == 32
+    # The evidence row is written with the step's other writes, in one batch (patch batched-step-writes).
+    assert "record_step_writes: database error" in traced["message"] and len(traced["trace_id"] or "") == 32
     assert (traced["complaint_id"], traced["workflow_id"]) == (cid, workflow_id(cid))
 
     assert personal_in(logs) == [] and personal_in(captured["json"].getvalue()) == []

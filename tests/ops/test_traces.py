@@ -34,13 +34,14 @@ async def test_an_agent_action_yields_one_trace_from_http_to_the_database(observ
     names = {s.name for s in trace}
     assert any(n.startswith("StartWorkflowUpdate:") for n in names), names
     assert any(n.startswith("HandleUpdate:") for n in names), sorted(names)
-    activity_runs = [s for s in trace if s.name == "RunActivity:record_transition"]
+    # The step's writes, one local activity (patch batched-step-writes), hold its audit record.
+    activity_runs = [s for s in trace if s.name == "RunActivity:record_step_writes"]
     assert activity_runs, names
     # The activity's own SQL statements belong to the same trace, under its RunActivity span.
     statements = [
         s
         for s in trace
-        if s.attributes and "db.statement" in s.attributes and "RunActivity:record_transition" in _ancestors(s, by_id)
+        if s.attributes and "db.statement" in s.attributes and "RunActivity:record_step_writes" in _ancestors(s, by_id)
     ]
     assert statements, sorted(names)
     assert all(_ancestors(s, by_id)[-1] == http.name for s in trace if s is not http), "one tree, one root"

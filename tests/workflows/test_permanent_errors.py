@@ -16,7 +16,7 @@ from activities.records import RecordActivities
 from audit.case_driver import AGENT, CaseDriver, evidence
 from core.db import make_engine
 from core.settings import Settings
-from models.activity_io import EvidenceRecord
+from models.activity_io import EvidenceRecord, StepWrites
 from models.case import EvidenceSubmission
 from models.enums import Party, Stage
 from models.tables import AuditLog, EvidenceItem, Notification
@@ -31,11 +31,21 @@ class PoisonedEvidence(RecordActivities):
     which it refuses with a DataError: the bad input of finding 4 arriving past the API's checks."""
 
     @activity.defn(name="record_evidence")
-    def record_evidence(self, rec: EvidenceRecord) -> None:
-        if "poison" in rec.item.description:
-            item = rec.item.model_copy(update={"description": rec.item.description + "\x00"})
-            rec = rec.model_copy(update={"item": item})
-        super().record_evidence(rec)
+    def record_evidence(self, rec: EvidenceRecord) -> EvidenceRecord:
+        return super().record_evidence(_poisoned(rec))
+
+    @activity.defn(name="record_step_writes")
+    def record_step_writes(self, batch: StepWrites) -> StepWrites:
+        """The same poison in a batch of a task's writes (patch batched-step-writes, the current path)."""
+        writes = [w.model_copy(update={"evidence": _poisoned(w.evidence)}) if w.evidence else w for w in batch.writes]
+        return super().record_step_writes(batch.model_copy(update={"writes": writes}))
+
+
+def _poisoned(rec: EvidenceRecord) -> EvidenceRecord:
+    if "poison" not in rec.item.description:
+        return rec
+    item = rec.item.model_copy(update={"description": rec.item.description + "\x00"})
+    return rec.model_copy(update={"item": item})
 
 
 @pytest.fixture
@@ -49,8 +59,10 @@ async def test_a_data_error_answers_the_update_with_step_failed_and_the_case_sta
     case_env, pg_engine, policy
 ):
     queue = f"tq-{uuid.uuid4().hex[:8]}"
-    activities = [a for a in activities_for(pg_engine) if getattr(a, "__name__", "") != "record_evidence"]
-    activities.append(PoisonedEvidence(pg_engine).record_evidence)
+    poisoner = PoisonedEvidence(pg_engine)
+    replaced = ("record_evidence", "record_step_writes")
+    activities = [a for a in activities_for(pg_engine) if getattr(a, "__name__", "") not in replaced]
+    activities += [poisoner.record_evidence, poisoner.record_step_writes]
     async with build_worker(case_env.client, pg_engine, Settings(), task_queue=queue, activities=activities):
         driver = CaseDriver(case_env, pg_engine, queue, policy)
         who = make_order(pg_engine)

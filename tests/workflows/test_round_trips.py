@@ -1,20 +1,28 @@
 """One server round trip per human step, and one workflow task per missed deadline (issue 15).
 
-A case started under the current code writes a step's audit record, read model and notifications as local
-activities (patch `local-step-writes`), so the update that carries a step is accepted and answered in one
-workflow task with no activity task in between; the clock keeper (patch `clock-keeper`) fires every clock
-due at one moment in the workflow task of its timer, breach rows, audit record and notification together.
+A case started under the current code writes a step's audit record, read model and notifications as one
+local activity (patches `local-step-writes` and `batched-step-writes`), so the update that carries a step is
+accepted and answered in one workflow task with no activity task in between; the clock keeper (patch
+`clock-keeper`) fires every clock due at one moment in the workflow task of its timer, breach rows, audit
+record and notification together, in one transaction.
 """
 
 import json
 from datetime import timedelta
 
 import pytest
+from sqlmodel import Session, col, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
 from audit.case_driver import AGENT, CaseDriver
-from models.case import ClockControl
+from models.activity_io import WRITE_ACTIVITIES
+from models.case import ClassificationReview, ClockControl
+from models.enums import Stage
+from models.tables import AuditLog, Complaint, EvidenceItem
+from tests.ops.conftest import evidence_store_fails
 from tests.workflows.factories import make_order
 from tests.workflows.steps import to_classification, to_evidence
 from workflows.complaint import ComplaintWorkflow as W
@@ -32,6 +40,15 @@ def _local_activity(event: HistoryEvent) -> str | None:
     if not event.HasField("marker_recorded_event_attributes") or marker.marker_name != "core_local_activity":
         return None
     return str(json.loads(marker.details["data"].payloads[0].data)["activity_type"])
+
+
+def _writes(event: HistoryEvent) -> list[str]:
+    """The writes a local activity made: its own, or each of a batch's (record_step_writes) in order."""
+    name = _local_activity(event)
+    if name != "record_step_writes":
+        return [name] if name else []
+    batch = json.loads(event.marker_recorded_event_attributes.details["result"].payloads[0].data)
+    return [WRITE_ACTIVITIES[kind] for write in batch["writes"] for kind, value in write.items() if value is not None]
 
 
 def _task_of(events: list[HistoryEvent], index: int) -> list[HistoryEvent]:
@@ -56,7 +73,8 @@ async def test_a_human_step_is_accepted_recorded_and_answered_in_one_workflow_ta
     between = events[accepted:completed]
     assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in [e.event_type for e in between]
     assert EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED not in [e.event_type for e in between]
-    assert "record_transition" in [_local_activity(e) for e in between]  # the clock_paused record
+    assert [_local_activity(e) for e in between if _local_activity(e)] == ["record_step_writes"]  # one batch
+    assert "record_transition" in [w for e in between for w in _writes(e)]  # holding the clock_paused record
 
 
 async def test_clocks_due_together_are_handled_in_the_task_of_their_timer(driver):
@@ -65,16 +83,16 @@ async def test_clocks_due_together_are_handled_in_the_task_of_their_timer(driver
     await driver.skip(timedelta(hours=24, minutes=1))
     await driver.settle(cid, lambda s: s.escalation_level >= 1)
     events = list((await driver.handle(cid).fetch_history()).events)
-    writes = [(i, _local_activity(e)) for i, e in enumerate(events)]
-    breach_at = [i for i, name in writes if name == "record_breach"]
-    assert len(breach_at) == 2
-    # The workflow task holding the first breach row holds the second, the escalation record and the notice.
+    breach_at = [i for i, e in enumerate(events) if "record_breach" in _writes(e)]
+    assert len(breach_at) == 1  # both breach rows, in one batch
+    # That batch, in the workflow task of the timer, holds both breach rows, the escalation record and the notice.
     task_start = max(
         i for i, e in enumerate(events[: breach_at[0]]) if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
     )
-    task = [_local_activity(e) for e in _task_of(events, task_start)]
+    task = [w for e in _task_of(events, task_start) for w in _writes(e)]
     assert task.count("record_breach") == 2
     assert "record_transition" in task and "send_notification" in task
+    assert [_local_activity(e) for e in _task_of(events, task_start) if _local_activity(e)] == ["record_step_writes"]
     assert not [e for e in _task_of(events, task_start) if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
 
 
@@ -93,3 +111,29 @@ async def test_a_case_filed_with_local_writes_off_records_no_local_activity_and_
         if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
     ]
     assert "record_transition" in scheduled
+
+
+async def test_a_refused_write_takes_its_whole_step_back_in_the_database(driver):
+    """A task's writes are one transaction: when the consumer's filed evidence cannot be stored, the review
+    that opened the evidence stage leaves no audit record and no read-model change behind, only the failure.
+    (One local activity per write kept the review's records and moved the read model to evidence, while the
+    case itself went back to classification.)"""
+    who = make_order(driver.engine)
+    cid = await to_classification(driver, who)
+    with evidence_store_fails(driver.engine):
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await driver.update(cid, W.review_classification, ClassificationReview(actor=AGENT, confirm=True))
+    assert isinstance(refused.value.cause, ApplicationError) and refused.value.cause.type == "StepFailed"
+    with Session(driver.engine) as db:
+        trail = db.exec(select(AuditLog).where(AuditLog.complaint_id == cid).order_by(col(AuditLog.id))).all()
+        row = db.get(Complaint, cid)
+        stored = db.exec(select(EvidenceItem).where(EvidenceItem.complaint_id == cid)).all()
+    actions = [a.action for a in trail]
+    assert actions[-1] == "step_failed" and "evidence_opened" not in actions, actions
+    assert row is not None and row.stage == Stage.CLASSIFICATION.value and stored == []
+    assert (await driver.state(cid)).stage == Stage.CLASSIFICATION
+    # The same step, with the store back, goes through whole.
+    await driver.update(cid, W.review_classification, ClassificationReview(actor=AGENT, confirm=True))
+    with Session(driver.engine) as db:
+        assert db.get(Complaint, cid).stage == Stage.EVIDENCE.value  # type: ignore[union-attr]
+        assert len(db.exec(select(EvidenceItem).where(EvidenceItem.complaint_id == cid)).all()) == 1
