@@ -32,7 +32,7 @@ from models.activity_io import (
     SurveyRecord,
 )
 from models.case import TransitionRecord
-from models.tables import Complaint, EvidenceItem, Offer, Reshipment, SlaBreach, Survey
+from models.tables import AuditLog, Complaint, EvidenceItem, Offer, Reshipment, SlaBreach, Survey
 
 
 def event_key(complaint_id: str, seq: int) -> str:
@@ -120,19 +120,7 @@ class RecordActivities:
 
 def write_transition(session: Session, rec: TransitionRecord) -> bool:
     """The audit record and its read-model projection; False when a newer record is already projected."""
-    audit = append_record(
-        session,
-        event_key=event_key(rec.complaint_id, rec.seq),
-        complaint_id=rec.complaint_id,
-        at=rec.at,
-        actor_kind=rec.actor_kind.value,
-        actor_id=rec.actor_id,
-        action=rec.action,
-        reason=rec.reason,
-        stage_before=rec.stage_before.value if rec.stage_before else None,
-        stage_after=rec.stage_after.value,
-        details={**rec.details, "seq": rec.seq, "snapshot": rec.snapshot.model_dump(mode="json")},
-    )
+    audit = append_transition(session, rec)
     row = session.get(Complaint, rec.complaint_id)
     if row is None:
         row = Complaint(
@@ -151,6 +139,23 @@ def write_transition(session: Session, rec: TransitionRecord) -> bool:
     row.last_seq = rec.seq
     row.updated_at = audit.at
     return True
+
+
+def append_transition(session: Session, rec: TransitionRecord) -> AuditLog:
+    """The transition's row in the audit chain (idempotent on complaint id + seq), its snapshot in the details."""
+    return append_record(
+        session,
+        event_key=event_key(rec.complaint_id, rec.seq),
+        complaint_id=rec.complaint_id,
+        at=rec.at,
+        actor_kind=rec.actor_kind.value,
+        actor_id=rec.actor_id,
+        action=rec.action,
+        reason=rec.reason,
+        stage_before=rec.stage_before.value if rec.stage_before else None,
+        stage_after=rec.stage_after.value,
+        details={**rec.details, "seq": rec.seq, "snapshot": rec.snapshot.model_dump(mode="json")},
+    )
 
 
 def write_evidence(session: Session, rec: EvidenceRecord) -> None:

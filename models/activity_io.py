@@ -132,36 +132,18 @@ class StepWrite(BaseModel):
 
     @classmethod
     def of(cls, record: BaseModel) -> "StepWrite":
-        if isinstance(record, TransitionRecord):
-            return cls(transition=record)
-        if isinstance(record, EvidenceRecord):
-            return cls(evidence=record)
-        if isinstance(record, OfferRecord):
-            return cls(offer=record)
-        if isinstance(record, BreachRecord):
-            return cls(breach=record)
-        if isinstance(record, SurveyRecord):
-            return cls(survey=record)
-        if isinstance(record, ReshipmentRecord):
-            return cls(reshipment=record)
-        if isinstance(record, NotificationRequest):
-            return cls(notification=record)
+        for name, kind in cls.model_fields.items():
+            if kind.annotation == type(record) | None:
+                return cls.model_validate({name: record})  # a model instance is taken as it is, not copied
         raise TypeError(f"{type(record).__name__} is not a step write")
 
     def record(self) -> BaseModel:
         """The one write this holds."""
-        for value in (
-            self.transition,
-            self.evidence,
-            self.offer,
-            self.breach,
-            self.survey,
-            self.reshipment,
-            self.notification,
-        ):
-            if value is not None:
-                return value
-        raise ValueError("an empty step write")
+        held = [value for name in type(self).model_fields if (value := getattr(self, name)) is not None]
+        if len(held) != 1:
+            raise ValueError(f"a step write holds one record, not {len(held)}")
+        record: BaseModel = held[0]
+        return record
 
 
 # Each kind of step write, by its StepWrite field, and the activity that writes it alone (the same names

@@ -6,8 +6,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlmodel import Session
 
-from activities.records import event_key
-from audit.chain import append_record
+from activities.records import append_transition, event_key
 from audit.history import completed_activity_event_ids, history_from_json, scheduled_records
 from audit.timeline import build_timeline, to_csv
 from core.db import session_scope
@@ -22,25 +21,11 @@ async def _recorded():
 
 
 def _write_log(engine, scheduled, skip_seq: int | None = None) -> None:
-    """What the record_transition activity writes, one row per scheduled record."""
+    """What the record activities write to the audit chain, one row per scheduled record."""
     with session_scope(engine) as session:
         for s in scheduled:
-            rec = s.record
-            if rec.seq == skip_seq:
-                continue
-            append_record(
-                session,
-                event_key=event_key(rec.complaint_id, rec.seq),
-                complaint_id=rec.complaint_id,
-                at=rec.at,
-                actor_kind=rec.actor_kind.value,
-                actor_id=rec.actor_id,
-                action=rec.action,
-                reason=rec.reason,
-                stage_before=rec.stage_before.value if rec.stage_before else None,
-                stage_after=rec.stage_after.value,
-                details={**rec.details, "seq": rec.seq, "snapshot": rec.snapshot.model_dump(mode="json")},
-            )
+            if s.record.seq != skip_seq:
+                append_transition(session, s.record)
 
 
 def _timeline(engine, history, scheduled):
