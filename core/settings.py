@@ -74,8 +74,9 @@ class Settings(BaseSettings):
 
     workflow_local_writes: bool = Field(
         True,
-        description="new cases write step records as local activities (one round trip per step); false files "
-        "them with a regular activity per write, as before issue 15 (docs/VERSIONING.md)",
+        description="new cases write a step's records as one local activity per workflow task, in one "
+        "transaction (one round trip per step); false files them with a regular activity per write, as before "
+        "issue 15 (docs/VERSIONING.md)",
     )
     worker_activity_threads: int = 8
     worker_max_concurrent_workflow_tasks: int = 20
