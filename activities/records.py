@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from temporalio import activity
 
@@ -23,6 +22,7 @@ from audit.chain import append_record
 from core.db import session_scope
 from insights.facts import refresh_case
 from models.activity_io import (
+    BATCH_ACTIVITY,
     BreachRecord,
     EvidenceRecord,
     NotificationRequest,
@@ -81,21 +81,12 @@ class RecordActivities:
             write_reshipment(session, rec)
         return rec
 
-    @activity.defn(name="record_step_writes")
+    @activity.defn(name=BATCH_ACTIVITY)
     def record_step_writes(self, batch: StepWrites) -> StepWrites:
         """Every write of one workflow task in one transaction, in order, then one insights refresh for the
         case: all of them are kept or none (a refused step writes nothing). Each write is idempotent on its
-        own key as in its single activity, so a retried batch finds what it wrote and goes on.
-
-        A concurrent attempt of the same batch (a retry racing a slow first attempt) can make a key's INSERT
-        collide; the batch is then run once more, and finds the other attempt's rows."""
-        try:
-            self._write_batch(batch)
-        except IntegrityError:
-            self._write_batch(batch)
-        return batch
-
-    def _write_batch(self, batch: StepWrites) -> None:
+        own key as in its single activity, so a retried batch finds what it wrote and goes on (a unique-key
+        race with a concurrent attempt is retried like any activity's: activities/errors.py)."""
         with session_scope(self._engine) as session:
             projected = False
             for write in batch.writes:
@@ -116,6 +107,7 @@ class RecordActivities:
                     WRITERS[type(record)](session, record)
             if projected:
                 refresh_case(session, batch.complaint_id)
+        return batch
 
 
 def write_transition(session: Session, rec: TransitionRecord) -> bool:

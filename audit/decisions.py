@@ -8,15 +8,15 @@ regular or local, and compares its input with what the history recorded for the 
 - a regular activity: the input of its `ActivityTaskScheduled` event (same activity id, i.e. same seq);
 - a local activity: Temporal records only its result (a `MarkerRecorded` event), never its input. The
   record activities return the record they wrote (activities/records.py), so their input is compared with
-  that result. A local audit record without one is compared with the audit log row it wrote (from the
-  database or an offline bundle), field by field; any other local activity input cannot be compared and is
-  counted as such (notifications excepted: they are messages, not decisions).
+  that result (a batch of a workflow task's writes, patch `batched-step-writes`: write by write, each named
+  as the activity that wrote it alone). A local audit record without one is compared with the audit log
+  row it wrote (from the database or an offline bundle), field by field; any other local activity input
+  cannot be compared and is counted as such (notifications excepted: they are messages, not decisions).
 
 The interceptor is installed only in the Replayer (audit/replay.py), never in a worker.
 """
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,23 +37,23 @@ from temporalio.worker import (
     WorkflowOutboundInterceptor,
 )
 
-from models.activity_io import WRITE_ACTIVITIES
+from audit.history import LOCAL_ACTIVITY_MARKER
+from audit.json_fields import (
+    INDEX,
+    FieldDifference,
+    audit_records_in,
+    json_differences,
+    kind_of,
+    row_as_record,
+    same_instant,
+    writes_of,
+)
+from models.activity_io import BATCH_ACTIVITY, WRITE_ACTIVITIES
 
-LOCAL_ACTIVITY_MARKER = "core_local_activity"
 MAX_FIELDS_PER_EVENT = 8
 # Messages to people, not decisions about the case: a different recipient or wording is shown in
 # `inputs_evolved`, never a failed verdict (the decisions they announce are compared where they are made).
 NOT_DECISIONS = frozenset({"send_notification"})
-BATCH_ACTIVITY = "record_step_writes"  # a task's writes together (patch batched-step-writes)
-# Audit row columns that an audit-record input carries under the same name.
-ROW_COLUMNS = ("complaint_id", "at", "actor_kind", "actor_id", "action", "reason", "stage_before", "stage_after")
-
-
-class FieldDifference(BaseModel):
-    field: str
-    recorded: Any
-    replayed: Any
-    kind: str = "changed"  # "added": a field the recorded input lacked; "redacted": text the code now leaves empty
 
 
 class DecisionDivergence(BaseModel):
@@ -146,7 +146,7 @@ async def build_ledger(
                 ev.event_id, data.get("activity_type", "?"), True, written=written
             )
             pending_events.append(ev.event_id)
-            narrating = _audit_records_in(written)
+            narrating = audit_records_in(written)
             if narrating:
                 for event_id in pending_events:
                     ledger.narrated_by[event_id] = (narrating[0]["seq"], narrating[0]["action"])
@@ -156,86 +156,6 @@ async def build_ledger(
         if row.get("complaint_id") and isinstance(details.get("seq"), int):
             ledger.records_by_seq[(row["complaint_id"], details["seq"])] = dict(row)
     return ledger
-
-
-# ---- comparing ---------------------------------------------------------------------------------------
-
-
-ABSENT = "<absent>"
-_INDEX = re.compile(r"\[\d+\]")
-_EMPTY = (None, [], {}, "", False)
-
-
-def json_differences(recorded: Any, replayed: Any, path: str = "") -> list[FieldDifference]:
-    """Every leaf where two JSON values differ, named by its dotted path.
-
-    A field only one side has is a difference unless its value is empty (None, [], {}, "", false): a model
-    that gained or lost an empty optional field has not changed a decision.
-    """
-    if isinstance(recorded, dict) and isinstance(replayed, dict):
-        out: list[FieldDifference] = []
-        for key in list(recorded) + [k for k in replayed if k not in recorded]:
-            sub = f"{path}.{key}" if path else str(key)
-            mine, theirs = recorded.get(key, ABSENT), replayed.get(key, ABSENT)
-            if ABSENT in (mine, theirs) and (mine if theirs == ABSENT else theirs) in _EMPTY:
-                continue
-            if mine == ABSENT:
-                out.append(FieldDifference(field=sub, recorded=mine, replayed=theirs, kind="added"))
-                continue
-            out += json_differences(mine, theirs, sub)
-        return out
-    if isinstance(recorded, str) and recorded and replayed == "":
-        return [FieldDifference(field=path, recorded=recorded, replayed=replayed, kind="redacted")]
-    if isinstance(recorded, list) and isinstance(replayed, list) and len(recorded) == len(replayed):
-        out = []
-        for index, (a, b) in enumerate(zip(recorded, replayed, strict=True)):
-            out += json_differences(a, b, f"{path}[{index}]")
-        return out
-    return (
-        []
-        if recorded == replayed
-        else [FieldDifference(field=path or "(whole input)", recorded=recorded, replayed=replayed)]
-    )
-
-
-def _audit_records_in(value: Any) -> list[dict[str, Any]]:
-    """The audit records inside an activity input: one record, or a batch of them (a list, or the
-    `writes` of a step batch, each write a dict naming its kind)."""
-    if isinstance(value, dict):
-        if {"complaint_id", "seq", "action"} <= value.keys():
-            return [value]
-        return [r for v in value.values() if isinstance(v, list | dict) for r in _audit_records_in(v)]
-    if isinstance(value, list):
-        return [r for item in value for r in _audit_records_in(item)]
-    return []
-
-
-def row_as_record(row: Mapping[str, Any], like: Mapping[str, Any]) -> dict[str, Any]:
-    """The audit row in the shape of the replayed record: only the fields the record has."""
-    details = dict(row.get("details") or {})
-    out: dict[str, Any] = {}
-    for key in like:
-        if key in ROW_COLUMNS:
-            out[key] = row.get(key)
-        elif key == "seq":
-            out[key] = details.get("seq")
-        elif key == "snapshot":
-            out[key] = details.get("snapshot", ABSENT)
-        elif key == "details":
-            out[key] = {k: v for k, v in details.items() if k not in ("seq", "snapshot")}
-        else:
-            out[key] = details.get(key, ABSENT)
-    return out
-
-
-def _same_instant(recorded: Any, replayed: Any) -> bool:
-    """Times read back from a database column and from JSON differ only in spelling ('Z' or '+00:00')."""
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(str(recorded)) == datetime.fromisoformat(str(replayed))
-    except ValueError:
-        return False
 
 
 def _describe(div: DecisionDivergence) -> str:
@@ -248,18 +168,6 @@ def _describe(div: DecisionDivergence) -> str:
         f"{where}): {first.field} was {json.dumps(first.recorded, ensure_ascii=False)} in the recorded case, "
         f"the current code gives {json.dumps(first.replayed, ensure_ascii=False)}{more}"
     )
-
-
-def _writes_of(value: Any) -> list[dict[str, Any]]:
-    """The writes of a step batch's JSON (StepWrites), each a dict with one kind set; [] if it is none."""
-    writes = value.get("writes") if isinstance(value, dict) else None
-    if not isinstance(writes, list) or not all(isinstance(w, dict) and _kind(w) for w in writes):
-        return []
-    return writes
-
-
-def _kind(write: dict[str, Any]) -> str:
-    return next((k for k, v in write.items() if v is not None), "")
 
 
 class _Checker:
@@ -283,14 +191,14 @@ class _Checker:
             self._found(recorded, activity, diffs, replayed)
             return
         if recorded.written is not None and len(replayed) == 1:
-            if activity == BATCH_ACTIVITY and _writes_of(recorded.written) and _writes_of(replayed[0]):
-                self._compare_batch(recorded, _writes_of(recorded.written), _writes_of(replayed[0]))
+            if activity == BATCH_ACTIVITY and writes_of(recorded.written) and writes_of(replayed[0]):
+                self._compare_batch(recorded, writes_of(recorded.written), writes_of(replayed[0]))
                 return
             self._found(recorded, activity, json_differences(recorded.written, replayed[0]), replayed)
             return
         if activity in NOT_DECISIONS:
             return
-        records = _audit_records_in(replayed)
+        records = audit_records_in(replayed)
         if not records or not self.ledger.records_by_seq:
             self.ledger.note_uncomparable(activity)
             return
@@ -305,7 +213,7 @@ class _Checker:
                 )
                 continue
             found = json_differences(row_as_record(row, rec), rec)
-            diffs += [d for d in found if not (d.field == "at" and _same_instant(d.recorded, d.replayed))]
+            diffs += [d for d in found if not (d.field == "at" and same_instant(d.recorded, d.replayed))]
         self._found(recorded, activity, diffs, replayed)
 
     def _compare_batch(
@@ -314,15 +222,15 @@ class _Checker:
         """A task's writes (patch batched-step-writes): each write against the one written at the same place,
         named as the activity that wrote it alone (`record_offer`, `record_transition`, ...) and counted as it
         (notifications are messages, not decisions: compared, shown, never counted)."""
-        self.ledger.compared += sum(1 for w in written if WRITE_ACTIVITIES.get(_kind(w)) not in NOT_DECISIONS)
-        if len(written) != len(replayed) or [_kind(w) for w in written] != [_kind(w) for w in replayed]:
+        self.ledger.compared += sum(1 for w in written if WRITE_ACTIVITIES.get(kind_of(w)) not in NOT_DECISIONS)
+        if len(written) != len(replayed) or [kind_of(w) for w in written] != [kind_of(w) for w in replayed]:
             kinds = FieldDifference(
-                field="writes", recorded=[_kind(w) for w in written], replayed=[_kind(w) for w in replayed]
+                field="writes", recorded=[kind_of(w) for w in written], replayed=[kind_of(w) for w in replayed]
             )
             self._report(recorded, BATCH_ACTIVITY, [kinds], [])
             return
         for mine, theirs in zip(written, replayed, strict=True):
-            kind = _kind(mine)
+            kind = kind_of(mine)
             name = WRITE_ACTIVITIES.get(kind, kind)
             self._report(recorded, name, json_differences(mine[kind], theirs[kind]), [theirs[kind]])
 
@@ -333,19 +241,19 @@ class _Checker:
     def _report(self, recorded: RecordedCall, activity: str, diffs: list[FieldDifference], replayed: list) -> None:
         for d in diffs:
             if d.kind != "changed":
-                key = f"{activity}: {_INDEX.sub('[*]', d.field)} {d.kind}"
+                key = f"{activity}: {INDEX.sub('[*]', d.field)} {d.kind}"
                 self.ledger.evolved[key] = self.ledger.evolved.get(key, 0) + 1
         if activity in NOT_DECISIONS:
             for d in diffs:
                 if d.kind == "changed":
-                    key = f"{activity}: {_INDEX.sub('[*]', d.field)} changed (a message, not a decision)"
+                    key = f"{activity}: {INDEX.sub('[*]', d.field)} changed (a message, not a decision)"
                     self.ledger.evolved[key] = self.ledger.evolved.get(key, 0) + 1
             return
         diffs = [d for d in diffs if d.kind == "changed"]
         if not diffs:
             return
         seq_action = self.ledger.narrated_by.get(recorded.event_id)
-        own = _audit_records_in(replayed)
+        own = audit_records_in(replayed)
         if own:
             seq_action = (own[0]["seq"], own[0]["action"])
         div = DecisionDivergence(

@@ -20,12 +20,11 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
-from models.activity_io import StepWrites
+from models.activity_io import BATCH_ACTIVITY, StepWrites
 from models.case import CaseInput, TransitionRecord
 from workflows.ids import workflow_id
 
 RECORD_ACTIVITY = "record_transition"
-BATCH_ACTIVITY = "record_step_writes"  # a workflow task's writes together (patch batched-step-writes)
 LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from audit.chain import append_record
-from audit.decisions import json_differences
+from audit.json_fields import json_differences
 from models.policy import Policy
 from models.tables import AuditLog
 

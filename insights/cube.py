@@ -10,8 +10,8 @@ questions over every shop, the expensive ones) adds the rollup rows of the windo
 facts of its partial first and last day. Any other filter reads the facts. Both give the same figures: the
 rollup rows of a day are the same aggregates over exactly that day's facts. When one case's facts change,
 the read-model writer (`insights.facts.refresh_case`) moves that case's contribution: the same aggregates
-over its old row are taken out and over its new row put in (`move`), so a write costs one case's work
-however many cases its day holds. `refresh_day` re-aggregates a whole day (a rebuild, a new or stale row).
+over its old row are taken out and over its new row put in (insights/rollup_moves.py), so a write costs one
+case's work however many cases its day holds. `refresh_day` re-aggregates a whole day (a rebuild, a new or stale row).
 
 Resolution percentiles stay exact: the window's histogram names the bin holding the k-th resolution
 time, and one query over the facts of that bin (read from `ix_insight_case_resolution` alone) picks it.
@@ -111,7 +111,7 @@ def group_measures() -> tuple[Any, ...]:
     )
 
 
-def _day_clauses(day: date, category: str) -> list[ColumnElement[bool]]:
+def day_clauses(day: date, category: str) -> list[ColumnElement[bool]]:
     where = [col(F.created_at) >= day_start(day), col(F.created_at) < day_start(day + timedelta(days=1))]
     if category != ALL:
         where.append(col(F.category) == category if category else col(F.category).is_(None))
@@ -134,7 +134,7 @@ def _lock_statements(dialect: str) -> tuple[Any, Any]:
     return create, locked
 
 
-def _lock(session: Session, day: date, category: str) -> D:
+def lock_day(session: Session, day: date, category: str) -> D:
     """The day's row, created if missing and (PostgreSQL) locked, so two writers re-aggregate in turn."""
     create, locked = _lock_statements(session.get_bind().dialect.name)
     params = {"day": day, "category": category}
@@ -170,7 +170,7 @@ def one_case() -> Aggregates:
     return Aggregates.over([col(F.complaint_id) == bindparam("complaint_id", type_=String())])
 
 
-def _values(session: Session, agg: Aggregates, params: dict[str, Any] | None = None) -> list[int] | None:
+def aggregate_values(session: Session, agg: Aggregates, params: dict[str, Any] | None = None) -> list[int] | None:
     """The rollup's values (KEYS, then satisfied-at-threshold counts, then the resolution histogram) over the
     facts `agg` aggregates; None when there are none."""
     totals = {k: int(v) for k, v in session.execute(agg.totals, params).one()._mapping.items() if k != "satisfied"}
@@ -192,7 +192,7 @@ def _values(session: Session, agg: Aggregates, params: dict[str, Any] | None = N
 GroupKey = tuple[str, str]  # (dimension, value)
 
 
-def _group_sums(
+def aggregate_groups(
     session: Session, agg: Aggregates, params: dict[str, Any] | None = None
 ) -> dict[GroupKey, dict[str, int]]:
     """The breakdown's sums per (dimension, value) over the facts `agg` aggregates (rejected cases are not
@@ -210,120 +210,22 @@ def _group_sums(
 
 def refresh_day(session: Session, day: date, category: str) -> None:
     """Re-aggregate one day and category from the facts, in the caller's transaction."""
-    row = _lock(session, day, category)  # held until commit: also serialises the group rows below
-    agg = Aggregates.over(_day_clauses(day, category))
+    row = lock_day(session, day, category)  # held until commit: also serialises the group rows below
+    agg = Aggregates.over(day_clauses(day, category))
     session.execute(delete(G).where(col(G.day) == day, col(G.category) == category))
-    values = _values(session, agg)
+    values = aggregate_values(session, agg)
     if values is None:
         session.delete(row)
         return
     row.totals = {"layout": LAYOUT, "values": values}
     row.layout = LAYOUT
     session.add(row)
-    per = _group_sums(session, agg)
+    per = aggregate_groups(session, agg)
     if per:
         session.execute(
             insert(G),
             [dict(day=day, category=category, dimension=d, value=v, **sums) for (d, v), sums in per.items()],
         )
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """What one case's facts add to the rollups of its filing day: to its category's rows and to ALL's."""
-
-    day: date
-    category: str
-    values: list[int]
-    groups: dict[GroupKey, dict[str, int]]
-
-    def targets(self) -> set[tuple[date, str]]:
-        return {(self.day, self.category), (self.day, ALL)}
-
-
-def contribution(session: Session, complaint_id: str) -> Contribution | None:
-    """The case's contribution as its facts stand in the session now (None: it has no facts row)."""
-    found = session.execute(_filing_of(), {"complaint_id": complaint_id}).one_or_none()
-    if found is None:
-        return None
-    params = {"complaint_id": complaint_id}
-    values = _values(session, one_case(), params)
-    assert values is not None  # the row was just read
-    return Contribution(found.created_at.date(), found.category or "", values, _group_sums(session, one_case(), params))
-
-
-@functools.cache
-def _filing_of() -> Any:
-    return select(F.created_at, F.category).where(col(F.complaint_id) == bindparam("complaint_id", type_=String()))
-
-
-@functools.cache
-def _day_groups() -> Any:
-    return select(G).where(
-        col(G.day) == bindparam("day", type_=Date()), col(G.category) == bindparam("category", type_=String())
-    )
-
-
-def move(session: Session, old: Contribution | None, new: Contribution | None) -> None:
-    """Take a case's old contribution out of the rollups and put its new one in, in the caller's transaction.
-
-    The cost is one case's, not its day's: the rows are adjusted, not re-aggregated. A row that is new (no
-    contribution was ever added to it) or of another layout is re-aggregated from the facts instead, which
-    already hold the new values, so a rollup that was stale or missing is made whole on the way.
-    """
-    targets = (old.targets() if old else set()) | (new.targets() if new else set())
-    for day, category in sorted(targets):  # one lock order for every writer (as refresh_for)
-        row = _lock(session, day, category)
-        if row.layout != LAYOUT or not row.totals.get("values"):
-            refresh_day(session, day, category)
-            continue
-        out = old if old and (day, category) in old.targets() else None
-        into = new if new and (day, category) in new.targets() else None
-        values = list(row.totals["values"])
-        for part, sign in ((out, -1), (into, 1)):
-            if part is not None:
-                values = [v + sign * d for v, d in zip(values, part.values, strict=True)]
-        if any(v < 0 for v in values):  # the row does not hold the old contribution: rebuild it
-            refresh_day(session, day, category)
-        elif values[KEYS.index("n")] == 0:
-            session.execute(delete(G).where(col(G.day) == day, col(G.category) == category))
-            session.delete(row)
-        elif _move_groups(session, day, category, out, into):
-            row.totals = {"layout": LAYOUT, "values": values}
-            session.add(row)
-        else:
-            refresh_day(session, day, category)
-
-
-def _move_groups(
-    session: Session, day: date, category: str, out: Contribution | None, into: Contribution | None
-) -> bool:
-    """Adjust the day's group rows; False, writing nothing, when they do not hold what `out` says they do."""
-    keys = set(out.groups if out else ()) | set(into.groups if into else ())
-    if not keys:
-        return True
-    existing = {
-        (g.dimension, g.value): g for g in session.execute(_day_groups(), {"day": day, "category": category}).scalars()
-    }
-    moved: dict[GroupKey, dict[str, int]] = {}
-    for key in keys:
-        sums = {name: getattr(existing[key], name) for name in GROUP_SUMS} if key in existing else {}
-        for part, sign in ((out, -1), (into, 1)):
-            for name, amount in (part.groups.get(key, {}) if part else {}).items():
-                sums[name] = sums.get(name, 0) + sign * amount
-        if any(v < 0 for v in sums.values()):
-            return False
-        moved[key] = sums
-    for key, sums in moved.items():
-        if sums.get("complaints", 0) == 0:
-            if key in existing:
-                session.delete(existing[key])
-            continue
-        row = existing.get(key) or G(dimension=key[0], day=day, category=category, value=key[1])
-        for name, value in sums.items():
-            setattr(row, name, value)
-        session.add(row)
-    return True
 
 
 def refresh_for(session: Session, day: date, categories: set[str]) -> None:

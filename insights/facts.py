@@ -125,7 +125,7 @@ def refresh_case(session: Session, complaint_id: str) -> None:
     src.reopened = bool(session.execute(reopenings, params).scalar_one())
     src.ledger = list(session.execute(ledger, params).scalars())
     values = fold(src)
-    from insights import cube  # here, not at the top: cube builds on this module
+    from insights import rollup_moves  # here, not at the top: the rollups build on this module
 
     row = session.get(InsightCase, complaint_id)
     old = None
@@ -137,12 +137,12 @@ def refresh_case(session: Session, complaint_id: str) -> None:
             row.source_updated_at = values["source_updated_at"]  # nothing counted changed: the rollup stands
             session.add(row)
             return
-        old = cube.contribution(session, complaint_id)  # what the rollups hold of this case, before the change
+        old = rollup_moves.contribution(session, complaint_id)  # what the rollups hold of this case, before the change
         for name, value in values.items():
             setattr(row, name, value)
         session.add(row)
     session.flush()
-    cube.move(session, old, cube.contribution(session, complaint_id))
+    rollup_moves.move(session, old, rollup_moves.contribution(session, complaint_id))
 
 
 def _gather(session: Session, complaints: Sequence[Any]) -> list[Sources]:

@@ -146,6 +146,8 @@ class StepWrite(BaseModel):
         return record
 
 
+# The activity that writes a StepWrites batch (activities/records.py); the audit tools find batches by it.
+BATCH_ACTIVITY = "record_step_writes"
 # Each kind of step write, by its StepWrite field, and the activity that writes it alone (the same names
 # as in histories from before the batch, so the audit tools name a batched write as they named it then).
 WRITE_ACTIVITIES: dict[str, str] = {

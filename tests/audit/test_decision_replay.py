@@ -148,7 +148,7 @@ async def test_bulk_replay_counts_a_decision_only_change_as_diverged(monkeypatch
 
 
 def test_an_added_or_dropped_empty_field_is_not_a_changed_decision():
-    from audit.decisions import json_differences
+    from audit.json_fields import json_differences
 
     assert json_differences({"refund_minor": 100}, {"refund_minor": 100, "note": "", "extra": None}) == []
     assert json_differences({"refund_minor": 100, "tags": []}, {"refund_minor": 100}) == []

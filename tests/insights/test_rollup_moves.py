@@ -40,8 +40,8 @@ def _stored(session: Session, day, category: str) -> tuple[list[int] | None, dic
 
 
 def _aggregated(session: Session, day, category: str) -> tuple[list[int] | None, dict]:
-    agg = cube.Aggregates.over(cube._day_clauses(day, category))  # the same aggregate refresh_day stores
-    return cube._values(session, agg), cube._group_sums(session, agg)
+    agg = cube.Aggregates.over(cube.day_clauses(day, category))  # the same aggregate refresh_day stores
+    return cube.aggregate_values(session, agg), cube.aggregate_groups(session, agg)
 
 
 class RollupMoves(RuleBasedStateMachine):
