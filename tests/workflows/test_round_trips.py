@@ -17,11 +17,12 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from activities.records import RecordActivities
 from audit.case_driver import AGENT, CaseDriver
-from models.activity_io import WRITE_ACTIVITIES
+from models.activity_io import WRITE_ACTIVITIES, StepWrites
 from models.case import ClassificationReview, ClockControl
 from models.enums import Stage
-from models.tables import AuditLog, Complaint, EvidenceItem
+from models.tables import AuditLog, Complaint, EvidenceItem, Notification
 from tests.ops.conftest import evidence_store_fails
 from tests.workflows.factories import make_order
 from tests.workflows.steps import to_classification, to_evidence
@@ -137,3 +138,33 @@ async def test_a_refused_write_takes_its_whole_step_back_in_the_database(driver)
     with Session(driver.engine) as db:
         assert db.get(Complaint, cid).stage == Stage.EVIDENCE.value  # type: ignore[union-attr]
         assert len(db.exec(select(EvidenceItem).where(EvidenceItem.complaint_id == cid)).all()) == 1
+
+
+async def test_a_batch_written_again_writes_nothing_new(driver):
+    """A retried batch (a local activity attempt that timed out after it committed) finds what it wrote: every
+    batch of a real case, written a second time, adds no audit row, notification, evidence or offer row."""
+    who = make_order(driver.engine)
+    cid = await to_evidence(driver, who)
+    events = (await driver.handle(cid).fetch_history()).events
+    batches = [
+        StepWrites.model_validate_json(e.marker_recorded_event_attributes.details["result"].payloads[0].data)
+        for e in events
+        if _local_activity(e) == "record_step_writes"
+    ]
+    assert len(batches) >= 3 and any(w.notification for b in batches for w in b.writes)
+
+    def counts() -> tuple[int, ...]:
+        with Session(driver.engine) as db:
+            return tuple(
+                len(db.exec(select(table).where(table.complaint_id == cid)).all())
+                for table in (AuditLog, Notification, EvidenceItem)
+            )
+
+    before = counts()
+    assert before[0] >= 3
+    records = RecordActivities(driver.engine)
+    for batch in batches:
+        records.record_step_writes(batch)
+    assert counts() == before
+    with Session(driver.engine) as db:
+        assert db.get(Complaint, cid).stage == Stage.EVIDENCE.value  # type: ignore[union-attr]
