@@ -6,6 +6,7 @@ Heavy modules are imported inside the commands so `complaints --help` and `compl
 """
 
 import asyncio
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -203,5 +204,20 @@ def policy_check(file: Path) -> None:
     typer.echo(f"{file}: valid (version {policy.version})")
 
 
+def main() -> None:
+    """The `complaints` command: every subcommand leaves with its own exit status through `exit_now`. The ones
+    that talk to Temporal (audit replays, verify-bundle, drills) would otherwise reach the interpreter's
+    teardown, where the SDK's native runtime can abort (status -6 in place of the command's own)."""
+    try:
+        app()
+    except SystemExit as done:
+        code = done.code
+        if code is not None and not isinstance(code, int):
+            print(code, file=sys.stderr)  # a message, as sys.exit prints it
+            code = 1
+        exit_now(code or 0)
+    exit_now(0)
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -151,8 +151,8 @@ def test_sdk_warnings_go_to_stderr_and_stdout_stays_json(audit_stack, tmp_path):
     assert invoke(audit_stack, "export", cid, "--bundle", str(bundle)).exit_code == 0
     script = (
         "import audit.replay as r; from tests.audit.incompatible_workflow import UnguardedChange; "
-        "r.default_workflows = lambda: [UnguardedChange]; from cli.main import app; "
-        f"app(['audit', 'verify-bundle', {str(bundle)!r}])"
+        "r.default_workflows = lambda: [UnguardedChange]; import sys; from cli.main import main; "
+        f"sys.argv = ['complaints', 'audit', 'verify-bundle', {str(bundle)!r}]; main()"
     )
     token = create_access_token(audit_stack.api.settings, user_id="U-audit1", role="auditor")
     done = subprocess.run(
