@@ -4,7 +4,7 @@ Each returns the record it wrote. A case started with local step writes (workflo
 local activities, whose input Temporal never stores: the returned record is what its history keeps (the
 local activity's marker), so the audit tools and the replay's decision check read it there. A case started
 with batched step writes sends a workflow task's writes as one `record_step_writes` batch: one transaction,
-the same writers in the same order, one insights refresh.
+the same writers in the same order, and one mark of the case for the insights drain (insights/pending.py).
 """
 
 from collections.abc import Callable
@@ -20,7 +20,7 @@ from adapters.db_platform import add_notification
 from adapters.ledger_book import utc_now
 from audit.chain import append_record
 from core.db import session_scope
-from insights.facts import refresh_case
+from insights import pending
 from models.activity_io import (
     BATCH_ACTIVITY,
     BreachRecord,
@@ -48,7 +48,7 @@ class RecordActivities:
         """Audit record and read-model row in one transaction; a retry finds the record and stops."""
         with session_scope(self._engine) as session:
             if write_transition(session, rec):
-                refresh_case(session, rec.complaint_id)  # the insights rollup moves with the read model
+                pending.mark(session, rec.complaint_id, utc_now())  # the insights drain folds it
         return rec
 
     @activity.defn(name="record_evidence")
@@ -83,7 +83,7 @@ class RecordActivities:
 
     @activity.defn(name=BATCH_ACTIVITY)
     def record_step_writes(self, batch: StepWrites) -> StepWrites:
-        """Every write of one workflow task in one transaction, in order, then one insights refresh for the
+        """Every write of one workflow task in one transaction, in order, then one insights mark for the
         case: all of them are kept or none (a refused step writes nothing). Each write is idempotent on its
         own key as in its single activity, so a retried batch finds what it wrote and goes on (a unique-key
         race with a concurrent attempt is retried like any activity's: activities/errors.py)."""
@@ -106,7 +106,7 @@ class RecordActivities:
                 else:
                     WRITERS[type(record)](session, record)
             if projected:
-                refresh_case(session, batch.complaint_id)
+                pending.mark(session, batch.complaint_id, utc_now())
         return batch
 
 

@@ -71,6 +71,13 @@ def _engine_and_policy() -> tuple[Any, Any]:
     return engine_from_settings(settings), current_policy(settings)
 
 
+def _drain(engine: Any) -> None:
+    """Fold the cases still marked for insights, as GET /insights does before it answers."""
+    from insights import pending
+
+    pending.drain(engine, Settings().insights_drain_chunk, wait=True)
+
+
 def _write_csv(header: list[str], rows: list[list[Any]]) -> None:
     writer = csv.writer(sys.stdout)
     writer.writerow(header)
@@ -98,6 +105,7 @@ def summary(
     f = _filter(start, end, merchant, sku, category, type_, dispute_class, channel, severity)
     engine, policy = _engine_and_policy()
     try:
+        _drain(engine)
         with Session(engine) as session:
             result = summarize(
                 session, f, satisfaction_threshold=policy.review.satisfaction_threshold, currency=policy.currency
@@ -145,6 +153,7 @@ def breakdown_cmd(
     f = _filter(start, end, merchant, sku, category, type_, dispute_class, channel, severity)
     engine, _ = _engine_and_policy()
     try:
+        _drain(engine)
         with Session(engine) as session:
             rows = breakdown(
                 session,

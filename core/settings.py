@@ -72,6 +72,14 @@ class Settings(BaseSettings):
         60, ge=1, description="how often the anchor workflow copies the audit chain's head into Temporal"
     )
 
+    insights_drain_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="how often each worker folds the cases marked for insights (insights/pending.py); an "
+        "insights query also folds what is still marked before it answers",
+    )
+    insights_drain_chunk: int = Field(500, ge=1, description="cases folded per drain transaction")
+
     workflow_local_writes: bool = Field(
         True,
         description="new cases write a step's records as one local activity per workflow task, in one "

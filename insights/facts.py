@@ -1,16 +1,16 @@
 """Per-case facts: one `insight_case` row folded from the read model, the ledger, breaches, surveys and audit.
 
-`fold` is the one definition of every figure; `refresh_case` runs it for one complaint inside the
-read-model writer's transaction, `rebuild` for every complaint in bulk. Either way the same inputs
+`fold` is the one definition of every figure. `refold` runs it for a set of complaints and moves their
+rollups: the insights drain (insights/pending.py) folds the cases the read-model writer marked, many at
+once; `rebuild` recomputes every complaint in bulk and re-aggregates their days. Either way the same inputs
 give the same row, so the facts can always be recomputed from their sources and compared.
 """
 
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, bindparam, delete, func, insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -94,55 +94,51 @@ def fold(src: Sources) -> dict[str, Any]:
     }
 
 
-@functools.cache
-def _case_sources() -> tuple[Any, Any, Any, Any]:
-    """The per-case refresh's queries, built once (a statement object remembers its cache key; building
-    one anew each time costs SQLAlchemy more than running it): breaches, surveys, reopenings, ledger."""
-    of_case = bindparam("complaint_id", type_=String())
-    return (
-        select(SlaBreach.clock).where(col(SlaBreach.complaint_id) == of_case),
-        select(Survey).where(col(Survey.complaint_id) == of_case),
-        select(func.count())
-        .select_from(AuditLog)
-        .where(col(AuditLog.complaint_id) == of_case, col(AuditLog.action) == "reopened"),
-        select(LedgerEntry).where(col(LedgerEntry.complaint_id) == of_case),
-    )
-
-
 def refresh_case(session: Session, complaint_id: str) -> None:
-    """Recompute one case's facts in the caller's transaction (the read-model writer calls this)."""
-    complaint = session.get(Complaint, complaint_id)
-    if complaint is None:
-        return
-    src = Sources(complaint=complaint)
-    if complaint.order_line_id:
-        line = session.get(OrderLine, complaint.order_line_id)
-        src.category = line.category if line else None
-    breaches, surveys, reopenings, ledger = _case_sources()
-    params = {"complaint_id": complaint_id}
-    src.breach_clocks = list(session.execute(breaches, params).scalars())
-    src.surveys = list(session.execute(surveys, params).scalars())
-    src.reopened = bool(session.execute(reopenings, params).scalar_one())
-    src.ledger = list(session.execute(ledger, params).scalars())
-    values = fold(src)
+    """Recompute one case's facts in the caller's transaction (see `refold`)."""
+    refold(session, [complaint_id])
+
+
+def _counted(row: Any) -> dict[str, Any] | None:
+    """A facts row's figures, without the stamp of the source it was folded from."""
+    return None if row is None else {k: v for k, v in dict(row).items() if k != "source_updated_at"}
+
+
+def refold(session: Session, complaint_ids: Iterable[str]) -> int:
+    """Recompute these cases' facts in the caller's transaction, and move what they add to the rollups: the
+    old parts out, the new ones in (insights/rollup_moves.py). The insights drain (insights/pending.py) runs
+    it per chunk of marked cases. A case whose figures did not change only has its source stamp moved on; a
+    case without a read-model row loses its facts. Returns the number of cases whose figures changed."""
     from insights import rollup_moves  # here, not at the top: the rollups build on this module
 
-    row = session.get(InsightCase, complaint_id)
-    old = None
-    if row is None:
-        session.add(InsightCase(**values))
-    else:
-        before = row.model_dump()
-        if all(before.get(k) == v for k, v in values.items() if k != "source_updated_at"):
-            row.source_updated_at = values["source_updated_at"]  # nothing counted changed: the rollup stands
-            session.add(row)
-            return
-        old = rollup_moves.contribution(session, complaint_id)  # what the rollups hold of this case, before the change
-        for name, value in values.items():
-            setattr(row, name, value)
-        session.add(row)
-    session.flush()
-    rollup_moves.move(session, old, rollup_moves.contribution(session, complaint_id))
+    ids = sorted(set(complaint_ids))
+    if not ids:
+        return 0
+    old_rows = {
+        r.complaint_id: r._mapping
+        for r in session.execute(select(*InsightCase.__table__.columns).where(col(InsightCase.complaint_id).in_(ids)))
+    }
+    complaints = list(session.execute(select(*Complaint.__table__.columns).where(col(Complaint.id).in_(ids))))
+    new_rows = {values["complaint_id"]: values for values in map(fold, _gather(session, complaints))}
+    changed = [cid for cid in ids if _counted(old_rows.get(cid)) != _counted(new_rows.get(cid))]
+    stamped = [
+        {"complaint_id": cid, "source_updated_at": new_rows[cid]["source_updated_at"]}
+        for cid in ids
+        if cid in new_rows
+        and cid not in changed
+        and old_rows[cid]["source_updated_at"] != new_rows[cid]["source_updated_at"]
+    ]
+    if stamped:  # nothing counted changed: the rollups stand
+        session.execute(update(InsightCase), stamped)
+    if not changed:
+        return 0
+    old = rollup_moves.contributions(session, changed)  # what the rollups hold of these cases, before the change
+    session.execute(delete(InsightCase).where(col(InsightCase.complaint_id).in_(changed)))
+    rows = [new_rows[cid] for cid in changed if cid in new_rows]
+    if rows:
+        session.execute(insert(InsightCase), rows)
+    rollup_moves.move(session, old, rollup_moves.contributions(session, changed))
+    return len(changed)
 
 
 def _gather(session: Session, complaints: Sequence[Any]) -> list[Sources]:

@@ -1,13 +1,14 @@
-"""One case's contribution to the daily rollups (insights/cube.py), moved when its facts change.
+"""What a set of cases contributes to the daily rollups (insights/cube.py), moved when their facts change.
 
-The read-model writer (`insights.facts.refresh_case`) reads the case's contribution before and after it
-changes its facts row, and `move` takes the old one out of the rollup rows of its filing day and puts the new
-one in: the cost is one case's, however many cases the day holds. The contribution is the cube's own
-aggregates (`Aggregates`) over the one row, so the rollups have one definition, whether kept by moves or
-re-aggregated by `refresh_day`.
+The insights drain (`insights.facts.refold`) reads the contribution of the cases it folds before and after it
+rewrites their facts rows, and `move` takes the old parts out of the rollup rows and puts the new ones in: the
+cost is that of the cases folded, however many cases their days hold, and a chunk of cases of one day moves
+each of its rows once. A part is the cube's own aggregates (`Aggregates`) over the cases' rows, so the
+rollups have one definition, whether kept by moves or re-aggregated by `refresh_day`.
 """
 
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,46 +21,63 @@ from insights.cube import (
     GROUP_SUMS,
     KEYS,
     LAYOUT,
+    Aggregates,
     GroupKey,
     aggregate_groups,
     aggregate_values,
     lock_day,
-    one_case,
     refresh_day,
 )
 from models.insight_tables import InsightCase as F
 from models.insight_tables import InsightDayGroup as G
 
+Target = tuple[date, str]  # a rollup row: filing day and category (ALL: every category of the day)
+
 
 @dataclass(frozen=True)
-class Contribution:
-    """What one case's facts add to the rollups of its filing day: to its category's rows and to ALL's."""
+class Part:
+    """The aggregates of some cases' facts that one rollup row holds: its values and its group sums."""
 
-    day: date
-    category: str
     values: list[int]
     groups: dict[GroupKey, dict[str, int]]
 
-    def targets(self) -> set[tuple[date, str]]:
-        return {(self.day, self.category), (self.day, ALL)}
-
-
-def contribution(session: Session, complaint_id: str) -> Contribution | None:
-    """The case's contribution as its facts stand in the session now (None: it has no facts row)."""
-    found = session.execute(_filing_of(), {"complaint_id": complaint_id}).one_or_none()
-    if found is None:
-        return None
-    params = {"complaint_id": complaint_id}
-    values = aggregate_values(session, one_case(), params)
-    assert values is not None  # the row was just read
-    return Contribution(
-        found.created_at.date(), found.category or "", values, aggregate_groups(session, one_case(), params)
-    )
+    def plus(self, other: "Part") -> "Part":
+        groups = {key: dict(sums) for key, sums in self.groups.items()}
+        for key, sums in other.groups.items():
+            into = groups.setdefault(key, dict.fromkeys(GROUP_SUMS, 0))
+            for name, amount in sums.items():
+                into[name] = into.get(name, 0) + amount
+        return Part([a + b for a, b in zip(self.values, other.values, strict=True)], groups)
 
 
 @functools.cache
-def _filing_of() -> Any:
-    return select(F.created_at, F.category).where(col(F.complaint_id) == bindparam("complaint_id", type_=String()))
+def _of_cases() -> Aggregates:
+    """The aggregates over a list of cases (parameter `ids`), built once: the drain runs them per chunk."""
+    return Aggregates.over([col(F.complaint_id).in_(bindparam("ids", expanding=True))])
+
+
+@functools.cache
+def _filings() -> Any:
+    return select(F.complaint_id, F.created_at, F.category).where(
+        col(F.complaint_id).in_(bindparam("ids", expanding=True))
+    )
+
+
+def contributions(session: Session, complaint_ids: Iterable[str]) -> dict[Target, Part]:
+    """What these cases' facts, as they stand in the session now, add to each rollup row they count in: their
+    category's row of their filing day and that day's all-category row. Cases without facts add nothing."""
+    by_target: dict[Target, list[str]] = {}
+    for cid, created_at, category in session.execute(_filings(), {"ids": list(complaint_ids)}):
+        by_target.setdefault((created_at.date(), category or ""), []).append(cid)
+    parts: dict[Target, Part] = {}
+    for (day, category), ids in sorted(by_target.items()):
+        params = {"ids": ids}
+        values = aggregate_values(session, _of_cases(), params)
+        assert values is not None  # the rows were just read
+        part = Part(values, aggregate_groups(session, _of_cases(), params))
+        parts[(day, category)] = part
+        parts[(day, ALL)] = parts[(day, ALL)].plus(part) if (day, ALL) in parts else part
+    return parts
 
 
 @functools.cache
@@ -69,26 +87,24 @@ def _day_groups() -> Any:
     )
 
 
-def move(session: Session, old: Contribution | None, new: Contribution | None) -> None:
-    """Take a case's old contribution out of the rollups and put its new one in, in the caller's transaction.
+def move(session: Session, old: dict[Target, Part], new: dict[Target, Part]) -> None:
+    """Take the cases' old parts out of the rollups and put their new ones in, in the caller's transaction.
 
-    The cost is one case's, not its day's: the rows are adjusted, not re-aggregated. A row that is new (no
-    contribution was ever added to it) or of another layout is re-aggregated from the facts instead, which
-    already hold the new values, so a rollup that was stale or missing is made whole on the way.
+    The rows are adjusted, not re-aggregated. A row that is new (no part was ever added to it) or of another
+    layout, or that does not hold the old part, is re-aggregated from the facts instead, which already hold
+    the new values: a rollup that was stale or missing is made whole on the way.
     """
-    targets = (old.targets() if old else set()) | (new.targets() if new else set())
-    for day, category in sorted(targets):  # one lock order for every writer (as refresh_for)
+    for day, category in sorted(old.keys() | new.keys()):  # one lock order for every writer (as refresh_for)
         row = lock_day(session, day, category)
         if row.layout != LAYOUT or not row.totals.get("values"):
             refresh_day(session, day, category)
             continue
-        out = old if old and (day, category) in old.targets() else None
-        into = new if new and (day, category) in new.targets() else None
+        out, into = old.get((day, category)), new.get((day, category))
         values = list(row.totals["values"])
         for part, sign in ((out, -1), (into, 1)):
             if part is not None:
                 values = [v + sign * d for v, d in zip(values, part.values, strict=True)]
-        if any(v < 0 for v in values):  # the row does not hold the old contribution: rebuild it
+        if any(v < 0 for v in values):  # the row does not hold the old part: rebuild it
             refresh_day(session, day, category)
         elif values[KEYS.index("n")] == 0:
             session.execute(delete(G).where(col(G.day) == day, col(G.category) == category))
@@ -100,9 +116,7 @@ def move(session: Session, old: Contribution | None, new: Contribution | None) -
             refresh_day(session, day, category)
 
 
-def _move_groups(
-    session: Session, day: date, category: str, out: Contribution | None, into: Contribution | None
-) -> bool:
+def _move_groups(session: Session, day: date, category: str, out: Part | None, into: Part | None) -> bool:
     """Adjust the day's group rows; False, writing nothing, when they do not hold what `out` says they do."""
     keys = set(out.groups if out else ()) | set(into.groups if into else ())
     if not keys:

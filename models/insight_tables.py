@@ -69,6 +69,19 @@ class InsightCase(SQLModel, table=True):
     source_updated_at: datetime = _ts()
 
 
+class InsightPending(SQLModel, table=True):
+    """A complaint whose facts wait to be folded: the read-model writer marks it in its own transaction, and
+    the insights drain (insights/pending.py) claims marks, folds the cases and moves their rollups, many at
+    once. A mark outlives any number of writes until its case is folded."""
+
+    __tablename__ = "insight_pending"
+
+    complaint_id: str = Field(primary_key=True)
+    marked_at: datetime = Field(
+        sa_column=Column(UTCDateTime(), nullable=False), description="the first write since the case was last folded"
+    )
+
+
 class InsightDayTotals(SQLModel, table=True):
     """Every additive figure of the complaints filed on one UTC day in one category, and in all of them
     (category '*'): a rollup of `insight_case`, re-aggregated by the read-model writer whenever one of that

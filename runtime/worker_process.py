@@ -17,6 +17,7 @@ from core.temporal import connect
 from observability.logs import configure_logging
 from observability.metrics import worker_runtime
 from observability.tracing import instrument_engine, provider_from_environment
+from runtime.insights_drainer import drain_until
 from runtime.worker_build import build_worker
 
 
@@ -39,7 +40,11 @@ async def run(settings: Settings) -> None:
     )
     async with worker:
         await ensure_anchor_workflow(client, settings.temporal_task_queue, settings.audit_anchor_interval_seconds)
+        drainer = asyncio.create_task(
+            drain_until(stop, engine, settings.insights_drain_seconds, settings.insights_drain_chunk)
+        )
         await stop.wait()
+        await drainer
     engine.dispose()
     if tracer_provider is not None:
         tracer_provider.shutdown()  # flush the spans still batched

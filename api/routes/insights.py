@@ -15,9 +15,10 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
-from api.deps import Principal, SessionDep, SettingsDep, require_roles
+from api.deps import EngineDep, Principal, SessionDep, SettingsDep, require_roles
 from api.errors import error_responses, forbidden, not_found
 from api.policy_store import current_policy
+from insights import pending
 from insights.breakdown import BreakdownRow, GroupBy, SortBy, breakdown
 from insights.filters import InsightFilter, SubjectId
 from insights.summary import InsightSummary, flatten, summarize
@@ -28,6 +29,15 @@ from models.tables import Merchant
 router = APIRouter(prefix="/insights", tags=["insights"])
 
 InsightReader = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.AUDITOR))]
+
+
+def drained(engine: EngineDep, settings: SettingsDep) -> None:
+    """Fold the cases still marked for insights first (insights/pending.py): the figures count every write
+    committed before the request."""
+    pending.drain(engine, settings.insights_drain_chunk, wait=True)
+
+
+DrainedFirst = Annotated[None, Depends(drained)]
 StandingReader = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.AUDITOR, Role.MERCHANT))]
 Format = Literal["json", "csv"]
 _ERRORS = error_responses(401, 403, 422, 503)
@@ -86,7 +96,11 @@ def _csv(header: list[str], rows: list[list[Any]], name: str) -> PlainTextRespon
     "satisfaction and money for a window and filter",
 )
 def insight_summary(
-    session: SessionDep, settings: SettingsDep, _: InsightReader, p: Annotated[SummaryParams, Query()]
+    session: SessionDep,
+    settings: SettingsDep,
+    _: InsightReader,
+    p: Annotated[SummaryParams, Query()],
+    _folded: DrainedFirst,
 ) -> Any:
     policy = current_policy(settings)
     f = InsightFilter(**p.model_dump(exclude={"format"}))
@@ -104,7 +118,9 @@ def insight_summary(
     responses=_ERRORS,
     summary="The same figures per merchant, SKU, category, type, ..., or day (top N by complaints or rate)",
 )
-def insight_breakdown(session: SessionDep, _: InsightReader, p: Annotated[BreakdownParams, Query()]) -> Any:
+def insight_breakdown(
+    session: SessionDep, _: InsightReader, p: Annotated[BreakdownParams, Query()], _folded: DrainedFirst
+) -> Any:
     f = InsightFilter(**p.model_dump(exclude={"by", "sort", "limit", "min_complaints", "format"}))
     rows = breakdown(session, f, p.by, sort=p.sort, limit=p.limit, min_complaints=p.min_complaints)
     if p.format == "csv":

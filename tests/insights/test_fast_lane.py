@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, select
 
 from core.db import session_scope
-from models.insight_tables import InsightCase, MerchantStandingRecord
+from insights import pending
+from models.insight_tables import InsightCase, InsightPending, MerchantStandingRecord
 from models.tables import AuditLog
 from tests.api.conftest import isolated_live_api, live_engine, make_party, sqlite_only_db_url  # noqa: F401,F811
 from tests.api.flow import act, file_case, read, wait_for, wait_stage
@@ -65,6 +66,10 @@ async def test_trusted_merchant_settles_and_the_case_closes_without_an_agent(iso
 
     with Session(api.engine) as session:
         trail = session.exec(select(AuditLog).where(AuditLog.complaint_id == cid).order_by(AuditLog.id)).all()
+        assert session.get(InsightPending, cid) is not None  # the read-model writer marked it for the drain
+    assert pending.drain(api.engine, wait=True) >= 1
+    with Session(api.engine) as session:
+        assert session.get(InsightPending, cid) is None
         fact = session.get(InsightCase, cid)
     print("\nfast lane, filing to close:")
     for a in trail:
@@ -78,7 +83,7 @@ async def test_trusted_merchant_settles_and_the_case_closes_without_an_agent(iso
     settlement = next(a for a in trail if a.action == "merchant_self_settlement")
     assert settlement.details["standing"]["tier"] == "trusted"
     assert settlement.details["standing"]["reason"].startswith("1200 order lines")
-    # The read-model writer keeps the insights facts: the closed case is already counted.
+    # The drain folded the closed case's facts.
     assert fact is not None and fact.stage == "closed" and fact.refund_minor == 15000 and fact.coupon_minor == 500
     detail = await read(api, cid, party.consumer_user, party)
     assert detail["complaint"]["refunded_minor"] == 15000
