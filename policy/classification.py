@@ -9,6 +9,7 @@ each part was chosen, so the agent (and later the auditor) can check the reasoni
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from models.case import ClassificationResult, OrderFacts
 from models.enums import Category, ComplaintType, DisputeClass, Severity, TrackingStatus
@@ -43,9 +44,14 @@ def keyword_hits(text: str, keywords: Iterable[str]) -> list[str]:
     still allowed so that 'fake' finds "fakes".
     """
     folded = text.casefold()
-    return [keyword for keyword in keywords if keyword.strip() and _pattern(keyword).search(folded)]
+    return [
+        keyword
+        for keyword in keywords
+        if keyword.strip() and keyword.strip().casefold() in folded and _pattern(keyword).search(folded)
+    ]
 
 
+@lru_cache(maxsize=4096)  # a policy's keywords are tried against every complaint
 def _pattern(keyword: str) -> re.Pattern[str]:
     folded = keyword.strip().casefold()
     guard = r"(?<![0-9a-z])" if folded[0].isascii() and folded[0].isalnum() else ""

@@ -7,6 +7,7 @@ still counts as written.
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from models.enums import ComplaintType
 from models.policy import ClassificationPolicy
@@ -63,12 +64,22 @@ def find(description: str, policy: ClassificationPolicy) -> Hits:
     return hits
 
 
+@lru_cache(maxsize=4096)  # a policy's keywords are tried against every complaint
+def _needle(keyword: str) -> tuple[str, re.Pattern[str]]:
+    """The keyword as the text is normalized, and its pattern."""
+    normalized = normalize(keyword)
+    return normalized.strip().casefold(), _pattern(normalized)
+
+
 def occurrence(normalized_text: str, keyword: str) -> str | None:
     """'affirmed' if any occurrence is not negated, 'denied' if every one is, None if absent."""
     if not keyword.strip():
         return None
+    needle, pattern = _needle(keyword)
+    if needle not in normalized_text:  # the pattern matches only where the folded keyword stands
+        return None
     found = None
-    for match in _pattern(normalize(keyword)).finditer(normalized_text):
+    for match in pattern.finditer(normalized_text):
         before = normalized_text[: match.start()]
         clause = _CLAUSE_START.split(before)[-1]
         if _ZH_CUE_BEFORE.search(clause) or _EN_CUE_BEFORE.search(clause):

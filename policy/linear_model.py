@@ -8,6 +8,7 @@ the features that decided can be named.
 
 import json
 import math
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -89,8 +90,18 @@ def read_artifact(path: Path) -> Artifact:
     )
 
 
-@lru_cache(maxsize=1)
+_shipped_lock = threading.Lock()
+
+
 def shipped() -> Artifact:
+    """The packaged artifact, read once per process: the lock makes the activity threads that classify at the
+    same moment after a start wait for one read instead of each reading it (lru_cache alone does not)."""
+    with _shipped_lock:
+        return _read_shipped()
+
+
+@lru_cache(maxsize=1)
+def _read_shipped() -> Artifact:
     return read_artifact(ARTIFACT)
 
 
