@@ -3,11 +3,11 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.limits as limits
     from activities.records import RecordActivities
     from models.activity_io import OfferRecord
     from models.case import Assignment, ClockControl, MerchantRefundConfirmation, ShipmentConfirmation, Withdrawal
     from models.enums import OfferStatus, Outcome, Role, Stage
-    from workflows import limits
     from workflows.case import Case
     from workflows.facts import Shipment
     from workflows.guards import conflict, invalid_stage, not_allowed, require_stage

@@ -6,13 +6,13 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.clocks as clocks
     from activities.records import RecordActivities
     from models.activity_io import BreachRecord
     from models.case import Actor
     from models.enums import ActorKind, ClockName, Outcome, Stage
     from policy import review as review_policy
     from policy import sla
-    from workflows import clocks
     from workflows.case_core import SYSTEM
     from workflows.case_effects import CaseEffects
     from workflows.case_people import CasePeople

@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.pending as pending
     from models.activity_io import StepWrite
     from models.case import CaseInput, CaseState, ClassificationResult, OfferState, OrderFacts, SurveyState
     from models.enums import ActorKind, Stage, Tier
-    from workflows import pending
     from workflows.facts import CaseFacts
     from workflows.ids import workflow_id
 

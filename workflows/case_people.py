@@ -3,10 +3,10 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.clocks as clocks
     from models.case import Actor
     from models.enums import ClockName, Role
     from policy.recipients import staff_recipient
-    from workflows import clocks
     from workflows.case_core import CaseCore
 
 

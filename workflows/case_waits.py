@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.clocks as clocks
     from models.enums import Stage
-    from workflows import clocks
     from workflows.case_clocks import CaseClocks
 
 # One background task keeps the SLA clocks (Case.keep_clocks); before it, every stage's wait fired them.

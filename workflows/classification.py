@@ -3,6 +3,9 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.clocks as clocks
+    import workflows.evidence as evidence
+    import workflows.negotiation as negotiation
     from activities.classify import ClassifyActivities
     from activities.intake import IntakeActivities
     from models.activity_io import ImpactQuery
@@ -11,7 +14,6 @@ with workflow.unsafe.imports_passed_through():
     from models.enums import ActorKind, Stage
     from policy import classification as classification_policy
     from policy import ladder, sla
-    from workflows import clocks, evidence, negotiation
     from workflows.case import SYSTEM, Case
     from workflows.guards import invalid_input, require_stage
 

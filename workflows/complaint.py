@@ -13,6 +13,16 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.case_admin as case_admin
+    import workflows.classification as classification
+    import workflows.evidence as evidence
+    import workflows.execution as execution
+    import workflows.failures as failures
+    import workflows.fast_lane as fast_lane
+    import workflows.intake as intake
+    import workflows.negotiation as negotiation
+    import workflows.patches as patches
+    import workflows.review as review
     from models.case import (
         Assignment,
         CaseInput,
@@ -37,18 +47,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.enums import Stage
     from models.fast_lane import MerchantSettlement
-    from workflows import (
-        case_admin,
-        classification,
-        evidence,
-        execution,
-        failures,
-        fast_lane,
-        intake,
-        negotiation,
-        patches,
-        review,
-    )
     from workflows.applied_steps import AppliedSteps
     from workflows.case import BATCHED_STEP_WRITES, CLOCK_KEEPER, LOCAL_STEP_WRITES, Case
 

@@ -3,6 +3,8 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.limits as limits
+    import workflows.negotiation as negotiation
     from activities.records import RecordActivities
     from models.activity_io import EvidenceRecord
     from models.case import (
@@ -17,7 +19,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.enums import ActorKind, ComplaintType, Outcome, Party, Stage
     from policy import liability as liability_policy
-    from workflows import limits, negotiation
     from workflows.case import SYSTEM, Case
     from workflows.guards import conflict, invalid_stage, require_stage
 

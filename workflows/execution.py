@@ -9,6 +9,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.clocks as clocks
     from activities.money import MoneyActivities
     from activities.records import RecordActivities
     from models.activity_io import (
@@ -33,7 +34,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.platform import LedgerReceipt
     from policy import penalties
-    from workflows import clocks
     from workflows.case import BrokenInvariant, Case
 
 DEADLINE = (ActorKind.DEADLINE, "deadline:execution")

@@ -10,13 +10,14 @@ review and close need no agent step) or declines (the next tier, worked by an ag
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.clocks as clocks
+    import workflows.negotiation as negotiation
     from activities.insights import CaseStanding, InsightsActivities, StandingForCase
     from insights.self_service import self_service_terms
     from models.case import LiabilityState
     from models.enums import ClockName, OfferStatus, Party, Role, Stage
     from models.fast_lane import MerchantSettlement
     from policy.ladder import LadderError, OfferTerms
-    from workflows import clocks, negotiation
     from workflows.case import Case
     from workflows.guards import conflict, invalid_input, invalid_stage, not_allowed, require_stage
 

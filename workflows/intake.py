@@ -3,6 +3,9 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.classification as classification
+    import workflows.clocks as clocks
+    import workflows.limits as limits
     from activities.intake import IntakeActivities
     from activities.triage import TriageActivities
     from models.case import EvidenceRef, Filing, FilingResult, IntakeCompletion
@@ -10,7 +13,6 @@ with workflow.unsafe.imports_passed_through():
     from models.triage_io import UrgencyRequest
     from policy import intake as intake_policy
     from policy import sla
-    from workflows import classification, clocks, limits
     from workflows.case import Case
     from workflows.guards import conflict, invalid_input, require_stage
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.clocks as clocks
     from activities.records import RecordActivities
     from models.activity_io import OfferRecord
     from models.case import Actor, LiabilityState, OfferProposal, OfferResponse, OfferState, Tier3Approval
@@ -21,7 +22,6 @@ with workflow.unsafe.imports_passed_through():
         Tier,
     )
     from policy import ladder
-    from workflows import clocks
     from workflows.case import SYSTEM, Case, present
     from workflows.guards import conflict, invalid_input, invalid_stage, require_stage
 

@@ -12,7 +12,13 @@ only read the memoised answer.
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import case_admin, classification, execution, failures, fast_lane, intake, negotiation
+    import workflows.case_admin as case_admin
+    import workflows.classification as classification
+    import workflows.execution as execution
+    import workflows.failures as failures
+    import workflows.fast_lane as fast_lane
+    import workflows.intake as intake
+    import workflows.negotiation as negotiation
     from workflows.case import ONE_ESCALATION_PER_DEADLINE
 
 PATCHES_AT_START = "patches-at-start"

@@ -5,12 +5,12 @@ import functools
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    import workflows.negotiation as negotiation
     from activities.records import RecordActivities
     from models.activity_io import SurveyRecord
     from models.case import SupervisorReview, SurveyAnswer, SurveyState
     from models.enums import ActorKind, Outcome, Stage, SupervisorDecision
     from policy import review as review_policy
-    from workflows import negotiation
     from workflows.case import Case, present
     from workflows.guards import invalid_stage, require_stage
 
