@@ -27,6 +27,7 @@ from audit.anchors import AnchorActivities
 from core.settings import Settings, get_settings
 from observability.redaction import SafeDatabaseErrorsInterceptor
 from runtime.bytecode import compile_workflow_modules
+from runtime.sandbox_runner import CompiledOnceSandboxedWorkflowRunner
 from workflows.anchor import AuditAnchorWorkflow
 from workflows.complaint import ComplaintWorkflow
 from workflows.insights_scan import InsightsScanWorkflow
@@ -84,9 +85,12 @@ def activities_for(engine: Engine, settings: Settings | None = None) -> list[Any
 
 def workflow_runner() -> SandboxedWorkflowRunner:
     """The sandbox every worker and replayer runs the workflow code in. It re-imports that code for each
-    workflow instance, so the code's bytecode is written first (once per process): never from source."""
+    workflow instance, so the code's bytecode is written first (once per process): never from source; and
+    the strings it runs for every activation and payload are compiled once (runtime/sandbox_runner.py)."""
     compile_workflow_modules()
-    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH))
+    return CompiledOnceSandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+    )
 
 
 def build_worker(
