@@ -8,10 +8,10 @@
 A summary or breakdown without a merchant, SKU, type, dispute-class, channel or severity filter (the
 questions over every shop, the expensive ones) adds the rollup rows of the window's whole days and the
 facts of its partial first and last day. Any other filter reads the facts. Both give the same figures: the
-rollup rows of a day are the same aggregates over exactly that day's facts. When one case's facts change,
-the read-model writer (`insights.facts.refresh_case`) moves that case's contribution: the same aggregates
-over its old row are taken out and over its new row put in (insights/rollup_moves.py), so a write costs one
-case's work however many cases its day holds. `refresh_day` re-aggregates a whole day (a rebuild, a new or stale row).
+rollup rows of a day are the same aggregates over exactly that day's facts. When the insights drain folds
+cases (`insights.facts.refold`, insights/pending.py), it moves their contribution: the same aggregates over
+their old rows are taken out and over their new rows put in (insights/rollup_moves.py), so a fold costs its
+cases' work however many cases their days hold. `refresh_day` re-aggregates a whole day (a rebuild, a new or stale row).
 
 Resolution percentiles stay exact: the window's histogram names the bin holding the k-th resolution
 time, and one query over the facts of that bin (read from `ix_insight_case_resolution` alone) picks it.
@@ -162,12 +162,6 @@ class Aggregates:
             ),
             groups=select(*dims, *group_measures()).where(*where, col(F.stage) != Stage.REJECTED.value).group_by(*dims),
         )
-
-
-@functools.cache
-def one_case() -> Aggregates:
-    """Over one case's facts (parameter `complaint_id`), built once: the per-case refresh runs it twice per write."""
-    return Aggregates.over([col(F.complaint_id) == bindparam("complaint_id", type_=String())])
 
 
 def aggregate_values(session: Session, agg: Aggregates, params: dict[str, Any] | None = None) -> list[int] | None:

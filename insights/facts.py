@@ -94,11 +94,6 @@ def fold(src: Sources) -> dict[str, Any]:
     }
 
 
-def refresh_case(session: Session, complaint_id: str) -> None:
-    """Recompute one case's facts in the caller's transaction (see `refold`)."""
-    refold(session, [complaint_id])
-
-
 def _counted(row: Any) -> dict[str, Any] | None:
     """A facts row's figures, without the stamp of the source it was folded from."""
     return None if row is None else {k: v for k, v in dict(row).items() if k != "source_updated_at"}

@@ -84,8 +84,8 @@ class InsightPending(SQLModel, table=True):
 
 class InsightDayTotals(SQLModel, table=True):
     """Every additive figure of the complaints filed on one UTC day in one category, and in all of them
-    (category '*'): a rollup of `insight_case`, re-aggregated by the read-model writer whenever one of that
-    day's facts changes."""
+    (category '*'): a rollup of `insight_case`, moved by the insights drain whenever it folds cases of that day
+    (insights/rollup_moves.py)."""
 
     __tablename__ = "insight_day_totals"
 
@@ -98,8 +98,8 @@ class InsightDayTotals(SQLModel, table=True):
 class InsightDayGroup(SQLModel, table=True):
     """The breakdown figures of one UTC filing day and category per value of one low-cardinality dimension
     (type, dispute class, channel, severity, root cause; dimension '' is every case of the day). Rejected
-    cases are not counted, as in the breakdown. A rollup of `insight_case`, re-aggregated with the day's
-    totals by the read-model writer."""
+    cases are not counted, as in the breakdown. A rollup of `insight_case`, moved with the day's
+    totals by the insights drain."""
 
     __tablename__ = "insight_day_group"
     __table_args__ = (

@@ -29,6 +29,9 @@ from models.tables import Merchant
 router = APIRouter(prefix="/insights", tags=["insights"])
 
 InsightReader = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.AUDITOR))]
+StandingReader = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.AUDITOR, Role.MERCHANT))]
+Format = Literal["json", "csv"]
+_ERRORS = error_responses(401, 403, 422, 503)
 
 
 def drained(engine: EngineDep, settings: SettingsDep) -> None:
@@ -38,9 +41,6 @@ def drained(engine: EngineDep, settings: SettingsDep) -> None:
 
 
 DrainedFirst = Annotated[None, Depends(drained)]
-StandingReader = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.AUDITOR, Role.MERCHANT))]
-Format = Literal["json", "csv"]
-_ERRORS = error_responses(401, 403, 422, 503)
 
 
 class SummaryParams(InsightFilter):

@@ -202,7 +202,7 @@ def test_one_case_refresh_equals_the_bulk_rebuild(engine, seeded):
     bulk = {cid: row(seeded[cid]) for cid in ("c1", "c2")}
     with session_scope(engine) as session:
         for cid in ("c1", "c2"):
-            facts.refresh_case(session, seeded[cid])
+            facts.refold(session, [seeded[cid]])
     assert {cid: row(seeded[cid]) for cid in ("c1", "c2")} == bulk
 
 

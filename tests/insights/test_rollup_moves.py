@@ -1,9 +1,10 @@
-"""The per-case refresh moves one case's contribution in the rollups instead of re-aggregating its day.
+"""A fold moves its cases' contribution in the rollups instead of re-aggregating their days.
 
-The promise: after any sequence of changes to any cases, each run through `facts.refresh_case` as the
-read-model writer does, every rollup row of a touched day equals the aggregate over exactly that day's facts,
-and no row is left for a day and category without facts. Generated sequences (Hypothesis) change stages,
-classifications, closings, surveys, breaches, money and the category itself, on SQLite and PostgreSQL.
+The promise: after any sequence of changes to any cases, each folded by `facts.refold` (at once, or marked
+and folded by drains as the worker does), every rollup row of a touched day equals the aggregate over
+exactly that day's facts, and no row is left for a day and category without facts. Generated sequences
+(Hypothesis) change stages, classifications, closings, surveys, breaches, money and the category itself, on
+SQLite and PostgreSQL.
 """
 
 import itertools
@@ -59,7 +60,7 @@ class RollupMoves(RuleBasedStateMachine):
 
     def _refresh(self, cid: str) -> None:
         with session_scope(self.engine) as session:
-            facts.refresh_case(session, cid)
+            facts.refold(session, [cid])
 
     @rule(day=st.integers(0, 1), hour=st.integers(0, 23), category=st.sampled_from(CATEGORIES))
     def file(self, day, hour, category):
@@ -227,7 +228,7 @@ def test_a_row_that_does_not_hold_the_old_contribution_is_re_aggregated(engine):
     ids = add_complaints(engine, merchant, "SKU-DMG", lines, machine_day, stage="negotiation", is_open=True)
     for cid in ids:
         with session_scope(engine) as session:
-            facts.refresh_case(session, cid)
+            facts.refold(session, [cid])
     with session_scope(engine) as session:
         session.execute(
             update(InsightDayTotals)
@@ -235,7 +236,7 @@ def test_a_row_that_does_not_hold_the_old_contribution_is_re_aggregated(engine):
             .values(totals={"layout": cube.LAYOUT, "values": [0] * (len(cube.KEYS) + cube.SCORES + len(cube.EDGES))})
         )
         session.execute(update(Complaint).where(col(Complaint.id) == ids[0]).values(stage="closed"))
-        facts.refresh_case(session, ids[0])
+        facts.refold(session, [ids[0]])
     with Session(engine) as session:
         for category in (cube.ALL, "fresh"):
             stored, aggregated = (

@@ -124,7 +124,7 @@ def test_the_per_case_refresh_keeps_the_rollups_current(engine, seeded):
         session.execute(
             update(Complaint).where(col(Complaint.id) == cid).values(root_cause="unsubstantiated", stage="closed")
         )
-        facts.refresh_case(session, cid)  # what the read-model writer runs in its transaction
+        facts.refold(session, [cid])  # what the insights drain runs for the marked case
     with Session(engine) as session:
         rolled = {r.key: r for r in breakdown(session, f, "root_cause", min_complaints=1)}
         direct = {
