@@ -24,6 +24,11 @@ from core.binaries import find_binary
 from core.temporal import data_converter
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+ADDRESS_IN_USE = "address already in use"  # what Go's net.Listen says, in the server's exit message or panic
+
+
+class ServerExited(RuntimeError):
+    """The dev server process ended before it answered."""
 
 
 def free_port() -> int:
@@ -54,6 +59,7 @@ class DevServer:
     port: int = field(default_factory=free_port)
     dynamic_config: tuple[str, ...] = ()  # KEY=VALUE pairs for --dynamic-config-value
     process: subprocess.Popen | None = None
+    started_once: bool = False  # after a first start the port is the cases' address: a restart keeps it
 
     @property
     def address(self) -> str:
@@ -82,26 +88,51 @@ class DevServer:
             *(arg for pair in self.dynamic_config for arg in ("--dynamic-config-value", pair)),
         ]
 
-    async def start(self, ready_seconds: float = 60.0) -> None:
+    async def start(self, ready_seconds: float = 60.0, *, port_attempts: int = 3) -> None:
+        """Start and wait until it answers. A port taken between our pick and the server's bind (ours, or
+        one of the internal ports the server picks itself) is a race, not a fault: only then, and only when
+        its log says so, start again, on a new port if the server was never up on this one."""
+        for attempt in range(1, port_attempts + 1):
+            log_start = self._spawn()
+            try:
+                await self._wait_ready(ready_seconds)
+                self.started_once = True
+                return
+            except ServerExited:
+                if attempt == port_attempts or ADDRESS_IN_USE not in self._log_since(log_start):
+                    raise
+                if not self.started_once:
+                    self.port = free_port()
+
+    def _spawn(self) -> int:
         self.directory.mkdir(parents=True, exist_ok=True)
-        log = open(self.directory / "temporal.log", "ab")  # noqa: SIM115 - handed to the child
+        log_path = self.directory / "temporal.log"
+        log = open(log_path, "ab")  # noqa: SIM115 - handed to the child
         try:
+            log_start = log.tell()
             self.process = subprocess.Popen(
                 self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         finally:
             log.close()
-        await self._wait_ready(ready_seconds)
+        return log_start
+
+    def _log_since(self, offset: int) -> str:
+        with open(self.directory / "temporal.log", "rb") as log:
+            log.seek(offset)
+            return log.read().decode("utf-8", errors="replace")
 
     async def _wait_ready(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while True:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(
+                raise ServerExited(
                     f"temporal dev server exited with {self.process.returncode}; see {self.directory / 'temporal.log'}"
                 )
             try:
-                await Client.connect(self.address, data_converter=data_converter())  # asks for system info
+                # Bounded, so a process that exits while something else holds the port is seen at once
+                # instead of after a connect to the wrong listener times out.
+                await asyncio.wait_for(Client.connect(self.address, data_converter=data_converter()), 2.0)
                 return
             except Exception:
                 if time.monotonic() > deadline:
