@@ -57,8 +57,15 @@ class Report:
     misses: list[str] = field(default_factory=list)
 
     @property
+    def type_correct(self) -> int:
+        return sum(n for (t, p), n in self.type_confusion.items() if t == p)
+
+    @property
     def type_accuracy(self) -> float:
-        return sum(n for (t, p), n in self.type_confusion.items() if t == p) / self.items
+        return self.type_correct / self.items
+
+    def severity_count(self, label: str) -> int:
+        return sum(n for (t, _), n in self.severity_confusion.items() if t == label)
 
     @property
     def dispute_class_accuracy(self) -> float:

@@ -5,6 +5,10 @@ from the latest `# type: <type>` comment above the line. See corpus/README.md fo
 
 The split is a function of the text alone (a hash), so it never changes when lines are added or
 reordered, and training code can only ask for the train part: tuning never sees the test part.
+
+corpus/fresh/ holds further held-out splits, one per file, each written blind (docs/CLASSIFIER.md): every
+text in them is held out whatever its hash, and only the evaluation reads them (`blind_splits`); `load` and
+`part`, all that training and tuning use, never look into the folder.
 """
 
 import hashlib
@@ -15,6 +19,7 @@ from typing import Literal
 from models.enums import ComplaintType, DisputeClass, Severity
 
 CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
+BLIND_DIR = CORPUS_DIR / "fresh"
 TEST_PERCENT = 30
 Split = Literal["train", "test"]
 
@@ -47,6 +52,15 @@ def load(directory: Path = CORPUS_DIR) -> list[Labelled]:
 
 def part(split: Split, directory: Path = CORPUS_DIR) -> list[Labelled]:
     return [item for item in load(directory) if item.split == split]
+
+
+def blind_splits(directory: Path = BLIND_DIR, corpus_dir: Path = CORPUS_DIR) -> dict[str, list[Labelled]]:
+    """Each file of corpus/fresh/ is a held-out split of its own, written blind (file stem -> texts); a text
+    that repeats one of the main corpus or of another split is refused (it would measure what was trained
+    on, or count twice)."""
+    splits = {path.stem: _parse(path) for path in sorted(directory.glob("*.txt"))}
+    _refuse_duplicates([*load(corpus_dir), *(item for items in splits.values() for item in items)])
+    return splits
 
 
 def _parse(path: Path) -> list[Labelled]:

@@ -41,6 +41,22 @@ def test_the_corpus_is_large_varied_and_split_by_text():
     assert corpus.split_of("  同一句话 ") == corpus.split_of("同一句话")
 
 
+def test_training_never_reads_a_blind_split_and_a_blind_text_may_not_repeat_a_corpus_text(tmp_path):
+    blind = corpus.blind_splits()
+    assert blind and all(len(items) >= 300 for items in blind.values())
+    trained_on = {item.text for item in corpus.load()}
+    assert not any(item.text in trained_on for items in blind.values() for item in items)
+    assert not any(item.source.startswith("holdout") for item in corpus.load())  # load() never opens corpus/fresh
+    main = tmp_path / "corpus"
+    (main / "fresh").mkdir(parents=True)
+    (main / "logistics.txt").write_text("B immediate 快递丢了 一周没动静\n", encoding="utf-8")
+    (main / "fresh" / "holdout_9.txt").write_text(
+        "# type: logistics\nB immediate  快递丢了 一周没动静 \n", encoding="utf-8"
+    )
+    with pytest.raises(ValueError, match="duplicate"):
+        corpus.blind_splits(main / "fresh", main)
+
+
 def test_no_suggestion_on_the_held_out_split_is_typed_a_merchant_fault(held_out):
     assert held_out.suggestions_as_merchant_fault == []
 
