@@ -239,13 +239,11 @@ def append_record(
     tail read after the lock sees the previous appender's committed row.
     """
     key = chain_key()  # before the lock: a missing key refuses the write without touching the chain
-    _lock_chain(session)
-    by_key, newest = _append_queries()
+    by_key, _ = _append_queries()
+    prev_hash = _locked_tail(session)
     existing = session.execute(by_key, {"event_key": event_key}).scalars().first()
     if existing is not None:
         return existing
-    tail = session.execute(newest).scalars().first()
-    prev_hash = tail or GENESIS_HASH
     at_utc = at.astimezone(UTC) if at.tzinfo else at  # a naive time is refused in canonical_at
     clean = _normalize_details(details)
     digest = content_digest(
@@ -276,7 +274,29 @@ def append_record(
     )
     session.add(row)
     session.flush()
+    session.info[_TAIL] = (session.get_transaction(), row.hash)
     return row
+
+
+_TAIL = "audit_chain_tail"  # session.info key: (the transaction holding the chain lock, the chain's tail hash)
+
+
+def _locked_tail(session: Session) -> str:
+    """The chain's tail hash, with the chain locked until the caller's transaction ends.
+
+    Lock and tail are taken once per transaction: while this transaction holds the lock no other appender
+    can move the tail, so after its own append the tail is the row it just wrote. A batch of records in
+    one transaction (activities/records.py) thus locks once and reads the tail once.
+    """
+    transaction = session.get_transaction()
+    held = session.info.get(_TAIL)
+    if held is not None and transaction is not None and held[0] is transaction:
+        return str(held[1])
+    _lock_chain(session)
+    _, newest = _append_queries()
+    tail = session.execute(newest).scalars().first() or GENESIS_HASH
+    session.info[_TAIL] = (session.get_transaction(), tail)
+    return tail
 
 
 # ---- verification --------------------------------------------------------------------------------------

@@ -193,3 +193,63 @@ def test_concurrent_appenders_keep_one_unbroken_chain(chain_engine):
     verdict = _verdict(chain_engine)
     assert verdict.ok, verdict
     assert verdict.checked == threads * (per_thread - 1) + 1
+
+
+def test_a_transaction_of_several_appends_locks_and_reads_the_tail_once(chain_engine):
+    from sqlalchemy import event
+
+    _append(chain_engine, 1, prefix="before")
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(chain_engine, "before_cursor_execute", seen)
+    try:
+        with session_scope(chain_engine) as s:
+            for i in range(4):
+                append_record(
+                    s, event_key=f"batch:{i}", complaint_id="c-b", at=T0, actor_kind="system", actor_id="w", action="x"
+                )
+    finally:
+        event.remove(chain_engine, "before_cursor_execute", seen)
+    tail_reads = [q for q in statements if "ORDER BY audit_log.id DESC" in q]
+    locks = [q for q in statements if "pg_advisory_xact_lock" in q or "BEGIN IMMEDIATE" in q]
+    assert (len(tail_reads), len(locks)) == (1, 1)
+    verdict = _verdict(chain_engine)
+    assert (verdict.ok, verdict.checked) == (True, 5)
+
+
+def test_concurrent_batches_of_appends_keep_one_unbroken_chain(chain_engine):
+    """Each thread appends several records per transaction, so a stale cached tail would fork the chain."""
+    threads, batches, per_batch = 4, 5, 3
+    barrier = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            barrier.wait()
+            for b in range(batches):
+                with session_scope(chain_engine) as s:
+                    for i in range(per_batch):
+                        append_record(
+                            s,
+                            event_key=f"t{n}:{b}:{i}",
+                            complaint_id=f"c-{n}",
+                            at=T0,
+                            actor_kind="system",
+                            actor_id=f"thread-{n}",
+                            action="tick",
+                        )
+        except BaseException as exc:  # collected and re-raised in the test thread
+            errors.append(exc)
+
+    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert errors == []
+    verdict = _verdict(chain_engine)
+    assert verdict.ok, verdict
+    assert verdict.checked == threads * batches * per_batch
