@@ -326,3 +326,8 @@ SCENARIOS |= {f"v4_{name}": SCENARIOS[name] for name in PATCHES_AT_START_PATHS}
 # v3 files keep proving that cases with one local activity per write replay, v4 those with regular ones.
 BATCHED_STEP_WRITES_PATHS = tuple(name for name in SCENARIOS if not name.startswith("v"))
 SCENARIOS |= {f"v5_{name}": SCENARIOS[name] for name in BATCHED_STEP_WRITES_PATHS}
+
+# Recorded again once a new case takes every patch with one marker (patch `all-patches-at-once`): every path.
+# The v5 files keep proving that cases started with a marker per patch replay.
+ALL_PATCHES_AT_ONCE_PATHS = BATCHED_STEP_WRITES_PATHS
+SCENARIOS |= {f"v6_{name}": SCENARIOS[name] for name in ALL_PATCHES_AT_ONCE_PATHS}

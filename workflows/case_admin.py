@@ -23,7 +23,7 @@ def check_withdraw(case: Case, p: Withdrawal) -> None:
 
 
 async def withdraw(case: Case, p: Withdrawal) -> None:
-    if workflow.patched(WITHDRAWAL_CLOSES_OFFERS):
+    if case.patched(WITHDRAWAL_CLOSES_OFFERS):
         for offer in case.state.offers:
             if offer.status in (OfferStatus.PENDING, OfferStatus.AWAITING_APPROVAL):
                 offer.status, offer.responded_at = OfferStatus.WITHDRAWN, case.now()

@@ -162,7 +162,7 @@ class CaseClocks(CaseEffects, CasePeople):
                 )
                 await self.notify(self.staff(), "sla_warning", clock=clock.name)
                 continue
-            if workflow.patched(ONE_ESCALATION_PER_DEADLINE):
+            if self.patched(ONE_ESCALATION_PER_DEADLINE):
                 await self._escalate_due_together(now)
                 continue
             due = clock.due_at

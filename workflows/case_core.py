@@ -93,6 +93,11 @@ class CaseCore:
         self.facts.counters[prefix] = self.facts.counters.get(prefix, 0) + 1
         return f"{prefix}{self.facts.counters[prefix]}"
 
+    def patched(self, patch_id: str) -> bool:
+        """`workflow.patched`, except for a patch the case took at its start under ALL_PATCHES_AT_ONCE
+        (workflows/patches.py): that one is answered from the case's facts, with no marker of its own."""
+        return patch_id in self.facts.patches_taken_at_start or workflow.patched(patch_id)
+
     def changed(self) -> None:
         """Wakes the waits of cases started before CLOCK_KEEPER, which recompute their timers on every change:
         replaying their histories needs these bumps exactly where they always were. Newer cases wait on the

@@ -28,7 +28,7 @@ async def enter(
     order = case.order
     since = case.now() - case.policy.classification.group_window
     details: dict[str, int] = {}
-    if workflow.patched(CLASSIFIER_ACTIVITY):
+    if case.patched(CLASSIFIER_ACTIVITY):
         # The classifier (policy/classifier.py) runs in an activity: history records its answer.
         s.classification = await case.activity(
             ClassifyActivities.classify_complaint,

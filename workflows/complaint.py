@@ -80,11 +80,16 @@ class ComplaintWorkflow:
     @workflow.run
     async def run(self, inp: CaseInput) -> CaseState:
         # Before the first command, so every write of the case takes the same path (docs/VERSIONING.md).
-        # Asked only when the filing allows it: a case filed with it off never records the patch marker.
-        self.case.facts.local_writes = inp.local_step_writes and workflow.patched(LOCAL_STEP_WRITES)
-        self.case.facts.batched_writes = self.case.facts.local_writes and workflow.patched(BATCHED_STEP_WRITES)
-        self.case.facts.clock_keeper = workflow.patched(CLOCK_KEEPER)
-        patches.ask_later_patches_now()
+        facts = self.case.facts
+        if patches.take_all_at_once(facts):  # a new case: one marker for every patch below
+            facts.local_writes = facts.batched_writes = inp.local_step_writes
+            facts.clock_keeper = True
+        else:  # a case started before ALL_PATCHES_AT_ONCE, replayed: each patch as its history recorded it
+            # Asked only when the filing allows it: a case filed with it off never records the patch marker.
+            facts.local_writes = inp.local_step_writes and workflow.patched(LOCAL_STEP_WRITES)
+            facts.batched_writes = facts.local_writes and workflow.patched(BATCHED_STEP_WRITES)
+            facts.clock_keeper = workflow.patched(CLOCK_KEEPER)
+            patches.ask_later_patches_now()
         keeper = asyncio.create_task(self._keep_clocks()) if self.case.facts.clock_keeper else None
         await intake.run(self.case)
         while not self.case.stage.is_terminal:
@@ -93,7 +98,7 @@ class ComplaintWorkflow:
                 await RUNNERS.get(self.case.stage, Case.until_stage_changes)(self.case)
                 await self.case.flush()  # what the stage wrote on its way out
             except ActivityError as err:
-                if not workflow.patched(failures.STEP_FAILURES_HANDLED):
+                if not self.case.patched(failures.STEP_FAILURES_HANDLED):
                     raise
                 await failures.runner_failed(self.case, err)
         if keeper is not None:
@@ -141,7 +146,7 @@ class ComplaintWorkflow:
                 await apply(self.case, payload)
                 await self.case.flush()  # inside the try: a refused batch is the step's failure
             except ActivityError as err:
-                if not workflow.patched(failures.STEP_FAILURES_HANDLED):
+                if not self.case.patched(failures.STEP_FAILURES_HANDLED):
                     raise
                 raise await failures.step_failed(self.case, _update_name(), before, err) from None
             return self.case.compact()

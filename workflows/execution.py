@@ -189,7 +189,7 @@ async def _steps(case: Case, saga: _Saga) -> None:
         await saga.pay("points", LedgerKind.POINTS, offer.gift_points, "platform", consumer)
     if offer.reship:
         await _reship(case, saga)
-    if workflow.patched(PENALTY_FOLLOWS_LIABILITY):
+    if case.patched(PENALTY_FOLLOWS_LIABILITY):
         due, why = penalties.penalty_due(
             complaint_type=s.classification.type if s.classification else ComplaintType.QUALITY_DEFECT,
             liable=s.liability.party if s.liability else None,
@@ -205,7 +205,7 @@ async def _steps(case: Case, saga: _Saga) -> None:
 
 
 async def _merchant_refund(case: Case, saga: _Saga, consumer: str, merchant: str) -> None:
-    if workflow.patched(REFUND_PER_ROUND):
+    if case.patched(REFUND_PER_ROUND):
         # Each round's refund needs its own confirmation: an earlier round's reference pays nothing again.
         case.facts.merchant_refund_ref = None
     until = case.now() + case.policy.execution.merchant_refund

@@ -35,6 +35,9 @@ class CaseFacts(BaseModel):
     local_writes: bool = False
     batched_writes: bool = False  # BATCHED_STEP_WRITES: a task's writes go as one local activity
     clock_keeper: bool = False
+    # The patches a case started under ALL_PATCHES_AT_ONCE took without a marker each (workflows/patches.py):
+    # `Case.patched` answers them from here.
+    patches_taken_at_start: set[str] = set()
     # Intake.
     filed_recorded: bool = False  # audit record 1 ("filed") is written: every step waits for it
     initial_filing_acknowledged: bool = False

@@ -61,7 +61,7 @@ def check(case: Case, p: MerchantSettlement) -> None:
 async def settle(case: Case, p: MerchantSettlement) -> None:
     # Marks the history of a case started before PATCHES_AT_START: it ran with the fast lane (later cases
     # carry every marker from their start, workflows/patches.py).
-    workflow.patched(PATCH)
+    case.patched(PATCH)
     s = case.state
     standing: CaseStanding = await case.activity(
         InsightsActivities.standing_for_case,

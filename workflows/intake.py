@@ -58,7 +58,7 @@ async def run(case: Case) -> None:
     if intake_clock is not None:
         clocks.start(case.state, intake_clock[0], now, intake_clock[1], case.policy)
     urgent: list[str] = []
-    if result.valid and result.missing and case.facts.personal.description and workflow.patched(URGENT_CLOCK_AT_FILING):
+    if result.valid and result.missing and case.facts.personal.description and case.patched(URGENT_CLOCK_AT_FILING):
         urgent = await _urgent_clock(case)
     async with case.locked():
         await case.record(

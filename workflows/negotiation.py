@@ -80,7 +80,7 @@ async def enter_fast_path(case: Case, *, actor: Actor) -> None:
     if (
         carrier_fault
         and food_safety
-        and workflow.patched(FOOD_SAFETY_CARRIER_PAYS_AT_ONCE)
+        and case.patched(FOOD_SAFETY_CARRIER_PAYS_AT_ONCE)
         and not case.policy.negotiation.food_safety_carrier_requires_supervisor
     ):
         await _pay_at_once(case, terms, actor=actor)

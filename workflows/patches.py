@@ -7,6 +7,13 @@ in the next task, while the replay resolves it from its marker in the task befor
 the unpatched path. Seen in the worker-stall drill (docs/VERSIONING.md). A case started with
 PATCHES_AT_START records every marker in its first workflow task, before any activity, and the later calls
 only read the memoised answer.
+
+ALL_PATCHES_AT_ONCE replaces those thirteen markers with one. Each `workflow.patched` records a marker and
+upserts the TemporalChangeVersion search attribute (the SDK does it; it cannot be turned off), so a case
+started under PATCHES_AT_START paid 13 markers and 13 visibility writes at its start, about one event in
+eight of a full case. A case started under ALL_PATCHES_AT_ONCE records its one marker and takes every patch
+of STANDS_FOR without a marker; `Case.patched` answers them from its facts. Older histories have no such
+marker, so their replay takes the path they recorded, each patch asked as before.
 """
 
 from temporalio import workflow
@@ -19,7 +26,8 @@ with workflow.unsafe.imports_passed_through():
     import workflows.fast_lane as fast_lane
     import workflows.intake as intake
     import workflows.negotiation as negotiation
-    from workflows.case import ONE_ESCALATION_PER_DEADLINE
+    from workflows.case import BATCHED_STEP_WRITES, CLOCK_KEEPER, LOCAL_STEP_WRITES, ONE_ESCALATION_PER_DEADLINE
+    from workflows.facts import CaseFacts
 
 PATCHES_AT_START = "patches-at-start"
 
@@ -42,3 +50,19 @@ def ask_later_patches_now() -> None:
     if workflow.patched(PATCHES_AT_START):
         for patch in LATER_PATCHES:
             workflow.patched(patch)
+
+
+ALL_PATCHES_AT_ONCE = "all-patches-at-once"
+
+# What ALL_PATCHES_AT_ONCE stands for. Frozen: a patch added after it is not in this list, so cases started
+# before that patch keep answering it from history (Case.patched asks workflow.patched for it).
+STANDS_FOR: tuple[str, ...] = (LOCAL_STEP_WRITES, BATCHED_STEP_WRITES, CLOCK_KEEPER, PATCHES_AT_START, *LATER_PATCHES)
+
+
+def take_all_at_once(facts: CaseFacts) -> bool:
+    """At the start of `run`, before the first command: True for a new case, which then took every patch of
+    STANDS_FOR; False when replaying a case started before ALL_PATCHES_AT_ONCE."""
+    if not workflow.patched(ALL_PATCHES_AT_ONCE):
+        return False
+    facts.patches_taken_at_start = set(STANDS_FOR)
+    return True

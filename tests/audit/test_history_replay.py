@@ -12,7 +12,7 @@ from audit.state_at import state_at_event, state_at_time
 from core.temporal import data_converter
 from models.case import TransitionRecord
 from tests.audit.incompatible_workflow import PatchedChange, UnguardedChange
-from workflows.patches import LATER_PATCHES, PATCHES_AT_START
+from workflows.patches import ALL_PATCHES_AT_ONCE, LATER_PATCHES, PATCHES_AT_START
 
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
 FILES = sorted(HISTORIES.glob("*.json"))
@@ -57,7 +57,7 @@ async def test_every_local_write_is_compared_with_the_record_it_returned(path):
     assert verdict.decisions_compared == len(regular) + sum(1 for name in local if name != "send_notification")
 
 
-BATCHED = [f for f in FILES if f.stem.startswith("v5_")]
+BATCHED = [f for f in FILES if f.stem.startswith(("v5_", "v6_"))]
 
 
 def _local_activities(history) -> list[str]:
@@ -127,6 +127,67 @@ def test_a_case_started_with_patches_at_start_records_every_patch_before_its_fir
         and e.marker_recorded_event_attributes.marker_name == "core_patch"
     )
     assert last_marker < first_activity
+
+
+ONE_MARKER = [f for f in FILES if f.stem.startswith("v6_")]
+
+
+@pytest.mark.parametrize("path", ONE_MARKER, ids=[f.stem for f in ONE_MARKER])
+def test_a_case_started_with_all_patches_at_once_records_one_patch_marker_and_one_version_upsert(path):
+    """Patch `all-patches-at-once`: one marker, and so one TemporalChangeVersion upsert, where a v5 case has
+    thirteen of each; its replay (test_recorded_history_replays_cleanly) takes every patched path without them."""
+    history = history_from_json(path.read_text(encoding="utf-8"))
+    markers = [
+        json.loads(e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"]
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_patch"
+    ]
+    version_upserts = [
+        e
+        for e in history.events
+        if e.HasField("upsert_workflow_search_attributes_event_attributes")
+        and "TemporalChangeVersion"
+        in e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+    ]
+    assert (markers, len(version_upserts)) == ([ALL_PATCHES_AT_ONCE], 1)
+    assert _patch_markers_of_the_first_workflow_task(history) == [ALL_PATCHES_AT_ONCE]
+
+
+def _commands_but_patches(history) -> list[str]:
+    """What the case did, command by command, without the patch markers and TemporalChangeVersion upserts.
+    Events the server adds (workflow tasks, activity starts and results, timers firing) are left out: where
+    they fall depends on the recording's timing, not on the code."""
+    out = []
+    for e in history.events:
+        kind = e.WhichOneof("attributes") or ""
+        if kind.startswith(("workflow_task_", "activity_task_started", "activity_task_completed", "timer_fired")):
+            continue
+        if kind == "marker_recorded_event_attributes":
+            if e.marker_recorded_event_attributes.marker_name == "core_patch":
+                continue
+            kind += (
+                ":" + json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)["activity_type"]
+            )
+        elif kind == "upsert_workflow_search_attributes_event_attributes":
+            fields = e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+            if set(fields) == {"TemporalChangeVersion"}:
+                continue
+        elif kind == "activity_task_scheduled_event_attributes":
+            kind += ":" + e.activity_task_scheduled_event_attributes.activity_type.name
+        elif kind == "workflow_execution_update_accepted_event_attributes":
+            kind += ":" + e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+        out.append(kind)
+    return out
+
+
+@pytest.mark.parametrize("path", ONE_MARKER, ids=[f.stem for f in ONE_MARKER])
+def test_one_marker_for_all_patches_takes_the_same_path_as_a_marker_for_each(path):
+    """The same scenario under v5 (13 markers) and v6 (one): the same activities, local activities, updates
+    and timers in the same order, so every patch ALL_PATCHES_AT_ONCE stands for was taken."""
+    v6 = history_from_json(path.read_text(encoding="utf-8"))
+    v5 = load("v5_" + path.stem.removeprefix("v6_"))
+    assert _commands_but_patches(v6) == _commands_but_patches(v5)
 
 
 async def test_an_unguarded_change_makes_replay_fail_at_the_first_disagreeing_event():
