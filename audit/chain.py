@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 from sqlalchemy import String, bindparam, select, text
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from models.tables import AuditLog
 
@@ -213,9 +213,12 @@ def _lock_chain(session: Session) -> None:
 
 @functools.cache
 def _append_queries() -> tuple[Any, Any]:
-    """Built once: every audit record runs both, and a statement object keeps its SQLAlchemy cache key."""
-    by_key = select(AuditLog).where(col(AuditLog.event_key) == bindparam("event_key", type_=String()))
-    newest = select(AuditLog.hash).order_by(col(AuditLog.id).desc()).limit(1)
+    """Built once: every audit record runs both, and a statement object keeps its SQLAlchemy cache key. Both
+    are Core selects run on the session's connection: no ORM rows to build for an id or a hash. (Every append
+    flushes its row, so both see this transaction's earlier appends without an autoflush.)"""
+    table = AuditLog.__table__  # type: ignore[attr-defined]  # SQLModel sets it on every table model
+    by_key = select(table.c.id).where(table.c.event_key == bindparam("event_key", type_=String()))
+    newest = select(table.c.hash).order_by(table.c.id.desc()).limit(1)
     return by_key, newest
 
 
@@ -241,8 +244,10 @@ def append_record(
     key = chain_key()  # before the lock: a missing key refuses the write without touching the chain
     by_key, _ = _append_queries()
     prev_hash = _locked_tail(session)
-    existing = session.execute(by_key, {"event_key": event_key}).scalars().first()
-    if existing is not None:
+    existing_id = session.connection().execute(by_key, {"event_key": event_key}).scalar()
+    if existing_id is not None:
+        existing = session.get(AuditLog, existing_id)
+        assert existing is not None  # the lock is held: nobody deletes it meanwhile
         return existing
     at_utc = at.astimezone(UTC) if at.tzinfo else at  # a naive time is refused in canonical_at
     clean = _normalize_details(details)
@@ -294,7 +299,7 @@ def _locked_tail(session: Session) -> str:
         return str(held[1])
     _lock_chain(session)
     _, newest = _append_queries()
-    tail = session.execute(newest).scalars().first() or GENESIS_HASH
+    tail = session.connection().execute(newest).scalar() or GENESIS_HASH
     session.info[_TAIL] = (session.get_transaction(), tail)
     return tail
 

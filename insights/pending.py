@@ -36,15 +36,18 @@ DEFAULT_CHUNK = 500
 
 @functools.cache
 def _mark_statement(dialect: str) -> Any:
-    """Built once (see cube._lock_statements)."""
+    """Built once (see cube._lock_statements), on the table rather than the mapped class: `mark` runs it on the
+    connection, a plain insert, without the ORM's bulk-insert machinery (a fifth of the batch activity's time)."""
     maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = maker(P).values(complaint_id=bindparam("complaint_id"), marked_at=bindparam("marked_at"))
-    return stmt.on_conflict_do_nothing(index_elements=[col(P.complaint_id)])
+    table = P.__table__  # type: ignore[attr-defined]  # SQLModel sets it on every table model
+    stmt = maker(table).values(complaint_id=bindparam("complaint_id"), marked_at=bindparam("marked_at"))
+    return stmt.on_conflict_do_nothing(index_elements=[table.c.complaint_id])
 
 
 def mark(session: Session, complaint_id: str, at: datetime) -> None:
     """Mark a case's facts for the drain, in the writer's transaction (a case already marked stays marked)."""
-    session.execute(_mark_statement(session.get_bind().dialect.name), {"complaint_id": complaint_id, "marked_at": at})
+    connection = session.connection()
+    connection.execute(_mark_statement(connection.dialect.name), {"complaint_id": complaint_id, "marked_at": at})
 
 
 @functools.cache
