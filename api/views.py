@@ -64,7 +64,7 @@ class ComplaintSummary(MerchantComplaintSummary):
     channel: str = Field(examples=["app"])
     priority: int = 0
     assignee: str | None = Field(None, examples=["user-agent1"])
-    policy_version: str = Field(examples=["2026.11-default"])
+    policy_version: str = Field(examples=["2026.12-default"])
     root_cause: str | None = None
 
 

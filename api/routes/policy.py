@@ -41,7 +41,7 @@ MAX_POLICY_BYTES = 1_000_000
 
 
 class PolicyDocument(BaseModel):
-    version: str = Field(examples=["2026.11-default"])
+    version: str = Field(examples=["2026.12-default"])
     source: str = Field(description="the file the policy was read from", examples=["data/policy.active.yaml"])
     changed: bool = Field(False, description="on PUT: false when the upload equals the active policy")
     policy: Policy

@@ -96,7 +96,7 @@ class ClassificationPolicy(_Strict):
         "and the agent classifies it (no type is presumed)",
     )
     urgent_probability: float = Field(
-        0.20,
+        0.12,
         ge=0,
         le=1,
         description="the classifier's probability of severity A at or above which a complaint is urgent "

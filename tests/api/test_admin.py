@@ -119,7 +119,7 @@ async def test_admin_and_auditor_read_the_policy_others_may_not(api):
     for username in ("admin1", "audit1"):
         response = await api.http.get("/admin/policy", headers=api.auth(username))
         assert response.status_code == 200
-        assert response.json()["version"] == "2026.11-default"
+        assert response.json()["version"] == "2026.12-default"
     for username in ("alice", "shop1", "agent1", "super1"):
         assert_error(await api.http.get("/admin/policy", headers=api.auth(username)), 403, "forbidden")
     denied = await api.http.put("/admin/policy", headers=api.auth("audit1"), json={"version": "x"})

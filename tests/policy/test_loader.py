@@ -22,7 +22,7 @@ def default_data() -> dict:
 
 def test_default_file_loads_as_the_schema_defaults():
     policy = load_policy(DEFAULT_POLICY_FILE)
-    assert policy.version == "2026.11-default"
+    assert policy.version == "2026.12-default"
     assert policy.model_dump(exclude={"version"}) == Policy().model_dump(exclude={"version"})
 
 
@@ -160,7 +160,7 @@ def test_scaled_touches_every_timedelta_field_of_the_schema():
 
 @pytest.mark.parametrize(("factor", "suffix"), [(0.001, "+x0.001"), (1 / 3600, "+x0.000277778"), (2, "+x2")])
 def test_scaled_version_records_the_factor(factor, suffix):
-    assert scaled(Policy(version="2026.11-default"), factor).version == "2026.11-default" + suffix
+    assert scaled(Policy(version="2026.12-default"), factor).version == "2026.12-default" + suffix
 
 
 def test_scaled_does_not_change_the_original():
