@@ -33,9 +33,9 @@ def test_the_corpus_is_large_varied_and_split_by_text():
     items = corpus.load()
     assert len(items) >= 400
     test = [item for item in items if item.split == "test"]
-    # The hash puts 30 % of the texts in the test split; second- and third-round texts were kept only when they fell
-    # in the train split (corpus/README.md), which lowers the share.
-    assert len(test) >= 150 and 0.1 < len(test) / len(items) < 0.4
+    # The hash puts 30 % of the texts in the test split; second-, third- and fourth-round texts were kept only when
+    # they fell in the train split (corpus/README.md), which lowers the share.
+    assert len(test) >= 150 and 0.05 < len(test) / len(items) < 0.4
     assert {item.type for item in test} == set(ComplaintType)
     assert {item.severity for item in test} == set(Severity)
     assert corpus.split_of("  同一句话 ") == corpus.split_of("同一句话")
@@ -75,9 +75,33 @@ def test_held_out_type_accuracy_meets_the_target(held_out):
     assert held_out.type_accuracy >= 0.90
 
 
-@pytest.mark.xfail(strict=True, reason="severity-A recall below the 98 % target: see docs/CLASSIFIER.md")
 def test_held_out_severity_a_recall_meets_the_target(held_out):
     assert held_out.severity_a_recall >= 0.98
+
+
+@pytest.fixture(scope="module")
+def blind() -> dict[str, classifier_eval.Report]:
+    return {
+        name: classifier_eval.evaluate(items, classifier_eval.model_classifier())
+        for name, items in corpus.blind_splits().items()
+    }
+
+
+def test_blind_split_figures_stay_above_their_floor(blind):
+    # Regression floors a little below the figures of 2026-12-06 (docs/CLASSIFIER.md: holdout_2 85.3 % and
+    # 92.5 %, holdout_3 84.4 % and 94.0 %), far above the keyword rules' 25 % and 10 %.
+    for name, report in blind.items():
+        assert report.type_accuracy >= 0.82, name
+        assert report.severity_a_recall >= 0.90, name
+        assert len(report.suggestions_as_merchant_fault) <= 3, name
+
+
+@pytest.mark.xfail(strict=True, reason="the blind splits miss the issue's targets: see docs/CLASSIFIER.md")
+def test_blind_splits_meet_the_targets(blind):
+    for report in blind.values():
+        assert report.type_accuracy >= 0.90
+        assert report.severity_a_recall >= 0.98
+        assert report.suggestions_as_merchant_fault == []
 
 
 def test_docs_show_the_current_figures():
@@ -137,7 +161,7 @@ def test_the_shipped_severity_setting_is_the_one_the_rule_chose():
     from policy.loader import load_policy
 
     assert linear_model.shipped().meta["severity_c"] == classifier_train.SEVERITY_C
-    assert POLICY.urgent_probability == 0.20
+    assert POLICY.urgent_probability == 0.12
     assert load_policy(DEFAULT_POLICY_FILE).classification.urgent_probability == POLICY.urgent_probability
 
 
