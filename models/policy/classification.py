@@ -89,11 +89,14 @@ class ClassificationPolicy(_Strict):
         0.02, gt=0, le=1, description="complaints per order on one merchant in the window that make group impact"
     )
     min_confidence: float = Field(
-        0.55,
+        0.60,
         ge=0,
         le=1,
         description="below this probability of its type a suggestion is marked low-confidence "
-        "and the agent classifies it (no type is presumed)",
+        "and the agent classifies it (no type is presumed). 0.60 since the fourth round's model typed a text "
+        "naming no issue ('about my order, please call me back') at 0.56; on 5-fold cross-validation inside "
+        "the train split it routes 8.6 % of texts to an agent (0.55: 6.9 %) and the rest are typed right 90.8 % "
+        "of the time (0.55: 90.2 %)",
     )
     urgent_probability: float = Field(
         0.12,

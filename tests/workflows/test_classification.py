@@ -14,7 +14,7 @@ async def test_an_unclear_text_is_routed_to_the_agent_to_classify(driver):
     who = make_order(driver.engine)
     cid = await to_classification(driver, who, "about my order, please call me back")
     s = await driver.state(cid)
-    assert s.classification.needs_agent and s.classification.confidence < 0.55
+    assert s.classification.needs_agent and s.classification.confidence < driver.policy.classification.min_confidence
     assert [p.action for p in s.pending_actions] == ["classify"]
     err = await rejected(driver.update(cid, W.review_classification, ClassificationReview(actor=AGENT, confirm=True)))
     assert err.cause.type == "InvalidInput" and err.cause.details[0]["field"] == "type"
