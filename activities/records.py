@@ -18,7 +18,7 @@ from temporalio import activity
 from activities.read_model import project
 from adapters.db_platform import add_notification
 from adapters.ledger_book import utc_now
-from audit.chain import append_record
+from audit.chain import AuditEntry, append_record, append_records
 from core.db import session_scope
 from insights import pending
 from models.activity_io import (
@@ -88,11 +88,14 @@ class RecordActivities:
         own key as in its single activity, so a retried batch finds what it wrote and goes on (a unique-key
         race with a concurrent attempt is retried like any activity's: activities/errors.py)."""
         with session_scope(self._engine) as session:
+            records = [write.record() for write in batch.writes]
+            # The batch's audit records go into the chain together (append_records: one lookup, one insert);
+            # each is then projected in its place among the other writes.
+            append_records(session, [transition_entry(r) for r in records if isinstance(r, TransitionRecord)])
             projected = False
-            for write in batch.writes:
-                record = write.record()
+            for record in records:
                 if isinstance(record, TransitionRecord):
-                    projected = write_transition(session, record) or projected
+                    projected = project_transition(session, record) or projected
                 elif isinstance(record, NotificationRequest):
                     add_notification(
                         session,
@@ -112,7 +115,12 @@ class RecordActivities:
 
 def write_transition(session: Session, rec: TransitionRecord) -> bool:
     """The audit record and its read-model projection; False when a newer record is already projected."""
-    audit = append_transition(session, rec)
+    append_transition(session, rec)
+    return project_transition(session, rec)
+
+
+def project_transition(session: Session, rec: TransitionRecord) -> bool:
+    """The read-model row after `rec` (its audit record is written); False when a newer record is projected."""
     row = session.get(Complaint, rec.complaint_id)
     if row is None:
         row = Complaint(
@@ -129,14 +137,13 @@ def write_transition(session: Session, rec: TransitionRecord) -> bool:
         return False  # an older record arriving late never overwrites a newer projection
     project(rec.snapshot, row, channel=row.channel if row.last_seq else rec.details.get("channel", "app"))
     row.last_seq = rec.seq
-    row.updated_at = audit.at
+    row.updated_at = rec.at.astimezone(UTC)  # the audit record's time (audit/chain.py keeps it in UTC)
     return True
 
 
-def append_transition(session: Session, rec: TransitionRecord) -> AuditLog:
+def transition_entry(rec: TransitionRecord) -> AuditEntry:
     """The transition's row in the audit chain (idempotent on complaint id + seq), its snapshot in the details."""
-    return append_record(
-        session,
+    return AuditEntry(
         event_key=event_key(rec.complaint_id, rec.seq),
         complaint_id=rec.complaint_id,
         at=rec.at,
@@ -148,6 +155,12 @@ def append_transition(session: Session, rec: TransitionRecord) -> AuditLog:
         stage_after=rec.stage_after.value,
         details={**rec.details, "seq": rec.seq, "snapshot": rec.snapshot.model_dump(mode="json")},
     )
+
+
+def append_transition(session: Session, rec: TransitionRecord) -> AuditLog:
+    """`transition_entry` appended on its own, the row returned."""
+    entry = transition_entry(rec)
+    return append_record(session, **{name: getattr(entry, name) for name in AuditEntry.__dataclass_fields__})
 
 
 def write_evidence(session: Session, rec: EvidenceRecord) -> None:

@@ -16,7 +16,8 @@ import functools
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -249,38 +250,82 @@ def append_record(
         existing = session.get(AuditLog, existing_id)
         assert existing is not None  # the lock is held: nobody deletes it meanwhile
         return existing
-    at_utc = at.astimezone(UTC) if at.tzinfo else at  # a naive time is refused in canonical_at
-    clean = _normalize_details(details)
-    digest = content_digest(
+    entry = AuditEntry(
         event_key=event_key,
         complaint_id=complaint_id,
-        at=at_utc,
-        actor_kind=actor_kind,
-        actor_id=actor_id,
-        action=action,
-        reason=reason,
-        stage_before=stage_before,
-        stage_after=stage_after,
-        details=clean,
-    )
-    row = AuditLog(
-        event_key=event_key,
-        complaint_id=complaint_id,
-        at=at_utc,
+        at=at,
         actor_kind=str(actor_kind),
         actor_id=actor_id,
         action=action,
         reason=reason,
         stage_before=stage_before,
         stage_after=stage_after,
-        details=clean,
-        prev_hash=prev_hash,
-        hash=keyed_link(prev_hash, digest, key),
+        details=details or {},
     )
+    row = AuditLog(**_linked(entry, prev_hash, key))
     session.add(row)
     session.flush()
     session.info[_TAIL] = (session.get_transaction(), row.hash)
     return row
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One record to append: `append_record`'s arguments, for `append_records`."""
+
+    event_key: str
+    complaint_id: str | None
+    at: datetime
+    actor_kind: str
+    actor_id: str
+    action: str
+    reason: str = ""
+    stage_before: str | None = None
+    stage_after: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def append_records(session: Session, entries: Sequence[AuditEntry]) -> None:
+    """Append several records in order, as `append_record` would one by one, in three statements: the lock
+    and tail (once per transaction), one lookup of every event key, one insert of the new rows. A key already
+    in the chain (a retry) is skipped, as `append_record` returns it. The caller commits."""
+    if not entries:
+        return
+    key = chain_key()
+    prev_hash = _locked_tail(session)
+    table = AuditLog.__table__  # type: ignore[attr-defined]  # SQLModel sets it on every table model
+    keys = [entry.event_key for entry in entries]
+    connection = session.connection()
+    present = set(connection.execute(select(table.c.event_key).where(table.c.event_key.in_(keys))).scalars())
+    rows = []
+    for entry in entries:
+        if entry.event_key in present:
+            continue
+        present.add(entry.event_key)  # the same key twice in one call: the first one stands
+        row = _linked(entry, prev_hash, key)
+        rows.append(row)
+        prev_hash = row["hash"]
+    if rows:
+        connection.execute(table.insert(), rows)
+        session.info[_TAIL] = (session.get_transaction(), prev_hash)
+
+
+def _linked(entry: AuditEntry, prev_hash: str, key: bytes) -> dict[str, Any]:
+    """The row's columns, chained to `prev_hash` with the keyed formula."""
+    at_utc = entry.at.astimezone(UTC) if entry.at.tzinfo else entry.at  # a naive time is refused in canonical_at
+    content = {
+        "event_key": entry.event_key,
+        "complaint_id": entry.complaint_id,
+        "at": at_utc,
+        "actor_kind": str(entry.actor_kind),
+        "actor_id": entry.actor_id,
+        "action": entry.action,
+        "reason": entry.reason,
+        "stage_before": entry.stage_before,
+        "stage_after": entry.stage_after,
+        "details": _normalize_details(entry.details),
+    }
+    return {**content, "prev_hash": prev_hash, "hash": keyed_link(prev_hash, content_digest(**content), key)}
 
 
 _TAIL = "audit_chain_tail"  # session.info key: (the transaction holding the chain lock, the chain's tail hash)

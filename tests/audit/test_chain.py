@@ -253,3 +253,70 @@ def test_concurrent_batches_of_appends_keep_one_unbroken_chain(chain_engine):
     verdict = _verdict(chain_engine)
     assert verdict.ok, verdict
     assert verdict.checked == threads * batches * per_batch
+
+
+def _entry(key: str, i: int = 0):
+    from audit.chain import AuditEntry
+
+    return AuditEntry(
+        event_key=key,
+        complaint_id="c-m",
+        at=T0 + timedelta(seconds=i),
+        actor_kind="system",
+        actor_id="worker",
+        action=f"step_{i}",
+        reason="因为 \x07 control \u202e and 中文",
+        stage_before="intake",
+        stage_after="classification",
+        details={"i": i, "when": T0, "nested": {"z": [1, 2], "a": None}},
+    )
+
+
+def test_append_records_writes_the_rows_append_record_would(chain_engine):
+    """The batch path and the one-by-one path give the same rows, hash for hash."""
+    from audit.chain import append_records
+
+    entries = [_entry(f"m:{i}", i) for i in range(4)]
+    with session_scope(chain_engine) as s:
+        append_records(s, entries)
+    with session_scope(chain_engine) as s:
+        batched = [(r.event_key, r.prev_hash, r.hash, r.details) for r in s.execute(select(AuditLog)).scalars()]
+        s.execute(text("DELETE FROM audit_log"))
+    with session_scope(chain_engine) as s:
+        for e in entries:
+            append_record(s, **{name: getattr(e, name) for name in type(e).__dataclass_fields__})
+    with session_scope(chain_engine) as s:
+        single = [(r.event_key, r.prev_hash, r.hash, r.details) for r in s.execute(select(AuditLog)).scalars()]
+    assert batched == single and len(batched) == 4
+    assert _verdict(chain_engine).ok
+
+
+def test_append_records_skips_keys_already_chained_and_keeps_one_chain(chain_engine):
+    from audit.chain import append_records
+
+    _append(chain_engine, 2, prefix="before")
+    with session_scope(chain_engine) as s:
+        append_records(s, [_entry("r:0", 0), _entry("r:1", 1)])
+    with session_scope(chain_engine) as s:  # a retried batch, one record longer, with a key repeated inside it
+        append_records(s, [_entry("r:0", 0), _entry("r:1", 1), _entry("r:2", 2), _entry("r:2", 3)])
+        # and a single append after the batch in the same transaction chains onto the batch's last row
+        append_record(s, event_key="after", complaint_id="c-m", at=T0, actor_kind="system", actor_id="w", action="x")
+    with session_scope(chain_engine) as s:
+        rows = s.execute(select(AuditLog).order_by(AuditLog.id)).scalars().all()
+        assert [r.event_key for r in rows] == ["before:0", "before:1", "r:0", "r:1", "r:2", "after"]
+        assert next(r for r in rows if r.event_key == "r:2").action == "step_2"
+    verdict = _verdict(chain_engine)
+    assert (verdict.ok, verdict.checked) == (True, 6)
+
+
+def test_a_rolled_back_batch_leaves_nothing_and_the_next_one_chains_from_the_old_tail(chain_engine):
+    from audit.chain import append_records
+
+    _append(chain_engine, 1, prefix="before")
+    with pytest.raises(RuntimeError), session_scope(chain_engine) as s:
+        append_records(s, [_entry("lost:0"), _entry("lost:1", 1)])
+        raise RuntimeError("a later write of the batch was refused")
+    with session_scope(chain_engine) as s:
+        append_records(s, [_entry("kept:0")])
+    verdict = _verdict(chain_engine)
+    assert (verdict.ok, verdict.checked) == (True, 2)
