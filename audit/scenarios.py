@@ -331,3 +331,8 @@ SCENARIOS |= {f"v5_{name}": SCENARIOS[name] for name in BATCHED_STEP_WRITES_PATH
 # The v5 files keep proving that cases started with a marker per patch replay.
 ALL_PATCHES_AT_ONCE_PATHS = BATCHED_STEP_WRITES_PATHS
 SCENARIOS |= {f"v6_{name}": SCENARIOS[name] for name in ALL_PATCHES_AT_ONCE_PATHS}
+
+# Recorded again once the buffer is kept through a free case lock (patch `batch-through-free-lock`): every path.
+# The v6 files keep proving that cases that wrote the buffer before every lock replay.
+BATCH_THROUGH_FREE_LOCK_PATHS = BATCHED_STEP_WRITES_PATHS
+SCENARIOS |= {f"v7_{name}": SCENARIOS[name] for name in BATCH_THROUGH_FREE_LOCK_PATHS}

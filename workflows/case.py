@@ -17,11 +17,12 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from workflows.case_clocks import ONE_ESCALATION_PER_DEADLINE, CaseClocks
     from workflows.case_core import SYSTEM, BrokenInvariant, present
-    from workflows.case_effects import BATCHED_STEP_WRITES, LOCAL_STEP_WRITES, CaseEffects
+    from workflows.case_effects import BATCH_THROUGH_FREE_LOCK, BATCHED_STEP_WRITES, LOCAL_STEP_WRITES, CaseEffects
     from workflows.case_people import CasePeople
     from workflows.case_waits import CLOCK_KEEPER, CaseWaits
 
 __all__ = [
+    "BATCH_THROUGH_FREE_LOCK",
     "BATCHED_STEP_WRITES",
     "CLOCK_KEEPER",
     "LOCAL_STEP_WRITES",

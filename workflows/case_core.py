@@ -41,7 +41,8 @@ class CaseCore:
             order_line_id=inp.order_line_id,
         )
         self.facts = CaseFacts.at_filing(inp.description, inp.contact, inp.channel, inp.evidence)
-        self.lock = asyncio.Lock()
+        self.lock = asyncio.Lock()  # taken only through CaseEffects.locked, which counts who waits for it
+        self.lock_waiters = 0
         self.version = 0  # bumped on every audited change: the waits of cases before CLOCK_KEEPER recompute
         self._pushed_attributes: dict[str, Any] = {}
         # The writes made since this task's last flush (BATCHED_STEP_WRITES): never held across a wait.

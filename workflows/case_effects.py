@@ -35,6 +35,10 @@ LOCAL_STEP_WRITES = "local-step-writes"
 # ... and all of a task's writes as one local activity, one transaction (record_step_writes); before it, one
 # local activity per write.
 BATCHED_STEP_WRITES = "batched-step-writes"
+# ... and the buffer kept, not written, when the case lock is taken while free: taking a free lock lets no other
+# coroutine run, so the batch still holds one step's writes. Before it, the buffer was written before every
+# lock, which split one step into two local activities wherever a write came just before a lock.
+BATCH_THROUGH_FREE_LOCK = "batch-through-free-lock"
 
 RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 RECORD_TIMEOUT = timedelta(seconds=30)
@@ -93,11 +97,22 @@ class CaseEffects(CaseCore):
 
     @contextlib.asynccontextmanager
     async def locked(self) -> AsyncIterator[None]:
-        """The case lock, with the buffer written before it is taken and before it is given back."""
-        await self.flush()
-        async with self.lock:
+        """The case lock, with the buffer written before it is given back, and before it is taken unless the
+        case runs under BATCH_THROUGH_FREE_LOCK and the lock is free (held by nobody, waited for by nobody:
+        asyncio.Lock then takes it without letting another coroutine run)."""
+        free = not self.lock.locked() and self.lock_waiters == 0
+        if not (free and self.facts.batch_through_free_lock):
+            await self.flush()
+        self.lock_waiters += 1
+        try:
+            await self.lock.acquire()
+        finally:
+            self.lock_waiters -= 1
+        try:
             yield
             await self.flush()
+        finally:
+            self.lock.release()
 
     async def _local(self, method: Callable[[Any, A], R], arg: A) -> R:
         try:

@@ -48,7 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from models.enums import Stage
     from models.fast_lane import MerchantSettlement
     from workflows.applied_steps import AppliedSteps
-    from workflows.case import BATCHED_STEP_WRITES, CLOCK_KEEPER, LOCAL_STEP_WRITES, Case
+    from workflows.case import BATCH_THROUGH_FREE_LOCK, BATCHED_STEP_WRITES, CLOCK_KEEPER, LOCAL_STEP_WRITES, Case
 
 RUNNERS: dict[Stage, Callable[[Case], Awaitable[None]]] = {
     Stage.CLASSIFICATION: Case.until_stage_changes,
@@ -90,6 +90,8 @@ class ComplaintWorkflow:
             facts.batched_writes = facts.local_writes and workflow.patched(BATCHED_STEP_WRITES)
             facts.clock_keeper = workflow.patched(CLOCK_KEEPER)
             patches.ask_later_patches_now()
+        # A patch after ALL_PATCHES_AT_ONCE: asked here, at the start, with a marker of its own.
+        facts.batch_through_free_lock = facts.batched_writes and workflow.patched(BATCH_THROUGH_FREE_LOCK)
         keeper = asyncio.create_task(self._keep_clocks()) if self.case.facts.clock_keeper else None
         await intake.run(self.case)
         while not self.case.stage.is_terminal:

@@ -35,6 +35,7 @@ class CaseFacts(BaseModel):
     local_writes: bool = False
     batched_writes: bool = False  # BATCHED_STEP_WRITES: a task's writes go as one local activity
     clock_keeper: bool = False
+    batch_through_free_lock: bool = False  # BATCH_THROUGH_FREE_LOCK (workflows/case_effects.py)
     # The patches a case started under ALL_PATCHES_AT_ONCE took without a marker each (workflows/patches.py):
     # `Case.patched` answers them from here.
     patches_taken_at_start: set[str] = set()

@@ -57,7 +57,7 @@ async def test_every_local_write_is_compared_with_the_record_it_returned(path):
     assert verdict.decisions_compared == len(regular) + sum(1 for name in local if name != "send_notification")
 
 
-BATCHED = [f for f in FILES if f.stem.startswith(("v5_", "v6_"))]
+BATCHED = [f for f in FILES if f.stem.startswith(("v5_", "v6_", "v7_"))]
 
 
 def _local_activities(history) -> list[str]:
@@ -188,6 +188,42 @@ def test_one_marker_for_all_patches_takes_the_same_path_as_a_marker_for_each(pat
     v6 = history_from_json(path.read_text(encoding="utf-8"))
     v5 = load("v5_" + path.stem.removeprefix("v6_"))
     assert _commands_but_patches(v6) == _commands_but_patches(v5)
+
+
+THROUGH_FREE_LOCK = [f for f in FILES if f.stem.startswith("v7_")]
+
+
+def _written(history) -> list[str]:
+    """Every write of every batch, in order: (kind, action or template)."""
+    out = []
+    for e in history.events:
+        if (
+            e.HasField("marker_recorded_event_attributes")
+            and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+        ):
+            batch = json.loads(e.marker_recorded_event_attributes.details["result"].payloads[0].data)
+            for write in batch["writes"]:
+                out += [f"{kind}:{v.get('action') or v.get('template') or ''}" for kind, v in write.items() if v]
+    return out
+
+
+@pytest.mark.parametrize("path", THROUGH_FREE_LOCK, ids=[f.stem for f in THROUGH_FREE_LOCK])
+def test_keeping_the_buffer_through_a_free_lock_writes_the_same_in_fewer_batches(path):
+    """Patch `batch-through-free-lock`: the same commands as the v6 twin but for the batches, the same writes in
+    the same order, in no more batches (fewer where a write came just before a lock)."""
+    v7 = history_from_json(path.read_text(encoding="utf-8"))
+    v6 = load("v6_" + path.stem.removeprefix("v7_"))
+
+    def without_batches(history) -> list[str]:
+        return [c for c in _commands_but_patches(history) if c != "marker_recorded_event_attributes:record_step_writes"]
+
+    assert without_batches(v7) == without_batches(v6)
+    assert _written(v7) == _written(v6)
+    assert len(_local_activities(v7)) <= len(_local_activities(v6))
+
+
+def test_keeping_the_buffer_through_a_free_lock_saves_a_batch_on_the_full_case():
+    assert len(_local_activities(load("v7_tier1_resolved"))) == len(_local_activities(load("v6_tier1_resolved"))) - 1
 
 
 async def test_an_unguarded_change_makes_replay_fail_at_the_first_disagreeing_event():
