@@ -45,6 +45,7 @@ PASSTHROUGH = (
     "yaml",
     "opentelemetry",
     "observability",
+    "workflows",
 )
 
 
@@ -84,9 +85,12 @@ def activities_for(engine: Engine, settings: Settings | None = None) -> list[Any
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
-    """The sandbox every worker and replayer runs the workflow code in. It re-imports that code for each
-    workflow instance, so the code's bytecode is written first (once per process): never from source; and
-    the strings it runs for every activation and payload are compiled once (runtime/sandbox_runner.py)."""
+    """The sandbox every worker and replayer runs the workflow code in. `workflows/` is passed through with
+    the other deterministic packages (PASSTHROUGH), so a new case, a replay or an eviction does not run its
+    modules and rebuild the workflow classes again; tests/workflows/test_workflow_code_rules.py keeps clocks,
+    randomness, the environment and module state out of it, since the sandbox no longer intercepts its calls.
+    The code's bytecode is written first (once per process), and the strings the sandbox runs for every
+    activation and payload are compiled once (runtime/sandbox_runner.py)."""
     compile_workflow_modules()
     return CompiledOnceSandboxedWorkflowRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)

@@ -1,9 +1,11 @@
-"""Workflow code reads no clock, randomness or environment of its own: time is `workflow.now()`, ids are counters.
+"""Workflow code reads no clock, randomness or environment of its own (time is `workflow.now()`, ids are
+counters), and keeps no state in its modules.
 
-Why a test and not only the sandbox: the sandbox re-imports only the workflow definition modules for each
-case (`workflows/complaint.py`, ...); the rest of `workflows/` is imported through (`imports_passed_through`,
-so each new case does not execute twenty modules again), and calls in passed-through code are not
-intercepted. The rule is therefore checked here, over the syntax of every module in `workflows/`.
+Why a test and not only the sandbox: `workflows/` is passed through the sandbox (runtime/worker_build.py
+PASSTHROUGH), so a new case, a replay or an eviction does not execute its modules again and rebuild the
+workflow classes (a tenth of a replay's time), and calls in passed-through code are not intercepted; every
+case shares those modules' globals. Both rules are therefore checked here, over the syntax of every module in
+`workflows/`.
 """
 
 import ast
@@ -33,9 +35,65 @@ def _problems(source: str) -> list[str]:
     return found
 
 
+MUTATING_METHODS = {"append", "extend", "insert", "add", "update", "pop", "popitem", "remove", "discard", "clear"}
+MUTATING_METHODS |= {"setdefault", "sort", "reverse"}
+
+
+def _module_state_writes(source: str) -> list[str]:
+    """Writes from inside a function to a module-level name: rebinding it, or changing what it holds."""
+    tree = ast.parse(source)
+    module_names = {
+        target.id
+        for node in tree.body
+        if isinstance(node, (ast.Assign, ast.AnnAssign))
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name)
+    }
+    found = []
+    for function in (n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))):
+        local = {a.arg for a in function.args.args + function.args.kwonlyargs}
+        for node in ast.walk(function):
+            if isinstance(node, (ast.Global, ast.Nonlocal)):
+                found.append(f"{type(node).__name__.lower()} {', '.join(node.names)} at line {node.lineno}")
+            targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+            for target in targets if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) else []:
+                root = target
+                while isinstance(root, (ast.Subscript, ast.Attribute)):
+                    root = root.value
+                if target is not root and isinstance(root, ast.Name) and root.id in module_names - local:
+                    found.append(f"{root.id} changed at line {node.lineno}")
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in MUTATING_METHODS
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in module_names - local
+            ):
+                found.append(f"{node.func.value.id}.{node.func.attr}() at line {node.lineno}")
+    return found
+
+
 @pytest.mark.parametrize("path", sorted(WORKFLOWS.glob("*.py")), ids=lambda p: p.name)
 def test_workflow_module_reads_no_clock_randomness_or_environment(path: Path):
     assert _problems(path.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("path", sorted(WORKFLOWS.glob("*.py")), ids=lambda p: p.name)
+def test_workflow_module_keeps_no_state_between_cases(path: Path):
+    assert _module_state_writes(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_state_rule_finds_what_it_forbids():
+    source = (
+        "SEEN = {}\nCOUNT = 0\nNAMES = []\n"
+        "def f(x):\n    SEEN[x] = 1\n    NAMES.append(x)\n    global COUNT\n    COUNT += 1\n"
+        "def g(SEEN):\n    SEEN[1] = 2\n    local = {}\n    local['a'] = 1\n"
+    )
+    assert sorted(_module_state_writes(source)) == [
+        "NAMES.append() at line 6",
+        "SEEN changed at line 5",
+        "global COUNT at line 7",
+    ]
 
 
 def test_the_rule_finds_what_it_forbids():
