@@ -159,8 +159,7 @@ def transition_entry(rec: TransitionRecord) -> AuditEntry:
 
 def append_transition(session: Session, rec: TransitionRecord) -> AuditLog:
     """`transition_entry` appended on its own, the row returned."""
-    entry = transition_entry(rec)
-    return append_record(session, **{name: getattr(entry, name) for name in AuditEntry.__dataclass_fields__})
+    return append_record(session, **transition_entry(rec).fields())
 
 
 def write_evidence(session: Session, rec: EvidenceRecord) -> None:

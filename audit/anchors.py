@@ -26,7 +26,7 @@ from temporalio.api.enums.v1 import EventType
 from models.tables import AuditLog
 
 if TYPE_CHECKING:
-    from audit.chain import ChainVerdict
+    from audit.chain_verify import ChainVerdict
 
 ANCHOR_WORKFLOW_ID = "audit-chain-anchor"
 READ_HEAD_ACTIVITY = "read_chain_head"

@@ -21,7 +21,8 @@ from temporalio.client import WorkflowHistory
 from temporalio.converter import DataConverter
 
 from audit.anchors import AnchorCheckpoint
-from audit.chain import GENESIS_HASH, check_links, content_digest, is_keyed, row_digest
+from audit.chain import GENESIS_HASH, content_digest, is_keyed, row_digest
+from audit.chain_verify import check_links
 from audit.history import case_input, history_from_json
 from audit.policy_archive import policy_sha256
 from audit.replay import ReplayVerdict, replay_verdict

@@ -10,18 +10,18 @@ and deleting, inserting or reordering rows breaks a link. Two formulas, told apa
 
 Keeping the content digest separate lets an offline proof show other cases' rows by digest only.
 Appends use the caller's session: the record commits (or rolls back) together with the read model.
+This module writes the chain and holds its formulas; audit/chain_verify.py walks it.
 """
 
 import functools
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 from sqlalchemy import String, bindparam, select, text
 from sqlmodel import Session
@@ -43,21 +43,6 @@ _key_override: bytes | None = None
 
 class ChainKeyMissing(RuntimeError):
     """No AUDIT_CHAIN_KEY outside DEV_MODE: nothing may be appended or verified with a guessable key."""
-
-
-class ChainVerdict(BaseModel):
-    ok: bool
-    checked: int
-    first_broken_id: int | None = None
-    reason: str | None = None
-    keyed_rows: int = 0
-    legacy_rows: int = 0
-    head_id: int | None = None
-    anchors_checked: int = 0
-    last_anchor_seq: int | None = None
-    last_anchor_at: datetime | None = None
-    unanchored_rows: int | None = None
-    findings: list[str] = []
 
 
 def use_chain_key(key: bytes | None) -> None:
@@ -284,6 +269,10 @@ class AuditEntry:
     stage_after: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
+    def fields(self) -> dict[str, Any]:
+        """The entry as `append_record`'s keyword arguments (shallow: the details are not copied)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
 
 def append_records(session: Session, entries: Sequence[AuditEntry]) -> None:
     """Append several records in order, as `append_record` would one by one, in three statements: the lock
@@ -314,15 +303,9 @@ def _linked(entry: AuditEntry, prev_hash: str, key: bytes) -> dict[str, Any]:
     """The row's columns, chained to `prev_hash` with the keyed formula."""
     at_utc = entry.at.astimezone(UTC) if entry.at.tzinfo else entry.at  # a naive time is refused in canonical_at
     content = {
-        "event_key": entry.event_key,
-        "complaint_id": entry.complaint_id,
+        **entry.fields(),
         "at": at_utc,
         "actor_kind": str(entry.actor_kind),
-        "actor_id": entry.actor_id,
-        "action": entry.action,
-        "reason": entry.reason,
-        "stage_before": entry.stage_before,
-        "stage_after": entry.stage_after,
         "details": _normalize_details(entry.details),
     }
     return {**content, "prev_hash": prev_hash, "hash": keyed_link(prev_hash, content_digest(**content), key)}
@@ -347,91 +330,3 @@ def _locked_tail(session: Session) -> str:
     tail = session.connection().execute(newest).scalar() or GENESIS_HASH
     session.info[_TAIL] = (session.get_transaction(), tail)
     return tail
-
-
-# ---- verification --------------------------------------------------------------------------------------
-
-
-class LinkProblem(BaseModel):
-    row_id: int
-    reason: str
-
-
-def check_links(
-    rows: Iterable[tuple[int, str, str, str | None]], key: bytes | None, expected_prev: str = GENESIS_HASH
-) -> Iterator[tuple[int, str, LinkProblem | None]]:
-    """Walk (id, prev_hash, hash, digest-or-None) in id order; yield (id, hash, problem) per row.
-
-    `digest` None means "recompute nothing" (the caller already compared the content); the key None means
-    keyed rows can be checked for links only. After the first keyed row, a legacy row is a rewrite: the
-    public formula is what someone without the key would fall back to.
-    """
-    seen_keyed = False
-    for row_id, prev_hash, hash_value, digest in rows:
-        problem = None
-        if prev_hash != expected_prev:
-            problem = LinkProblem(
-                row_id=row_id,
-                reason="link broken: prev_hash does not match the preceding "
-                "row's hash (a row before it was deleted, inserted or "
-                "reordered)",
-            )
-        elif is_keyed(hash_value):
-            seen_keyed = True
-            if key is not None and digest is not None and keyed_link(prev_hash, digest, key) != hash_value:
-                problem = LinkProblem(
-                    row_id=row_id,
-                    reason="content altered: the row's keyed hash (HMAC) does not "
-                    "match its fields; whoever changed it did not have the "
-                    "chain key",
-                )
-        elif seen_keyed:
-            problem = LinkProblem(
-                row_id=row_id,
-                reason="rewritten without the key: a row chained with the public legacy formula follows keyed rows",
-            )
-        yield row_id, hash_value, problem
-        expected_prev = hash_value
-
-
-def verify_chain(
-    session: Session, batch_size: int = 1000, *, key: bytes | None = None, anchors: list[Any] | None = None
-) -> ChainVerdict:
-    """Walk the chain in id order; report the first row whose content or link does not hold, then check the
-    anchors (audit/anchors.py) against what is left."""
-    from audit.anchors import check_anchors
-
-    key = key or chain_key()
-    rows = session.execute(select(AuditLog).order_by(AuditLog.id).execution_options(yield_per=batch_size))
-    verdict = ChainVerdict(ok=True, checked=0)
-    heads: dict[int, str] = {}
-    legacy_problem: LinkProblem | None = None
-
-    def walk() -> Iterator[tuple[int, str, str, str | None]]:
-        nonlocal legacy_problem
-        for row in rows.scalars():
-            if not is_keyed(row.hash) and row_hash(row) != row.hash and legacy_problem is None:
-                legacy_problem = LinkProblem(
-                    row_id=row.id, reason="content altered: the row's fields no longer match its hash"
-                )
-            yield row.id, row.prev_hash, row.hash, row_digest(row)
-
-    for row_id, hash_value, problem in check_links(walk(), key):
-        verdict.checked += 1
-        heads[row_id] = hash_value
-        if is_keyed(hash_value):
-            verdict.keyed_rows += 1
-        else:
-            verdict.legacy_rows += 1
-        problem = problem or (legacy_problem if legacy_problem and legacy_problem.row_id == row_id else None)
-        if problem and verdict.ok:
-            verdict.ok, verdict.first_broken_id, verdict.reason = False, problem.row_id, problem.reason
-            verdict.findings.append(f"row {problem.row_id}: {problem.reason}")
-    verdict.head_id = max(heads) if heads else None
-    if verdict.legacy_rows:
-        verdict.findings.append(
-            f"{verdict.legacy_rows} row(s) use the legacy unkeyed formula (written before the "
-            "chain key existed): only the anchors protect them from a full rehash"
-        )
-    check_anchors(verdict, heads, anchors or [])
-    return verdict

@@ -16,7 +16,7 @@ from temporalio.client import Client, WorkflowHistory
 
 from audit.anchors import ANCHOR_WORKFLOW_ID, AnchorCheckpoint, read_anchor_file, temporal_anchors
 from audit.bundle import export_bundle
-from audit.chain import ChainVerdict, verify_chain
+from audit.chain_verify import ChainVerdict, verify_chain
 from audit.history import (
     CaseNotFound,
     completed_activity_event_ids,

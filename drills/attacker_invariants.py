@@ -7,7 +7,7 @@ nothing" are checked as each request is made, in drills/attacker_world.py."""
 from hypothesis.stateful import invariant
 from sqlmodel import Session, col, select
 
-from audit.chain import verify_chain
+from audit.chain_verify import verify_chain
 from drills.attacker_world import AttackerRules
 from models.enums import LedgerKind
 from models.tables import AuditLog, Complaint, LedgerEntry, Merchant, OrderLine

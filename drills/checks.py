@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from audit.chain import verify_chain
+from audit.chain_verify import verify_chain
 from bench.fixtures import PAID_MINOR, evidence_for
 from models.enums import LedgerKind
 from models.tables import AuditLog, Complaint, EvidenceItem, LedgerEntry, Merchant

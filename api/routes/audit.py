@@ -18,7 +18,7 @@ from api.deps import ClientDep, EngineDep, LinkDep
 from api.errors import ApiError, error_responses, invalid_field, not_found, unavailable
 from api.idempotency import OptionalKey
 from audit import service
-from audit.chain import ChainVerdict
+from audit.chain_verify import ChainVerdict
 from audit.history import CaseNotFound
 from audit.log_query import RecordFilters, RecordPage, list_records
 from audit.replay import BulkReplaySummary, ReplayVerdict

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
-from audit.chain import GENESIS_HASH, append_record, verify_chain
+from audit.chain import GENESIS_HASH, append_record
+from audit.chain_verify import verify_chain
 from core.db import session_scope
 from models.tables import AuditLog
 
@@ -160,36 +161,45 @@ def test_naive_time_is_refused(chain_engine):
         )
 
 
-def test_concurrent_appenders_keep_one_unbroken_chain(chain_engine):
-    threads, per_thread = 6, 8
+def _run_together(threads: int, work) -> None:
+    """`work(n)` in `threads` threads released at once; any thread's exception fails the test."""
     barrier = threading.Barrier(threads)
     errors: list[BaseException] = []
 
-    def worker(n: int) -> None:
+    def run(n: int) -> None:
         try:
             barrier.wait()
-            for i in range(per_thread):
-                with session_scope(chain_engine) as s:
-                    # every thread also retries one shared key: exactly one row may exist for it
-                    key = "shared:0" if i == 0 else f"t{n}:{i}"
-                    append_record(
-                        s,
-                        event_key=key,
-                        complaint_id=f"c-{n}",
-                        at=T0 + timedelta(seconds=i),
-                        actor_kind="system",
-                        actor_id=f"thread-{n}",
-                        action="tick",
-                    )
+            work(n)
         except BaseException as exc:  # collected and re-raised in the test thread
             errors.append(exc)
 
-    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    pool = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
     for t in pool:
         t.start()
     for t in pool:
         t.join()
     assert errors == []
+
+
+def test_concurrent_appenders_keep_one_unbroken_chain(chain_engine):
+    threads, per_thread = 6, 8
+
+    def work(n: int) -> None:
+        for i in range(per_thread):
+            with session_scope(chain_engine) as s:
+                # every thread also retries one shared key: exactly one row may exist for it
+                key = "shared:0" if i == 0 else f"t{n}:{i}"
+                append_record(
+                    s,
+                    event_key=key,
+                    complaint_id=f"c-{n}",
+                    at=T0 + timedelta(seconds=i),
+                    actor_kind="system",
+                    actor_id=f"thread-{n}",
+                    action="tick",
+                )
+
+    _run_together(threads, work)
     verdict = _verdict(chain_engine)
     assert verdict.ok, verdict
     assert verdict.checked == threads * (per_thread - 1) + 1
@@ -223,33 +233,22 @@ def test_a_transaction_of_several_appends_locks_and_reads_the_tail_once(chain_en
 def test_concurrent_batches_of_appends_keep_one_unbroken_chain(chain_engine):
     """Each thread appends several records per transaction, so a stale cached tail would fork the chain."""
     threads, batches, per_batch = 4, 5, 3
-    barrier = threading.Barrier(threads)
-    errors: list[BaseException] = []
 
-    def worker(n: int) -> None:
-        try:
-            barrier.wait()
-            for b in range(batches):
-                with session_scope(chain_engine) as s:
-                    for i in range(per_batch):
-                        append_record(
-                            s,
-                            event_key=f"t{n}:{b}:{i}",
-                            complaint_id=f"c-{n}",
-                            at=T0,
-                            actor_kind="system",
-                            actor_id=f"thread-{n}",
-                            action="tick",
-                        )
-        except BaseException as exc:  # collected and re-raised in the test thread
-            errors.append(exc)
+    def work(n: int) -> None:
+        for b in range(batches):
+            with session_scope(chain_engine) as s:
+                for i in range(per_batch):
+                    append_record(
+                        s,
+                        event_key=f"t{n}:{b}:{i}",
+                        complaint_id=f"c-{n}",
+                        at=T0,
+                        actor_kind="system",
+                        actor_id=f"thread-{n}",
+                        action="tick",
+                    )
 
-    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    assert errors == []
+    _run_together(threads, work)
     verdict = _verdict(chain_engine)
     assert verdict.ok, verdict
     assert verdict.checked == threads * batches * per_batch
@@ -284,7 +283,7 @@ def test_append_records_writes_the_rows_append_record_would(chain_engine):
         s.execute(text("DELETE FROM audit_log"))
     with session_scope(chain_engine) as s:
         for e in entries:
-            append_record(s, **{name: getattr(e, name) for name in type(e).__dataclass_fields__})
+            append_record(s, **e.fields())
     with session_scope(chain_engine) as s:
         single = [(r.event_key, r.prev_hash, r.hash, r.details) for r in s.execute(select(AuditLog)).scalars()]
     assert batched == single and len(batched) == 4

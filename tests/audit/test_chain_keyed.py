@@ -19,8 +19,8 @@ from audit.chain import (
     content_digest,
     keyed_link,
     use_chain_key,
-    verify_chain,
 )
+from audit.chain_verify import verify_chain
 from core.db import session_scope
 from models.tables import AuditLog
 

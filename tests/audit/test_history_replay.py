@@ -40,12 +40,7 @@ LOCAL_WRITES = [f for f in FILES if f.stem.startswith(("v2_", "v3_"))]
 async def test_every_local_write_is_compared_with_the_record_it_returned(path):
     """Patch `local-step-writes`: no input of a local activity is in history, its returned record is."""
     history = history_from_json(path.read_text(encoding="utf-8"))
-    local = [
-        json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)["activity_type"]
-        for e in history.events
-        if e.HasField("marker_recorded_event_attributes")
-        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
-    ]
+    local = _local_activities(history)
     regular = [e for e in history.events if e.HasField("activity_task_scheduled_event_attributes")]
     assert "record_transition" in local and not any(
         e.activity_task_scheduled_event_attributes.activity_type.name in local for e in regular
@@ -60,13 +55,23 @@ async def test_every_local_write_is_compared_with_the_record_it_returned(path):
 BATCHED = [f for f in FILES if f.stem.startswith(("v5_", "v6_", "v7_"))]
 
 
-def _local_activities(history) -> list[str]:
+def _local_markers(history) -> list:
+    """The marker of every local activity, in order."""
     return [
-        json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)["activity_type"]
+        e.marker_recorded_event_attributes
         for e in history.events
         if e.HasField("marker_recorded_event_attributes")
         and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
     ]
+
+
+def _local_activities(history) -> list[str]:
+    return [json.loads(m.details["data"].payloads[0].data)["activity_type"] for m in _local_markers(history)]
+
+
+def _batches(history) -> list[dict]:
+    """What each local activity returned: with `batched-step-writes`, the batch it wrote."""
+    return [json.loads(m.details["result"].payloads[0].data) for m in _local_markers(history)]
 
 
 @pytest.mark.parametrize("path", BATCHED, ids=[f.stem for f in BATCHED])
@@ -79,13 +84,9 @@ async def test_every_batch_of_a_task_s_writes_is_compared_with_what_it_wrote(pat
     verdict = await replay_verdict(history, data_converter())
     assert verdict.replays_cleanly, verdict.reason
     assert verdict.decisions_not_comparable == {}
-    batches = [
-        json.loads(e.marker_recorded_event_attributes.details["result"].payloads[0].data)
-        for e in history.events
-        if e.HasField("marker_recorded_event_attributes")
-        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    writes = [
+        kind for batch in _batches(history) for write in batch["writes"] for kind, v in write.items() if v is not None
     ]
-    writes = [kind for batch in batches for write in batch["writes"] for kind, v in write.items() if v is not None]
     # Every write but the notifications (messages, not decisions) and every regular activity is compared.
     assert verdict.decisions_compared == len(regular) + sum(1 for kind in writes if kind != "notification")
     records = await scheduled_records(history, data_converter())
@@ -195,16 +196,13 @@ THROUGH_FREE_LOCK = [f for f in FILES if f.stem.startswith("v7_")]
 
 def _written(history) -> list[str]:
     """Every write of every batch, in order: (kind, action or template)."""
-    out = []
-    for e in history.events:
-        if (
-            e.HasField("marker_recorded_event_attributes")
-            and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
-        ):
-            batch = json.loads(e.marker_recorded_event_attributes.details["result"].payloads[0].data)
-            for write in batch["writes"]:
-                out += [f"{kind}:{v.get('action') or v.get('template') or ''}" for kind, v in write.items() if v]
-    return out
+    return [
+        f"{kind}:{v.get('action') or v.get('template') or ''}"
+        for batch in _batches(history)
+        for write in batch["writes"]
+        for kind, v in write.items()
+        if v
+    ]
 
 
 @pytest.mark.parametrize("path", THROUGH_FREE_LOCK, ids=[f.stem for f in THROUGH_FREE_LOCK])
